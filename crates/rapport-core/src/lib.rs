@@ -1,0 +1,13 @@
+//! Rapport's pure core: the domain types every other crate speaks, and (as later
+//! issues land) the engine that turns activities into explained scores.
+//!
+//! Nothing in this crate performs IO or reads the clock: every computation takes
+//! its `as_of` instant as a parameter, so any past moment can be scored exactly.
+
+pub mod activity;
+pub mod domain;
+pub mod time;
+
+pub use activity::{Activity, ActivityDetail, ActivityKind};
+pub use domain::*;
+pub use time::{Period, Timestamp};

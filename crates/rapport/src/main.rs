@@ -1,0 +1,2 @@
+//! The rapport binary.
+fn main() {}
