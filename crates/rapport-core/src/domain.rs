@@ -328,3 +328,87 @@ mod tests {
         assert!(parse_non_negative("arr", "lots").is_err());
     }
 }
+
+/// An account as every list shows it (`GET /api/accounts`, `rapport accounts`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountListing {
+    /// The product's UUID for the account (the API's `customerId`).
+    pub id: CustomerId,
+    pub external_id: ExternalId,
+    pub name: String,
+    pub tier: Tier,
+    pub arr: f64,
+    pub csm: String,
+    pub status: AccountStatus,
+    pub seats: Option<u32>,
+    pub manager: Option<String>,
+    pub renewal_date: Option<NaiveDate>,
+    pub at_risk_override: bool,
+}
+
+impl From<&Account> for AccountListing {
+    fn from(account: &Account) -> Self {
+        AccountListing {
+            id: account.customer_id(),
+            external_id: account.external_id.clone(),
+            name: account.name.clone(),
+            tier: account.tier,
+            arr: account.arr,
+            csm: account.csm.clone(),
+            status: account.status,
+            seats: account.seats,
+            manager: account.manager.clone(),
+            renewal_date: account.renewal_date,
+            at_risk_override: account.at_risk_override,
+        }
+    }
+}
+
+/// How a person names an account on the command line or in a URL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AccountMatch<'a> {
+    Found(&'a Account),
+    /// No exact match; these names are close (same words, different case or a
+    /// substring), best first.
+    Candidates(Vec<&'a Account>),
+    NotFound,
+}
+
+/// Finds an account by UUID, external id or name (exact, then case-insensitive);
+/// failing that, lists the accounts whose name contains the query.
+pub fn find_account<'a>(accounts: &'a [Account], query: &str) -> AccountMatch<'a> {
+    let query = query.trim();
+    if let Some(id) = CustomerId::parse(query) {
+        if let Some(account) = accounts.iter().find(|account| account.customer_id() == id) {
+            return AccountMatch::Found(account);
+        }
+    }
+    if let Some(account) = accounts
+        .iter()
+        .find(|account| account.external_id.as_str() == query || account.name == query)
+    {
+        return AccountMatch::Found(account);
+    }
+    let lowered = query.to_lowercase();
+    let same_ignoring_case: Vec<&Account> = accounts
+        .iter()
+        .filter(|account| account.name.to_lowercase() == lowered)
+        .collect();
+    if same_ignoring_case.len() == 1 {
+        return AccountMatch::Found(same_ignoring_case[0]);
+    }
+    let mut candidates: Vec<&Account> = accounts
+        .iter()
+        .filter(|account| !lowered.is_empty() && account.name.to_lowercase().contains(&lowered))
+        .collect();
+    candidates.sort_by(|left, right| left.name.len().cmp(&right.name.len()).then(left.name.cmp(&right.name)));
+    candidates.truncate(10);
+    if candidates.is_empty() && same_ignoring_case.is_empty() {
+        AccountMatch::NotFound
+    } else if candidates.is_empty() {
+        AccountMatch::Candidates(same_ignoring_case)
+    } else {
+        AccountMatch::Candidates(candidates)
+    }
+}

@@ -38,3 +38,6 @@ pub struct Parsed<T> {
     pub line: u64,
     pub record: T,
 }
+
+pub mod import;
+pub use import::{ContractFile, FileReport, ImportProgress, NoProgress, import_dir, import_file};

@@ -1,1 +1,105 @@
-//! rapport-store
+//! Where Rapport keeps what it has been told. [`Store`] is the one interface the
+//! rest of the program uses; [`open`] picks the backend from the database URL's
+//! scheme (`sqlite:` today; `postgres:` is reserved for the PostgreSQL backend).
+//! Migrations are embedded in each backend and run when it opens.
+//!
+//! The trait is synchronous: the engine keeps its working state in memory and
+//! touches the store only to load it at start-up and to persist new input, so an
+//! async interface would buy nothing but ceremony. Servers call it from a
+//! blocking task.
+
+pub mod sqlite;
+pub mod url;
+
+use rapport_core::{Account, Activity, Contact, ExternalId, Feature, Outcome};
+
+pub use sqlite::SqliteStore;
+pub use url::DatabaseUrl;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL `{url}`: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("stored data is unreadable ({what}): {reason}")]
+    Corrupt { what: String, reason: String },
+    #[error("account `{0}` is not in the store")]
+    UnknownAccount(String),
+    #[error("the database was written by a newer Rapport (schema version {found}, this build knows up to {known})")]
+    NewerSchema { found: i64, known: i64 },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What a write did to one record; the import summary counts these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WriteOutcome {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+/// How much the store holds, by kind of record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreCounts {
+    pub accounts: u64,
+    pub contacts: u64,
+    pub features: u64,
+    pub activities: u64,
+    pub outcomes: u64,
+}
+
+/// The storage interface every backend implements and the one store test suite
+/// (`tests/store_suite.rs`) exercises.
+///
+/// Writes take a batch and return one [`WriteOutcome`] per record, in order; a
+/// batch is written in one transaction, so a failure leaves nothing half-written.
+/// Identity: an account by external id; a contact by (account, e-mail); a
+/// feature by key; an activity by [`Activity::dedup_key`]; an outcome by
+/// (account, date). Records of an account the store does not know are refused
+/// with [`StoreError::UnknownAccount`] before anything of the batch is written.
+pub trait Store: Send {
+    /// The backend's name, for logs and `/healthz`.
+    fn backend(&self) -> &'static str;
+    /// Succeeds when the database answers.
+    fn ping(&self) -> StoreResult<()>;
+
+    fn upsert_accounts(&mut self, accounts: &[Account]) -> StoreResult<Vec<WriteOutcome>>;
+    fn upsert_contacts(&mut self, contacts: &[Contact]) -> StoreResult<Vec<WriteOutcome>>;
+    fn upsert_features(&mut self, features: &[Feature]) -> StoreResult<Vec<WriteOutcome>>;
+    /// Activities are immutable facts: a known dedup key is `Unchanged`, never updated.
+    fn insert_activities(&mut self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>>;
+    fn upsert_outcomes(&mut self, outcomes: &[Outcome]) -> StoreResult<Vec<WriteOutcome>>;
+
+    /// All accounts, ordered by external id.
+    fn accounts(&self) -> StoreResult<Vec<Account>>;
+    /// All contacts, ordered by account then e-mail.
+    fn contacts(&self) -> StoreResult<Vec<Contact>>;
+    /// The feature catalogue, ordered by key.
+    fn features(&self) -> StoreResult<Vec<Feature>>;
+    /// All outcomes, ordered by account then date.
+    fn outcomes(&self) -> StoreResult<Vec<Outcome>>;
+    /// One account's activities, ordered by time (then by arrival).
+    fn account_activities(&self, account: &ExternalId) -> StoreResult<Vec<Activity>>;
+    /// Every activity, streamed in arrival order without holding them all.
+    fn for_each_activity(&self, visit: &mut dyn FnMut(Activity)) -> StoreResult<()>;
+    fn counts(&self) -> StoreResult<StoreCounts>;
+}
+
+/// Opens the store a database URL names, creating and migrating it as needed.
+pub fn open(url: &str) -> StoreResult<Box<dyn Store>> {
+    match DatabaseUrl::parse(url)? {
+        DatabaseUrl::Sqlite(location) => Ok(Box::new(SqliteStore::open(&location)?)),
+        DatabaseUrl::Postgres(_) => Err(StoreError::Unsupported(
+            "the PostgreSQL backend is not built yet; use a sqlite:// URL".into(),
+        )),
+    }
+}

@@ -1,0 +1,306 @@
+//! The import pipeline: parse a contract file, check each record against what
+//! the store knows (an activity of an unknown account is rejected, not stored),
+//! and write the good records in batches, one transaction each. Parsing runs on
+//! its own thread while the store writes, so a large activities file keeps both
+//! cores busy.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
+use rapport_core::{Activity, ExternalId};
+use rapport_store::{Store, StoreError, WriteOutcome};
+
+use crate::tables::{self, CsvTable, TableKind};
+use crate::{ActivityLines, FileError, Parsed, RecordError};
+
+/// Records are written in batches of this many: large enough that the
+/// per-transaction cost vanishes, small enough to keep memory flat.
+const BATCH_SIZE: usize = 20_000;
+
+/// The files of the import contract, in the order a folder is imported (each
+/// may refer to accounts, so accounts come first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContractFile {
+    Accounts,
+    Contacts,
+    Features,
+    Activities,
+    Outcomes,
+}
+
+impl ContractFile {
+    pub const ALL: [ContractFile; 5] = [
+        ContractFile::Accounts,
+        ContractFile::Contacts,
+        ContractFile::Features,
+        ContractFile::Activities,
+        ContractFile::Outcomes,
+    ];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ContractFile::Accounts => "accounts.csv",
+            ContractFile::Contacts => "contacts.csv",
+            ContractFile::Features => "features.csv",
+            ContractFile::Activities => "activities.jsonl",
+            ContractFile::Outcomes => "outcomes.csv",
+        }
+    }
+
+    /// The word used on the command line (`rapport import contacts FILE`).
+    pub fn noun(self) -> &'static str {
+        match self {
+            ContractFile::Accounts => "accounts",
+            ContractFile::Contacts => "contacts",
+            ContractFile::Features => "features",
+            ContractFile::Activities => "activities",
+            ContractFile::Outcomes => "outcomes",
+        }
+    }
+}
+
+/// What importing one file did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: Vec<RecordError>,
+    /// Set when the file could not be imported at all (unreadable, bad header)
+    /// or the store failed; records written before a store failure stay written.
+    pub fatal: Option<String>,
+}
+
+impl FileReport {
+    /// Records that changed the store (new or updated).
+    pub fn imported(&self) -> u64 {
+        self.inserted + self.updated
+    }
+
+    fn count(&mut self, outcomes: &[WriteOutcome]) {
+        for outcome in outcomes {
+            match outcome {
+                WriteOutcome::Inserted => self.inserted += 1,
+                WriteOutcome::Updated => self.updated += 1,
+                WriteOutcome::Unchanged => self.unchanged += 1,
+            }
+        }
+    }
+}
+
+/// Told how far an import has read, in bytes, so a terminal can draw a bar.
+pub trait ImportProgress: Sync {
+    fn start(&self, path: &Path, total_bytes: u64);
+    fn advance_to(&self, bytes_read: u64);
+    fn finish(&self);
+}
+
+/// For callers that show nothing.
+pub struct NoProgress;
+
+impl ImportProgress for NoProgress {
+    fn start(&self, _path: &Path, _total_bytes: u64) {}
+    fn advance_to(&self, _bytes_read: u64) {}
+    fn finish(&self) {}
+}
+
+/// Imports whichever contract files `dir` holds, in dependency order. A folder
+/// with none of them yields no reports.
+pub fn import_dir(store: &mut dyn Store, dir: &Path, progress: &dyn ImportProgress) -> Vec<FileReport> {
+    ContractFile::ALL
+        .iter()
+        .map(|kind| (*kind, dir.join(kind.file_name())))
+        .filter(|(_, path)| path.is_file())
+        .map(|(kind, path)| import_file(store, kind, &path, progress))
+        .collect()
+}
+
+/// Imports one contract file into the store.
+pub fn import_file(
+    store: &mut dyn Store,
+    kind: ContractFile,
+    path: &Path,
+    progress: &dyn ImportProgress,
+) -> FileReport {
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        ..FileReport::default()
+    };
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(error) => {
+            report.fatal = Some(format!("cannot read: {error}"));
+            return report;
+        }
+    };
+    let total_bytes = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let reader = BufReader::with_capacity(
+        256 * 1024,
+        CountingReader {
+            inner: file,
+            bytes_read: Arc::clone(&bytes_read),
+        },
+    );
+    progress.start(path, total_bytes);
+    let result = match kind {
+        ContractFile::Accounts => import_table(store, TableKind::Accounts, reader, tables::account_row, &mut report, |store, batch| {
+            store.upsert_accounts(batch)
+        }, |_| None),
+        ContractFile::Contacts => {
+            let known = known_accounts(store);
+            known.and_then(|known| {
+                import_table(store, TableKind::Contacts, reader, tables::contact_row, &mut report, |store, batch| {
+                    store.upsert_contacts(batch)
+                }, |contact| unknown_account(&known, &contact.account))
+            })
+        }
+        ContractFile::Features => import_table(store, TableKind::Features, reader, tables::feature_row, &mut report, |store, batch| {
+            store.upsert_features(batch)
+        }, |_| None),
+        ContractFile::Outcomes => {
+            let known = known_accounts(store);
+            known.and_then(|known| {
+                import_table(store, TableKind::Outcomes, reader, tables::outcome_row, &mut report, |store, batch| {
+                    store.upsert_outcomes(batch)
+                }, |outcome| unknown_account(&known, &outcome.account))
+            })
+        }
+        ContractFile::Activities => known_accounts(store).and_then(|known| {
+            import_activities(store, reader, &known, &bytes_read, progress, &mut report)
+        }),
+    };
+    progress.advance_to(bytes_read.load(Ordering::Relaxed));
+    progress.finish();
+    if let Err(error) = result {
+        report.fatal = Some(error);
+    }
+    report
+}
+
+fn known_accounts(store: &dyn Store) -> Result<HashSet<String>, String> {
+    store
+        .accounts()
+        .map(|accounts| {
+            accounts
+                .into_iter()
+                .map(|account| account.external_id.as_str().to_string())
+                .collect()
+        })
+        .map_err(|error| format!("cannot read the stored accounts: {error}"))
+}
+
+fn unknown_account(known: &HashSet<String>, account: &ExternalId) -> Option<String> {
+    (!known.contains(account.as_str())).then(|| {
+        format!("unknown account `{account}` (not in accounts.csv nor in the store)")
+    })
+}
+
+fn store_failure(error: StoreError) -> String {
+    format!("the store refused a batch, nothing of it was written: {error}")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn import_table<R: Read, T>(
+    store: &mut dyn Store,
+    table: TableKind,
+    reader: R,
+    convert: fn(&tables::Row<'_>) -> Result<T, String>,
+    report: &mut FileReport,
+    write: impl Fn(&mut dyn Store, &[T]) -> Result<Vec<WriteOutcome>, StoreError>,
+    reject: impl Fn(&T) -> Option<String>,
+) -> Result<(), String> {
+    let rows = CsvTable::new(table, reader).map_err(|error: FileError| error.to_string())?;
+    let mut batch = Vec::new();
+    for row in rows.rows(convert) {
+        match row {
+            Ok(Parsed { line, record }) => match reject(&record) {
+                Some(reason) => report.rejected.push(RecordError { line, reason }),
+                None => batch.push(record),
+            },
+            Err(error) => report.rejected.push(error),
+        }
+        if batch.len() >= BATCH_SIZE {
+            let outcomes = write(store, &batch).map_err(store_failure)?;
+            report.count(&outcomes);
+            batch.clear();
+        }
+    }
+    let outcomes = write(store, &batch).map_err(store_failure)?;
+    report.count(&outcomes);
+    Ok(())
+}
+
+/// A batch of parsed activities and the records rejected while parsing it.
+struct ActivityBatch {
+    activities: Vec<Activity>,
+    rejected: Vec<RecordError>,
+}
+
+fn import_activities<R: Read + Send>(
+    store: &mut dyn Store,
+    reader: BufReader<R>,
+    known: &HashSet<String>,
+    bytes_read: &AtomicU64,
+    progress: &dyn ImportProgress,
+    report: &mut FileReport,
+) -> Result<(), String> {
+    let (sender, receiver) = mpsc::sync_channel::<ActivityBatch>(4);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut batch = ActivityBatch {
+                activities: Vec::with_capacity(BATCH_SIZE),
+                rejected: Vec::new(),
+            };
+            for parsed in ActivityLines::new(reader) {
+                match parsed {
+                    Ok(Parsed { line, record }) => match unknown_account(known, &record.account) {
+                        Some(reason) => batch.rejected.push(RecordError { line, reason }),
+                        None => batch.activities.push(record),
+                    },
+                    Err(error) => batch.rejected.push(error),
+                }
+                if batch.activities.len() >= BATCH_SIZE {
+                    let full = std::mem::replace(
+                        &mut batch,
+                        ActivityBatch {
+                            activities: Vec::with_capacity(BATCH_SIZE),
+                            rejected: Vec::new(),
+                        },
+                    );
+                    if sender.send(full).is_err() {
+                        return; // the writer stopped on a store failure
+                    }
+                }
+            }
+            let _ = sender.send(batch);
+        });
+        for batch in receiver {
+            report.rejected.extend(batch.rejected);
+            let outcomes = store.insert_activities(&batch.activities).map_err(store_failure)?;
+            report.count(&outcomes);
+            progress.advance_to(bytes_read.load(Ordering::Relaxed));
+        }
+        Ok(())
+    })
+}
+
+/// Counts the bytes read through it, for the progress bar.
+struct CountingReader<R> {
+    inner: R,
+    bytes_read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        self.bytes_read.fetch_add(count as u64, Ordering::Relaxed);
+        Ok(count)
+    }
+}

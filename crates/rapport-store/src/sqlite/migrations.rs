@@ -1,0 +1,76 @@
+//! The SQLite schema, as an ordered list of migrations. `PRAGMA user_version`
+//! records how many have run; each runs once, in its own transaction.
+
+use rusqlite::Connection;
+
+use crate::{StoreError, StoreResult};
+
+/// Append only: never edit a migration that has shipped.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE accounts (
+    id               INTEGER PRIMARY KEY,
+    external_id      TEXT NOT NULL UNIQUE,
+    customer_id      TEXT NOT NULL UNIQUE,
+    name             TEXT NOT NULL,
+    tier             TEXT NOT NULL,
+    arr              REAL NOT NULL,
+    seats            INTEGER,
+    csm              TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    contract_start   TEXT,
+    renewal_date     TEXT,
+    industry         TEXT NOT NULL,
+    manager          TEXT,
+    at_risk_override INTEGER NOT NULL
+);
+CREATE TABLE contacts (
+    account    INTEGER NOT NULL REFERENCES accounts(id),
+    email      TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    department TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    PRIMARY KEY (account, email)
+);
+CREATE TABLE features (
+    key        TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    importance TEXT NOT NULL
+);
+-- Activities are immutable facts. `body` is the type-specific part as JSON, in
+-- the field names of the import contract, so it stays readable with json_extract.
+CREATE TABLE activities (
+    seq           INTEGER PRIMARY KEY,
+    dedup_key     TEXT NOT NULL UNIQUE,
+    has_source_id INTEGER NOT NULL,
+    account       INTEGER NOT NULL REFERENCES accounts(id),
+    at_ms         INTEGER NOT NULL,
+    body          TEXT NOT NULL
+);
+CREATE INDEX activities_by_account_time ON activities (account, at_ms);
+CREATE TABLE outcomes (
+    account    INTEGER NOT NULL REFERENCES accounts(id),
+    date       TEXT NOT NULL,
+    outcome    TEXT NOT NULL,
+    arr_change REAL NOT NULL,
+    PRIMARY KEY (account, date)
+);
+"#];
+
+pub fn run(connection: &mut Connection) -> StoreResult<()> {
+    let applied: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if applied > known {
+        return Err(StoreError::NewerSchema {
+            found: applied,
+            known,
+        });
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}
