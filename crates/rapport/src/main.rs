@@ -1,2 +1,100 @@
-//! The rapport binary.
-fn main() {}
+//! The `rapport` command: parses the command line, wires the crates together
+//! and renders their results. No business rule lives here.
+
+mod commands;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::settings::Settings;
+
+#[derive(Parser)]
+#[command(name = "rapport", version, about = "Explainable account intelligence for customer-success teams")]
+struct Cli {
+    /// Database URL (sqlite://FILE, or postgres://… once that backend lands).
+    /// Default sqlite://rapport.db; also RAPPORT_DATABASE_URL or `database_url` in rapport.toml.
+    #[arg(long, global = true)]
+    db: Option<String>,
+    /// Settings file (TOML). Default: ./rapport.toml when present, or RAPPORT_CONFIG.
+    #[arg(long, global = true)]
+    config: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import the contract's files: `import DIR`, or `import accounts|contacts|features|activities|outcomes FILE`.
+    Import {
+        /// A folder holding any of accounts.csv, contacts.csv, features.csv, activities.jsonl,
+        /// outcomes.csv; or a kind followed by a file.
+        #[arg(required = true, num_args = 1..=2, value_names = ["DIR | KIND", "FILE"])]
+        target: Vec<String>,
+    },
+    /// Write a deterministic demo portfolio (the five contract files) into a folder.
+    Generate(commands::generate::GenerateArgs),
+    /// Serve the API (and pages) on a store.
+    Serve {
+        /// Address to listen on (also RAPPORT_ADDR).
+        #[arg(long)]
+        addr: Option<String>,
+    },
+    /// Generate the demo portfolio into the store if it is empty, then serve it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long)]
+        addr: Option<String>,
+        /// Size of the generated portfolio.
+        #[arg(long, default_value_t = 200)]
+        accounts: usize,
+        /// Days of history to generate.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// List the accounts in the store.
+    Accounts {
+        #[arg(long, value_enum, default_value_t = commands::Format::Md)]
+        format: commands::Format,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = Settings::load(cli.config.as_deref()).and_then(|settings| {
+        let settings = settings.with_database_url(cli.db);
+        run(cli.command, &settings)
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Import { target } => commands::import::run(settings, &target),
+        Command::Generate(args) => commands::generate::run(&args),
+        Command::Serve { addr } => commands::serve::run(settings, addr.as_deref()),
+        Command::Demo {
+            addr,
+            accounts,
+            days,
+            seed,
+        } => commands::serve::demo(settings, addr.as_deref(), accounts, days, seed),
+        Command::Accounts { format } => commands::accounts::run(settings, format),
+    }
+}

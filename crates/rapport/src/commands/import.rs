@@ -1,0 +1,134 @@
+//! `rapport import`: a folder of contract files, or one file of a named kind.
+//! Every rejected record is printed as `file:line: reason`; exit status 0 when
+//! everything was imported, 1 when some records were rejected, 2 when nothing
+//! could be done.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use indicatif::{ProgressBar, ProgressStyle};
+use rapport_ingest::{ContractFile, FileReport, ImportProgress, import_dir, import_file};
+use rapport_store::Store;
+
+use super::open_store;
+use crate::settings::Settings;
+
+pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(settings)?;
+    let progress = TerminalProgress::new();
+    let reports = match target {
+        [dir] => {
+            let dir = Path::new(dir);
+            if !dir.is_dir() {
+                bail!(
+                    "{} is not a folder; to import one file, name its kind: rapport import accounts|contacts|features|activities|outcomes FILE",
+                    dir.display()
+                );
+            }
+            let reports = import_dir(store.as_mut(), dir, &progress);
+            if reports.is_empty() {
+                bail!(
+                    "{} holds none of accounts.csv, contacts.csv, features.csv, activities.jsonl, outcomes.csv",
+                    dir.display()
+                );
+            }
+            reports
+        }
+        [kind, file] => {
+            let Some(kind) = ContractFile::ALL.into_iter().find(|candidate| candidate.noun() == kind) else {
+                bail!("unknown kind `{kind}`: expected accounts, contacts, features, activities or outcomes");
+            };
+            vec![import_file(store.as_mut(), kind, Path::new(file), &progress)]
+        }
+        _ => bail!("expected `rapport import DIR` or `rapport import KIND FILE`"),
+    };
+    Ok(print_reports(&reports, store.as_ref()))
+}
+
+/// Prints every rejection and a summary; returns the exit status the reports call for.
+pub fn print_reports(reports: &[FileReport], store: &dyn Store) -> ExitCode {
+    let mut totals = FileReport::default();
+    for report in reports {
+        let path = report.path.display();
+        for rejected in &report.rejected {
+            eprintln!("{path}:{}: {}", rejected.line, rejected.reason);
+        }
+        if let Some(fatal) = &report.fatal {
+            eprintln!("{path}: {fatal}");
+        }
+        eprintln!(
+            "{path}: imported {} ({} new, {} updated), unchanged {}, rejected {}{}",
+            report.imported(),
+            report.inserted,
+            report.updated,
+            report.unchanged,
+            report.rejected.len(),
+            if report.fatal.is_some() { ", stopped early" } else { "" }
+        );
+        totals.inserted += report.inserted;
+        totals.updated += report.updated;
+        totals.unchanged += report.unchanged;
+        totals.rejected.extend(report.rejected.iter().cloned());
+    }
+    println!(
+        "imported {}, unchanged {}, rejected {}",
+        totals.imported(),
+        totals.unchanged,
+        totals.rejected.len()
+    );
+    if let Ok(counts) = store.counts() {
+        eprintln!(
+            "store now holds {} accounts, {} contacts, {} features, {} activities, {} outcomes",
+            counts.accounts, counts.contacts, counts.features, counts.activities, counts.outcomes
+        );
+    }
+    let any_fatal = reports.iter().any(|report| report.fatal.is_some());
+    let nothing_done = reports
+        .iter()
+        .all(|report| report.fatal.is_some() && report.imported() == 0 && report.unchanged == 0);
+    if nothing_done {
+        ExitCode::from(2)
+    } else if any_fatal || !totals.rejected.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A byte-based progress bar on stderr; indicatif draws nothing when stderr is
+/// not a terminal, so logs and pipes stay clean.
+pub struct TerminalProgress {
+    bar: ProgressBar,
+}
+
+impl TerminalProgress {
+    pub fn new() -> Self {
+        let bar = ProgressBar::hidden();
+        TerminalProgress { bar }
+    }
+}
+
+impl ImportProgress for TerminalProgress {
+    fn start(&self, path: &Path, total_bytes: u64) {
+        self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        self.bar.reset();
+        self.bar.set_length(total_bytes);
+        self.bar.set_position(0);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg:20} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        ) {
+            self.bar.set_style(style.progress_chars("=> "));
+        }
+        self.bar
+            .set_message(path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default());
+    }
+
+    fn advance_to(&self, bytes_read: u64) {
+        self.bar.set_position(bytes_read);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

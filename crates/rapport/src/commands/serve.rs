@@ -1,0 +1,59 @@
+//! `rapport serve` and `rapport demo`.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use rapport_demo::DemoConfig;
+use rapport_ingest::import_dir;
+
+use super::import::{TerminalProgress, print_reports};
+use super::open_store;
+use crate::settings::Settings;
+
+pub fn run(settings: &Settings, addr: Option<&str>) -> anyhow::Result<ExitCode> {
+    let store = open_store(settings)?;
+    serve_store(store, addr.unwrap_or(&settings.addr))
+}
+
+pub fn demo(settings: &Settings, addr: Option<&str>, accounts: usize, days: u32, seed: u64) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(settings)?;
+    if store.counts()?.accounts == 0 {
+        let folder = tempfile::tempdir().context("cannot create a temporary folder for the demo files")?;
+        let config = DemoConfig {
+            accounts,
+            days,
+            seed,
+            end: super::generate::today(),
+        };
+        eprintln!(
+            "generating a demo portfolio of {accounts} accounts over {days} days into {}",
+            settings.database_url
+        );
+        rapport_demo::write_portfolio(&config, folder.path()).context("cannot generate the demo portfolio")?;
+        let reports = import_dir(store.as_mut(), folder.path(), &TerminalProgress::new());
+        if print_reports(&reports, store.as_ref()) != ExitCode::SUCCESS {
+            anyhow::bail!("the generated demo portfolio did not import cleanly");
+        }
+    } else {
+        eprintln!("{} already holds data; serving it as it is", settings.database_url);
+    }
+    serve_store(store, addr.unwrap_or(&settings.addr))
+}
+
+fn serve_store(store: Box<dyn rapport_store::Store>, addr: &str) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr().context("cannot read the listening address")?;
+        println!("Rapport is serving on http://{local}/ (Ctrl-C to stop)");
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        rapport_server::serve(listener, rapport_server::AppState::new(store), shutdown)
+            .await
+            .context("the server stopped with an error")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

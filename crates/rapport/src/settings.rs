@@ -1,0 +1,100 @@
+//! Settings: built-in defaults, then a TOML file, then `RAPPORT_*` environment
+//! variables, then command-line flags. The database URL may hold a password, so
+//! `Debug` redacts it.
+
+use std::fmt;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://rapport.db";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+#[derive(Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    addr: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub addr: String,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("Settings")
+            .field("database_url", &redact(&self.database_url))
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+/// Hides the password of `scheme://user:password@host/…`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Settings {
+    pub fn load(explicit_file: Option<&Path>) -> anyhow::Result<Self> {
+        let from_env = std::env::var_os("RAPPORT_CONFIG").map(std::path::PathBuf::from);
+        let file = explicit_file
+            .map(Path::to_path_buf)
+            .or(from_env)
+            .or_else(|| Some("rapport.toml".into()).filter(|path: &std::path::PathBuf| path.is_file()));
+        let file_settings = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read the settings file {}", path.display()))?;
+                toml::from_str::<FileSettings>(&text)
+                    .with_context(|| format!("settings file {} is not valid", path.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        Ok(Settings {
+            database_url: env("RAPPORT_DATABASE_URL")
+                .or(file_settings.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+            addr: env("RAPPORT_ADDR")
+                .or(file_settings.addr)
+                .unwrap_or_else(|| DEFAULT_ADDR.to_string()),
+        })
+    }
+
+    pub fn with_database_url(mut self, flag: Option<String>) -> Self {
+        if let Some(url) = flag {
+            self.database_url = url;
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://rapport:s3cret@db/rapport"), "postgres://rapport:***@db/rapport");
+        assert_eq!(redact("sqlite://rapport.db"), "sqlite://rapport.db");
+        let settings = Settings {
+            database_url: "postgres://u:pw@h/d".into(),
+            addr: DEFAULT_ADDR.into(),
+        };
+        assert!(!format!("{settings:?}").contains("pw"));
+    }
+}
