@@ -220,7 +220,13 @@ mod tests {
             duration_min: Some(60.0),
         };
         let text = serde_json::to_string(&detail).unwrap();
-        assert!(text.starts_with(r#"{"type":"meeting","status":"cancelled""#), "{text}");
-        assert_eq!(serde_json::from_str::<ActivityDetail>(&text).unwrap(), detail);
+        assert!(
+            text.starts_with(r#"{"type":"meeting","status":"cancelled""#),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<ActivityDetail>(&text).unwrap(),
+            detail
+        );
     }
 }

@@ -162,7 +162,10 @@ pub struct CustomerId(Uuid);
 
 impl CustomerId {
     pub fn for_external_id(external_id: &ExternalId) -> Self {
-        CustomerId(Uuid::new_v5(&CUSTOMER_ID_NAMESPACE, external_id.as_str().as_bytes()))
+        CustomerId(Uuid::new_v5(
+            &CUSTOMER_ID_NAMESPACE,
+            external_id.as_str().as_bytes(),
+        ))
     }
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -296,7 +299,14 @@ mod tests {
             Email::parse(" Sarah.Chen@Acme.COM ").unwrap(),
             Email::parse("sarah.chen@acme.com").unwrap()
         );
-        for bad in ["", "sarah", "@acme.com", "sarah@", "sa rah@acme.com", "a@b@c"] {
+        for bad in [
+            "",
+            "sarah",
+            "@acme.com",
+            "sarah@",
+            "sa rah@acme.com",
+            "a@b@c",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -304,7 +314,10 @@ mod tests {
     #[test]
     fn enums_parse_their_documented_values_only() {
         assert_eq!("Strategic".parse::<Tier>().unwrap(), Tier::Strategic);
-        assert_eq!("power_user".parse::<ContactRole>().unwrap(), ContactRole::PowerUser);
+        assert_eq!(
+            "power_user".parse::<ContactRole>().unwrap(),
+            ContactRole::PowerUser
+        );
         let error = "gold".parse::<Tier>().unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -315,9 +328,15 @@ mod tests {
     #[test]
     fn customer_ids_are_stable_per_external_id() {
         let acme = ExternalId::parse("acc-0001").unwrap();
-        assert_eq!(CustomerId::for_external_id(&acme), CustomerId::for_external_id(&acme));
+        assert_eq!(
+            CustomerId::for_external_id(&acme),
+            CustomerId::for_external_id(&acme)
+        );
         let other = ExternalId::parse("acc-0002").unwrap();
-        assert_ne!(CustomerId::for_external_id(&acme), CustomerId::for_external_id(&other));
+        assert_ne!(
+            CustomerId::for_external_id(&acme),
+            CustomerId::for_external_id(&other)
+        );
     }
 
     #[test]
@@ -379,10 +398,10 @@ pub enum AccountMatch<'a> {
 /// failing that, lists the accounts whose name contains the query.
 pub fn find_account<'a>(accounts: &'a [Account], query: &str) -> AccountMatch<'a> {
     let query = query.trim();
-    if let Some(id) = CustomerId::parse(query) {
-        if let Some(account) = accounts.iter().find(|account| account.customer_id() == id) {
-            return AccountMatch::Found(account);
-        }
+    if let Some(id) = CustomerId::parse(query)
+        && let Some(account) = accounts.iter().find(|account| account.customer_id() == id)
+    {
+        return AccountMatch::Found(account);
     }
     if let Some(account) = accounts
         .iter()
@@ -402,7 +421,12 @@ pub fn find_account<'a>(accounts: &'a [Account], query: &str) -> AccountMatch<'a
         .iter()
         .filter(|account| !lowered.is_empty() && account.name.to_lowercase().contains(&lowered))
         .collect();
-    candidates.sort_by(|left, right| left.name.len().cmp(&right.name.len()).then(left.name.cmp(&right.name)));
+    candidates.sort_by(|left, right| {
+        left.name
+            .len()
+            .cmp(&right.name.len())
+            .then(left.name.cmp(&right.name))
+    });
     candidates.truncate(10);
     if candidates.is_empty() && same_ignoring_case.is_empty() {
         AccountMatch::NotFound

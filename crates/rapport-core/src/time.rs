@@ -22,7 +22,9 @@ pub enum TimeError {
     BadTimestamp(String),
     #[error("`{0}` is not a date (expected YYYY-MM-DD)")]
     BadDate(String),
-    #[error("`{0}` is not a period (expected a whole number of days or months, e.g. 7d, 30d, 90d, 6m)")]
+    #[error(
+        "`{0}` is not a period (expected a whole number of days or months, e.g. 7d, 30d, 90d, 6m)"
+    )]
     BadPeriod(String),
 }
 
@@ -201,7 +203,14 @@ mod tests {
 
     #[test]
     fn parses_periods() {
-        let cases = [("7d", 7), ("30d", 30), ("90d", 90), ("6m", 180), ("2w", 14), (" 1d ", 1)];
+        let cases = [
+            ("7d", 7),
+            ("30d", 30),
+            ("90d", 90),
+            ("6m", 180),
+            ("2w", 14),
+            (" 1d ", 1),
+        ];
         for (text, days) in cases {
             assert_eq!(text.parse::<Period>().unwrap().days(), days, "{text}");
         }

@@ -138,8 +138,8 @@ pub fn parse_activity_line(bytes: &[u8]) -> Result<Activity, String> {
         });
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let raw: RawActivity<'_> = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|error| {
+    let raw: RawActivity<'_> =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             let path = error.path().to_string();
             let inner = error.into_inner();
             if inner.is_syntax() || inner.is_eof() {
@@ -165,7 +165,11 @@ fn domain<T>(field: &str, result: Result<T, DomainError>) -> Result<T, String> {
     result.map_err(|error| format!("field `{field}`: {error}"))
 }
 
-fn present<'v, T: ?Sized>(field: &str, kind: ActivityKind, value: Option<&'v T>) -> Result<&'v T, String> {
+fn present<'v, T: ?Sized>(
+    field: &str,
+    kind: ActivityKind,
+    value: Option<&'v T>,
+) -> Result<&'v T, String> {
     value.ok_or_else(|| format!("missing field `{field}` (required for {kind})"))
 }
 
@@ -205,7 +209,11 @@ fn email_list(field: &str, values: &Option<Vec<Cow<'_, str>>>) -> Result<Vec<Ema
         .collect()
 }
 
-fn non_empty_text(field: &str, kind: ActivityKind, value: &Option<Cow<'_, str>>) -> Result<String, String> {
+fn non_empty_text(
+    field: &str,
+    kind: ActivityKind,
+    value: &Option<Cow<'_, str>>,
+) -> Result<String, String> {
     let text = present(field, kind, value.as_deref())?.trim();
     if text.is_empty() {
         return Err(format!("field `{field}` is empty"));
@@ -215,14 +223,20 @@ fn non_empty_text(field: &str, kind: ActivityKind, value: &Option<Cow<'_, str>>)
 
 fn duration(field: &str, value: Option<f64>) -> Result<Option<f64>, String> {
     match value {
-        Some(minutes) if !minutes.is_finite() || minutes < 0.0 => {
-            Err(format!("field `{field}`: {minutes} is not a duration (expected minutes ≥ 0)"))
-        }
+        Some(minutes) if !minutes.is_finite() || minutes < 0.0 => Err(format!(
+            "field `{field}`: {minutes} is not a duration (expected minutes ≥ 0)"
+        )),
         other => Ok(other),
     }
 }
 
-fn score_in(field: &str, kind: ActivityKind, value: Option<f64>, low: u8, high: u8) -> Result<u8, String> {
+fn score_in(
+    field: &str,
+    kind: ActivityKind,
+    value: Option<f64>,
+    low: u8,
+    high: u8,
+) -> Result<u8, String> {
     let score = *present(field, kind, value.as_ref())?;
     if score.fract() != 0.0 || score < f64::from(low) || score > f64::from(high) {
         return Err(format!(
@@ -250,7 +264,8 @@ impl RawActivity<'_> {
             ExternalId::parse(self.account.as_deref().ok_or("missing field `account`")?),
         )?;
         let at_text = self.at.as_deref().ok_or("missing field `at`")?;
-        let at = Timestamp::parse_rfc3339(at_text).map_err(|error| format!("field `at`: {error}"))?;
+        let at =
+            Timestamp::parse_rfc3339(at_text).map_err(|error| format!("field `at`: {error}"))?;
         let source_id = match &self.id {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(text)) if !text.trim().is_empty() => {
@@ -273,15 +288,21 @@ impl RawActivity<'_> {
             ActivityKind::Email => ActivityDetail::Email {
                 direction: parse_required::<Direction>("direction", kind, &self.direction)?,
                 thread: non_empty_text("thread", kind, &self.thread)?,
-                from: domain("from", Email::parse(present("from", kind, self.from.as_deref())?))?,
+                from: domain(
+                    "from",
+                    Email::parse(present("from", kind, self.from.as_deref())?),
+                )?,
                 to: email_list("to", &self.to)?,
                 subject: self.subject.clone(),
             },
             ActivityKind::Meeting => {
                 let status: MeetingStatus = parse_required("status", kind, &self.status)?;
-                let cancelled_by: Option<Party> = parse_optional("cancelled_by", &self.cancelled_by)?;
+                let cancelled_by: Option<Party> =
+                    parse_optional("cancelled_by", &self.cancelled_by)?;
                 if status == MeetingStatus::Cancelled && cancelled_by.is_none() {
-                    return Err("missing field `cancelled_by` (required for a cancelled meeting)".into());
+                    return Err(
+                        "missing field `cancelled_by` (required for a cancelled meeting)".into(),
+                    );
                 }
                 ActivityDetail::Meeting {
                     status,
@@ -315,15 +336,24 @@ impl RawActivity<'_> {
                 contact: optional_email("contact", &self.contact)?,
             },
             ActivityKind::Login => ActivityDetail::Login {
-                user: domain("user", UserId::parse(present("user", kind, self.user.as_deref())?))?,
+                user: domain(
+                    "user",
+                    UserId::parse(present("user", kind, self.user.as_deref())?),
+                )?,
             },
             ActivityKind::Session => ActivityDetail::Session {
-                user: domain("user", UserId::parse(present("user", kind, self.user.as_deref())?))?,
+                user: domain(
+                    "user",
+                    UserId::parse(present("user", kind, self.user.as_deref())?),
+                )?,
                 duration_min: duration("duration_min", self.duration_min)?
                     .ok_or("missing field `duration_min` (required for session)")?,
             },
             ActivityKind::FeatureUsed => ActivityDetail::FeatureUsed {
-                user: domain("user", UserId::parse(present("user", kind, self.user.as_deref())?))?,
+                user: domain(
+                    "user",
+                    UserId::parse(present("user", kind, self.user.as_deref())?),
+                )?,
                 feature: domain(
                     "feature",
                     FeatureKey::parse(present("feature", kind, self.feature.as_deref())?),
@@ -338,7 +368,9 @@ impl RawActivity<'_> {
                     .map(|text| domain("user", UserId::parse(text)))
                     .transpose()?;
                 if contact.is_none() && user.is_none() {
-                    return Err("missing field `contact` or `user` (one is required for training)".into());
+                    return Err(
+                        "missing field `contact` or `user` (one is required for training)".into(),
+                    );
                 }
                 ActivityDetail::Training {
                     contact,
@@ -408,7 +440,9 @@ mod tests {
             assert_eq!(activity.detail.kind(), *kind);
         }
         let email = parse(lines[0]).unwrap();
-        let ActivityDetail::Email { to, .. } = &email.detail else { unreachable!() };
+        let ActivityDetail::Email { to, .. } = &email.detail else {
+            unreachable!()
+        };
         assert_eq!(to[0].as_str(), "sarah@acme.com");
     }
 
@@ -417,22 +451,61 @@ mod tests {
         let cases = [
             ("{not json", "not a JSON object"),
             (r#"[1,2]"#, "not an activity object"),
-            (r#"{"type":"teleport","account":"a1","at":"2026-01-05T10:00:00Z"}"#, "unknown activity type `teleport`"),
-            (r#"{"account":"a1","at":"2026-01-05T10:00:00Z"}"#, "missing field `type`"),
-            (r#"{"type":"login","at":"2026-01-05T10:00:00Z","user":"u"}"#, "missing field `account`"),
-            (r#"{"type":"login","account":"a1","at":"last tuesday","user":"u"}"#, "field `at`: `last tuesday` is not an RFC 3339 timestamp"),
-            (r#"{"type":"login","account":"a1","at":"2026-01-05T10:00:00Z"}"#, "missing field `user` (required for login)"),
-            (r#"{"type":"login","account":"a1","at":"2026-01-05T10:00:00Z","user":42}"#, "field `user`: invalid type: integer `42`"),
-            (r#"{"type":"nps","account":"a1","at":"2026-01-05T10:00:00Z","score":11}"#, "field `score`: 11 is out of range"),
-            (r#"{"type":"session","account":"a1","at":"2026-01-05T10:00:00Z","user":"u","duration_min":-3}"#, "field `duration_min`: -3 is not a duration"),
-            (r#"{"type":"email","account":"a1","at":"2026-01-05T10:00:00Z","direction":"sideways","thread":"t","from":"a@b.c"}"#, "field `direction`: direction `sideways` is not one of inbound | outbound"),
-            (r#"{"type":"email","account":"a1","at":"2026-01-05T10:00:00Z","direction":"inbound","thread":"t","from":"not-an-email"}"#, "field `from`: `not-an-email` is not an e-mail address"),
-            (r#"{"type":"meeting","account":"a1","at":"2026-01-05T10:00:00Z","status":"cancelled","kind":"qbr"}"#, "missing field `cancelled_by`"),
-            (r#"{"type":"meeting","account":"a1","at":"2026-01-05T10:00:00Z","status":"attended","attendees":["ok@x.y","bad"]}"#, "field `attendees[1]`"),
+            (
+                r#"{"type":"teleport","account":"a1","at":"2026-01-05T10:00:00Z"}"#,
+                "unknown activity type `teleport`",
+            ),
+            (
+                r#"{"account":"a1","at":"2026-01-05T10:00:00Z"}"#,
+                "missing field `type`",
+            ),
+            (
+                r#"{"type":"login","at":"2026-01-05T10:00:00Z","user":"u"}"#,
+                "missing field `account`",
+            ),
+            (
+                r#"{"type":"login","account":"a1","at":"last tuesday","user":"u"}"#,
+                "field `at`: `last tuesday` is not an RFC 3339 timestamp",
+            ),
+            (
+                r#"{"type":"login","account":"a1","at":"2026-01-05T10:00:00Z"}"#,
+                "missing field `user` (required for login)",
+            ),
+            (
+                r#"{"type":"login","account":"a1","at":"2026-01-05T10:00:00Z","user":42}"#,
+                "field `user`: invalid type: integer `42`",
+            ),
+            (
+                r#"{"type":"nps","account":"a1","at":"2026-01-05T10:00:00Z","score":11}"#,
+                "field `score`: 11 is out of range",
+            ),
+            (
+                r#"{"type":"session","account":"a1","at":"2026-01-05T10:00:00Z","user":"u","duration_min":-3}"#,
+                "field `duration_min`: -3 is not a duration",
+            ),
+            (
+                r#"{"type":"email","account":"a1","at":"2026-01-05T10:00:00Z","direction":"sideways","thread":"t","from":"a@b.c"}"#,
+                "field `direction`: direction `sideways` is not one of inbound | outbound",
+            ),
+            (
+                r#"{"type":"email","account":"a1","at":"2026-01-05T10:00:00Z","direction":"inbound","thread":"t","from":"not-an-email"}"#,
+                "field `from`: `not-an-email` is not an e-mail address",
+            ),
+            (
+                r#"{"type":"meeting","account":"a1","at":"2026-01-05T10:00:00Z","status":"cancelled","kind":"qbr"}"#,
+                "missing field `cancelled_by`",
+            ),
+            (
+                r#"{"type":"meeting","account":"a1","at":"2026-01-05T10:00:00Z","status":"attended","attendees":["ok@x.y","bad"]}"#,
+                "field `attendees[1]`",
+            ),
         ];
         for (line, expected) in cases {
             let error = parse(line).expect_err(line);
-            assert!(error.contains(expected), "{line}\n  got: {error}\n  expected: {expected}");
+            assert!(
+                error.contains(expected),
+                "{line}\n  got: {error}\n  expected: {expected}"
+            );
         }
     }
 

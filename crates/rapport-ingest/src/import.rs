@@ -112,7 +112,11 @@ impl ImportProgress for NoProgress {
 
 /// Imports whichever contract files `dir` holds, in dependency order. A folder
 /// with none of them yields no reports.
-pub fn import_dir(store: &mut dyn Store, dir: &Path, progress: &dyn ImportProgress) -> Vec<FileReport> {
+pub fn import_dir(
+    store: &mut dyn Store,
+    dir: &Path,
+    progress: &dyn ImportProgress,
+) -> Vec<FileReport> {
     ContractFile::ALL
         .iter()
         .map(|kind| (*kind, dir.join(kind.file_name())))
@@ -150,26 +154,50 @@ pub fn import_file(
     );
     progress.start(path, total_bytes);
     let result = match kind {
-        ContractFile::Accounts => import_table(store, TableKind::Accounts, reader, tables::account_row, &mut report, |store, batch| {
-            store.upsert_accounts(batch)
-        }, |_| None),
+        ContractFile::Accounts => import_table(
+            store,
+            TableKind::Accounts,
+            reader,
+            tables::account_row,
+            &mut report,
+            |store, batch| store.upsert_accounts(batch),
+            |_| None,
+        ),
         ContractFile::Contacts => {
             let known = known_accounts(store);
             known.and_then(|known| {
-                import_table(store, TableKind::Contacts, reader, tables::contact_row, &mut report, |store, batch| {
-                    store.upsert_contacts(batch)
-                }, |contact| unknown_account(&known, &contact.account))
+                import_table(
+                    store,
+                    TableKind::Contacts,
+                    reader,
+                    tables::contact_row,
+                    &mut report,
+                    |store, batch| store.upsert_contacts(batch),
+                    |contact| unknown_account(&known, &contact.account),
+                )
             })
         }
-        ContractFile::Features => import_table(store, TableKind::Features, reader, tables::feature_row, &mut report, |store, batch| {
-            store.upsert_features(batch)
-        }, |_| None),
+        ContractFile::Features => import_table(
+            store,
+            TableKind::Features,
+            reader,
+            tables::feature_row,
+            &mut report,
+            |store, batch| store.upsert_features(batch),
+            |_| None,
+        ),
         ContractFile::Outcomes => {
             let known = known_accounts(store);
             known.and_then(|known| {
-                import_table(store, TableKind::Outcomes, reader, tables::outcome_row, &mut report, |store, batch| {
-                    store.upsert_outcomes(batch)
-                }, |outcome| unknown_account(&known, &outcome.account))
+                import_table(
+                    store,
+                    TableKind::Outcomes,
+                    reader,
+                    tables::outcome_row,
+                    &mut report,
+                    |store, batch| store.upsert_outcomes(batch),
+                    |outcome| unknown_account(&known, &outcome.account),
+                )
             })
         }
         ContractFile::Activities => known_accounts(store).and_then(|known| {
@@ -197,9 +225,8 @@ fn known_accounts(store: &dyn Store) -> Result<HashSet<String>, String> {
 }
 
 fn unknown_account(known: &HashSet<String>, account: &ExternalId) -> Option<String> {
-    (!known.contains(account.as_str())).then(|| {
-        format!("unknown account `{account}` (not in accounts.csv nor in the store)")
-    })
+    (!known.contains(account.as_str()))
+        .then(|| format!("unknown account `{account}` (not in accounts.csv nor in the store)"))
 }
 
 fn store_failure(error: StoreError) -> String {
@@ -283,7 +310,9 @@ fn import_activities<R: Read + Send>(
         });
         for batch in receiver {
             report.rejected.extend(batch.rejected);
-            let outcomes = store.insert_activities(&batch.activities).map_err(store_failure)?;
+            let outcomes = store
+                .insert_activities(&batch.activities)
+                .map_err(store_failure)?;
             report.count(&outcomes);
             progress.advance_to(bytes_read.load(Ordering::Relaxed));
         }

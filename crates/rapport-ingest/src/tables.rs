@@ -37,8 +37,18 @@ impl TableKind {
     pub fn known_columns(self) -> &'static [&'static str] {
         match self {
             TableKind::Accounts => &[
-                "id", "name", "tier", "arr", "seats", "csm", "status", "contract_start",
-                "renewal_date", "industry", "manager", "at_risk_override",
+                "id",
+                "name",
+                "tier",
+                "arr",
+                "seats",
+                "csm",
+                "status",
+                "contract_start",
+                "renewal_date",
+                "industry",
+                "manager",
+                "at_risk_override",
             ],
             TableKind::Contacts => &["account", "email", "name", "role", "department", "title"],
             TableKind::Features => &["key", "name", "importance"],
@@ -66,8 +76,15 @@ impl<R: Read> CsvTable<R> {
         };
         let mut columns = HashMap::new();
         for (index, header) in headers.iter().enumerate() {
-            let normalized = header.trim_start_matches('\u{feff}').trim().to_ascii_lowercase();
-            if let Some(known) = kind.known_columns().iter().find(|known| **known == normalized) {
+            let normalized = header
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_ascii_lowercase();
+            if let Some(known) = kind
+                .known_columns()
+                .iter()
+                .find(|known| **known == normalized)
+            {
                 columns.entry(*known).or_insert(index);
             }
         }
@@ -381,7 +398,13 @@ mod tests {
         .rows(outcome_row)
         .collect();
         assert_eq!(outcomes[0].as_ref().unwrap().record.arr_change, -1200.5);
-        assert!(outcomes[1].as_ref().unwrap_err().reason.starts_with("field `date`"));
+        assert!(
+            outcomes[1]
+                .as_ref()
+                .unwrap_err()
+                .reason
+                .starts_with("field `date`")
+        );
         let features: Vec<_> = CsvTable::new(
             TableKind::Features,
             "key,name,importance\nreports,,\nexport,Export,premium\n".as_bytes(),
@@ -390,7 +413,10 @@ mod tests {
         .rows(feature_row)
         .collect();
         let reports = &features[0].as_ref().unwrap().record;
-        assert_eq!((reports.name.as_str(), reports.importance), ("reports", FeatureImportance::Basic));
+        assert_eq!(
+            (reports.name.as_str(), reports.importance),
+            ("reports", FeatureImportance::Basic)
+        );
         assert!(features[1].is_err());
     }
 }

@@ -41,10 +41,9 @@ impl AppState {
     ) -> Result<T, ApiError> {
         let state = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let mut store = state
-                .store
-                .lock()
-                .map_err(|_| ApiError::internal("the store lock was poisoned by an earlier failure"))?;
+            let mut store = state.store.lock().map_err(|_| {
+                ApiError::internal("the store lock was poisoned by an earlier failure")
+            })?;
             work(store.as_mut())
         })
         .await
@@ -106,7 +105,9 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn list_accounts(State(state): State<Arc<AppState>>) -> Result<Json<Vec<AccountListing>>, ApiError> {
+async fn list_accounts(
+    State(state): State<Arc<AppState>>,
+) -> Result<Json<Vec<AccountListing>>, ApiError> {
     let accounts = state.with_store(|store| Ok(store.accounts()?)).await?;
     Ok(Json(accounts.iter().map(AccountListing::from).collect()))
 }

@@ -33,7 +33,9 @@ pub enum StoreError {
     Corrupt { what: String, reason: String },
     #[error("account `{0}` is not in the store")]
     UnknownAccount(String),
-    #[error("the database was written by a newer Rapport (schema version {found}, this build knows up to {known})")]
+    #[error(
+        "the database was written by a newer Rapport (schema version {found}, this build knows up to {known})"
+    )]
     NewerSchema { found: i64, known: i64 },
 }
 

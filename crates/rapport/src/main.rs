@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use crate::settings::Settings;
 
 #[derive(Parser)]
-#[command(name = "rapport", version, about = "Explainable account intelligence for customer-success teams")]
+#[command(
+    name = "rapport",
+    version,
+    about = "Explainable account intelligence for customer-success teams"
+)]
 struct Cli {
     /// Database URL (sqlite://FILE, or postgres://… once that backend lands).
     /// Default sqlite://rapport.db; also RAPPORT_DATABASE_URL or `database_url` in rapport.toml.

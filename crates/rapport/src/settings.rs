@@ -54,7 +54,9 @@ impl Settings {
         let file = explicit_file
             .map(Path::to_path_buf)
             .or(from_env)
-            .or_else(|| Some("rapport.toml".into()).filter(|path: &std::path::PathBuf| path.is_file()));
+            .or_else(|| {
+                Some("rapport.toml".into()).filter(|path: &std::path::PathBuf| path.is_file())
+            });
         let file_settings = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(&path)
@@ -89,7 +91,10 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://rapport:s3cret@db/rapport"), "postgres://rapport:***@db/rapport");
+        assert_eq!(
+            redact("postgres://rapport:s3cret@db/rapport"),
+            "postgres://rapport:***@db/rapport"
+        );
         assert_eq!(redact("sqlite://rapport.db"), "sqlite://rapport.db");
         let settings = Settings {
             database_url: "postgres://u:pw@h/d".into(),

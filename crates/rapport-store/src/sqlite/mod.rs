@@ -29,7 +29,10 @@ impl SqliteStore {
         let mut connection = match location {
             SqliteLocation::Memory => Connection::open_in_memory()?,
             SqliteLocation::File(path) => {
-                if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+                if let Some(parent) = path
+                    .parent()
+                    .filter(|parent| !parent.as_os_str().is_empty())
+                {
                     std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
                         path: parent.display().to_string(),
                         source,
@@ -57,7 +60,9 @@ impl SqliteStore {
         let mut statement = self
             .connection
             .prepare("SELECT external_id, id FROM accounts")?;
-        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+        let rows = statement.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })?;
         self.account_rows = rows.collect::<Result<_, _>>()?;
         Ok(())
     }
@@ -69,7 +74,10 @@ impl SqliteStore {
             .ok_or_else(|| StoreError::UnknownAccount(account.to_string()))
     }
 
-    fn check_accounts<'a>(&self, accounts: impl Iterator<Item = &'a ExternalId>) -> StoreResult<()> {
+    fn check_accounts<'a>(
+        &self,
+        accounts: impl Iterator<Item = &'a ExternalId>,
+    ) -> StoreResult<()> {
         for account in accounts {
             self.account_row(account)?;
         }
@@ -85,12 +93,15 @@ fn corrupt(what: &str, reason: impl ToString) -> StoreError {
 }
 
 fn parse_stored<T: FromStr<Err = DomainError>>(what: &str, text: &str) -> StoreResult<T> {
-    text.parse().map_err(|error: DomainError| corrupt(what, error))
+    text.parse()
+        .map_err(|error: DomainError| corrupt(what, error))
 }
 
 fn stored_date(what: &str, text: Option<String>) -> StoreResult<Option<NaiveDate>> {
-    text.map(|text| NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|error| corrupt(what, error)))
-        .transpose()
+    text.map(|text| {
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|error| corrupt(what, error))
+    })
+    .transpose()
 }
 
 fn external_id(what: &str, text: &str) -> StoreResult<ExternalId> {
@@ -121,8 +132,8 @@ fn activity_from_row(row: &Row<'_>) -> StoreResult<Activity> {
     let dedup_key: String = row.get(1)?;
     let has_source_id: bool = row.get(2)?;
     let body: String = row.get(4)?;
-    let detail: ActivityDetail =
-        serde_json::from_str(&body).map_err(|error| corrupt(&format!("activity {dedup_key}"), error))?;
+    let detail: ActivityDetail = serde_json::from_str(&body)
+        .map_err(|error| corrupt(&format!("activity {dedup_key}"), error))?;
     Ok(Activity {
         source_id: has_source_id.then_some(dedup_key),
         account: external_id("activity account", &row.get::<_, String>(0)?)?,
@@ -159,7 +170,9 @@ impl Store for SqliteStore {
             ))?;
             for account in accounts {
                 let existing = select
-                    .query_row([account.external_id.as_str()], |row| Ok(account_from_row(row)))
+                    .query_row([account.external_id.as_str()], |row| {
+                        Ok(account_from_row(row))
+                    })
                     .optional()?
                     .transpose()?;
                 let outcome = match existing {
@@ -245,14 +258,17 @@ impl Store for SqliteStore {
         let transaction = self.connection.transaction()?;
         let mut outcomes = Vec::with_capacity(features.len());
         {
-            let mut select =
-                transaction.prepare_cached("SELECT name, importance FROM features WHERE key = ?1")?;
+            let mut select = transaction
+                .prepare_cached("SELECT name, importance FROM features WHERE key = ?1")?;
             let mut upsert = transaction.prepare_cached(
                 "INSERT INTO features (key, name, importance) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (key) DO UPDATE SET name = excluded.name, importance = excluded.importance",
             )?;
             for feature in features {
-                let wanted = (feature.name.clone(), feature.importance.as_str().to_string());
+                let wanted = (
+                    feature.name.clone(),
+                    feature.importance.as_str().to_string(),
+                );
                 let existing: Option<(String, String)> = select
                     .query_row([feature.key.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
                     .optional()?;
@@ -285,7 +301,8 @@ impl Store for SqliteStore {
                 body.clear();
                 serde_json::to_writer(&mut body, &activity.detail)
                     .map_err(|error| corrupt("activity body", error))?;
-                let body_text = std::str::from_utf8(&body).map_err(|error| corrupt("activity body", error))?;
+                let body_text =
+                    std::str::from_utf8(&body).map_err(|error| corrupt("activity body", error))?;
                 let changed = insert.execute(params![
                     activity.dedup_key(),
                     activity.source_id.is_some(),
@@ -309,8 +326,9 @@ impl Store for SqliteStore {
         let transaction = self.connection.transaction()?;
         let mut results = Vec::with_capacity(outcomes.len());
         {
-            let mut select = transaction
-                .prepare_cached("SELECT outcome, arr_change FROM outcomes WHERE account = ?1 AND date = ?2")?;
+            let mut select = transaction.prepare_cached(
+                "SELECT outcome, arr_change FROM outcomes WHERE account = ?1 AND date = ?2",
+            )?;
             let mut upsert = transaction.prepare_cached(
                 "INSERT INTO outcomes (account, date, outcome, arr_change) VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT (account, date) DO UPDATE SET outcome = excluded.outcome, \
@@ -323,14 +341,21 @@ impl Store for SqliteStore {
                     .query_row(params![account, date], |row| Ok((row.get(0)?, row.get(1)?)))
                     .optional()?;
                 let result = match existing {
-                    Some((kind, change)) if kind == outcome.outcome.as_str() && change == outcome.arr_change => {
+                    Some((kind, change))
+                        if kind == outcome.outcome.as_str() && change == outcome.arr_change =>
+                    {
                         WriteOutcome::Unchanged
                     }
                     Some(_) => WriteOutcome::Updated,
                     None => WriteOutcome::Inserted,
                 };
                 if result != WriteOutcome::Unchanged {
-                    upsert.execute(params![account, date, outcome.outcome.as_str(), outcome.arr_change])?;
+                    upsert.execute(params![
+                        account,
+                        date,
+                        outcome.outcome.as_str(),
+                        outcome.arr_change
+                    ])?;
                 }
                 results.push(result);
             }
@@ -361,7 +386,8 @@ impl Store for SqliteStore {
         while let Some(row) = rows.next()? {
             contacts.push(Contact {
                 account: external_id("contact account", &row.get::<_, String>(0)?)?,
-                email: Email::parse(&row.get::<_, String>(1)?).map_err(|error| corrupt("contact email", error))?,
+                email: Email::parse(&row.get::<_, String>(1)?)
+                    .map_err(|error| corrupt("contact email", error))?,
                 name: row.get(2)?,
                 role: parse_stored("contact role", &row.get::<_, String>(3)?)?,
                 department: row.get(4)?,
@@ -379,7 +405,8 @@ impl Store for SqliteStore {
         let mut features = Vec::new();
         while let Some(row) = rows.next()? {
             features.push(Feature {
-                key: FeatureKey::parse(&row.get::<_, String>(0)?).map_err(|error| corrupt("feature key", error))?,
+                key: FeatureKey::parse(&row.get::<_, String>(0)?)
+                    .map_err(|error| corrupt("feature key", error))?,
                 name: row.get(1)?,
                 importance: parse_stored("feature importance", &row.get::<_, String>(2)?)?,
             });
@@ -397,7 +424,8 @@ impl Store for SqliteStore {
         while let Some(row) = rows.next()? {
             outcomes.push(Outcome {
                 account: external_id("outcome account", &row.get::<_, String>(0)?)?,
-                date: stored_date("outcome date", row.get(1)?)?.ok_or_else(|| corrupt("outcome date", "missing"))?,
+                date: stored_date("outcome date", row.get(1)?)?
+                    .ok_or_else(|| corrupt("outcome date", "missing"))?,
                 outcome: parse_stored("outcome", &row.get::<_, String>(2)?)?,
                 arr_change: row.get(3)?,
             });
@@ -435,8 +463,9 @@ impl Store for SqliteStore {
         let count = |table: &str| -> StoreResult<u64> {
             Ok(self
                 .connection
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get::<_, i64>(0))?
-                as u64)
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    row.get::<_, i64>(0)
+                })? as u64)
         };
         Ok(StoreCounts {
             accounts: count("accounts")?,

@@ -19,7 +19,12 @@ pub fn run(settings: &Settings, format: Format) -> anyhow::Result<ExitCode> {
             for listing in &listings {
                 println!(
                     "| {} | {} | {} | {:.0} | {} | {} |",
-                    listing.name, listing.external_id, listing.tier, listing.arr, listing.csm, listing.status
+                    listing.name,
+                    listing.external_id,
+                    listing.tier,
+                    listing.arr,
+                    listing.csm,
+                    listing.status
                 );
             }
             println!("\n{} accounts", listings.len());

@@ -35,8 +35,12 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         end: args.end.unwrap_or_else(today),
     };
     let started = std::time::Instant::now();
-    let summary = rapport_demo::write_portfolio(&config, &args.out)
-        .with_context(|| format!("cannot write the demo portfolio into {}", args.out.display()))?;
+    let summary = rapport_demo::write_portfolio(&config, &args.out).with_context(|| {
+        format!(
+            "cannot write the demo portfolio into {}",
+            args.out.display()
+        )
+    })?;
     eprintln!(
         "wrote {} accounts, {} contacts, {} features, {} activities, {} outcomes to {} in {:.1}s",
         summary.accounts,

@@ -36,10 +36,20 @@ pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
             reports
         }
         [kind, file] => {
-            let Some(kind) = ContractFile::ALL.into_iter().find(|candidate| candidate.noun() == kind) else {
-                bail!("unknown kind `{kind}`: expected accounts, contacts, features, activities or outcomes");
+            let Some(kind) = ContractFile::ALL
+                .into_iter()
+                .find(|candidate| candidate.noun() == kind)
+            else {
+                bail!(
+                    "unknown kind `{kind}`: expected accounts, contacts, features, activities or outcomes"
+                );
             };
-            vec![import_file(store.as_mut(), kind, Path::new(file), &progress)]
+            vec![import_file(
+                store.as_mut(),
+                kind,
+                Path::new(file),
+                &progress,
+            )]
         }
         _ => bail!("expected `rapport import DIR` or `rapport import KIND FILE`"),
     };
@@ -64,7 +74,11 @@ pub fn print_reports(reports: &[FileReport], store: &dyn Store) -> ExitCode {
             report.updated,
             report.unchanged,
             report.rejected.len(),
-            if report.fatal.is_some() { ", stopped early" } else { "" }
+            if report.fatal.is_some() {
+                ", stopped early"
+            } else {
+                ""
+            }
         );
         totals.inserted += report.inserted;
         totals.updated += report.updated;
@@ -111,7 +125,8 @@ impl TerminalProgress {
 
 impl ImportProgress for TerminalProgress {
     fn start(&self, path: &Path, total_bytes: u64) {
-        self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        self.bar
+            .set_draw_target(indicatif::ProgressDrawTarget::stderr());
         self.bar.reset();
         self.bar.set_length(total_bytes);
         self.bar.set_position(0);
@@ -120,8 +135,11 @@ impl ImportProgress for TerminalProgress {
         ) {
             self.bar.set_style(style.progress_chars("=> "));
         }
-        self.bar
-            .set_message(path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default());
+        self.bar.set_message(
+            path.file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
     }
 
     fn advance_to(&self, bytes_read: u64) {

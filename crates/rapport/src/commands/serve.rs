@@ -15,10 +15,17 @@ pub fn run(settings: &Settings, addr: Option<&str>) -> anyhow::Result<ExitCode> 
     serve_store(store, addr.unwrap_or(&settings.addr))
 }
 
-pub fn demo(settings: &Settings, addr: Option<&str>, accounts: usize, days: u32, seed: u64) -> anyhow::Result<ExitCode> {
+pub fn demo(
+    settings: &Settings,
+    addr: Option<&str>,
+    accounts: usize,
+    days: u32,
+    seed: u64,
+) -> anyhow::Result<ExitCode> {
     let mut store = open_store(settings)?;
     if store.counts()?.accounts == 0 {
-        let folder = tempfile::tempdir().context("cannot create a temporary folder for the demo files")?;
+        let folder =
+            tempfile::tempdir().context("cannot create a temporary folder for the demo files")?;
         let config = DemoConfig {
             accounts,
             days,
@@ -29,13 +36,17 @@ pub fn demo(settings: &Settings, addr: Option<&str>, accounts: usize, days: u32,
             "generating a demo portfolio of {accounts} accounts over {days} days into {}",
             settings.database_url
         );
-        rapport_demo::write_portfolio(&config, folder.path()).context("cannot generate the demo portfolio")?;
+        rapport_demo::write_portfolio(&config, folder.path())
+            .context("cannot generate the demo portfolio")?;
         let reports = import_dir(store.as_mut(), folder.path(), &TerminalProgress::new());
         if print_reports(&reports, store.as_ref()) != ExitCode::SUCCESS {
             anyhow::bail!("the generated demo portfolio did not import cleanly");
         }
     } else {
-        eprintln!("{} already holds data; serving it as it is", settings.database_url);
+        eprintln!(
+            "{} already holds data; serving it as it is",
+            settings.database_url
+        );
     }
     serve_store(store, addr.unwrap_or(&settings.addr))
 }
@@ -46,7 +57,9 @@ fn serve_store(store: Box<dyn rapport_store::Store>, addr: &str) -> anyhow::Resu
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
-        let local = listener.local_addr().context("cannot read the listening address")?;
+        let local = listener
+            .local_addr()
+            .context("cannot read the listening address")?;
         println!("Rapport is serving on http://{local}/ (Ctrl-C to stop)");
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;

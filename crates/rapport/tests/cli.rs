@@ -1,0 +1,330 @@
+//! End-to-end tests of the `rapport` command: import, re-import, bad records,
+//! exit statuses, generation, and the served demo.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+fn rapport(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .arg("--db")
+        .arg(format!("sqlite://{}", db.display()))
+        .args(args)
+        .env_remove("RAPPORT_DATABASE_URL")
+        .env("RAPPORT_LOG", "warn")
+        .output()
+        .expect("the rapport binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn generate(dir: &Path, accounts: &str, days: &str) {
+    let output = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args([
+            "generate",
+            "--accounts",
+            accounts,
+            "--days",
+            days,
+            "--seed",
+            "7",
+            "--end",
+            "2026-06-01",
+            "--out",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+fn count_lines(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .count()
+}
+
+#[test]
+fn generated_portfolio_imports_completely_and_reimport_changes_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    generate(&data, "25", "45");
+    let activities = count_lines(&data.join("activities.jsonl"));
+    let accounts = count_lines(&data.join("accounts.csv")) - 1;
+    let contacts = count_lines(&data.join("contacts.csv")) - 1;
+    let features = count_lines(&data.join("features.csv")) - 1;
+    let outcomes = count_lines(&data.join("outcomes.csv")) - 1;
+    let total = activities + accounts + contacts + features + outcomes;
+
+    let first = rapport(&db, &["import", data.to_str().unwrap()]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert_eq!(
+        text(&first.stdout).trim(),
+        format!("imported {total}, unchanged 0, rejected 0")
+    );
+    assert!(text(&first.stderr).contains(&format!(
+        "store now holds {accounts} accounts, {contacts} contacts, {features} features, {activities} activities, {outcomes} outcomes"
+    )));
+
+    let second = rapport(&db, &["import", data.to_str().unwrap()]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    assert_eq!(
+        text(&second.stdout).trim(),
+        format!("imported 0, unchanged {total}, rejected 0")
+    );
+
+    let listed = rapport(&db, &["accounts", "--format", "json"]);
+    let listing: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let listing = listing.as_array().unwrap();
+    assert_eq!(listing.len(), accounts);
+    assert!(listing.iter().any(|account| account["name"] == "Acme Corp"));
+}
+
+#[test]
+fn changed_account_rows_update_and_are_counted_as_imported() {
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("rapport.db");
+    let file = work.path().join("accounts.csv");
+    std::fs::write(&file, "id,name,tier,arr,seats,csm,status,contract_start,renewal_date,industry\na1,Acme Corp,strategic,150000,100,Dana,active,2025-01-01,2027-01-01,Software\n").unwrap();
+    assert_eq!(
+        rapport(&db, &["import", "accounts", file.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    std::fs::write(&file, "id,name,tier,arr,seats,csm,status,contract_start,renewal_date,industry\na1,Acme Corp,strategic,175000,100,Dana,active,2025-01-01,2027-01-01,Software\n").unwrap();
+    let output = rapport(&db, &["import", "accounts", file.to_str().unwrap()]);
+    assert_eq!(
+        text(&output.stdout).trim(),
+        "imported 1, unchanged 0, rejected 0"
+    );
+    assert!(text(&output.stderr).contains("(0 new, 1 updated)"));
+    let listed: serde_json::Value =
+        serde_json::from_slice(&rapport(&db, &["accounts", "--format", "json"]).stdout).unwrap();
+    assert_eq!(listed[0]["arr"], 175000.0);
+}
+
+#[test]
+fn bad_records_are_reported_with_file_and_line_and_the_rest_kept() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let db = work.path().join("rapport.db");
+    std::fs::write(
+        data.join("accounts.csv"),
+        "id,name,tier,arr,seats,csm,status,contract_start,renewal_date,industry\n\
+         a1,Acme Corp,strategic,150000,100,Dana,active,2025-01-01,2027-01-01,Software\n\
+         a2,Bad Tier Inc,platinum,1,1,Dana,active,,,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("contacts.csv"),
+        "account,email,name,role,department,title\na1,sarah@acme.com,Sarah,champion,Ops,VP\nghost,x@y.z,X,user,,\n",
+    )
+    .unwrap();
+    let good =
+        r#"{"id":"ok-1","type":"login","account":"a1","at":"2026-01-05T10:00:00Z","user":"u1"}"#;
+    let lines = [
+        good,                                                                                        // 1
+        r#"{"id":"b-1","type":"login","account":"nobody","at":"2026-01-05T10:00:00Z","user":"u1"}"#, // 2 unknown account
+        r#"{"id":"b-2","type":"login","account":"a1","at":"05/01/2026","user":"u1"}"#, // 3 bad timestamp
+        r#"{"id":"b-3","type":"login","account":"a1","at":"2026-01-05T10:00:00Z"}"#, // 4 missing field
+        r#"{"id":"b-4","type":"fax","account":"a1","at":"2026-01-05T10:00:00Z"}"#, // 5 unknown type
+        r#"{"id":"b-5","type":"nps","account":"a1","at":"2026-01-05T10:00:00Z","score":"ten"}"#, // 6 wrong type
+        r#"{"id":"b-6","type":"nps","account":"a1","at":"2026-01-05T10:00:00Z","score":14}"#, // 7 out of range
+        "this is not json", // 8 not JSON
+        r#"{"id":"b-8","type":"email","account":"a1","at":"2026-01-05T10:00:00Z","direction":"up","thread":"t","from":"a@b.c"}"#, // 9 bad enum
+        r#"{"id":"b-9","type":"email","account":"a1","at":"2026-01-05T10:00:00Z","direction":"inbound","thread":"t","from":"nobody"}"#, // 10 bad email
+        r#"{"id":"b-10","type":"session","account":"a1","at":"2026-01-05T10:00:00Z","user":"u1","duration_min":-5}"#, // 11 negative duration
+        r#"{"id":"b-11","type":"meeting","account":"a1","at":"2026-01-05T10:00:00Z","status":"cancelled","kind":"qbr"}"#, // 12 cancelled without cancelled_by
+        r#"{"type":"login","at":"2026-01-05T10:00:00Z","user":"u1"}"#, // 13 missing account
+        r#"{"id":"ok-2","type":"feature_used","account":"a1","at":"2026-01-06T10:00:00Z","user":"u1","feature":"reports"}"#, // 14
+    ];
+    std::fs::write(data.join("activities.jsonl"), lines.join("\n") + "\n").unwrap();
+
+    let output = rapport(&db, &["import", data.to_str().unwrap()]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let activities = data.join("activities.jsonl").display().to_string();
+    let expected = [
+        format!("{}:3: field `tier`", data.join("accounts.csv").display()),
+        format!(
+            "{}:3: unknown account `ghost`",
+            data.join("contacts.csv").display()
+        ),
+        format!("{activities}:2: unknown account `nobody`"),
+        format!("{activities}:3: field `at`: `05/01/2026` is not an RFC 3339 timestamp"),
+        format!("{activities}:4: missing field `user` (required for login)"),
+        format!("{activities}:5: unknown activity type `fax`"),
+        format!("{activities}:6: field `score`: invalid type: string \"ten\""),
+        format!("{activities}:7: field `score`: 14 is out of range"),
+        format!("{activities}:8: not a JSON object"),
+        format!(
+            "{activities}:9: field `direction`: direction `up` is not one of inbound | outbound"
+        ),
+        format!("{activities}:10: field `from`: `nobody` is not an e-mail address"),
+        format!("{activities}:11: field `duration_min`: -5 is not a duration"),
+        format!("{activities}:12: missing field `cancelled_by`"),
+        format!("{activities}:13: missing field `account`"),
+    ];
+    for line in &expected {
+        assert!(
+            stderr.contains(line.as_str()),
+            "missing `{line}` in:\n{stderr}"
+        );
+    }
+    assert_eq!(
+        text(&output.stdout).trim(),
+        "imported 4, unchanged 0, rejected 14"
+    );
+    assert!(
+        stderr.contains(
+            "store now holds 1 accounts, 1 contacts, 0 features, 2 activities, 0 outcomes"
+        ),
+        "{stderr}"
+    );
+
+    // Importing again: the good records are unchanged, the bad still reported, nothing lost.
+    let again = rapport(&db, &["import", data.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        text(&again.stdout).trim(),
+        "imported 0, unchanged 4, rejected 14"
+    );
+}
+
+#[test]
+fn nothing_done_exits_2_with_a_reason() {
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("rapport.db");
+    let bad_header = work.path().join("accounts.csv");
+    std::fs::write(&bad_header, "identifier,title\nx,y\n").unwrap();
+    let output = rapport(&db, &["import", "accounts", bad_header.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("bad header: missing columns id, name, tier"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    let missing = rapport(
+        &db,
+        &[
+            "import",
+            "activities",
+            work.path().join("nope.jsonl").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("nope.jsonl: cannot read"),
+        "{}",
+        text(&missing.stderr)
+    );
+
+    let empty_dir = work.path().join("empty");
+    std::fs::create_dir_all(&empty_dir).unwrap();
+    let output = rapport(&db, &["import", empty_dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("holds none of accounts.csv"));
+}
+
+#[test]
+fn generation_is_deterministic_for_a_seed_and_end_date() {
+    let work = tempfile::tempdir().unwrap();
+    generate(&work.path().join("one"), "12", "20");
+    generate(&work.path().join("two"), "12", "20");
+    for file in [
+        "accounts.csv",
+        "contacts.csv",
+        "features.csv",
+        "activities.jsonl",
+        "outcomes.csv",
+    ] {
+        let one = std::fs::read(work.path().join("one").join(file)).unwrap();
+        let two = std::fs::read(work.path().join("two").join(file)).unwrap();
+        assert!(!one.is_empty(), "{file} is empty");
+        assert!(
+            one == two,
+            "{file} differs between two runs with the same seed"
+        );
+    }
+}
+
+/// Kills the child when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn http_get(address: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn demo_generates_imports_and_serves() {
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("demo.db");
+    let child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .arg("--db")
+        .arg(format!("sqlite://{}", db.display()))
+        .args([
+            "demo",
+            "--accounts",
+            "15",
+            "--days",
+            "30",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .env("RAPPORT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    let mut stdout = BufReader::new(running.0.stdout.take().unwrap());
+    let mut line = String::new();
+    let address = loop {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "the demo exited before serving"
+        );
+        if let Some(rest) = line.trim().strip_prefix("Rapport is serving on http://") {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let (status, body) = http_get(&address, "/healthz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"ok\""), "{body}");
+    let (status, body) = http_get(&address, "/api/accounts");
+    assert_eq!(status, 200);
+    assert!(body.contains("Acme Corp"), "{body}");
+    let (status, body) = http_get(&address, "/");
+    assert_eq!(status, 200);
+    assert!(body.contains("Acme Corp"));
+}
