@@ -113,8 +113,21 @@ macro_rules! text_newtype {
     ($(#[$meta:meta])* $name:ident, $field:literal) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
+        #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
+
+        impl TryFrom<String> for $name {
+            type Error = DomainError;
+            fn try_from(text: String) -> Result<Self, Self::Error> {
+                $name::parse(&text)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
 
         impl $name {
             pub fn parse(text: &str) -> Result<Self, DomainError> {
@@ -184,9 +197,23 @@ impl fmt::Display for CustomerId {
 }
 
 /// An e-mail address, lowercased so that contacts compare case-insensitively.
+/// Deserializing validates and normalizes too, so no path skips the rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String", into = "String")]
 pub struct Email(String);
+
+impl TryFrom<String> for Email {
+    type Error = DomainError;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Email::parse(&text)
+    }
+}
+
+impl From<Email> for String {
+    fn from(email: Email) -> String {
+        email.0
+    }
+}
 
 impl Email {
     pub fn parse(text: &str) -> Result<Self, DomainError> {

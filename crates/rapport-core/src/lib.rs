@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod domain;
+pub mod engine;
 pub mod time;
 
 pub use activity::{Activity, ActivityDetail, ActivityKind};

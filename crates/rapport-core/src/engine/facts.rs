@@ -1,0 +1,269 @@
+//! Window aggregation: one account's state and a window → the current value of
+//! each of the eleven PRD-070 factors (`definitions.md` §3.1), plus the counts
+//! behind them so explanations can cite evidence. `None` means "no data".
+
+use serde::Serialize;
+
+use super::state::{AccountState, PortfolioState, range_of};
+use crate::activity::{MeetingStatus, Party};
+use crate::domain::ContactRole;
+use crate::time::{MILLIS_PER_DAY, Period, Timestamp};
+
+/// `W = [as_of − P, as_of)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Window {
+    pub as_of: Timestamp,
+    pub period: Period,
+}
+
+impl Window {
+    pub fn new(as_of: Timestamp, period: Period) -> Self {
+        Window { as_of, period }
+    }
+
+    pub fn start(&self) -> i64 {
+        self.as_of.millis() - self.period.millis()
+    }
+
+    pub fn end(&self) -> i64 {
+        self.as_of.millis()
+    }
+
+    fn days(&self) -> f64 {
+        f64::from(self.period.days())
+    }
+
+    /// Start of the relationship look-back `[as_of − max(90d, P), as_of)`.
+    fn relationship_start(&self) -> i64 {
+        self.end() - i64::from(self.period.days().max(90)) * MILLIS_PER_DAY
+    }
+}
+
+/// The eleven factors' current values and their evidence counts for one window.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct FactorFacts {
+    pub email_response_rate: Option<f64>,
+    pub response_time_hours: Option<f64>,
+    pub meeting_attendance: Option<f64>,
+    pub proactive_outreach_per_month: f64,
+    pub login_frequency_per_week: f64,
+    pub feature_breadth: Option<f64>,
+    pub session_minutes: f64,
+    pub active_user_percent: f64,
+    pub stakeholder_depth: f64,
+    pub days_since_executive: Option<f64>,
+    pub days_since_champion: Option<f64>,
+
+    pub outbound_emails: u32,
+    pub responded_emails: u32,
+    pub meetings_counted: u32,
+    pub meetings_attended: u32,
+    pub customer_initiated_contacts: u32,
+    pub logins: u32,
+    pub sessions: u32,
+    pub active_users: u32,
+    /// The denominator of Active User %: seats, or users seen in the look-back.
+    pub user_base: u32,
+}
+
+/// Computes every factor's current value for `account` over `window`.
+pub fn factor_facts(
+    portfolio: &PortfolioState,
+    account: &AccountState,
+    window: Window,
+) -> FactorFacts {
+    let (start, end) = (window.start(), window.end());
+    let mut facts = FactorFacts::default();
+
+    // Communication: e-mail response rate and time, over the outbound e-mails in W.
+    let mut response_hours_total = 0.0;
+    let mut thread_openers = 0u32;
+    for email in &account.emails[range_of(&account.emails, start, end, |email| email.at)] {
+        let thread = &account.threads[email.thread as usize];
+        if email.inbound {
+            // An inbound e-mail that opens its thread: no earlier message, and the
+            // first of the thread's messages at that instant.
+            let first = thread.partition_point(|message| message.at < email.at);
+            if first == 0
+                && thread[0].inbound
+                && std::ptr::eq(email, first_inbound_at(account, email))
+            {
+                thread_openers += 1;
+            }
+            continue;
+        }
+        facts.outbound_emails += 1;
+        let next = thread.partition_point(|message| message.at <= email.at);
+        if let Some(next_message) = thread.get(next).filter(|message| message.at < end) {
+            // Several messages at the next instant: the customer did answer then.
+            let answered = thread[next..]
+                .iter()
+                .take_while(|message| message.at == next_message.at)
+                .any(|message| message.inbound);
+            if answered {
+                facts.responded_emails += 1;
+                response_hours_total += (next_message.at - email.at) as f64 / 3_600_000.0;
+            }
+        }
+    }
+    if facts.outbound_emails > 0 {
+        facts.email_response_rate =
+            Some(100.0 * f64::from(facts.responded_emails) / f64::from(facts.outbound_emails));
+    }
+    if facts.responded_emails > 0 {
+        facts.response_time_hours = Some(response_hours_total / f64::from(facts.responded_emails));
+    }
+
+    // Meetings: attendance and customer-initiated meetings.
+    let mut customer_meetings = 0u32;
+    for meeting in &account.meetings[range_of(&account.meetings, start, end, |meeting| meeting.at)]
+    {
+        if meeting.initiated_by_customer {
+            customer_meetings += 1;
+        }
+        let counted = match meeting.status {
+            MeetingStatus::Attended | MeetingStatus::NoShow => true,
+            MeetingStatus::Cancelled => meeting.cancelled_by == Some(Party::Customer),
+            MeetingStatus::Scheduled => false,
+        };
+        if counted {
+            facts.meetings_counted += 1;
+            if meeting.status == MeetingStatus::Attended {
+                facts.meetings_attended += 1;
+            }
+        }
+    }
+    if facts.meetings_counted > 0 {
+        facts.meeting_attendance =
+            Some(100.0 * f64::from(facts.meetings_attended) / f64::from(facts.meetings_counted));
+    }
+
+    let inbound_calls =
+        range_of(&account.inbound_calls, start, end, |instant| *instant).len() as u32;
+    facts.customer_initiated_contacts = thread_openers + customer_meetings + inbound_calls;
+    facts.proactive_outreach_per_month =
+        f64::from(facts.customer_initiated_contacts) * 30.0 / window.days();
+
+    // Product: active users, logins, sessions, breadth.
+    let user_count = account.users.len();
+    let mut seen = vec![false; user_count];
+    for event in
+        &account.product_events[range_of(&account.product_events, start, end, |event| event.at)]
+    {
+        if !std::mem::replace(&mut seen[event.user as usize], true) {
+            facts.active_users += 1;
+        }
+    }
+    facts.logins = range_of(&account.logins, start, end, |event| event.at).len() as u32;
+    if facts.active_users > 0 {
+        facts.login_frequency_per_week =
+            f64::from(facts.logins) / f64::from(facts.active_users) / (window.days() / 7.0);
+    }
+    let sessions = &account.sessions[range_of(&account.sessions, start, end, |event| event.at)];
+    facts.sessions = sessions.len() as u32;
+    if !sessions.is_empty() {
+        facts.session_minutes =
+            sessions.iter().map(|session| session.minutes).sum::<f64>() / sessions.len() as f64;
+    }
+    facts.feature_breadth = feature_breadth(portfolio, account, start, end);
+
+    facts.user_base = match account.account.as_ref().and_then(|account| account.seats) {
+        Some(seats) if seats > 0 => seats,
+        _ => {
+            let mut seen_in_lookback = vec![false; user_count];
+            let lookback = range_of(
+                &account.product_events,
+                window.relationship_start(),
+                end,
+                |event| event.at,
+            );
+            account.product_events[lookback]
+                .iter()
+                .filter(|event| {
+                    !std::mem::replace(&mut seen_in_lookback[event.user as usize], true)
+                })
+                .count() as u32
+        }
+    };
+    if facts.user_base > 0 {
+        facts.active_user_percent =
+            100.0 * f64::from(facts.active_users) / f64::from(facts.user_base);
+    }
+
+    // Relationship.
+    let relationship_start = window.relationship_start();
+    facts.stakeholder_depth = account
+        .engagements
+        .iter()
+        .filter(|instants| {
+            !range_of(instants, relationship_start, end, |instant| *instant).is_empty()
+        })
+        .count() as f64;
+    facts.days_since_executive = days_since_role(account, ContactRole::Executive, window.as_of);
+    facts.days_since_champion = days_since_role(account, ContactRole::Champion, window.as_of);
+    facts
+}
+
+/// The first inbound e-mail event of `email`'s thread at `email.at`, so a thread
+/// opened by two simultaneous inbound messages counts once.
+fn first_inbound_at<'a>(
+    account: &'a AccountState,
+    email: &'a super::state::EmailEvent,
+) -> &'a super::state::EmailEvent {
+    let from = account.emails.partition_point(|event| event.at < email.at);
+    account.emails[from..]
+        .iter()
+        .take_while(|event| event.at == email.at)
+        .find(|event| event.inbound && event.thread == email.thread)
+        .unwrap_or(email)
+}
+
+fn feature_breadth(
+    portfolio: &PortfolioState,
+    account: &AccountState,
+    start: i64,
+    end: i64,
+) -> Option<f64> {
+    let uses = &account.feature_uses[range_of(&account.feature_uses, start, end, |event| event.at)];
+    let mut used = vec![false; portfolio.feature_keys.len()];
+    for event in uses {
+        if let Some(flag) = used.get_mut(event.feature as usize) {
+            *flag = true;
+        }
+    }
+    if portfolio.catalogue_size > 0 {
+        let total: f64 = portfolio.catalogue_weights.iter().flatten().sum();
+        let reached: f64 = portfolio
+            .catalogue_weights
+            .iter()
+            .zip(&used)
+            .filter(|(_, used)| **used)
+            .filter_map(|(weight, _)| *weight)
+            .sum();
+        return (total > 0.0).then(|| 100.0 * reached / total);
+    }
+    let seen_anywhere = portfolio
+        .feature_first_seen
+        .iter()
+        .filter(|first| first.is_some_and(|at| at < end))
+        .count();
+    (seen_anywhere > 0)
+        .then(|| 100.0 * used.iter().filter(|used| **used).count() as f64 / seen_anywhere as f64)
+}
+
+fn days_since_role(account: &AccountState, role: ContactRole, as_of: Timestamp) -> Option<f64> {
+    let end = as_of.millis();
+    account
+        .contact_emails
+        .iter()
+        .zip(&account.engagements)
+        .filter(|(email, _)| account.roles.get(email.as_str()) == Some(&role))
+        .filter_map(|(_, instants)| {
+            let before = instants.partition_point(|instant| *instant < end);
+            before.checked_sub(1).map(|last| instants[last])
+        })
+        .max()
+        .map(|last| (end - last) as f64 / MILLIS_PER_DAY as f64)
+}

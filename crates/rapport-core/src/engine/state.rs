@@ -1,0 +1,347 @@
+//! Per-account columns, updated incrementally. Activities usually arrive in time
+//! order, so an insert is an append; an out-of-order one is inserted at its place.
+
+use std::collections::HashMap;
+
+use crate::activity::{Direction, MeetingStatus, Party, TrainingStatus};
+use crate::domain::{Account, Contact, ContactRole, Feature};
+use crate::{Activity, ActivityDetail};
+
+/// Inserts `item` keeping `column` sorted by `key`, after any equal keys (so
+/// arrival order breaks ties).
+fn insert_sorted<T>(column: &mut Vec<T>, item: T, key: impl Fn(&T) -> i64) {
+    let at = key(&item);
+    if column.last().is_none_or(|last| key(last) <= at) {
+        column.push(item);
+    } else {
+        let index = column.partition_point(|existing| key(existing) <= at);
+        column.insert(index, item);
+    }
+}
+
+/// Index range of the items of a time-sorted column with `start <= at < end`.
+pub(crate) fn range_of<T>(
+    column: &[T],
+    start: i64,
+    end: i64,
+    key: impl Fn(&T) -> i64,
+) -> std::ops::Range<usize> {
+    let low = column.partition_point(|item| key(item) < start);
+    let high = column.partition_point(|item| key(item) < end);
+    low..high.max(low)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ThreadMessage {
+    pub at: i64,
+    pub inbound: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct EmailEvent {
+    pub at: i64,
+    pub thread: u32,
+    pub inbound: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct MeetingEvent {
+    pub at: i64,
+    pub status: MeetingStatus,
+    pub cancelled_by: Option<Party>,
+    pub initiated_by_customer: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ProductEvent {
+    pub at: i64,
+    pub user: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SessionEvent {
+    pub at: i64,
+    pub user: u32,
+    pub minutes: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct FeatureEvent {
+    pub at: i64,
+    pub user: u32,
+    pub feature: u32,
+}
+
+/// Everything the engine keeps about one account.
+#[derive(Debug, Clone, Default)]
+pub struct AccountState {
+    pub(crate) account: Option<Account>,
+    /// Each thread's messages in time order (the response-rate rule needs the
+    /// next message of a thread, including messages from before the window).
+    pub(crate) threads: Vec<Vec<ThreadMessage>>,
+    thread_index: HashMap<String, u32>,
+    pub(crate) emails: Vec<EmailEvent>,
+    pub(crate) meetings: Vec<MeetingEvent>,
+    /// Instants of inbound calls (proactive outreach).
+    pub(crate) inbound_calls: Vec<i64>,
+    pub(crate) logins: Vec<ProductEvent>,
+    pub(crate) sessions: Vec<SessionEvent>,
+    pub(crate) feature_uses: Vec<FeatureEvent>,
+    /// Logins, sessions and feature uses together: the "active user" events.
+    pub(crate) product_events: Vec<ProductEvent>,
+    pub(crate) users: Vec<String>,
+    user_index: HashMap<String, u32>,
+    /// Per engaged contact (lowercased e-mail), the instants of its engagements.
+    pub(crate) engagements: Vec<Vec<i64>>,
+    pub(crate) contact_emails: Vec<String>,
+    contact_index: HashMap<String, u32>,
+    /// Roles from contacts.csv, by contact index (contacts may arrive after activities).
+    pub(crate) roles: HashMap<String, ContactRole>,
+}
+
+impl AccountState {
+    pub fn account(&self) -> Option<&Account> {
+        self.account.as_ref()
+    }
+
+    fn user(&mut self, name: &str) -> u32 {
+        if let Some(index) = self.user_index.get(name) {
+            return *index;
+        }
+        let index = self.users.len() as u32;
+        self.users.push(name.to_string());
+        self.user_index.insert(name.to_string(), index);
+        index
+    }
+
+    fn contact(&mut self, email: &str) -> u32 {
+        if let Some(index) = self.contact_index.get(email) {
+            return *index;
+        }
+        let index = self.contact_emails.len() as u32;
+        self.contact_emails.push(email.to_string());
+        self.engagements.push(Vec::new());
+        self.contact_index.insert(email.to_string(), index);
+        index
+    }
+
+    fn engaged(&mut self, email: &str, at: i64) {
+        let contact = self.contact(email) as usize;
+        insert_sorted(&mut self.engagements[contact], at, |instant| *instant);
+    }
+
+    fn add(&mut self, activity: &Activity, feature_index: u32) {
+        let at = activity.at.millis();
+        match &activity.detail {
+            ActivityDetail::Email {
+                direction,
+                thread,
+                from,
+                ..
+            } => {
+                let inbound = *direction == Direction::Inbound;
+                let thread = match self.thread_index.get(thread.as_str()) {
+                    Some(index) => *index,
+                    None => {
+                        let index = self.threads.len() as u32;
+                        self.threads.push(Vec::new());
+                        self.thread_index.insert(thread.clone(), index);
+                        index
+                    }
+                };
+                insert_sorted(
+                    &mut self.threads[thread as usize],
+                    ThreadMessage { at, inbound },
+                    |message| message.at,
+                );
+                insert_sorted(
+                    &mut self.emails,
+                    EmailEvent {
+                        at,
+                        thread,
+                        inbound,
+                    },
+                    |email| email.at,
+                );
+                if inbound {
+                    self.engaged(from.as_str(), at);
+                }
+            }
+            ActivityDetail::Meeting {
+                status,
+                cancelled_by,
+                initiated_by,
+                attendees,
+                ..
+            } => {
+                let event = MeetingEvent {
+                    at,
+                    status: *status,
+                    cancelled_by: *cancelled_by,
+                    initiated_by_customer: *initiated_by == Some(Party::Customer),
+                };
+                insert_sorted(&mut self.meetings, event, |meeting| meeting.at);
+                if *status == MeetingStatus::Attended {
+                    for attendee in attendees {
+                        self.engaged(attendee.as_str(), at);
+                    }
+                }
+            }
+            ActivityDetail::Call {
+                direction,
+                contact,
+                connected,
+                ..
+            } => {
+                if *direction == Direction::Inbound {
+                    insert_sorted(&mut self.inbound_calls, at, |instant| *instant);
+                }
+                if let (true, Some(contact)) = (*connected, contact) {
+                    self.engaged(contact.as_str(), at);
+                }
+            }
+            ActivityDetail::Training {
+                contact: Some(contact),
+                status: TrainingStatus::Attended,
+                ..
+            } => self.engaged(contact.as_str(), at),
+            ActivityDetail::Login { user } => {
+                let user = self.user(user.as_str());
+                insert_sorted(&mut self.logins, ProductEvent { at, user }, |event| {
+                    event.at
+                });
+                insert_sorted(
+                    &mut self.product_events,
+                    ProductEvent { at, user },
+                    |event| event.at,
+                );
+            }
+            ActivityDetail::Session { user, duration_min } => {
+                let user = self.user(user.as_str());
+                let minutes = *duration_min;
+                insert_sorted(
+                    &mut self.sessions,
+                    SessionEvent { at, user, minutes },
+                    |event| event.at,
+                );
+                insert_sorted(
+                    &mut self.product_events,
+                    ProductEvent { at, user },
+                    |event| event.at,
+                );
+            }
+            ActivityDetail::FeatureUsed { user, .. } => {
+                let user = self.user(user.as_str());
+                let event = FeatureEvent {
+                    at,
+                    user,
+                    feature: feature_index,
+                };
+                insert_sorted(&mut self.feature_uses, event, |event| event.at);
+                insert_sorted(
+                    &mut self.product_events,
+                    ProductEvent { at, user },
+                    |event| event.at,
+                );
+            }
+            // Tickets, NPS, CSAT, payments, community and no-show trainings feed
+            // the health model and the warning signals, which arrive with their issue.
+            _ => {}
+        }
+    }
+}
+
+/// The whole portfolio's engine state.
+#[derive(Debug, Clone, Default)]
+pub struct PortfolioState {
+    pub(crate) accounts: Vec<AccountState>,
+    account_index: HashMap<String, usize>,
+    /// Every feature key seen in any activity or the catalogue, interned.
+    pub(crate) feature_keys: Vec<String>,
+    feature_index: HashMap<String, u32>,
+    /// Per interned feature: the first instant any account used it (for breadth
+    /// without a catalogue: "features seen in any account before as_of").
+    pub(crate) feature_first_seen: Vec<Option<i64>>,
+    /// Catalogue importance weight per interned feature; empty catalogue = none.
+    pub(crate) catalogue_weights: Vec<Option<f64>>,
+    pub(crate) catalogue_size: usize,
+}
+
+impl PortfolioState {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn account_slot(&mut self, external_id: &str) -> usize {
+        if let Some(index) = self.account_index.get(external_id) {
+            return *index;
+        }
+        let index = self.accounts.len();
+        self.accounts.push(AccountState::default());
+        self.account_index.insert(external_id.to_string(), index);
+        index
+    }
+
+    fn feature(&mut self, key: &str) -> u32 {
+        if let Some(index) = self.feature_index.get(key) {
+            return *index;
+        }
+        let index = self.feature_keys.len() as u32;
+        self.feature_keys.push(key.to_string());
+        self.feature_first_seen.push(None);
+        self.catalogue_weights.push(None);
+        self.feature_index.insert(key.to_string(), index);
+        index
+    }
+
+    pub fn upsert_account(&mut self, account: Account) {
+        let slot = self.account_slot(account.external_id.as_str());
+        self.accounts[slot].account = Some(account);
+    }
+
+    pub fn upsert_contact(&mut self, contact: &Contact) {
+        let slot = self.account_slot(contact.account.as_str());
+        self.accounts[slot]
+            .roles
+            .insert(contact.email.as_str().to_string(), contact.role);
+    }
+
+    /// Replaces the feature catalogue.
+    pub fn set_catalogue(&mut self, features: &[Feature]) {
+        self.catalogue_weights
+            .iter_mut()
+            .for_each(|weight| *weight = None);
+        for feature in features {
+            let index = self.feature(feature.key.as_str()) as usize;
+            self.catalogue_weights[index] = Some(feature.importance.weight());
+        }
+        self.catalogue_size = features.len();
+    }
+
+    /// Adds one activity: the incremental path both the start-up load and live
+    /// ingest take.
+    pub fn add_activity(&mut self, activity: &Activity) {
+        let feature = match &activity.detail {
+            ActivityDetail::FeatureUsed { feature, .. } => {
+                let index = self.feature(feature.as_str());
+                let first = &mut self.feature_first_seen[index as usize];
+                let at = activity.at.millis();
+                *first = Some(first.map_or(at, |seen| seen.min(at)));
+                index
+            }
+            _ => u32::MAX,
+        };
+        let slot = self.account_slot(activity.account.as_str());
+        self.accounts[slot].add(activity, feature);
+    }
+
+    pub fn account(&self, external_id: &str) -> Option<&AccountState> {
+        self.account_index
+            .get(external_id)
+            .map(|index| &self.accounts[*index])
+    }
+
+    pub fn accounts(&self) -> impl Iterator<Item = &AccountState> {
+        self.accounts.iter()
+    }
+}
