@@ -7,6 +7,8 @@
 pub mod activity;
 pub mod domain;
 pub mod engine;
+pub mod model;
+pub mod score;
 pub mod time;
 
 pub use activity::{Activity, ActivityDetail, ActivityKind};
