@@ -59,6 +59,14 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Benchmarks (not tests): `rapport bench engine --as-of DATE`.
+    Bench {
+        #[arg(value_parser = ["engine"])]
+        what: String,
+        /// The instant to score at (RFC 3339 or YYYY-MM-DD).
+        #[arg(long)]
+        as_of: String,
+    },
     /// List the accounts in the store.
     Accounts {
         #[arg(long, value_enum, default_value_t = commands::Format::Md)]
@@ -99,6 +107,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
             days,
             seed,
         } => commands::serve::demo(settings, addr.as_deref(), accounts, days, seed),
+        Command::Bench { what: _, as_of } => commands::bench::engine(settings, &as_of),
         Command::Accounts { format } => commands::accounts::run(settings, format),
     }
 }

@@ -2,6 +2,7 @@
 //! and renders what they return.
 
 pub mod accounts;
+pub mod bench;
 pub mod generate;
 pub mod import;
 pub mod serve;

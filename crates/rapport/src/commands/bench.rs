@@ -1,0 +1,74 @@
+//! `rapport bench engine`: loads the store into the engine's in-memory state
+//! and scores every account for the current window, the compare window and six
+//! history months, reporting time and memory. A benchmark, not a test; its
+//! figures are recorded in docs/benchmarks.md.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use rapport_core::engine::facts::factor_facts;
+use rapport_core::engine::{PortfolioState, Window};
+use rapport_core::model::Model;
+use rapport_core::score::score;
+use rapport_core::{Period, Timestamp};
+
+use super::open_store;
+use crate::settings::Settings;
+
+/// Resident memory of this process in bytes, from /proc (Linux only).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
+    let as_of = Timestamp::parse_lenient(as_of)?;
+    let store = open_store(settings)?;
+    let before = resident_bytes().unwrap_or(0);
+    let started = Instant::now();
+    let mut state = PortfolioState::new();
+    for account in store.accounts()? {
+        state.upsert_account(account);
+    }
+    for contact in store.contacts()? {
+        state.upsert_contact(&contact);
+    }
+    state.set_catalogue(&store.features()?);
+    let mut activities = 0u64;
+    store.for_each_activity(&mut |activity| {
+        state.add_activity(&activity);
+        activities += 1;
+    })?;
+    let load = started.elapsed();
+    let after = resident_bytes().unwrap_or(0);
+    println!(
+        "load: {activities} activities into the engine in {:.1} s; resident memory grew {:.0} MiB = {:.1} bytes per activity",
+        load.as_secs_f64(),
+        (after.saturating_sub(before)) as f64 / 1_048_576.0,
+        after.saturating_sub(before) as f64 / activities.max(1) as f64
+    );
+
+    let model = Model::prd070();
+    let period = Period::DEFAULT;
+    let windows: Vec<Window> = (0..8)
+        .map(|back| Window::new(as_of.minus_days(30 * back), period))
+        .collect();
+    let started = Instant::now();
+    let mut checksum = 0.0;
+    let mut accounts = 0;
+    for account in state.accounts() {
+        accounts += 1;
+        for window in &windows {
+            let facts = factor_facts(&state, account, *window);
+            checksum += score(&model, &facts).overall.unwrap_or(0.0);
+        }
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "score: {accounts} accounts x {} windows (current, compare, 6 history months) in {:.0} ms (checksum {checksum:.3})",
+        windows.len(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    Ok(ExitCode::SUCCESS)
+}
