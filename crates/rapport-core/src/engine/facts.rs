@@ -149,13 +149,11 @@ pub fn factor_facts(
     // Product: active users, logins, sessions, breadth.
     let user_count = account.users.len();
     let mut seen = vec![false; user_count];
-    for event in
-        &account.product_events[range_of(&account.product_events, start, end, |event| event.at)]
-    {
-        if !std::mem::replace(&mut seen[event.user as usize], true) {
+    account.for_each_active_user(start, end, |user| {
+        if !std::mem::replace(&mut seen[user as usize], true) {
             facts.active_users += 1;
         }
-    }
+    });
     facts.logins = range_of(&account.logins, start, end, |event| event.at).len() as u32;
     if facts.active_users > 0 {
         facts.login_frequency_per_week =
@@ -173,18 +171,13 @@ pub fn factor_facts(
         Some(seats) if seats > 0 => seats,
         _ => {
             let mut seen_in_lookback = vec![false; user_count];
-            let lookback = range_of(
-                &account.product_events,
-                window.relationship_start(),
-                end,
-                |event| event.at,
-            );
-            account.product_events[lookback]
-                .iter()
-                .filter(|event| {
-                    !std::mem::replace(&mut seen_in_lookback[event.user as usize], true)
-                })
-                .count() as u32
+            let mut count = 0u32;
+            account.for_each_active_user(window.relationship_start(), end, |user| {
+                if !std::mem::replace(&mut seen_in_lookback[user as usize], true) {
+                    count += 1;
+                }
+            });
+            count
         }
     };
     if facts.user_base > 0 {

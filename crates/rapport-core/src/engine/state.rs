@@ -87,8 +87,6 @@ pub struct AccountState {
     pub(crate) logins: Vec<ProductEvent>,
     pub(crate) sessions: Vec<SessionEvent>,
     pub(crate) feature_uses: Vec<FeatureEvent>,
-    /// Logins, sessions and feature uses together: the "active user" events.
-    pub(crate) product_events: Vec<ProductEvent>,
     pub(crate) users: Vec<String>,
     user_index: HashMap<String, u32>,
     /// Per engaged contact (lowercased e-mail), the instants of its engagements.
@@ -102,6 +100,30 @@ pub struct AccountState {
 impl AccountState {
     pub fn account(&self) -> Option<&Account> {
         self.account.as_ref()
+    }
+
+    /// The users active in `[start, end)`: with a login, session or feature use.
+    pub(crate) fn for_each_active_user(&self, start: i64, end: i64, mut visit: impl FnMut(u32)) {
+        let logins = &self.logins[range_of(&self.logins, start, end, |event| event.at)];
+        let sessions = &self.sessions[range_of(&self.sessions, start, end, |event| event.at)];
+        let features =
+            &self.feature_uses[range_of(&self.feature_uses, start, end, |event| event.at)];
+        logins.iter().for_each(|event| visit(event.user));
+        sessions.iter().for_each(|event| visit(event.user));
+        features.iter().for_each(|event| visit(event.user));
+    }
+
+    /// Releases the spare capacity the columns grew while loading.
+    fn compact(&mut self) {
+        self.threads.iter_mut().for_each(Vec::shrink_to_fit);
+        self.threads.shrink_to_fit();
+        self.emails.shrink_to_fit();
+        self.meetings.shrink_to_fit();
+        self.inbound_calls.shrink_to_fit();
+        self.logins.shrink_to_fit();
+        self.sessions.shrink_to_fit();
+        self.feature_uses.shrink_to_fit();
+        self.engagements.iter_mut().for_each(Vec::shrink_to_fit);
     }
 
     fn user(&mut self, name: &str) -> u32 {
@@ -210,11 +232,6 @@ impl AccountState {
                 insert_sorted(&mut self.logins, ProductEvent { at, user }, |event| {
                     event.at
                 });
-                insert_sorted(
-                    &mut self.product_events,
-                    ProductEvent { at, user },
-                    |event| event.at,
-                );
             }
             ActivityDetail::Session { user, duration_min } => {
                 let user = self.user(user.as_str());
@@ -222,11 +239,6 @@ impl AccountState {
                 insert_sorted(
                     &mut self.sessions,
                     SessionEvent { at, user, minutes },
-                    |event| event.at,
-                );
-                insert_sorted(
-                    &mut self.product_events,
-                    ProductEvent { at, user },
                     |event| event.at,
                 );
             }
@@ -238,11 +250,6 @@ impl AccountState {
                     feature: feature_index,
                 };
                 insert_sorted(&mut self.feature_uses, event, |event| event.at);
-                insert_sorted(
-                    &mut self.product_events,
-                    ProductEvent { at, user },
-                    |event| event.at,
-                );
             }
             // Tickets, NPS, CSAT, payments, community and no-show trainings feed
             // the health model and the warning signals, which arrive with their issue.
@@ -333,6 +340,11 @@ impl PortfolioState {
         };
         let slot = self.account_slot(activity.account.as_str());
         self.accounts[slot].add(activity, feature);
+    }
+
+    /// Releases spare capacity after a bulk load; later single inserts still work.
+    pub fn compact(&mut self) {
+        self.accounts.iter_mut().for_each(AccountState::compact);
     }
 
     pub fn account(&self, external_id: &str) -> Option<&AccountState> {

@@ -40,6 +40,7 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
         state.add_activity(&activity);
         activities += 1;
     })?;
+    state.compact();
     let load = started.elapsed();
     let after = resident_bytes().unwrap_or(0);
     println!(
