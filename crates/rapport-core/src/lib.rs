@@ -7,6 +7,7 @@
 pub mod activity;
 pub mod breakdown;
 pub mod domain;
+pub mod engagement;
 pub mod engine;
 pub mod model;
 pub mod score;

@@ -1,0 +1,386 @@
+//! The engagement breakdown of one account (PRD-070), assembled from the engine:
+//! current and compare scorecards, trends, change attribution, history, peers,
+//! recommendations, impact analysis and alerts. This one structure is what the
+//! API returns and every other surface renders.
+
+use serde::Serialize;
+
+use crate::breakdown::{
+    self, Alert, FactorChange, FactorTrend, HistoryMonth, Trend, framework_probabilities,
+    mid_rank_percentile, peer_average,
+};
+use crate::domain::{AccountStatus, CustomerId};
+use crate::engine::facts::{FactorFacts, factor_facts};
+use crate::engine::{AccountState, PortfolioState, Window};
+use crate::model::{FactorKey, Model};
+use crate::score::{FactorScore, ScoreBand, Scorecard, score};
+use crate::time::{MILLIS_PER_DAY, Period, Timestamp};
+
+/// The compare period: the one before the window, or explicit dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    Previous,
+    /// `START..END`: figures as they were at END, over END − START.
+    Range {
+        start: Timestamp,
+        end: Timestamp,
+    },
+}
+
+impl Compare {
+    /// Parses `previous` or `START..END` (dates or RFC 3339 instants).
+    pub fn parse(text: &str) -> Result<Compare, String> {
+        let text = text.trim();
+        if text.is_empty() || text == "previous" {
+            return Ok(Compare::Previous);
+        }
+        let (start, end) = text
+            .split_once("..")
+            .ok_or_else(|| format!("`{text}` is neither `previous` nor START..END"))?;
+        let start = Timestamp::parse_lenient(start).map_err(|error| error.to_string())?;
+        let end = Timestamp::parse_lenient(end).map_err(|error| error.to_string())?;
+        let length = end.millis() - start.millis();
+        if length <= 0 || length % MILLIS_PER_DAY != 0 {
+            return Err(format!(
+                "`{text}` must end after it starts and span whole days"
+            ));
+        }
+        Ok(Compare::Range { start, end })
+    }
+
+    pub fn window(self, current: Window) -> Window {
+        match self {
+            Compare::Previous => {
+                Window::new(Timestamp::from_millis(current.start()), current.period)
+            }
+            Compare::Range { start, end } => {
+                let days = ((end.millis() - start.millis()) / MILLIS_PER_DAY) as u32;
+                Window::new(end, Period::from_days(days).unwrap_or(current.period))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeriodView {
+    pub days: u32,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+impl From<Window> for PeriodView {
+    fn from(window: Window) -> Self {
+        PeriodView {
+            days: window.period.days(),
+            start: Timestamp::from_millis(window.start()),
+            end: window.as_of,
+        }
+    }
+}
+
+/// A factor as PRD-070's `EngagementFactor`, with its compare value and trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngagementFactor {
+    #[serde(flatten)]
+    pub score: FactorScore,
+    pub previous: Option<f64>,
+    pub trend: Option<FactorTrend>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentView {
+    pub key: String,
+    pub name: String,
+    pub score: Option<f64>,
+    pub previous_score: Option<f64>,
+    pub weight: f64,
+    pub contribution: f64,
+    pub band: Option<ScoreBand>,
+    pub factors: Vec<EngagementFactor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerFigure {
+    pub key: String,
+    pub value: Option<f64>,
+    pub peer_average: Option<f64>,
+    pub percentile: Option<f64>,
+    pub peers: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerComparison {
+    /// Active accounts of the same tier, the account included.
+    pub group: String,
+    pub peers: usize,
+    pub overall: PeerFigure,
+    pub components: Vec<PeerFigure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommendation {
+    pub factor: FactorKey,
+    pub name: String,
+    pub component: String,
+    /// Points the overall would gain if the factor reached its target.
+    pub recoverable_points: f64,
+    pub action: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scenario {
+    pub score: f64,
+    pub renewal_probability: f64,
+    pub expansion_probability: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImpactAnalysis {
+    /// `framework_table` (until a logistic model is fitted to outcomes).
+    pub source: String,
+    pub current: Option<Scenario>,
+    pub if_improves_to_85: Scenario,
+    pub if_drops_to_60: Scenario,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngagementBreakdown {
+    pub customer_id: CustomerId,
+    pub external_id: String,
+    pub account_name: String,
+    pub model: String,
+    pub as_of: Timestamp,
+    pub period: PeriodView,
+    pub compare_period: PeriodView,
+    pub overall: Option<f64>,
+    pub previous_overall: Option<f64>,
+    pub band: Option<ScoreBand>,
+    pub trend: Option<Trend>,
+    pub components: Vec<ComponentView>,
+    pub factors: Vec<EngagementFactor>,
+    pub change_attribution: Option<Vec<FactorChange>>,
+    pub history: Vec<HistoryMonth>,
+    pub peer_comparison: Option<PeerComparison>,
+    pub recommendations: Vec<Recommendation>,
+    pub risk_factors: Vec<String>,
+    pub impact_analysis: ImpactAnalysis,
+    pub alerts: Vec<Alert>,
+    pub facts: FactorFacts,
+}
+
+/// What to do about a factor below target.
+pub fn action_for(factor: FactorKey) -> &'static str {
+    match factor {
+        FactorKey::EmailResponseRate => {
+            "Follow up on unanswered threads by another channel and shorten outreach to one clear ask"
+        }
+        FactorKey::ResponseTime => {
+            "Agree a response cadence with the champion and flag time-sensitive asks"
+        }
+        FactorKey::MeetingAttendance => {
+            "Send calendar reminders the day before and confirm attendees"
+        }
+        FactorKey::ProactiveOutreach => {
+            "Give the customer reasons to reach out: office hours, a shared channel, roadmap previews"
+        }
+        FactorKey::LoginFrequency => {
+            "Schedule a usage review and re-engage inactive users with personalised outreach"
+        }
+        FactorKey::FeatureBreadth => "Run feature training for under-used core capabilities",
+        FactorKey::SessionDuration => "Review workflows with power users to deepen sessions",
+        FactorKey::ActiveUserPercent => "Identify inactive users and run a re-engagement campaign",
+        FactorKey::StakeholderDepth => "Multi-thread: meet more stakeholders across departments",
+        FactorKey::ExecutiveAccess => "Schedule an executive check-in",
+        FactorKey::ChampionActivity => "Reconnect with the champion, or identify a new one",
+    }
+}
+
+fn scenario(score: f64) -> Scenario {
+    let (renewal_probability, expansion_probability) = framework_probabilities(score);
+    Scenario {
+        score,
+        renewal_probability,
+        expansion_probability,
+    }
+}
+
+fn scorecard(
+    model: &Model,
+    portfolio: &PortfolioState,
+    account: &AccountState,
+    window: Window,
+) -> (FactorFacts, Scorecard) {
+    let facts = factor_facts(portfolio, account, window);
+    let card = score(model, &facts);
+    (facts, card)
+}
+
+fn peer_comparison(
+    model: &Model,
+    portfolio: &PortfolioState,
+    account: &AccountState,
+    window: Window,
+    current: &Scorecard,
+) -> Option<PeerComparison> {
+    let tier = account.account()?.tier;
+    let peer_cards: Vec<Scorecard> = portfolio
+        .accounts()
+        .filter(|peer| {
+            peer.account()
+                .is_some_and(|info| info.tier == tier && info.status == AccountStatus::Active)
+                || std::ptr::eq(*peer, account)
+        })
+        .map(|peer| scorecard(model, portfolio, peer, window).1)
+        .collect();
+    let figure = |key: &str, value: Option<f64>, values: Vec<f64>| PeerFigure {
+        key: key.to_string(),
+        value,
+        peer_average: peer_average(&values),
+        percentile: value.and_then(|value| mid_rank_percentile(value, &values)),
+        peers: values.len(),
+    };
+    let overall_values: Vec<f64> = peer_cards.iter().filter_map(|card| card.overall).collect();
+    let components = current
+        .components
+        .iter()
+        .map(|component| {
+            let values = peer_cards
+                .iter()
+                .filter_map(|card| {
+                    card.components
+                        .iter()
+                        .find(|c| c.key == component.key)
+                        .and_then(|c| c.score)
+                })
+                .collect();
+            figure(&component.key, component.score, values)
+        })
+        .collect();
+    Some(PeerComparison {
+        group: format!("{tier} tier, active accounts"),
+        peers: peer_cards.len(),
+        overall: figure("overall", current.overall, overall_values),
+        components,
+    })
+}
+
+/// The whole breakdown of one account at `window`, against `compare`.
+pub fn engagement_breakdown(
+    model: &Model,
+    portfolio: &PortfolioState,
+    account: &AccountState,
+    window: Window,
+    compare: Compare,
+) -> Option<EngagementBreakdown> {
+    let info = account.account()?;
+    let compare_window = compare.window(window);
+    let (facts, current) = scorecard(model, portfolio, account, window);
+    let (_, previous) = scorecard(model, portfolio, account, compare_window);
+    let previous_factor = |key: FactorKey| {
+        previous
+            .components
+            .iter()
+            .flat_map(|component| &component.factors)
+            .find(|factor| factor.key == key)
+    };
+    let components: Vec<ComponentView> = current
+        .components
+        .iter()
+        .map(|component| ComponentView {
+            key: component.key.clone(),
+            name: component.name.clone(),
+            score: component.score,
+            previous_score: previous
+                .components
+                .iter()
+                .find(|c| c.key == component.key)
+                .and_then(|c| c.score),
+            weight: component.weight,
+            contribution: component.contribution,
+            band: component.band,
+            factors: component
+                .factors
+                .iter()
+                .map(|factor| {
+                    let before = previous_factor(factor.key).and_then(|before| before.current);
+                    let better = model
+                        .factors
+                        .iter()
+                        .find(|definition| definition.key == factor.key)
+                        .map(|definition| definition.better)
+                        .unwrap_or(crate::model::Better::Higher);
+                    EngagementFactor {
+                        score: factor.clone(),
+                        previous: before,
+                        trend: breakdown::factor_trend(model, better, factor.current, before),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let factors: Vec<EngagementFactor> = components
+        .iter()
+        .flat_map(|c| c.factors.iter().cloned())
+        .collect();
+    let mut recommendations: Vec<Recommendation> = factors
+        .iter()
+        .filter(|factor| factor.score.recoverable_points > 0.0)
+        .map(|factor| Recommendation {
+            factor: factor.score.key,
+            name: factor.score.name.clone(),
+            component: factor.score.component.clone(),
+            recoverable_points: factor.score.recoverable_points,
+            action: action_for(factor.score.key).to_string(),
+        })
+        .collect();
+    recommendations
+        .sort_by(|left, right| right.recoverable_points.total_cmp(&left.recoverable_points));
+    let risk_factors = factors
+        .iter()
+        .filter(|factor| factor.score.status == crate::score::FactorStatus::Critical)
+        .map(|factor| {
+            format!(
+                "{} is critical (score {:.0})",
+                factor.score.name,
+                factor.score.score.unwrap_or(0.0)
+            )
+        })
+        .collect();
+    Some(EngagementBreakdown {
+        customer_id: info.customer_id(),
+        external_id: info.external_id.to_string(),
+        account_name: info.name.clone(),
+        model: model.name.clone(),
+        as_of: window.as_of,
+        period: window.into(),
+        compare_period: compare_window.into(),
+        overall: current.overall,
+        previous_overall: previous.overall,
+        band: current.band,
+        trend: breakdown::overall_trend(model, current.overall, previous.overall),
+        change_attribution: breakdown::change_attribution(&current, &previous),
+        history: breakdown::history(model, portfolio, account, window.as_of),
+        peer_comparison: peer_comparison(model, portfolio, account, window, &current),
+        recommendations,
+        risk_factors,
+        impact_analysis: ImpactAnalysis {
+            source: "framework_table".into(),
+            current: current.overall.map(scenario),
+            if_improves_to_85: scenario(85.0),
+            if_drops_to_60: scenario(60.0),
+        },
+        alerts: breakdown::alerts(model, &current, &previous),
+        components,
+        factors,
+        facts,
+    })
+}

@@ -1,0 +1,155 @@
+//! The assembled engagement breakdown on a small hand-made portfolio.
+
+use rapport_core::engagement::{Compare, engagement_breakdown};
+use rapport_core::engine::{PortfolioState, Window};
+use rapport_core::model::Model;
+use rapport_core::{Account, AccountStatus, Activity, ExternalId, Period, Tier, Timestamp};
+
+fn account(id: &str, tier: Tier, status: AccountStatus) -> Account {
+    Account {
+        external_id: ExternalId::parse(id).unwrap(),
+        name: format!("Account {id}"),
+        tier,
+        arr: 10_000.0,
+        seats: Some(2),
+        csm: "Dana".into(),
+        status,
+        contract_start: None,
+        renewal_date: None,
+        industry: String::new(),
+        manager: None,
+        at_risk_override: false,
+    }
+}
+
+fn login(account: &str, at: &str, user: &str) -> Activity {
+    Activity {
+        source_id: None,
+        account: ExternalId::parse(account).unwrap(),
+        at: Timestamp::parse_rfc3339(at).unwrap(),
+        detail: serde_json::from_value(serde_json::json!({"type":"login","user":user})).unwrap(),
+    }
+}
+
+#[test]
+fn breakdown_compares_attributes_and_ranks_among_peers() {
+    let mut portfolio = PortfolioState::new();
+    portfolio.upsert_account(account("a", Tier::Core, AccountStatus::Active));
+    portfolio.upsert_account(account("b", Tier::Core, AccountStatus::Active));
+    portfolio.upsert_account(account("c", Tier::Core, AccountStatus::Churned));
+    portfolio.upsert_account(account("d", Tier::Growth, AccountStatus::Active));
+    // a: two users logging in daily in December, one in January.
+    for day in 1..=31 {
+        portfolio.add_activity(&login("a", &format!("2025-12-{day:02}T09:00:00Z"), "u1"));
+        portfolio.add_activity(&login("a", &format!("2025-12-{day:02}T10:00:00Z"), "u2"));
+    }
+    for day in 1..=30 {
+        portfolio.add_activity(&login("a", &format!("2026-01-{day:02}T09:00:00Z"), "u1"));
+    }
+    portfolio.add_activity(&login("b", "2026-01-10T09:00:00Z", "x"));
+
+    let model = Model::prd070();
+    let as_of = Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap();
+    let window = Window::new(as_of, Period::DEFAULT);
+    let breakdown = engagement_breakdown(
+        &model,
+        &portfolio,
+        portfolio.account("a").unwrap(),
+        window,
+        Compare::Previous,
+    )
+    .unwrap();
+
+    assert_eq!(
+        breakdown.compare_period.end.to_rfc3339(),
+        "2026-01-01T00:00:00Z"
+    );
+    assert_eq!(
+        breakdown.compare_period.start.to_rfc3339(),
+        "2025-12-02T00:00:00Z"
+    );
+    // Now: 1 of 2 seats active (50 % → 71.43), 7 logins/week (100), no sessions (0),
+    // no feature seen anywhere (no data). Product (15·100 + 5·0 + 10·71.43) / 30.
+    let product_now = (1500.0 + 10.0 * (100.0 * 50.0 / 70.0)) / 30.0;
+    let product = breakdown
+        .components
+        .iter()
+        .find(|c| c.key == "product")
+        .unwrap();
+    assert!((product.score.unwrap() - product_now).abs() < 1e-9);
+    // Then: 2 of 2 active (100), 7 logins/week: (1500 + 0 + 1000) / 30.
+    assert!((product.previous_score.unwrap() - 2500.0 / 30.0).abs() < 1e-9);
+    let change: f64 = breakdown
+        .change_attribution
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| c.points)
+        .sum();
+    assert!(
+        (change - (breakdown.overall.unwrap() - breakdown.previous_overall.unwrap())).abs() < 1e-9
+    );
+    let active = breakdown
+        .factors
+        .iter()
+        .find(|f| f.score.name == "Active User %")
+        .unwrap();
+    assert_eq!(
+        (active.score.current, active.previous),
+        (Some(50.0), Some(100.0))
+    );
+    assert_eq!(
+        active.trend,
+        Some(rapport_core::breakdown::FactorTrend::Down)
+    );
+
+    // Peers: the active core accounts a and b (c is churned, d another tier).
+    let peers = breakdown.peer_comparison.as_ref().unwrap();
+    assert_eq!(peers.peers, 2);
+    assert_eq!(peers.overall.percentile, Some(75.0));
+
+    // Recommendations by recoverable points, largest first.
+    let points: Vec<f64> = breakdown
+        .recommendations
+        .iter()
+        .map(|r| r.recoverable_points)
+        .collect();
+    assert!(
+        points.windows(2).all(|pair| pair[0] >= pair[1]),
+        "{points:?}"
+    );
+    assert_eq!(breakdown.history.len(), 6);
+    assert_eq!(breakdown.history[5].scored_at, as_of);
+    assert_eq!(breakdown.impact_analysis.source, "framework_table");
+
+    // Point in time: an activity at as_of changes nothing.
+    let before = serde_json::to_value(&breakdown).unwrap();
+    portfolio.add_activity(&login("a", "2026-01-31T00:00:00Z", "u2"));
+    let after = engagement_breakdown(
+        &model,
+        &portfolio,
+        portfolio.account("a").unwrap(),
+        window,
+        Compare::Previous,
+    )
+    .unwrap();
+    assert_eq!(before, serde_json::to_value(&after).unwrap());
+}
+
+#[test]
+fn compare_ranges_parse() {
+    assert_eq!(Compare::parse("previous").unwrap(), Compare::Previous);
+    let Compare::Range { start, end } = Compare::parse("2025-12-01..2025-12-31").unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        (start.to_rfc3339().as_str(), end.to_rfc3339().as_str()),
+        ("2025-12-01T00:00:00Z", "2025-12-31T00:00:00Z")
+    );
+    let window = Compare::parse("2025-12-01..2025-12-31")
+        .unwrap()
+        .window(Window::new(end, Period::DEFAULT));
+    assert_eq!(window.period.days(), 30);
+    assert!(Compare::parse("2025-12-31..2025-12-01").is_err());
+    assert!(Compare::parse("last month").is_err());
+}
