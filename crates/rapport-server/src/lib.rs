@@ -7,17 +7,22 @@ mod error;
 mod html;
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use rapport_core::{Account, AccountListing, AccountMatch, Contact, find_account};
+use rapport_core::engagement::{Compare, EngagementBreakdown, engagement_breakdown};
+use rapport_core::engine::{PortfolioState, Window};
+use rapport_core::model::Model;
+use rapport_core::{
+    Account, AccountListing, AccountMatch, Contact, Period, Timestamp, find_account,
+};
 use rapport_store::Store;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use error::ApiError;
 
@@ -25,13 +30,20 @@ pub use error::ApiError;
 /// synchronous; handlers reach it from a blocking task).
 pub struct AppState {
     store: Mutex<Box<dyn Store>>,
+    /// The engine's in-memory state, loaded from the store at start-up.
+    engine: RwLock<PortfolioState>,
+    model: Model,
 }
 
 impl AppState {
-    pub fn new(store: Box<dyn Store>) -> Arc<Self> {
-        Arc::new(AppState {
+    /// Loads the engine from the store (the start-up cost) and wraps both.
+    pub fn new(store: Box<dyn Store>) -> Result<Arc<Self>, rapport_store::StoreError> {
+        let engine = rapport_store::load_engine(store.as_ref())?;
+        Ok(Arc::new(AppState {
             store: Mutex::new(store),
-        })
+            engine: RwLock::new(engine),
+            model: Model::prd070(),
+        }))
     }
 
     /// Runs `work` on the store in a blocking task.
@@ -57,6 +69,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/accounts", get(list_accounts))
         .route("/api/accounts/{id}", get(account_detail))
+        .route(
+            "/api/intelligence/engagement/{customer_id}",
+            get(engagement),
+        )
         .fallback(not_found)
         .with_state(state)
 }
@@ -157,6 +173,66 @@ async fn account_detail(
         })
         .await
         .map(Json)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EngagementQuery {
+    period: Option<String>,
+    compare_period: Option<String>,
+    as_of: Option<String>,
+}
+
+/// Parses the engagement query: period (default 30d), comparePeriod (default
+/// previous), asOf (default now: the clock is read here, at the edge).
+fn engagement_window(query: &EngagementQuery) -> Result<(Window, Compare), ApiError> {
+    let bad = |parameter: &str, reason: String| ApiError::BadRequest {
+        parameter: parameter.to_string(),
+        reason,
+    };
+    let period = match query.period.as_deref() {
+        None | Some("") => Period::DEFAULT,
+        Some(text) => text
+            .parse()
+            .map_err(|error| bad("period", format!("{error}")))?,
+    };
+    let as_of = match query.as_of.as_deref() {
+        None | Some("") => Timestamp::from_millis(now_millis()),
+        Some(text) => {
+            Timestamp::parse_lenient(text).map_err(|error| bad("asOf", error.to_string()))?
+        }
+    };
+    let compare = Compare::parse(query.compare_period.as_deref().unwrap_or("previous"))
+        .map_err(|reason| bad("comparePeriod", reason))?;
+    Ok((Window::new(as_of, period), compare))
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+async fn engagement(
+    State(state): State<Arc<AppState>>,
+    Path(customer_id): Path<String>,
+    Query(query): Query<EngagementQuery>,
+) -> Result<Json<EngagementBreakdown>, ApiError> {
+    let (window, compare) = engagement_window(&query)?;
+    let breakdown = tokio::task::spawn_blocking(move || {
+        let engine = state.engine.read().map_err(|_| {
+            ApiError::internal("the engine lock was poisoned by an earlier failure")
+        })?;
+        let account = engine
+            .resolve(&customer_id)
+            .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))?;
+        engagement_breakdown(&state.model, &engine, account, window, compare)
+            .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))
+    })
+    .await
+    .map_err(|error| ApiError::internal(format!("engagement task failed: {error}")))??;
+    Ok(Json(breakdown))
 }
 
 async fn index(State(state): State<Arc<AppState>>) -> Result<Html<String>, ApiError> {

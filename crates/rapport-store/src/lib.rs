@@ -96,6 +96,22 @@ pub trait Store: Send {
     fn counts(&self) -> StoreResult<StoreCounts>;
 }
 
+/// Builds the engine's in-memory state from everything the store holds: the
+/// start-up load. Later activities are added one at a time as they arrive.
+pub fn load_engine(store: &dyn Store) -> StoreResult<rapport_core::engine::PortfolioState> {
+    let mut state = rapport_core::engine::PortfolioState::new();
+    for account in store.accounts()? {
+        state.upsert_account(account);
+    }
+    for contact in store.contacts()? {
+        state.upsert_contact(&contact);
+    }
+    state.set_catalogue(&store.features()?);
+    store.for_each_activity(&mut |activity| state.add_activity(&activity))?;
+    state.compact();
+    Ok(state)
+}
+
 /// Opens the store a database URL names, creating and migrating it as needed.
 pub fn open(url: &str) -> StoreResult<Box<dyn Store>> {
     match DatabaseUrl::parse(url)? {

@@ -67,6 +67,8 @@ enum Command {
         #[arg(long)]
         as_of: String,
     },
+    /// The engagement score breakdown of one account (PRD-070).
+    Engagement(commands::engagement::EngagementArgs),
     /// List the accounts in the store.
     Accounts {
         #[arg(long, value_enum, default_value_t = commands::Format::Md)]
@@ -108,6 +110,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
             seed,
         } => commands::serve::demo(settings, addr.as_deref(), accounts, days, seed),
         Command::Bench { what: _, as_of } => commands::bench::engine(settings, &as_of),
+        Command::Engagement(args) => commands::engagement::run(settings, &args),
         Command::Accounts { format } => commands::accounts::run(settings, format),
     }
 }

@@ -327,4 +327,79 @@ fn demo_generates_imports_and_serves() {
     let (status, body) = http_get(&address, "/");
     assert_eq!(status, 200);
     assert!(body.contains("Acme Corp"));
+
+    let (status, body) = http_get(
+        &address,
+        "/api/intelligence/engagement/acc-0001?period=30d&asOf=2026-01-31T00:00:00Z",
+    );
+    assert_eq!(status, 200, "{body}");
+    let breakdown: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(breakdown["accountName"], "Acme Corp");
+    assert_eq!(breakdown["period"]["days"], 30);
+    assert_eq!(breakdown["factors"].as_array().unwrap().len(), 11);
+    assert_eq!(breakdown["history"].as_array().unwrap().len(), 6);
+    let (status, body) = http_get(
+        &address,
+        "/api/intelligence/engagement/acc-0001?period=thirty",
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("\"parameter\":\"period\""), "{body}");
+    let (status, body) = http_get(
+        &address,
+        "/api/intelligence/engagement/acc-0001?asOf=yesterday",
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("asOf"), "{body}");
+    let (status, body) = http_get(&address, "/api/intelligence/engagement/no-such-account");
+    assert_eq!(status, 404, "{body}");
+}
+
+#[test]
+fn engagement_json_is_the_api_body_and_close_names_list_candidates() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    generate(&data, "12", "60");
+    assert_eq!(
+        rapport(&db, &["import", data.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let output = rapport(
+        &db,
+        &[
+            "engagement",
+            "acc-0001",
+            "--as-of",
+            "2026-05-31",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let breakdown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(breakdown["accountName"], "Acme Corp");
+    assert_eq!(breakdown["asOf"], "2026-05-31T00:00:00Z");
+    let by_name = rapport(
+        &db,
+        &[
+            "engagement",
+            "Acme Corp",
+            "--as-of",
+            "2026-05-31",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(by_name.stdout, output.stdout);
+    let markdown = rapport(&db, &["engagement", "acme corp", "--as-of", "2026-05-31"]);
+    assert!(text(&markdown.stdout).starts_with("## Engagement Score Breakdown: Acme Corp"));
+    let close = rapport(&db, &["engagement", "Acme", "--as-of", "2026-05-31"]);
+    assert_eq!(close.status.code(), Some(2));
+    assert!(
+        text(&close.stderr).contains("did you mean:\n  Acme Corp (acc-0001)"),
+        "{}",
+        text(&close.stderr)
+    );
 }

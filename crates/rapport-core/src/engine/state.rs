@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::activity::{Direction, MeetingStatus, Party, TrainingStatus};
-use crate::domain::{Account, Contact, ContactRole, Feature};
+use crate::domain::{Account, Contact, ContactRole, CustomerId, Feature};
 use crate::{Activity, ActivityDetail};
 
 /// Inserts `item` keeping `column` sorted by `key`, after any equal keys (so
@@ -263,6 +263,7 @@ impl AccountState {
 pub struct PortfolioState {
     pub(crate) accounts: Vec<AccountState>,
     account_index: HashMap<String, usize>,
+    customer_index: HashMap<CustomerId, usize>,
     /// Every feature key seen in any activity or the catalogue, interned.
     pub(crate) feature_keys: Vec<String>,
     feature_index: HashMap<String, u32>,
@@ -303,6 +304,7 @@ impl PortfolioState {
 
     pub fn upsert_account(&mut self, account: Account) {
         let slot = self.account_slot(account.external_id.as_str());
+        self.customer_index.insert(account.customer_id(), slot);
         self.accounts[slot].account = Some(account);
     }
 
@@ -351,6 +353,30 @@ impl PortfolioState {
         self.account_index
             .get(external_id)
             .map(|index| &self.accounts[*index])
+    }
+
+    /// Finds an account by UUID, external id or exact name (then name ignoring case).
+    pub fn resolve(&self, query: &str) -> Option<&AccountState> {
+        let query = query.trim();
+        let by_uuid = CustomerId::parse(query).and_then(|id| self.customer_index.get(&id));
+        if let Some(index) = by_uuid.or_else(|| self.account_index.get(query)) {
+            return self
+                .accounts
+                .get(*index)
+                .filter(|state| state.account.is_some());
+        }
+        let named = |exact: bool| {
+            self.accounts.iter().find(|state| {
+                state.account.as_ref().is_some_and(|account| {
+                    if exact {
+                        account.name == query
+                    } else {
+                        account.name.eq_ignore_ascii_case(query)
+                    }
+                })
+            })
+        };
+        named(true).or_else(|| named(false))
     }
 
     pub fn accounts(&self) -> impl Iterator<Item = &AccountState> {

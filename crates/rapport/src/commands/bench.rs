@@ -6,8 +6,8 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use rapport_core::engine::Window;
 use rapport_core::engine::facts::factor_facts;
-use rapport_core::engine::{PortfolioState, Window};
 use rapport_core::model::Model;
 use rapport_core::score::score;
 use rapport_core::{Period, Timestamp};
@@ -27,20 +27,8 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
     let store = open_store(settings)?;
     let before = resident_bytes().unwrap_or(0);
     let started = Instant::now();
-    let mut state = PortfolioState::new();
-    for account in store.accounts()? {
-        state.upsert_account(account);
-    }
-    for contact in store.contacts()? {
-        state.upsert_contact(&contact);
-    }
-    state.set_catalogue(&store.features()?);
-    let mut activities = 0u64;
-    store.for_each_activity(&mut |activity| {
-        state.add_activity(&activity);
-        activities += 1;
-    })?;
-    state.compact();
+    let state = rapport_store::load_engine(store.as_ref())?;
+    let activities = store.counts()?.activities;
     let load = started.elapsed();
     let after = resident_bytes().unwrap_or(0);
     println!(

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod bench;
+pub mod engagement;
 pub mod generate;
 pub mod import;
 pub mod serve;

@@ -53,6 +53,10 @@ pub fn demo(
 
 fn serve_store(store: Box<dyn rapport_store::Store>, addr: &str) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let loading = std::time::Instant::now();
+    let state =
+        rapport_server::AppState::new(store).context("cannot load the engine from the store")?;
+    tracing::info!("engine loaded in {:.1} s", loading.elapsed().as_secs_f64());
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -64,7 +68,7 @@ fn serve_store(store: Box<dyn rapport_store::Store>, addr: &str) -> anyhow::Resu
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        rapport_server::serve(listener, rapport_server::AppState::new(store), shutdown)
+        rapport_server::serve(listener, state, shutdown)
             .await
             .context("the server stopped with an error")?;
         Ok(ExitCode::SUCCESS)
