@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use rapport_core::engagement::{Compare, engagement_breakdown};
 use rapport_core::engine::Window;
 use rapport_core::engine::facts::factor_facts;
 use rapport_core::model::Model;
@@ -58,6 +59,26 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
         "score: {accounts} accounts x {} windows (current, compare, 6 history months) in {:.0} ms (checksum {checksum:.3})",
         windows.len(),
         elapsed.as_secs_f64() * 1000.0
+    );
+
+    // One account's full breakdown (compare, history, peers, explanation), as the
+    // API computes it per request: the median over a sample of accounts.
+    let sample: Vec<_> = state.accounts().step_by((accounts / 200).max(1)).collect();
+    let mut timings: Vec<f64> = sample
+        .iter()
+        .map(|account| {
+            let started = Instant::now();
+            let breakdown = engagement_breakdown(&model, &state, account, windows[0], Compare::Previous);
+            std::hint::black_box(breakdown);
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    timings.sort_by(f64::total_cmp);
+    println!(
+        "breakdown of one account (compare, 6 months, peers): median {:.2} ms, p90 {:.2} ms over {} accounts",
+        timings[timings.len() / 2],
+        timings[timings.len() * 9 / 10],
+        timings.len()
     );
     Ok(ExitCode::SUCCESS)
 }
