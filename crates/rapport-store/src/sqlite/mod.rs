@@ -85,6 +85,15 @@ impl SqliteStore {
     }
 }
 
+/// Inserted, updated or unchanged: how a wanted row compares with the stored one.
+fn classify<T: PartialEq>(existing: Option<&T>, wanted: &T) -> WriteOutcome {
+    match existing {
+        Some(stored) if stored == wanted => WriteOutcome::Unchanged,
+        Some(_) => WriteOutcome::Updated,
+        None => WriteOutcome::Inserted,
+    }
+}
+
 fn corrupt(what: &str, reason: impl ToString) -> StoreError {
     StoreError::Corrupt {
         what: what.to_string(),
@@ -175,11 +184,7 @@ impl Store for SqliteStore {
                     })
                     .optional()?
                     .transpose()?;
-                let outcome = match existing {
-                    Some(stored) if stored == *account => WriteOutcome::Unchanged,
-                    Some(_) => WriteOutcome::Updated,
-                    None => WriteOutcome::Inserted,
-                };
+                let outcome = classify(existing.as_ref(), account);
                 if outcome != WriteOutcome::Unchanged {
                     upsert.execute(params![
                         account.customer_id().to_string(),
@@ -232,11 +237,7 @@ impl Store for SqliteStore {
                         Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
                     })
                     .optional()?;
-                let outcome = match existing {
-                    Some(stored) if stored == wanted => WriteOutcome::Unchanged,
-                    Some(_) => WriteOutcome::Updated,
-                    None => WriteOutcome::Inserted,
-                };
+                let outcome = classify(existing.as_ref(), &wanted);
                 if outcome != WriteOutcome::Unchanged {
                     upsert.execute(params![
                         account,
@@ -272,11 +273,7 @@ impl Store for SqliteStore {
                 let existing: Option<(String, String)> = select
                     .query_row([feature.key.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
                     .optional()?;
-                let outcome = match existing {
-                    Some(stored) if stored == wanted => WriteOutcome::Unchanged,
-                    Some(_) => WriteOutcome::Updated,
-                    None => WriteOutcome::Inserted,
-                };
+                let outcome = classify(existing.as_ref(), &wanted);
                 if outcome != WriteOutcome::Unchanged {
                     upsert.execute(params![feature.key.as_str(), wanted.0, wanted.1])?;
                 }
@@ -340,15 +337,8 @@ impl Store for SqliteStore {
                 let existing: Option<(String, f64)> = select
                     .query_row(params![account, date], |row| Ok((row.get(0)?, row.get(1)?)))
                     .optional()?;
-                let result = match existing {
-                    Some((kind, change))
-                        if kind == outcome.outcome.as_str() && change == outcome.arr_change =>
-                    {
-                        WriteOutcome::Unchanged
-                    }
-                    Some(_) => WriteOutcome::Updated,
-                    None => WriteOutcome::Inserted,
-                };
+                let wanted = (outcome.outcome.as_str().to_string(), outcome.arr_change);
+                let result = classify(existing.as_ref(), &wanted);
                 if result != WriteOutcome::Unchanged {
                     upsert.execute(params![
                         account,

@@ -68,7 +68,8 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|account| {
             let started = Instant::now();
-            let breakdown = engagement_breakdown(&model, &state, account, windows[0], Compare::Previous);
+            let breakdown =
+                engagement_breakdown(&model, &state, account, windows[0], Compare::Previous);
             std::hint::black_box(breakdown);
             started.elapsed().as_secs_f64() * 1000.0
         })
