@@ -1,0 +1,330 @@
+//! The one store test suite. Every check is written against the `Store` trait
+//! and runs on each backend: SQLite in memory and on disk today; the PostgreSQL
+//! backend adds one line to `backends()`.
+
+use rapport_core::{
+    Account, AccountStatus, Activity, ActivityDetail, Contact, ContactRole, Email, ExternalId,
+    Feature, FeatureImportance, FeatureKey, Outcome, OutcomeKind, Tier, Timestamp,
+};
+use rapport_store::{Store, StoreError, WriteOutcome};
+
+type Check = fn(&mut dyn Store);
+
+const CHECKS: &[(&str, Check)] = &[
+    ("accounts_upsert", accounts_upsert),
+    (
+        "contacts_features_outcomes_upsert",
+        contacts_features_outcomes_upsert,
+    ),
+    (
+        "activities_are_idempotent_and_round_trip",
+        activities_are_idempotent_and_round_trip,
+    ),
+    (
+        "unknown_accounts_are_refused_whole_batch",
+        unknown_accounts_are_refused_whole_batch,
+    ),
+    ("ping_and_counts", ping_and_counts),
+];
+
+fn run_all(open: &dyn Fn() -> Box<dyn Store>) {
+    for (name, check) in CHECKS {
+        let mut store = open();
+        eprintln!("store check: {name} on {}", store.backend());
+        check(store.as_mut());
+    }
+}
+
+#[test]
+fn sqlite_in_memory() {
+    run_all(&|| rapport_store::open("sqlite::memory:").unwrap());
+}
+
+#[test]
+fn sqlite_on_disk() {
+    let folder = tempfile::tempdir().unwrap();
+    let counter = std::cell::Cell::new(0);
+    run_all(&|| {
+        counter.set(counter.get() + 1);
+        let url = format!(
+            "sqlite://{}/suite-{}.db",
+            folder.path().display(),
+            counter.get()
+        );
+        rapport_store::open(&url).unwrap()
+    });
+}
+
+#[test]
+fn sqlite_data_survives_reopening() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/nested/dir/rapport.db", folder.path().display());
+    {
+        let mut store = rapport_store::open(&url).unwrap();
+        store.upsert_accounts(&[account("a1", 100.0)]).unwrap();
+        store
+            .insert_activities(&[login("a1", "2026-01-05T10:00:00Z", Some("x1"))])
+            .unwrap();
+    }
+    let store = rapport_store::open(&url).unwrap();
+    assert_eq!(store.accounts().unwrap(), [account("a1", 100.0)]);
+    assert_eq!(store.counts().unwrap().activities, 1);
+}
+
+fn account(id: &str, arr: f64) -> Account {
+    Account {
+        external_id: ExternalId::parse(id).unwrap(),
+        name: format!("Account {id}"),
+        tier: Tier::Growth,
+        arr,
+        seats: Some(25),
+        csm: "Dana".into(),
+        status: AccountStatus::Active,
+        contract_start: Some("2025-01-01".parse().unwrap()),
+        renewal_date: None,
+        industry: "Software".into(),
+        manager: Some("Morgan".into()),
+        at_risk_override: false,
+    }
+}
+
+fn login(account: &str, at: &str, id: Option<&str>) -> Activity {
+    activity(
+        account,
+        at,
+        id,
+        serde_json::json!({"type":"login","user":"u1"}),
+    )
+}
+
+fn activity(account: &str, at: &str, id: Option<&str>, detail: serde_json::Value) -> Activity {
+    Activity {
+        source_id: id.map(str::to_string),
+        account: ExternalId::parse(account).unwrap(),
+        at: Timestamp::parse_rfc3339(at).unwrap(),
+        detail: serde_json::from_value::<ActivityDetail>(detail).unwrap(),
+    }
+}
+
+fn accounts_upsert(store: &mut dyn Store) {
+    use WriteOutcome::*;
+    assert_eq!(
+        store
+            .upsert_accounts(&[account("a1", 100.0), account("a2", 5.0)])
+            .unwrap(),
+        [Inserted, Inserted]
+    );
+    assert_eq!(
+        store.upsert_accounts(&[account("a1", 100.0)]).unwrap(),
+        [Unchanged]
+    );
+    assert_eq!(
+        store.upsert_accounts(&[account("a1", 150.0)]).unwrap(),
+        [Updated]
+    );
+    let stored = store.accounts().unwrap();
+    assert_eq!(stored, [account("a1", 150.0), account("a2", 5.0)]);
+}
+
+fn contacts_features_outcomes_upsert(store: &mut dyn Store) {
+    use WriteOutcome::*;
+    store
+        .upsert_accounts(&[account("a1", 1.0), account("a2", 1.0)])
+        .unwrap();
+    let contact = |account: &str, role: ContactRole| Contact {
+        account: ExternalId::parse(account).unwrap(),
+        email: Email::parse("Sarah@Acme.com").unwrap(),
+        name: "Sarah".into(),
+        role,
+        department: "Ops".into(),
+        title: "VP".into(),
+    };
+    // The same e-mail at two accounts is two contacts.
+    let first = [
+        contact("a1", ContactRole::Champion),
+        contact("a2", ContactRole::User),
+    ];
+    assert_eq!(store.upsert_contacts(&first).unwrap(), [Inserted, Inserted]);
+    assert_eq!(store.upsert_contacts(&first[..1]).unwrap(), [Unchanged]);
+    assert_eq!(
+        store
+            .upsert_contacts(&[contact("a1", ContactRole::Executive)])
+            .unwrap(),
+        [Updated]
+    );
+    let contacts = store.contacts().unwrap();
+    assert_eq!(contacts.len(), 2);
+    assert_eq!(contacts[0].role, ContactRole::Executive);
+    assert_eq!(contacts[0].email.as_str(), "sarah@acme.com");
+
+    let feature = |importance| Feature {
+        key: FeatureKey::parse("reports").unwrap(),
+        name: "Reports".into(),
+        importance,
+    };
+    assert_eq!(
+        store
+            .upsert_features(&[feature(FeatureImportance::Core)])
+            .unwrap(),
+        [Inserted]
+    );
+    assert_eq!(
+        store
+            .upsert_features(&[feature(FeatureImportance::Core)])
+            .unwrap(),
+        [Unchanged]
+    );
+    assert_eq!(
+        store
+            .upsert_features(&[feature(FeatureImportance::Basic)])
+            .unwrap(),
+        [Updated]
+    );
+    assert_eq!(
+        store.features().unwrap(),
+        [feature(FeatureImportance::Basic)]
+    );
+
+    let outcome = |kind, change| Outcome {
+        account: ExternalId::parse("a1").unwrap(),
+        date: "2025-06-30".parse().unwrap(),
+        outcome: kind,
+        arr_change: change,
+    };
+    assert_eq!(
+        store
+            .upsert_outcomes(&[outcome(OutcomeKind::Renewed, 0.0)])
+            .unwrap(),
+        [Inserted]
+    );
+    assert_eq!(
+        store
+            .upsert_outcomes(&[outcome(OutcomeKind::Renewed, 0.0)])
+            .unwrap(),
+        [Unchanged]
+    );
+    assert_eq!(
+        store
+            .upsert_outcomes(&[outcome(OutcomeKind::Expanded, 2500.0)])
+            .unwrap(),
+        [Updated]
+    );
+    assert_eq!(
+        store.outcomes().unwrap(),
+        [outcome(OutcomeKind::Expanded, 2500.0)]
+    );
+}
+
+fn every_kind(account: &str) -> Vec<Activity> {
+    let at = "2026-01-05T10:00:00.250Z";
+    [
+        serde_json::json!({"type":"email","direction":"outbound","thread":"t1","from":"csm@us.example","to":["sarah@acme.com"],"subject":"Hello"}),
+        serde_json::json!({"type":"meeting","status":"cancelled","cancelled_by":"customer","initiated_by":"us","attendees":[],"kind":"qbr","duration_min":60.0}),
+        serde_json::json!({"type":"call","direction":"inbound","contact":"sarah@acme.com","duration_min":12.5,"connected":true}),
+        serde_json::json!({"type":"ticket","ticket":"T-1","status":"open","severity":"high","tags":["feature_request"],"sentiment":"negative","contact":"sarah@acme.com"}),
+        serde_json::json!({"type":"login","user":"U-1"}),
+        serde_json::json!({"type":"session","user":"U-1","duration_min":14.0}),
+        serde_json::json!({"type":"feature_used","user":"U-1","feature":"reports"}),
+        serde_json::json!({"type":"training","contact":"sarah@acme.com","status":"no_show"}),
+        serde_json::json!({"type":"nps","contact":"sarah@acme.com","score":9}),
+        serde_json::json!({"type":"csat","score":4}),
+        serde_json::json!({"type":"payment","invoice":"INV-1","amount":1200.5,"due":"2026-01-31","status":"paid_late"}),
+        serde_json::json!({"type":"community","contact":"sarah@acme.com","action":"post"}),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(index, detail)| activity(account, at, (index % 2 == 0).then(|| format!("{account}-{index}")).as_deref(), detail))
+    .collect()
+}
+
+fn activities_are_idempotent_and_round_trip(store: &mut dyn Store) {
+    store
+        .upsert_accounts(&[account("a1", 1.0), account("a2", 1.0)])
+        .unwrap();
+    let activities = every_kind("a1");
+    let outcomes = store.insert_activities(&activities).unwrap();
+    assert!(
+        outcomes
+            .iter()
+            .all(|outcome| *outcome == WriteOutcome::Inserted)
+    );
+    // Again: with an id or by content hash, nothing is stored twice.
+    let again = store.insert_activities(&activities).unwrap();
+    assert!(
+        again
+            .iter()
+            .all(|outcome| *outcome == WriteOutcome::Unchanged),
+        "{again:?}"
+    );
+    assert_eq!(
+        store
+            .account_activities(&ExternalId::parse("a1").unwrap())
+            .unwrap(),
+        activities
+    );
+
+    // Per-account reads are in time order whatever the arrival order.
+    let later = login("a2", "2026-02-01T00:00:00Z", None);
+    let earlier = login("a2", "2026-01-01T00:00:00Z", None);
+    store
+        .insert_activities(&[later.clone(), earlier.clone()])
+        .unwrap();
+    assert_eq!(
+        store
+            .account_activities(&ExternalId::parse("a2").unwrap())
+            .unwrap(),
+        [earlier.clone(), later.clone()]
+    );
+
+    // Streaming every activity returns all of them, in arrival order.
+    let mut streamed = Vec::new();
+    store
+        .for_each_activity(&mut |activity| streamed.push(activity))
+        .unwrap();
+    let mut expected = activities.clone();
+    expected.extend([later, earlier]);
+    assert_eq!(streamed, expected);
+}
+
+fn unknown_accounts_are_refused_whole_batch(store: &mut dyn Store) {
+    store.upsert_accounts(&[account("a1", 1.0)]).unwrap();
+    let batch = [
+        login("a1", "2026-01-05T10:00:00Z", Some("ok")),
+        login("ghost", "2026-01-05T10:00:00Z", Some("bad")),
+    ];
+    let error = store.insert_activities(&batch).unwrap_err();
+    assert!(
+        matches!(&error, StoreError::UnknownAccount(id) if id == "ghost"),
+        "{error}"
+    );
+    assert_eq!(
+        store.counts().unwrap().activities,
+        0,
+        "nothing of the refused batch is written"
+    );
+    let contact = Contact {
+        account: ExternalId::parse("ghost").unwrap(),
+        email: Email::parse("x@y.z").unwrap(),
+        name: String::new(),
+        role: ContactRole::User,
+        department: String::new(),
+        title: String::new(),
+    };
+    assert!(matches!(
+        store.upsert_contacts(&[contact]),
+        Err(StoreError::UnknownAccount(_))
+    ));
+    assert_eq!(store.counts().unwrap().contacts, 0);
+}
+
+fn ping_and_counts(store: &mut dyn Store) {
+    store.ping().unwrap();
+    assert_eq!(
+        store.counts().unwrap(),
+        rapport_store::StoreCounts::default()
+    );
+    store.upsert_accounts(&[account("a1", 1.0)]).unwrap();
+    store.insert_activities(&every_kind("a1")).unwrap();
+    let counts = store.counts().unwrap();
+    assert_eq!((counts.accounts, counts.activities), (1, 12));
+}
