@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::engine::facts::factor_facts;
 use crate::engine::{AccountState, PortfolioState, Window};
 use crate::model::{Better, FactorKey, Model};
-use crate::score::{Scorecard, score};
+use crate::score::{Scorecard, summary};
 use crate::time::{Period, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -172,27 +172,29 @@ pub fn history(
     history_instants(as_of)
         .into_iter()
         .map(|(month, scored_at)| {
-            let card = score(
+            let scores = summary(
                 model,
                 &factor_facts(portfolio, account, Window::new(scored_at, Period::DEFAULT)),
             );
             let component = |key: &str| {
-                card.components
+                model
+                    .components
                     .iter()
-                    .find(|c| c.key == key)
-                    .and_then(|c| c.score)
+                    .position(|c| c.key == key)
+                    .and_then(|index| scores.components[index])
             };
             HistoryMonth {
                 month,
                 scored_at,
-                overall: card.overall,
+                overall: scores.overall,
                 communication: component("communication"),
                 product: component("product"),
                 relationship: component("relationship"),
-                components: card
+                components: model
                     .components
                     .iter()
-                    .map(|c| (c.key.clone(), c.score))
+                    .zip(&scores.components)
+                    .map(|(c, score)| (c.key.clone(), *score))
                     .collect(),
             }
         })
@@ -312,6 +314,7 @@ pub fn peer_average(peers: &[f64]) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::engine::FactorFacts;
+    use crate::score::score;
 
     #[test]
     fn trends() {

@@ -5,14 +5,14 @@
 
 use serde::Serialize;
 
-use crate::breakdown::{
-    self, Alert, FactorChange, FactorTrend, HistoryMonth, Trend, framework_probabilities,
-    mid_rank_percentile, peer_average,
-};
-use crate::domain::{AccountStatus, CustomerId};
+use crate::breakdown::{self, Alert, FactorChange, FactorTrend, HistoryMonth, Trend};
+use crate::domain::CustomerId;
 use crate::engine::facts::{FactorFacts, factor_facts};
 use crate::engine::{AccountState, PortfolioState, Window};
+use crate::explain::{self, ExplainContext, RootCause};
+use crate::impact::{ImpactCache, ImpactModel, ImpactSource};
 use crate::model::{FactorKey, Model};
+use crate::peers::{PeerCache, PeerComparison};
 use crate::score::{FactorScore, ScoreBand, Scorecard, score};
 use crate::time::{MILLIS_PER_DAY, Period, Timestamp};
 
@@ -104,26 +104,6 @@ pub struct ComponentView {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PeerFigure {
-    pub key: String,
-    pub value: Option<f64>,
-    pub peer_average: Option<f64>,
-    pub percentile: Option<f64>,
-    pub peers: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PeerComparison {
-    /// Active accounts of the same tier, the account included.
-    pub group: String,
-    pub peers: usize,
-    pub overall: PeerFigure,
-    pub components: Vec<PeerFigure>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Recommendation {
     pub factor: FactorKey,
     pub name: String,
@@ -131,6 +111,8 @@ pub struct Recommendation {
     /// Points the overall would gain if the factor reached its target.
     pub recoverable_points: f64,
     pub action: String,
+    /// The root cause behind it, in one sentence.
+    pub because: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -139,16 +121,52 @@ pub struct Scenario {
     pub score: f64,
     pub renewal_probability: f64,
     pub expansion_probability: f64,
+    /// Against the current score's probabilities (probability points, e.g. 0.09);
+    /// `null` when there is no current score.
+    pub renewal_change: Option<f64>,
+    pub expansion_change: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImpactAnalysis {
-    /// `framework_table` (until a logistic model is fitted to outcomes).
-    pub source: String,
+    /// `logistic_fit` (at least 30 outcomes before as_of) or `framework_table`.
+    pub source: ImpactSource,
+    pub model: ImpactModel,
     pub current: Option<Scenario>,
     pub if_improves_to_85: Scenario,
     pub if_drops_to_60: Scenario,
+}
+
+impl ImpactAnalysis {
+    pub fn new(model: ImpactModel, current: Option<f64>) -> Self {
+        let now = current.map(|score| model.probabilities(score));
+        let scenario = |score: f64| {
+            let (renewal_probability, expansion_probability) = model.probabilities(score);
+            Scenario {
+                score,
+                renewal_probability,
+                expansion_probability,
+                renewal_change: now.map(|(renewal, _)| renewal_probability - renewal),
+                expansion_change: now.map(|(_, expansion)| expansion_probability - expansion),
+            }
+        };
+        ImpactAnalysis {
+            source: model.source,
+            current: current.map(scenario),
+            if_improves_to_85: scenario(85.0),
+            if_drops_to_60: scenario(60.0),
+            model,
+        }
+    }
+}
+
+/// What a breakdown reuses between requests: peer scores and the impact model,
+/// both kept exact by the engine's generation counters.
+#[derive(Debug, Clone, Default)]
+pub struct BreakdownCaches {
+    pub peers: PeerCache,
+    pub impact: ImpactCache,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -170,6 +188,7 @@ pub struct EngagementBreakdown {
     pub change_attribution: Option<Vec<FactorChange>>,
     pub history: Vec<HistoryMonth>,
     pub peer_comparison: Option<PeerComparison>,
+    pub root_causes: Vec<RootCause>,
     pub recommendations: Vec<Recommendation>,
     pub risk_factors: Vec<String>,
     pub impact_analysis: ImpactAnalysis,
@@ -204,15 +223,6 @@ pub fn action_for(factor: FactorKey) -> &'static str {
     }
 }
 
-fn scenario(score: f64) -> Scenario {
-    let (renewal_probability, expansion_probability) = framework_probabilities(score);
-    Scenario {
-        score,
-        renewal_probability,
-        expansion_probability,
-    }
-}
-
 fn scorecard(
     model: &Model,
     portfolio: &PortfolioState,
@@ -224,55 +234,6 @@ fn scorecard(
     (facts, card)
 }
 
-fn peer_comparison(
-    model: &Model,
-    portfolio: &PortfolioState,
-    account: &AccountState,
-    window: Window,
-    current: &Scorecard,
-) -> Option<PeerComparison> {
-    let tier = account.account()?.tier;
-    let peer_cards: Vec<Scorecard> = portfolio
-        .accounts()
-        .filter(|peer| {
-            peer.account()
-                .is_some_and(|info| info.tier == tier && info.status == AccountStatus::Active)
-                || std::ptr::eq(*peer, account)
-        })
-        .map(|peer| scorecard(model, portfolio, peer, window).1)
-        .collect();
-    let figure = |key: &str, value: Option<f64>, values: Vec<f64>| PeerFigure {
-        key: key.to_string(),
-        value,
-        peer_average: peer_average(&values),
-        percentile: value.and_then(|value| mid_rank_percentile(value, &values)),
-        peers: values.len(),
-    };
-    let overall_values: Vec<f64> = peer_cards.iter().filter_map(|card| card.overall).collect();
-    let components = current
-        .components
-        .iter()
-        .map(|component| {
-            let values = peer_cards
-                .iter()
-                .filter_map(|card| {
-                    card.components
-                        .iter()
-                        .find(|c| c.key == component.key)
-                        .and_then(|c| c.score)
-                })
-                .collect();
-            figure(&component.key, component.score, values)
-        })
-        .collect();
-    Some(PeerComparison {
-        group: format!("{tier} tier, active accounts"),
-        peers: peer_cards.len(),
-        overall: figure("overall", current.overall, overall_values),
-        components,
-    })
-}
-
 /// The whole breakdown of one account at `window`, against `compare`.
 pub fn engagement_breakdown(
     model: &Model,
@@ -280,11 +241,23 @@ pub fn engagement_breakdown(
     account: &AccountState,
     window: Window,
     compare: Compare,
+    caches: &mut BreakdownCaches,
 ) -> Option<EngagementBreakdown> {
     let info = account.account()?;
     let compare_window = compare.window(window);
     let (facts, current) = scorecard(model, portfolio, account, window);
-    let (_, previous) = scorecard(model, portfolio, account, compare_window);
+    let (previous_facts, previous) = scorecard(model, portfolio, account, compare_window);
+    let root_causes = explain::root_causes(
+        &ExplainContext {
+            portfolio,
+            account,
+            window,
+            compare: compare_window,
+            facts: &facts,
+            previous_facts: &previous_facts,
+        },
+        &current,
+    );
     let previous_factor = |key: FactorKey| {
         previous
             .components
@@ -340,6 +313,10 @@ pub fn engagement_breakdown(
             component: factor.score.component.clone(),
             recoverable_points: factor.score.recoverable_points,
             action: action_for(factor.score.key).to_string(),
+            because: root_causes
+                .iter()
+                .find(|cause| cause.factor == factor.score.key)
+                .map(|cause| cause.summary.clone()),
         })
         .collect();
     recommendations
@@ -348,8 +325,13 @@ pub fn engagement_breakdown(
         .iter()
         .filter(|factor| factor.score.status == crate::score::FactorStatus::Critical)
         .map(|factor| {
+            let cause = root_causes
+                .iter()
+                .find(|cause| cause.factor == factor.score.key)
+                .map(|cause| format!(": {}", cause.summary))
+                .unwrap_or_default();
             format!(
-                "{} is critical (score {:.0})",
+                "{} is critical (score {:.0}){cause}",
                 factor.score.name,
                 factor.score.score.unwrap_or(0.0)
             )
@@ -369,15 +351,14 @@ pub fn engagement_breakdown(
         trend: breakdown::overall_trend(model, current.overall, previous.overall),
         change_attribution: breakdown::change_attribution(&current, &previous),
         history: breakdown::history(model, portfolio, account, window.as_of),
-        peer_comparison: peer_comparison(model, portfolio, account, window, &current),
+        peer_comparison: caches.peers.comparison(model, portfolio, account, window),
         recommendations,
         risk_factors,
-        impact_analysis: ImpactAnalysis {
-            source: "framework_table".into(),
-            current: current.overall.map(scenario),
-            if_improves_to_85: scenario(85.0),
-            if_drops_to_60: scenario(60.0),
-        },
+        impact_analysis: ImpactAnalysis::new(
+            caches.impact.model_at(model, portfolio, window.as_of),
+            current.overall,
+        ),
+        root_causes,
         alerts: breakdown::alerts(model, &current, &previous),
         components,
         factors,

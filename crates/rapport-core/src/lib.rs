@@ -9,7 +9,10 @@ pub mod breakdown;
 pub mod domain;
 pub mod engagement;
 pub mod engine;
+pub mod explain;
+pub mod impact;
 pub mod model;
+pub mod peers;
 pub mod score;
 pub mod time;
 

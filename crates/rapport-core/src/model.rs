@@ -141,6 +141,17 @@ pub struct Model {
 }
 
 impl Model {
+    /// The names of the models Rapport ships.
+    pub const SHIPPED: &'static [&'static str] = &["prd070-engagement"];
+
+    /// A shipped model by name.
+    pub fn shipped(name: &str) -> Option<Model> {
+        match name {
+            "prd070-engagement" | "prd070" => Some(Model::prd070()),
+            _ => None,
+        }
+    }
+
     pub fn prd070() -> Model {
         Model::from_toml(PRD070_ENGAGEMENT).expect("the shipped model is valid")
     }

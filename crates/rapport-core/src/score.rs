@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::engine::FactorFacts;
-use crate::model::{Better, FactorKey, FactorValue, Model};
+use crate::model::{Better, FactorDefinition, FactorKey, FactorValue, Model};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -98,6 +98,74 @@ fn status(model: &Model, score: f64) -> FactorStatus {
     }
 }
 
+/// A factor's `(current, score)`: `(None, None)` without data, `(None, Some(0))`
+/// when the customer never did it.
+fn factor_value(factor: &FactorDefinition, facts: &FactorFacts) -> (Option<f64>, Option<f64>) {
+    match factor.key.value(facts) {
+        FactorValue::NoData => (None, None),
+        FactorValue::NeverHappened => (None, Some(0.0)),
+        FactorValue::Value(value) => (
+            Some(value),
+            Some(factor_score(factor.better, value, factor.target)),
+        ),
+    }
+}
+
+/// Weighted mean over the items that have a score, and the weight they carry;
+/// `None` when none has. The one formula behind component and overall scores.
+fn weighted_mean(items: impl Iterator<Item = (f64, Option<f64>)>) -> (Option<f64>, f64) {
+    let (mut weighted, mut weight_with_data) = (0.0, 0.0);
+    for (weight, score) in items {
+        if let Some(score) = score {
+            weighted += score * weight;
+            weight_with_data += weight;
+        }
+    }
+    (
+        (weight_with_data > 0.0).then(|| weighted / weight_with_data),
+        weight_with_data,
+    )
+}
+
+/// The overall and component scores alone, without the explained scorecard:
+/// what peer groups, history and portfolio views need. Equal, to the bit, to
+/// the figures [`score`] gives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreSummary {
+    pub overall: Option<f64>,
+    /// In the model's component order.
+    pub components: Vec<Option<f64>>,
+}
+
+pub fn summary(model: &Model, facts: &FactorFacts) -> ScoreSummary {
+    let components: Vec<Option<f64>> = model
+        .components
+        .iter()
+        .map(|component| {
+            weighted_mean(
+                model
+                    .factors
+                    .iter()
+                    .filter(|factor| factor.component == component.key)
+                    .map(|factor| (factor.weight, factor_value(factor, facts).1)),
+            )
+            .0
+        })
+        .collect();
+    let overall = weighted_mean(
+        model
+            .components
+            .iter()
+            .zip(&components)
+            .map(|(component, score)| (model.component_weight(&component.key), *score)),
+    )
+    .0;
+    ScoreSummary {
+        overall,
+        components,
+    }
+}
+
 pub fn score(model: &Model, facts: &FactorFacts) -> Scorecard {
     let mut components: Vec<ComponentScore> = model
         .components
@@ -108,14 +176,7 @@ pub fn score(model: &Model, facts: &FactorFacts) -> Scorecard {
                 .iter()
                 .filter(|factor| factor.component == component.key)
                 .map(|factor| {
-                    let (current, score) = match factor.key.value(facts) {
-                        FactorValue::NoData => (None, None),
-                        FactorValue::NeverHappened => (None, Some(0.0)),
-                        FactorValue::Value(value) => (
-                            Some(value),
-                            Some(factor_score(factor.better, value, factor.target)),
-                        ),
-                    };
+                    let (current, score) = factor_value(factor, facts);
                     FactorScore {
                         key: factor.key,
                         name: factor.name.clone(),
@@ -132,16 +193,7 @@ pub fn score(model: &Model, facts: &FactorFacts) -> Scorecard {
                     }
                 })
                 .collect();
-            let weight_with_data: f64 = factors
-                .iter()
-                .filter(|f| f.score.is_some())
-                .map(|f| f.weight)
-                .sum();
-            let weighted: f64 = factors
-                .iter()
-                .filter_map(|f| f.score.map(|score| score * f.weight))
-                .sum();
-            let score = (weight_with_data > 0.0).then(|| weighted / weight_with_data);
+            let score = weighted_mean(factors.iter().map(|f| (f.weight, f.score))).0;
             ComponentScore {
                 key: component.key.clone(),
                 name: component.name.clone(),
@@ -154,29 +206,20 @@ pub fn score(model: &Model, facts: &FactorFacts) -> Scorecard {
         })
         .collect();
 
-    let component_weight_with_data: f64 = components
-        .iter()
-        .filter(|c| c.score.is_some())
-        .map(|c| c.weight)
-        .sum();
-    let overall = (component_weight_with_data > 0.0).then(|| {
-        components
-            .iter()
-            .filter_map(|component| component.score.map(|score| score * component.weight))
-            .sum::<f64>()
-            / component_weight_with_data
-    });
+    let (overall, component_weight_with_data) =
+        weighted_mean(components.iter().map(|c| (c.weight, c.score)));
     if component_weight_with_data > 0.0 {
         for component in &mut components {
-            let factor_weight_with_data: f64 = component
-                .factors
-                .iter()
-                .filter(|f| f.score.is_some())
-                .map(|f| f.weight)
-                .sum();
             if component.score.is_none() {
                 continue;
             }
+            let factor_weight_with_data = weighted_mean(
+                component
+                    .factors
+                    .iter()
+                    .map(|factor| (factor.weight, factor.score)),
+            )
+            .1;
             for factor in &mut component.factors {
                 if let Some(score) = factor.score {
                     factor.effective_weight = factor.weight
@@ -284,5 +327,33 @@ mod tests {
             .map(|f| f.contribution)
             .sum();
         assert!((total - card.overall.unwrap()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn summary_equals_the_scorecard_to_the_bit() {
+        let model = Model::prd070();
+        let variants = [
+            full_facts(),
+            FactorFacts::default(),
+            FactorFacts {
+                email_response_rate: None,
+                response_time_hours: None,
+                meeting_attendance: None,
+                ..full_facts()
+            },
+            FactorFacts {
+                days_since_executive: Some(0.0),
+                days_since_champion: Some(3.3),
+                feature_breadth: None,
+                ..full_facts()
+            },
+        ];
+        for facts in variants {
+            let card = score(&model, &facts);
+            let quick = summary(&model, &facts);
+            assert_eq!(quick.overall, card.overall);
+            let components: Vec<Option<f64>> = card.components.iter().map(|c| c.score).collect();
+            assert_eq!(quick.components, components);
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! The assembled engagement breakdown on a small hand-made portfolio.
 
-use rapport_core::engagement::{Compare, engagement_breakdown};
+use rapport_core::engagement::{BreakdownCaches, Compare, engagement_breakdown};
 use rapport_core::engine::{PortfolioState, Window};
+use rapport_core::impact::ImpactSource;
 use rapport_core::model::Model;
 use rapport_core::{Account, AccountStatus, Activity, ExternalId, Period, Tier, Timestamp};
 
@@ -51,12 +52,14 @@ fn breakdown_compares_attributes_and_ranks_among_peers() {
     let model = Model::prd070();
     let as_of = Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap();
     let window = Window::new(as_of, Period::DEFAULT);
+    let mut caches = BreakdownCaches::default();
     let breakdown = engagement_breakdown(
         &model,
         &portfolio,
         portfolio.account("a").unwrap(),
         window,
         Compare::Previous,
+        &mut caches,
     )
     .unwrap();
 
@@ -120,7 +123,10 @@ fn breakdown_compares_attributes_and_ranks_among_peers() {
     );
     assert_eq!(breakdown.history.len(), 6);
     assert_eq!(breakdown.history[5].scored_at, as_of);
-    assert_eq!(breakdown.impact_analysis.source, "framework_table");
+    assert_eq!(
+        breakdown.impact_analysis.source,
+        ImpactSource::FrameworkTable
+    );
 
     // Point in time: an activity at as_of changes nothing.
     let before = serde_json::to_value(&breakdown).unwrap();
@@ -131,9 +137,43 @@ fn breakdown_compares_attributes_and_ranks_among_peers() {
         portfolio.account("a").unwrap(),
         window,
         Compare::Previous,
+        &mut caches,
     )
     .unwrap();
     assert_eq!(before, serde_json::to_value(&after).unwrap());
+
+    // Fresh peers: b catching up inside the window moves a's percentile at once,
+    // through the same caches, and equals what fresh caches give.
+    for day in 1..=30 {
+        portfolio.add_activity(&login("b", &format!("2026-01-{day:02}T11:00:00Z"), "x"));
+        portfolio.add_activity(&login("b", &format!("2026-01-{day:02}T12:00:00Z"), "y"));
+    }
+    let cached = engagement_breakdown(
+        &model,
+        &portfolio,
+        portfolio.account("a").unwrap(),
+        window,
+        Compare::Previous,
+        &mut caches,
+    )
+    .unwrap();
+    let fresh = engagement_breakdown(
+        &model,
+        &portfolio,
+        portfolio.account("a").unwrap(),
+        window,
+        Compare::Previous,
+        &mut BreakdownCaches::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        cached.peer_comparison.as_ref().unwrap().overall.percentile,
+        Some(25.0)
+    );
+    assert_eq!(
+        serde_json::to_value(&cached).unwrap(),
+        serde_json::to_value(&fresh).unwrap()
+    );
 }
 
 #[test]

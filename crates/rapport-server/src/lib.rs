@@ -15,7 +15,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use rapport_core::engagement::{Compare, EngagementBreakdown, engagement_breakdown};
+use rapport_core::engagement::{
+    BreakdownCaches, Compare, EngagementBreakdown, engagement_breakdown,
+};
 use rapport_core::engine::{PortfolioState, Window};
 use rapport_core::model::Model;
 use rapport_core::{
@@ -33,17 +35,29 @@ pub struct AppState {
     /// The engine's in-memory state, loaded from the store at start-up.
     engine: RwLock<PortfolioState>,
     model: Model,
+    /// Peer scores and the impact model, reused between requests while the
+    /// engine's generations say they are current.
+    caches: Mutex<BreakdownCaches>,
 }
 
 impl AppState {
     /// Loads the engine from the store (the start-up cost) and wraps both.
-    pub fn new(store: Box<dyn Store>) -> Result<Arc<Self>, rapport_store::StoreError> {
+    pub fn new(
+        store: Box<dyn Store>,
+        model: Model,
+    ) -> Result<Arc<Self>, rapport_store::StoreError> {
         let engine = rapport_store::load_engine(store.as_ref())?;
-        Ok(Arc::new(AppState {
+        Ok(AppState::from_parts(store, engine, model))
+    }
+
+    /// Wraps a store and an engine already loaded from it.
+    pub fn from_parts(store: Box<dyn Store>, engine: PortfolioState, model: Model) -> Arc<Self> {
+        Arc::new(AppState {
             store: Mutex::new(store),
             engine: RwLock::new(engine),
-            model: Model::prd070(),
-        }))
+            model,
+            caches: Mutex::new(BreakdownCaches::default()),
+        })
     }
 
     /// Runs `work` on the store in a blocking task.
@@ -227,7 +241,11 @@ async fn engagement(
         let account = engine
             .resolve(&customer_id)
             .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))?;
-        engagement_breakdown(&state.model, &engine, account, window, compare)
+        let mut caches = state
+            .caches
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        engagement_breakdown(&state.model, &engine, account, window, compare, &mut caches)
             .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))
     })
     .await

@@ -107,6 +107,9 @@ pub fn load_engine(store: &dyn Store) -> StoreResult<rapport_core::engine::Portf
         state.upsert_contact(&contact);
     }
     state.set_catalogue(&store.features()?);
+    for outcome in store.outcomes()? {
+        state.upsert_outcome(&outcome);
+    }
     store.for_each_activity(&mut |activity| state.add_activity(&activity))?;
     state.compact();
     Ok(state)

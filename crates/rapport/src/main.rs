@@ -21,6 +21,10 @@ struct Cli {
     /// Default sqlite://rapport.db; also RAPPORT_DATABASE_URL or `database_url` in rapport.toml.
     #[arg(long, global = true)]
     db: Option<String>,
+    /// Engagement scoring model: a shipped model's name (prd070-engagement) or a
+    /// TOML model file. Also RAPPORT_MODEL or `model` in rapport.toml.
+    #[arg(long, global = true)]
+    model: Option<String>,
     /// Settings file (TOML). Default: ./rapport.toml when present, or RAPPORT_CONFIG.
     #[arg(long, global = true)]
     config: Option<std::path::PathBuf>,
@@ -86,7 +90,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = Settings::load(cli.config.as_deref()).and_then(|settings| {
-        let settings = settings.with_database_url(cli.db);
+        let settings = settings.with_flags(cli.db, cli.model);
         run(cli.command, &settings)
     });
     match result {

@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::Path;
 
 use anyhow::Context;
+use rapport_core::model::Model;
 use serde::Deserialize;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://rapport.db";
@@ -16,12 +17,15 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 struct FileSettings {
     database_url: Option<String>,
     addr: Option<String>,
+    model: Option<String>,
 }
 
 #[derive(Clone)]
 pub struct Settings {
     pub database_url: String,
     pub addr: String,
+    /// The engagement scoring model: a shipped model's name or a TOML file.
+    pub model: Option<String>,
 }
 
 impl fmt::Debug for Settings {
@@ -30,6 +34,7 @@ impl fmt::Debug for Settings {
             .debug_struct("Settings")
             .field("database_url", &redact(&self.database_url))
             .field("addr", &self.addr)
+            .field("model", &self.model)
             .finish()
     }
 }
@@ -74,14 +79,36 @@ impl Settings {
             addr: env("RAPPORT_ADDR")
                 .or(file_settings.addr)
                 .unwrap_or_else(|| DEFAULT_ADDR.to_string()),
+            model: env("RAPPORT_MODEL").or(file_settings.model),
         })
     }
 
-    pub fn with_database_url(mut self, flag: Option<String>) -> Self {
-        if let Some(url) = flag {
+    pub fn with_flags(mut self, database_url: Option<String>, model: Option<String>) -> Self {
+        if let Some(url) = database_url {
             self.database_url = url;
         }
+        if model.is_some() {
+            self.model = model;
+        }
         self
+    }
+
+    /// The engagement model: the shipped one a name names, or the TOML file at
+    /// that path, validated; the PRD-070 model when none is set.
+    pub fn engagement_model(&self) -> anyhow::Result<Model> {
+        let Some(choice) = self.model.as_deref() else {
+            return Ok(Model::prd070());
+        };
+        if let Some(model) = Model::shipped(choice) {
+            return Ok(model);
+        }
+        let text = std::fs::read_to_string(choice).with_context(|| {
+            format!(
+                "--model `{choice}` is neither a shipped model ({}) nor a readable file",
+                Model::SHIPPED.join(", ")
+            )
+        })?;
+        Model::from_toml(&text).with_context(|| format!("model file {choice}"))
     }
 }
 
@@ -99,6 +126,7 @@ mod tests {
         let settings = Settings {
             database_url: "postgres://u:pw@h/d".into(),
             addr: DEFAULT_ADDR.into(),
+            model: None,
         };
         assert!(!format!("{settings:?}").contains("pw"));
     }

@@ -35,7 +35,7 @@ impl Window {
     }
 
     /// Start of the relationship look-back `[as_of − max(90d, P), as_of)`.
-    fn relationship_start(&self) -> i64 {
+    pub(crate) fn relationship_start(&self) -> i64 {
         self.end() - i64::from(self.period.days().max(90)) * MILLIS_PER_DAY
     }
 }
@@ -154,7 +154,7 @@ pub fn factor_facts(
             facts.active_users += 1;
         }
     });
-    facts.logins = range_of(&account.logins, start, end, |event| event.at).len() as u32;
+    facts.logins = account.login_range(start, end).len() as u32;
     if facts.active_users > 0 {
         facts.login_frequency_per_week =
             f64::from(facts.logins) / f64::from(facts.active_users) / (window.days() / 7.0);
@@ -249,10 +249,10 @@ fn feature_breadth(
 fn days_since_role(account: &AccountState, role: ContactRole, as_of: Timestamp) -> Option<f64> {
     let end = as_of.millis();
     account
-        .contact_emails
+        .contact_roles
         .iter()
         .zip(&account.engagements)
-        .filter(|(email, _)| account.roles.get(email.as_str()) == Some(&role))
+        .filter(|(contact_role, _)| **contact_role == Some(role))
         .filter_map(|(_, instants)| {
             let before = instants.partition_point(|instant| *instant < end);
             before.checked_sub(1).map(|last| instants[last])

@@ -3,9 +3,25 @@
 
 use std::collections::HashMap;
 
-use crate::activity::{Direction, MeetingStatus, Party, TrainingStatus};
-use crate::domain::{Account, Contact, ContactRole, CustomerId, Feature};
-use crate::{Activity, ActivityDetail};
+use crate::activity::{
+    Direction, MeetingKind, MeetingStatus, Party, Sentiment, Severity, TicketStatus, TrainingStatus,
+};
+use crate::domain::{Account, Contact, ContactRole, CustomerId, Feature, Outcome, OutcomeKind};
+use crate::{Activity, ActivityDetail, Timestamp};
+
+/// The ticket tag that marks a feature request (root-cause evidence).
+pub const FEATURE_REQUEST_TAG: &str = "feature_request";
+
+/// Interns `name` into `names`, returning its index.
+fn intern(names: &mut Vec<Box<str>>, index: &mut HashMap<Box<str>, u32>, name: &str) -> u32 {
+    if let Some(found) = index.get(name) {
+        return *found;
+    }
+    let next = names.len() as u32;
+    names.push(name.into());
+    index.insert(name.into(), next);
+    next
+}
 
 /// Inserts `item` keeping `column` sorted by `key`, after any equal keys (so
 /// arrival order breaks ties).
@@ -50,12 +66,18 @@ pub(crate) struct MeetingEvent {
     pub status: MeetingStatus,
     pub cancelled_by: Option<Party>,
     pub initiated_by_customer: bool,
+    pub kind: MeetingKind,
 }
 
+/// One ticket event (a ticket's state as of `at`; a ticket usually has several).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct ProductEvent {
+pub(crate) struct TicketEvent {
     pub at: i64,
-    pub user: u32,
+    pub ticket: u32,
+    pub status: TicketStatus,
+    pub severity: Severity,
+    pub sentiment: Option<Sentiment>,
+    pub feature_request: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,22 +101,35 @@ pub struct AccountState {
     /// Each thread's messages in time order (the response-rate rule needs the
     /// next message of a thread, including messages from before the window).
     pub(crate) threads: Vec<Vec<ThreadMessage>>,
-    thread_index: HashMap<String, u32>,
+    thread_index: HashMap<Box<str>, u32>,
     pub(crate) emails: Vec<EmailEvent>,
     pub(crate) meetings: Vec<MeetingEvent>,
     /// Instants of inbound calls (proactive outreach).
     pub(crate) inbound_calls: Vec<i64>,
-    pub(crate) logins: Vec<ProductEvent>,
+    /// Logins are most of a portfolio's activities, so they are kept as two
+    /// parallel columns (12 bytes each instead of a padded 16).
+    pub(crate) login_at: Vec<i64>,
+    pub(crate) login_user: Vec<u32>,
     pub(crate) sessions: Vec<SessionEvent>,
     pub(crate) feature_uses: Vec<FeatureEvent>,
-    pub(crate) users: Vec<String>,
-    user_index: HashMap<String, u32>,
-    /// Per engaged contact (lowercased e-mail), the instants of its engagements.
+    pub(crate) tickets: Vec<TicketEvent>,
+    pub(crate) ticket_ids: Vec<Box<str>>,
+    ticket_index: HashMap<Box<str>, u32>,
+    pub(crate) users: Vec<Box<str>>,
+    user_index: HashMap<Box<str>, u32>,
+    /// Contacts: everyone on file in contacts.csv or seen engaging (lowercased
+    /// e-mail), with role and name from contacts.csv when there is one.
+    pub(crate) contact_emails: Vec<Box<str>>,
+    pub(crate) contact_roles: Vec<Option<ContactRole>>,
+    pub(crate) contact_names: Vec<Option<Box<str>>>,
+    contact_index: HashMap<Box<str>, u32>,
+    /// Per contact, the instants of its engagements, in time order.
     pub(crate) engagements: Vec<Vec<i64>>,
-    pub(crate) contact_emails: Vec<String>,
-    contact_index: HashMap<String, u32>,
-    /// Roles from contacts.csv, by contact index (contacts may arrive after activities).
-    pub(crate) roles: HashMap<String, ContactRole>,
+    /// Renewal outcomes from outcomes.csv, by the first instant of their date.
+    pub(crate) outcomes: Vec<(i64, OutcomeKind)>,
+    /// Bumped on every change to this account, so cached scores know when
+    /// they are stale.
+    pub(crate) generation: u64,
 }
 
 impl AccountState {
@@ -102,13 +137,23 @@ impl AccountState {
         self.account.as_ref()
     }
 
+    /// A number that changes whenever this account's data changes.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Index range of the logins with `start <= at < end`.
+    pub(crate) fn login_range(&self, start: i64, end: i64) -> std::ops::Range<usize> {
+        range_of(&self.login_at, start, end, |at| *at)
+    }
+
     /// The users active in `[start, end)`: with a login, session or feature use.
     pub(crate) fn for_each_active_user(&self, start: i64, end: i64, mut visit: impl FnMut(u32)) {
-        let logins = &self.logins[range_of(&self.logins, start, end, |event| event.at)];
+        let logins = &self.login_user[self.login_range(start, end)];
         let sessions = &self.sessions[range_of(&self.sessions, start, end, |event| event.at)];
         let features =
             &self.feature_uses[range_of(&self.feature_uses, start, end, |event| event.at)];
-        logins.iter().for_each(|event| visit(event.user));
+        logins.iter().for_each(|user| visit(*user));
         sessions.iter().for_each(|event| visit(event.user));
         features.iter().for_each(|event| visit(event.user));
     }
@@ -120,31 +165,34 @@ impl AccountState {
         self.emails.shrink_to_fit();
         self.meetings.shrink_to_fit();
         self.inbound_calls.shrink_to_fit();
-        self.logins.shrink_to_fit();
+        self.login_at.shrink_to_fit();
+        self.login_user.shrink_to_fit();
         self.sessions.shrink_to_fit();
         self.feature_uses.shrink_to_fit();
+        self.tickets.shrink_to_fit();
         self.engagements.iter_mut().for_each(Vec::shrink_to_fit);
     }
 
     fn user(&mut self, name: &str) -> u32 {
-        if let Some(index) = self.user_index.get(name) {
-            return *index;
-        }
-        let index = self.users.len() as u32;
-        self.users.push(name.to_string());
-        self.user_index.insert(name.to_string(), index);
-        index
+        intern(&mut self.users, &mut self.user_index, name)
     }
 
     fn contact(&mut self, email: &str) -> u32 {
-        if let Some(index) = self.contact_index.get(email) {
-            return *index;
+        let index = intern(&mut self.contact_emails, &mut self.contact_index, email);
+        if index as usize == self.engagements.len() {
+            self.engagements.push(Vec::new());
+            self.contact_roles.push(None);
+            self.contact_names.push(None);
         }
-        let index = self.contact_emails.len() as u32;
-        self.contact_emails.push(email.to_string());
-        self.engagements.push(Vec::new());
-        self.contact_index.insert(email.to_string(), index);
         index
+    }
+
+    /// The thread's name, found by a scan (only explanations need it).
+    pub(crate) fn thread_name(&self, thread: u32) -> &str {
+        self.thread_index
+            .iter()
+            .find(|(_, index)| **index == thread)
+            .map_or("", |(name, _)| &**name)
     }
 
     fn engaged(&mut self, email: &str, at: i64) {
@@ -153,6 +201,7 @@ impl AccountState {
     }
 
     fn add(&mut self, activity: &Activity, feature_index: u32) {
+        self.generation += 1;
         let at = activity.at.millis();
         match &activity.detail {
             ActivityDetail::Email {
@@ -167,7 +216,7 @@ impl AccountState {
                     None => {
                         let index = self.threads.len() as u32;
                         self.threads.push(Vec::new());
-                        self.thread_index.insert(thread.clone(), index);
+                        self.thread_index.insert(thread.as_str().into(), index);
                         index
                     }
                 };
@@ -194,6 +243,7 @@ impl AccountState {
                 cancelled_by,
                 initiated_by,
                 attendees,
+                kind,
                 ..
             } => {
                 let event = MeetingEvent {
@@ -201,6 +251,7 @@ impl AccountState {
                     status: *status,
                     cancelled_by: *cancelled_by,
                     initiated_by_customer: *initiated_by == Some(Party::Customer),
+                    kind: *kind,
                 };
                 insert_sorted(&mut self.meetings, event, |meeting| meeting.at);
                 if *status == MeetingStatus::Attended {
@@ -227,11 +278,35 @@ impl AccountState {
                 status: TrainingStatus::Attended,
                 ..
             } => self.engaged(contact.as_str(), at),
+            ActivityDetail::Ticket {
+                ticket,
+                status,
+                severity,
+                tags,
+                sentiment,
+                ..
+            } => {
+                let ticket = intern(&mut self.ticket_ids, &mut self.ticket_index, ticket);
+                let event = TicketEvent {
+                    at,
+                    ticket,
+                    status: *status,
+                    severity: *severity,
+                    sentiment: *sentiment,
+                    feature_request: tags.iter().any(|tag| tag == FEATURE_REQUEST_TAG),
+                };
+                insert_sorted(&mut self.tickets, event, |event| event.at);
+            }
             ActivityDetail::Login { user } => {
                 let user = self.user(user.as_str());
-                insert_sorted(&mut self.logins, ProductEvent { at, user }, |event| {
-                    event.at
-                });
+                let index = self.login_at.partition_point(|existing| *existing <= at);
+                if index == self.login_at.len() {
+                    self.login_at.push(at);
+                    self.login_user.push(user);
+                } else {
+                    self.login_at.insert(index, at);
+                    self.login_user.insert(index, user);
+                }
             }
             ActivityDetail::Session { user, duration_min } => {
                 let user = self.user(user.as_str());
@@ -251,8 +326,8 @@ impl AccountState {
                 };
                 insert_sorted(&mut self.feature_uses, event, |event| event.at);
             }
-            // Tickets, NPS, CSAT, payments, community and no-show trainings feed
-            // the health model and the warning signals, which arrive with their issue.
+            // NPS, CSAT, payments, community and no-show trainings feed the
+            // health model and the warning signals, which arrive with their issue.
             _ => {}
         }
     }
@@ -270,6 +345,10 @@ pub struct PortfolioState {
     /// Per interned feature: the first instant any account used it (for breadth
     /// without a catalogue: "features seen in any account before as_of").
     pub(crate) feature_first_seen: Vec<Option<i64>>,
+    /// Bumped on changes that can move every account's scores (the catalogue,
+    /// the features seen anywhere).
+    pub(crate) generation: u64,
+    outcome_generation: u64,
     /// Catalogue importance weight per interned feature; empty catalogue = none.
     pub(crate) catalogue_weights: Vec<Option<f64>>,
     pub(crate) catalogue_size: usize,
@@ -302,17 +381,44 @@ impl PortfolioState {
         index
     }
 
+    /// A number that changes whenever a change may move every account's scores.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     pub fn upsert_account(&mut self, account: Account) {
         let slot = self.account_slot(account.external_id.as_str());
         self.customer_index.insert(account.customer_id(), slot);
-        self.accounts[slot].account = Some(account);
+        let state = &mut self.accounts[slot];
+        state.account = Some(account);
+        state.generation += 1;
     }
 
     pub fn upsert_contact(&mut self, contact: &Contact) {
         let slot = self.account_slot(contact.account.as_str());
-        self.accounts[slot]
-            .roles
-            .insert(contact.email.as_str().to_string(), contact.role);
+        let state = &mut self.accounts[slot];
+        let index = state.contact(contact.email.as_str()) as usize;
+        state.contact_roles[index] = Some(contact.role);
+        state.contact_names[index] = Some(contact.name.as_str().into());
+        state.generation += 1;
+    }
+
+    /// Adds or replaces (same account and date) a renewal outcome. Outcomes do
+    /// not move engagement scores, only the impact model fitted to them.
+    pub fn upsert_outcome(&mut self, outcome: &Outcome) {
+        let slot = self.account_slot(outcome.account.as_str());
+        let at = Timestamp::start_of_day(outcome.date).millis();
+        let outcomes = &mut self.accounts[slot].outcomes;
+        match outcomes.iter_mut().find(|(date, _)| *date == at) {
+            Some(existing) => existing.1 = outcome.outcome,
+            None => insert_sorted(outcomes, (at, outcome.outcome), |(date, _)| *date),
+        }
+        self.outcome_generation += 1;
+    }
+
+    /// A number that changes whenever an outcome is added or changed.
+    pub fn outcome_generation(&self) -> u64 {
+        self.outcome_generation
     }
 
     /// Replaces the feature catalogue.
@@ -325,6 +431,7 @@ impl PortfolioState {
             self.catalogue_weights[index] = Some(feature.importance.weight());
         }
         self.catalogue_size = features.len();
+        self.generation += 1;
     }
 
     /// Adds one activity: the incremental path both the start-up load and live
@@ -335,7 +442,10 @@ impl PortfolioState {
                 let index = self.feature(feature.as_str());
                 let first = &mut self.feature_first_seen[index as usize];
                 let at = activity.at.millis();
-                *first = Some(first.map_or(at, |seen| seen.min(at)));
+                if first.is_none_or(|seen| at < seen) {
+                    *first = Some(at);
+                    self.generation += 1;
+                }
                 index
             }
             _ => u32::MAX,

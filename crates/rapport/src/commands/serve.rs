@@ -12,7 +12,7 @@ use crate::settings::Settings;
 
 pub fn run(settings: &Settings, addr: Option<&str>) -> anyhow::Result<ExitCode> {
     let store = open_store(settings)?;
-    serve_store(store, addr.unwrap_or(&settings.addr))
+    serve_store(settings, store, addr.unwrap_or(&settings.addr))
 }
 
 pub fn demo(
@@ -48,14 +48,19 @@ pub fn demo(
             settings.database_url
         );
     }
-    serve_store(store, addr.unwrap_or(&settings.addr))
+    serve_store(settings, store, addr.unwrap_or(&settings.addr))
 }
 
-fn serve_store(store: Box<dyn rapport_store::Store>, addr: &str) -> anyhow::Result<ExitCode> {
+fn serve_store(
+    settings: &Settings,
+    store: Box<dyn rapport_store::Store>,
+    addr: &str,
+) -> anyhow::Result<ExitCode> {
+    let model = settings.engagement_model()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let loading = std::time::Instant::now();
-    let state =
-        rapport_server::AppState::new(store).context("cannot load the engine from the store")?;
+    let state = rapport_server::AppState::new(store, model)
+        .context("cannot load the engine from the store")?;
     tracing::info!("engine loaded in {:.1} s", loading.elapsed().as_secs_f64());
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
