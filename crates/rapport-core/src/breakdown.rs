@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::engine::facts::factor_facts;
 use crate::engine::{AccountState, PortfolioState, Window};
 use crate::model::{Better, FactorKey, Model};
-use crate::score::{Scorecard, summary};
+use crate::score::{ScoreSummary, Scorecard, summary};
 use crate::time::{Period, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -162,20 +162,30 @@ pub fn history_instants(as_of: Timestamp) -> Vec<(String, Timestamp)> {
     months
 }
 
-/// Scores `account` at each history instant.
+/// Scores `account` at each history instant. `current` is the score at
+/// `as_of` with `P = 30d` when the caller already has it (the current month's figure).
 pub fn history(
     model: &Model,
     portfolio: &PortfolioState,
     account: &AccountState,
     as_of: Timestamp,
+    current: Option<ScoreSummary>,
 ) -> Vec<HistoryMonth> {
+    let mut current = current;
     history_instants(as_of)
         .into_iter()
         .map(|(month, scored_at)| {
-            let scores = summary(
-                model,
-                &factor_facts(portfolio, account, Window::new(scored_at, Period::DEFAULT)),
-            );
+            let known = if scored_at == as_of {
+                current.take()
+            } else {
+                None
+            };
+            let scores = known.unwrap_or_else(|| {
+                summary(
+                    model,
+                    &factor_facts(portfolio, account, Window::new(scored_at, Period::DEFAULT)),
+                )
+            });
             let component = |key: &str| {
                 model
                     .components

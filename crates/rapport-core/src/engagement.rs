@@ -248,14 +248,14 @@ pub fn engagement_breakdown(
     let (facts, current) = scorecard(model, portfolio, account, window);
     let (previous_facts, previous) = scorecard(model, portfolio, account, compare_window);
     let root_causes = explain::root_causes(
-        &ExplainContext {
+        &ExplainContext::new(
             portfolio,
             account,
             window,
-            compare: compare_window,
-            facts: &facts,
-            previous_facts: &previous_facts,
-        },
+            compare_window,
+            &facts,
+            &previous_facts,
+        ),
         &current,
     );
     let previous_factor = |key: FactorKey| {
@@ -350,7 +350,13 @@ pub fn engagement_breakdown(
         band: current.band,
         trend: breakdown::overall_trend(model, current.overall, previous.overall),
         change_attribution: breakdown::change_attribution(&current, &previous),
-        history: breakdown::history(model, portfolio, account, window.as_of),
+        history: breakdown::history(
+            model,
+            portfolio,
+            account,
+            window.as_of,
+            (window.period == Period::DEFAULT).then(|| current.summary()),
+        ),
         peer_comparison: caches.peers.comparison(model, portfolio, account, window),
         recommendations,
         risk_factors,

@@ -2,6 +2,8 @@
 //! in the account's data put it there, as a sentence and as structured evidence
 //! (dates, contacts, users, threads, tickets) a person can check.
 
+use std::cell::OnceCell;
+
 use serde::Serialize;
 
 use crate::domain::ContactRole;
@@ -122,6 +124,41 @@ pub struct ExplainContext<'a> {
     pub compare: Window,
     pub facts: &'a FactorFacts,
     pub previous_facts: &'a FactorFacts,
+    /// Evidence several factors share, gathered once.
+    usage: OnceCell<(String, Vec<Evidence>)>,
+    requests: OnceCell<(usize, Vec<OpenTicket>)>,
+}
+
+impl<'a> ExplainContext<'a> {
+    pub fn new(
+        portfolio: &'a PortfolioState,
+        account: &'a AccountState,
+        window: Window,
+        compare: Window,
+        facts: &'a FactorFacts,
+        previous_facts: &'a FactorFacts,
+    ) -> Self {
+        ExplainContext {
+            portfolio,
+            account,
+            window,
+            compare,
+            facts,
+            previous_facts,
+            usage: OnceCell::new(),
+            requests: OnceCell::new(),
+        }
+    }
+
+    /// Open feature requests at `as_of` (total, the first few).
+    fn feature_requests(&self) -> &(usize, Vec<OpenTicket>) {
+        self.requests.get_or_init(|| {
+            cut(evidence::open_feature_requests(
+                self.account,
+                self.window.as_of,
+            ))
+        })
+    }
 }
 
 /// The root causes of every factor below target (score under 100), in the
@@ -252,15 +289,16 @@ fn proactive_outreach(context: &ExplainContext<'_>) -> (String, Vec<Evidence>) {
 /// Users gone quiet since the compare period, and open feature requests: the
 /// usual reasons product factors fall.
 fn usage_evidence(context: &ExplainContext<'_>) -> (String, Vec<Evidence>) {
+    context.usage.get_or_init(|| gather_usage(context)).clone()
+}
+
+fn gather_usage(context: &ExplainContext<'_>) -> (String, Vec<Evidence>) {
     let (quiet_total, users) = cut(evidence::users_gone_quiet(
         context.account,
         context.window,
         context.compare,
     ));
-    let (requests_total, tickets) = cut(evidence::open_feature_requests(
-        context.account,
-        context.window.as_of,
-    ));
+    let (requests_total, tickets) = context.feature_requests().clone();
     let mut notes = Vec::new();
     if quiet_total > 0 {
         notes.push(format!(
@@ -344,10 +382,7 @@ fn feature_breadth(context: &ExplainContext<'_>) -> (String, Vec<Evidence>) {
     } else {
         "few of the features seen across accounts were used in the period".to_string()
     };
-    let (requests_total, tickets) = cut(evidence::open_feature_requests(
-        context.account,
-        context.window.as_of,
-    ));
+    let (requests_total, tickets) = context.feature_requests().clone();
     let mut summary = summary;
     if requests_total > 0 {
         summary += &format!(

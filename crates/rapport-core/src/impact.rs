@@ -10,7 +10,6 @@
 //! or contracted (the customer stayed); expanded means expanded.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde::Serialize;
 
@@ -160,12 +159,17 @@ impl ImpactModel {
 }
 
 /// The impact model at `as_of`, with each outcome's score cached by its
-/// account's generation and the fit cached until an input changes.
+/// account's generation and the fit cached until an input changes: while the
+/// portfolio's revision and the number of outcomes before `as_of` stay the
+/// same, the fit is reused as it is.
 #[derive(Debug, Clone, Default)]
 pub struct ImpactCache {
     model: String,
     scores: HashMap<(usize, i64), (u64, f64)>,
-    fitted: Option<(u64, ImpactModel)>,
+    /// The portfolio generation the scores were computed under.
+    portfolio_generation: u64,
+    /// (portfolio revision, outcomes before as_of) → the fit.
+    fitted: Option<((u64, usize), ImpactModel)>,
 }
 
 impl ImpactCache {
@@ -182,34 +186,33 @@ impl ImpactCache {
             };
         }
         let end = as_of.millis();
-        let mut key = DefaultHasher::new();
-        portfolio.outcome_generation().hash(&mut key);
-        portfolio.generation().hash(&mut key);
-        let mut eligible = Vec::new();
-        for (slot, account) in portfolio.accounts().enumerate() {
-            for (at, kind) in account.outcomes.iter().take_while(|(at, _)| *at < end) {
-                (slot, account.generation(), *at).hash(&mut key);
-                eligible.push((slot, account, *at, *kind));
-            }
-        }
-        let key = key.finish();
+        let key = (portfolio.revision(), portfolio.outcomes_before(end));
         if let Some((cached, fitted)) = &self.fitted
             && *cached == key
         {
             return fitted.clone();
         }
-        let points: Vec<(f64, OutcomeKind)> = eligible
-            .into_iter()
-            .filter_map(|(slot, account, at, kind)| {
-                let entry = self.scores.entry((slot, at)).or_insert((u64::MAX, 0.0));
+        if self.portfolio_generation != portfolio.generation() {
+            self.scores.clear();
+            self.portfolio_generation = portfolio.generation();
+        }
+        let mut points: Vec<(f64, OutcomeKind)> = Vec::with_capacity(key.1);
+        for account in portfolio.accounts() {
+            for (at, kind) in account.outcomes.iter().take_while(|(at, _)| *at < end) {
+                let entry = self
+                    .scores
+                    .entry((account.slot(), *at))
+                    .or_insert((u64::MAX, 0.0));
                 if entry.0 != account.generation() {
-                    let window = Window::new(Timestamp::from_millis(at), Period::DEFAULT);
+                    let window = Window::new(Timestamp::from_millis(*at), Period::DEFAULT);
                     let overall = summary(model, &factor_facts(portfolio, account, window)).overall;
                     *entry = (account.generation(), overall.unwrap_or(f64::NAN));
                 }
-                (!entry.1.is_nan()).then_some((entry.1, kind))
-            })
-            .collect();
+                if !entry.1.is_nan() {
+                    points.push((entry.1, *kind));
+                }
+            }
+        }
         let fitted = ImpactModel::fit(&points);
         self.fitted = Some((key, fitted.clone()));
         fitted

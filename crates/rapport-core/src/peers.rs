@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
-use crate::breakdown::{mid_rank_percentile, peer_average};
+use crate::breakdown::peer_average;
 use crate::domain::{AccountStatus, Tier};
 use crate::engine::facts::factor_facts;
 use crate::engine::{AccountState, PortfolioState, Window};
@@ -51,6 +51,40 @@ struct Entry {
     summary: ScoreSummary,
 }
 
+/// One peer group's figures, sorted, for percentiles by binary search.
+#[derive(Debug, Clone)]
+struct Group {
+    peers: usize,
+    overall: Sorted,
+    components: Vec<Sorted>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Sorted {
+    values: Vec<f64>,
+    average: Option<f64>,
+}
+
+impl Sorted {
+    fn new(values: Vec<f64>) -> Self {
+        let average = peer_average(&values);
+        let mut values = values;
+        values.sort_by(f64::total_cmp);
+        Sorted { values, average }
+    }
+
+    /// `mid_rank_percentile`, by binary search over the sorted values.
+    fn percentile(&self, value: f64) -> Option<f64> {
+        if self.values.is_empty() {
+            return None;
+        }
+        let below = self.values.partition_point(|peer| *peer < value);
+        let up_to = self.values.partition_point(|peer| *peer <= value);
+        let equal = up_to - below;
+        Some(100.0 * (below as f64 + 0.5 * equal as f64) / self.values.len() as f64)
+    }
+}
+
 /// Every account's score summary for one (model, window).
 #[derive(Debug, Clone)]
 struct PeerScores {
@@ -59,6 +93,9 @@ struct PeerScores {
     portfolio_generation: u64,
     /// By account slot.
     entries: Vec<Option<Entry>>,
+    /// Peer groups by tier, valid while the portfolio's revision is `revision`.
+    groups: Vec<(Tier, Group)>,
+    revision: u64,
 }
 
 impl PeerScores {
@@ -66,9 +103,9 @@ impl PeerScores {
         &mut self,
         model: &Model,
         portfolio: &PortfolioState,
-        slot: usize,
         account: &AccountState,
     ) -> &ScoreSummary {
+        let slot = account.slot();
         if self.entries.len() <= slot {
             self.entries.resize(slot + 1, None);
         }
@@ -83,6 +120,35 @@ impl PeerScores {
             });
         }
         &entry.as_ref().expect("just filled").summary
+    }
+
+    /// The tier's active accounts' figures, rebuilt when anything changed.
+    fn group(&mut self, model: &Model, portfolio: &PortfolioState, tier: Tier) -> &Group {
+        if self.revision != portfolio.revision() {
+            self.groups.clear();
+            self.revision = portfolio.revision();
+        }
+        if let Some(index) = self.groups.iter().position(|(cached, _)| *cached == tier) {
+            return &self.groups[index].1;
+        }
+        let mut peers = 0;
+        let mut overall = Vec::new();
+        let mut components: Vec<Vec<f64>> = vec![Vec::new(); model.components.len()];
+        for peer in portfolio.accounts().filter(|peer| is_peer(peer, tier)) {
+            peers += 1;
+            let scores = self.summary(model, portfolio, peer);
+            overall.extend(scores.overall);
+            for (values, score) in components.iter_mut().zip(&scores.components) {
+                values.extend(*score);
+            }
+        }
+        let group = Group {
+            peers,
+            overall: Sorted::new(overall),
+            components: components.into_iter().map(Sorted::new).collect(),
+        };
+        self.groups.push((tier, group));
+        &self.groups.last().expect("just pushed").1
     }
 }
 
@@ -131,10 +197,13 @@ impl PeerCache {
                 window,
                 portfolio_generation: portfolio.generation(),
                 entries: Vec::new(),
+                groups: Vec::new(),
+                revision: portfolio.revision(),
             },
         };
         if table.portfolio_generation != portfolio.generation() {
             table.entries.clear();
+            table.groups.clear();
             table.portfolio_generation = portfolio.generation();
         }
         if self.tables.len() >= self.capacity {
@@ -144,8 +213,9 @@ impl PeerCache {
         self.tables.front_mut().expect("just pushed")
     }
 
-    /// The comparison of `account` with its peers over `window`. `None` for an
-    /// account without an account record (no tier).
+    /// The comparison of `account` with its peers over `window`: the active
+    /// accounts of its tier, the account itself included even when it is not
+    /// active. `None` for an account without an account record (no tier).
     pub fn comparison(
         &mut self,
         model: &Model,
@@ -153,46 +223,65 @@ impl PeerCache {
         account: &AccountState,
         window: Window,
     ) -> Option<PeerComparison> {
-        let tier = account.account()?.tier;
+        let info = account.account()?;
+        let tier = info.tier;
         let table = self.table(model, portfolio, window);
-        let mut own = None;
-        let mut overall = Vec::new();
-        let mut components: Vec<Vec<f64>> = vec![Vec::new(); model.components.len()];
-        let mut peers = 0;
-        for (slot, peer) in portfolio.accounts().enumerate() {
-            let is_self = std::ptr::eq(peer, account);
-            if !is_self && !is_peer(peer, tier) {
-                continue;
+        let own = table.summary(model, portfolio, account).clone();
+        let outsider = info.status != AccountStatus::Active;
+        let group = table.group(model, portfolio, tier);
+        // An inactive account is compared with the active peers plus itself.
+        let with_self = |sorted: &Sorted, value: Option<f64>| -> Sorted {
+            let mut values = sorted.values.clone();
+            values.extend(value);
+            Sorted::new(values)
+        };
+        let figure = |key: &str, value: Option<f64>, sorted: &Sorted| {
+            let owned;
+            let sorted = if outsider {
+                owned = with_self(sorted, value);
+                &owned
+            } else {
+                sorted
+            };
+            PeerFigure {
+                key: key.to_string(),
+                value,
+                peer_average: sorted.average,
+                percentile: value.and_then(|value| sorted.percentile(value)),
+                peers: sorted.values.len(),
             }
-            peers += 1;
-            let scores = table.summary(model, portfolio, slot, peer);
-            overall.extend(scores.overall);
-            for (values, score) in components.iter_mut().zip(&scores.components) {
-                values.extend(*score);
-            }
-            if is_self {
-                own = Some(scores.clone());
-            }
-        }
-        let own = own?;
-        let figure = |key: &str, value: Option<f64>, values: &[f64]| PeerFigure {
-            key: key.to_string(),
-            value,
-            peer_average: peer_average(values),
-            percentile: value.and_then(|value| mid_rank_percentile(value, values)),
-            peers: values.len(),
         };
         Some(PeerComparison {
             group: format!("{tier} tier, active accounts"),
-            peers,
-            overall: figure("overall", own.overall, &overall),
+            peers: group.peers + usize::from(outsider),
+            overall: figure("overall", own.overall, &group.overall),
             components: model
                 .components
                 .iter()
-                .zip(&components)
+                .zip(&group.components)
                 .zip(&own.components)
-                .map(|((component, values), value)| figure(&component.key, *value, values))
+                .map(|((component, sorted), value)| figure(&component.key, *value, sorted))
                 .collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::breakdown::mid_rank_percentile;
+
+    #[test]
+    fn sorted_percentile_equals_the_mid_rank_definition() {
+        let values = vec![70.0, 55.5, 90.0, 55.5, 10.0, 70.0, 70.0];
+        let sorted = Sorted::new(values.clone());
+        for probe in [0.0, 10.0, 55.5, 60.0, 70.0, 90.0, 95.0] {
+            assert_eq!(
+                sorted.percentile(probe),
+                mid_rank_percentile(probe, &values),
+                "{probe}"
+            );
+        }
+        assert_eq!(Sorted::new(Vec::new()).percentile(50.0), None);
     }
 }

@@ -137,6 +137,16 @@ pub struct ScoreSummary {
     pub components: Vec<Option<f64>>,
 }
 
+impl Scorecard {
+    /// The card's overall and component scores.
+    pub fn summary(&self) -> ScoreSummary {
+        ScoreSummary {
+            overall: self.overall,
+            components: self.components.iter().map(|c| c.score).collect(),
+        }
+    }
+}
+
 pub fn summary(model: &Model, facts: &FactorFacts) -> ScoreSummary {
     let components: Vec<Option<f64>> = model
         .components

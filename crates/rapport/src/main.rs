@@ -1,6 +1,9 @@
 //! The `rapport` command: parses the command line, wires the crates together
 //! and renders their results. No business rule lives here.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod commands;
 mod settings;
 

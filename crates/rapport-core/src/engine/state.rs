@@ -130,11 +130,18 @@ pub struct AccountState {
     /// Bumped on every change to this account, so cached scores know when
     /// they are stale.
     pub(crate) generation: u64,
+    /// Its index in the portfolio.
+    pub(crate) slot: usize,
 }
 
 impl AccountState {
     pub fn account(&self) -> Option<&Account> {
         self.account.as_ref()
+    }
+
+    /// Its index among the portfolio's accounts.
+    pub fn slot(&self) -> usize {
+        self.slot
     }
 
     /// A number that changes whenever this account's data changes.
@@ -348,7 +355,10 @@ pub struct PortfolioState {
     /// Bumped on changes that can move every account's scores (the catalogue,
     /// the features seen anywhere).
     pub(crate) generation: u64,
-    outcome_generation: u64,
+    /// Bumped on every change of any kind.
+    revision: u64,
+    /// The instants of every account's outcomes, sorted.
+    outcome_instants: Vec<i64>,
     /// Catalogue importance weight per interned feature; empty catalogue = none.
     pub(crate) catalogue_weights: Vec<Option<f64>>,
     pub(crate) catalogue_size: usize,
@@ -364,7 +374,10 @@ impl PortfolioState {
             return *index;
         }
         let index = self.accounts.len();
-        self.accounts.push(AccountState::default());
+        self.accounts.push(AccountState {
+            slot: index,
+            ..AccountState::default()
+        });
         self.account_index.insert(external_id.to_string(), index);
         index
     }
@@ -387,6 +400,7 @@ impl PortfolioState {
     }
 
     pub fn upsert_account(&mut self, account: Account) {
+        self.revision += 1;
         let slot = self.account_slot(account.external_id.as_str());
         self.customer_index.insert(account.customer_id(), slot);
         let state = &mut self.accounts[slot];
@@ -395,6 +409,7 @@ impl PortfolioState {
     }
 
     pub fn upsert_contact(&mut self, contact: &Contact) {
+        self.revision += 1;
         let slot = self.account_slot(contact.account.as_str());
         let state = &mut self.accounts[slot];
         let index = state.contact(contact.email.as_str()) as usize;
@@ -411,14 +426,22 @@ impl PortfolioState {
         let outcomes = &mut self.accounts[slot].outcomes;
         match outcomes.iter_mut().find(|(date, _)| *date == at) {
             Some(existing) => existing.1 = outcome.outcome,
-            None => insert_sorted(outcomes, (at, outcome.outcome), |(date, _)| *date),
+            None => {
+                insert_sorted(outcomes, (at, outcome.outcome), |(date, _)| *date);
+                insert_sorted(&mut self.outcome_instants, at, |instant| *instant);
+            }
         }
-        self.outcome_generation += 1;
+        self.revision += 1;
     }
 
-    /// A number that changes whenever an outcome is added or changed.
-    pub fn outcome_generation(&self) -> u64 {
-        self.outcome_generation
+    /// A number that changes whenever anything in the portfolio changes.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// How many outcomes are dated before `end` (milliseconds).
+    pub fn outcomes_before(&self, end: i64) -> usize {
+        self.outcome_instants.partition_point(|at| *at < end)
     }
 
     /// Replaces the feature catalogue.
@@ -432,11 +455,13 @@ impl PortfolioState {
         }
         self.catalogue_size = features.len();
         self.generation += 1;
+        self.revision += 1;
     }
 
     /// Adds one activity: the incremental path both the start-up load and live
     /// ingest take.
     pub fn add_activity(&mut self, activity: &Activity) {
+        self.revision += 1;
         let feature = match &activity.detail {
             ActivityDetail::FeatureUsed { feature, .. } => {
                 let index = self.feature(feature.as_str());
