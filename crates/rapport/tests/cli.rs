@@ -402,4 +402,58 @@ fn engagement_json_is_the_api_body_and_close_names_list_candidates() {
         "{}",
         text(&close.stderr)
     );
+
+    // A model of one's own: the shipped one with product weighted more.
+    let shipped = rapport_core::model::PRD070_ENGAGEMENT;
+    let custom = shipped
+        .replacen("name = \"prd070-engagement\"", "name = \"our-model\"", 1)
+        .replacen("weight = 15\ntarget = 3", "weight = 40\ntarget = 3", 1);
+    assert_ne!(custom, shipped);
+    let model_file = work.path().join("our-model.toml");
+    std::fs::write(&model_file, &custom).unwrap();
+    let ours = rapport(
+        &db,
+        &[
+            "engagement",
+            "acc-0001",
+            "--as-of",
+            "2026-05-31",
+            "--format",
+            "json",
+            "--model",
+            model_file.to_str().unwrap(),
+        ],
+    );
+    assert!(ours.status.success(), "{}", text(&ours.stderr));
+    let ours: serde_json::Value = serde_json::from_slice(&ours.stdout).unwrap();
+    assert_eq!(ours["model"], "our-model");
+    let login = ours["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|factor| factor["key"] == "login_frequency")
+        .unwrap();
+    assert_eq!(login["weight"], 40.0);
+
+    // An invalid model is refused at load, naming the key.
+    std::fs::write(
+        &model_file,
+        shipped.replacen("weight = 15\n", "weight = -2\n", 1),
+    )
+    .unwrap();
+    let refused = rapport(
+        &db,
+        &[
+            "engagement",
+            "acc-0001",
+            "--model",
+            model_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("factors[0].weight (Email Response Rate)"),
+        "{}",
+        text(&refused.stderr)
+    );
 }

@@ -1,0 +1,161 @@
+//! The HTTP surface end to end: a generated portfolio imported into SQLite,
+//! served on a loopback port, read with a real HTTP client.
+
+use std::sync::Arc;
+
+use rapport_core::model::Model;
+use rapport_demo::DemoConfig;
+use rapport_ingest::{NoProgress, import_dir};
+use serde_json::Value;
+
+struct Served {
+    base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _folder: tempfile::TempDir,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn serve_demo() -> Served {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    let config = DemoConfig {
+        accounts: 12,
+        days: 120,
+        seed: 7,
+        end: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+    };
+    rapport_demo::write_portfolio(&config, &data).unwrap();
+    let url = format!("sqlite://{}", folder.path().join("rapport.db").display());
+    let mut store = rapport_store::open(&url).unwrap();
+    let reports = import_dir(store.as_mut(), &data, &NoProgress);
+    assert!(reports.iter().all(|report| report.rejected.is_empty()));
+    let state = rapport_server::AppState::new(store, Model::prd070()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(rapport_server::serve(listener, Arc::clone(&state), async {
+        let _ = stopped.await;
+    }));
+    Served {
+        base,
+        stop: Some(stop),
+        _folder: folder,
+    }
+}
+
+async fn get(served: &Served, path: &str) -> (u16, Value) {
+    let response = reqwest::get(format!("{}{path}", served.base))
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engagement_endpoint_answers_breakdowns_and_precise_errors() {
+    let served = serve_demo().await;
+    let (status, health) = get(&served, "/healthz").await;
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+
+    let (status, accounts) = get(&served, "/api/accounts").await;
+    assert_eq!(status, 200);
+    let acme = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|account| account["name"] == "Acme Corp")
+        .unwrap();
+    for key in ["id", "externalId", "name", "tier", "arr", "csm", "status"] {
+        assert!(acme.get(key).is_some(), "accounts lack {key}");
+    }
+    let id = acme["id"].as_str().unwrap();
+
+    let path = format!(
+        "/api/intelligence/engagement/{id}?period=30d&comparePeriod=previous&asOf=2026-01-31T00:00:00Z"
+    );
+    let (status, breakdown) = get(&served, &path).await;
+    assert_eq!(status, 200, "{breakdown}");
+    for key in [
+        "overall",
+        "components",
+        "factors",
+        "trend",
+        "history",
+        "peerComparison",
+        "rootCauses",
+        "recommendations",
+        "impactAnalysis",
+        "alerts",
+        "changeAttribution",
+        "period",
+        "comparePeriod",
+        "riskFactors",
+    ] {
+        assert!(breakdown.get(key).is_some(), "the breakdown lacks {key}");
+    }
+    assert_eq!(breakdown["customerId"], id);
+    assert_eq!(breakdown["period"]["days"], 30);
+    assert_eq!(breakdown["period"]["end"], "2026-01-31T00:00:00Z");
+    assert_eq!(breakdown["comparePeriod"]["end"], "2026-01-01T00:00:00Z");
+    assert_eq!(breakdown["factors"].as_array().unwrap().len(), 11);
+    assert_eq!(breakdown["history"].as_array().unwrap().len(), 6);
+    // Contributions add up to the overall score.
+    let total: f64 = breakdown["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|factor| factor["contribution"].as_f64().unwrap())
+        .sum();
+    assert!((total - breakdown["overall"].as_f64().unwrap()).abs() < 1e-9);
+
+    // The same request again answers the same body (caches are exact).
+    let (_, again) = get(&served, &path).await;
+    assert_eq!(again, breakdown);
+    // An explicit compare range and another period.
+    let (status, ranged) = get(
+        &served,
+        &format!(
+            "/api/intelligence/engagement/{id}?period=7d&comparePeriod=2025-12-01..2025-12-08&asOf=2026-01-31"
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{ranged}");
+    assert_eq!(ranged["comparePeriod"]["days"], 7);
+    assert_eq!(ranged["comparePeriod"]["end"], "2025-12-08T00:00:00Z");
+
+    // Errors: 404 with a message, 400 naming the parameter.
+    let (status, missing) = get(
+        &served,
+        "/api/intelligence/engagement/00000000-0000-0000-0000-000000000000",
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert!(missing["error"].as_str().unwrap().contains("no account"));
+    for (query, parameter) in [
+        ("period=thirty", "period"),
+        ("period=0d", "period"),
+        ("asOf=yesterday", "asOf"),
+        ("comparePeriod=last-month", "comparePeriod"),
+        ("comparePeriod=2026-01-10..2026-01-01", "comparePeriod"),
+    ] {
+        let (status, body) = get(
+            &served,
+            &format!("/api/intelligence/engagement/{id}?{query}"),
+        )
+        .await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().starts_with(parameter),
+            "{query}: {body}"
+        );
+    }
+    let (status, _) = get(&served, "/api/no-such-thing").await;
+    assert_eq!(status, 404);
+}
