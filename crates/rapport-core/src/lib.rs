@@ -14,6 +14,7 @@ pub mod impact;
 pub mod model;
 pub mod peers;
 pub mod score;
+pub mod success;
 pub mod time;
 
 pub use activity::{Activity, ActivityDetail, ActivityKind};

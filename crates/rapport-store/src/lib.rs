@@ -11,6 +11,7 @@
 pub mod sqlite;
 pub mod url;
 
+use rapport_core::success::Goal;
 use rapport_core::{Account, Activity, Contact, ExternalId, Feature, Outcome};
 
 pub use sqlite::SqliteStore;
@@ -94,6 +95,16 @@ pub trait Store: Send {
     /// Every activity, streamed in arrival order without holding them all.
     fn for_each_activity(&self, visit: &mut dyn FnMut(Activity)) -> StoreResult<()>;
     fn counts(&self) -> StoreResult<StoreCounts>;
+
+    /// Creates or replaces a success goal with its metrics and their histories.
+    /// An empty goal id gets a new one (`goal-N`), an empty metric id too
+    /// (`GOAL-mN`); the goal as stored is returned.
+    fn put_goal(&mut self, account: &ExternalId, goal: &Goal) -> StoreResult<Goal>;
+    /// One account's goals in creation order, or every account's (ordered by
+    /// account) when `account` is `None`.
+    fn goals(&self, account: Option<&ExternalId>) -> StoreResult<Vec<(ExternalId, Goal)>>;
+    /// Removes a goal; `false` when there was none.
+    fn delete_goal(&mut self, account: &ExternalId, goal_id: &str) -> StoreResult<bool>;
 }
 
 /// Builds the engine's in-memory state from everything the store holds: the

@@ -25,6 +25,10 @@ const CHECKS: &[(&str, Check)] = &[
         unknown_accounts_are_refused_whole_batch,
     ),
     ("ping_and_counts", ping_and_counts),
+    (
+        "goals_round_trip_with_ids_and_history",
+        goals_round_trip_with_ids_and_history,
+    ),
 ];
 
 fn run_all(open: &dyn Fn() -> Box<dyn Store>) {
@@ -327,4 +331,60 @@ fn ping_and_counts(store: &mut dyn Store) {
     store.insert_activities(&every_kind("a1")).unwrap();
     let counts = store.counts().unwrap();
     assert_eq!((counts.accounts, counts.activities), (1, 12));
+}
+
+fn goals_round_trip_with_ids_and_history(store: &mut dyn Store) {
+    use rapport_core::success::Goal;
+    store
+        .upsert_accounts(&[account("a1", 1.0), account("a2", 2.0)])
+        .unwrap();
+    let a1 = ExternalId::parse("a1").unwrap();
+    let a2 = ExternalId::parse("a2").unwrap();
+    let goal: Goal = serde_json::from_value(serde_json::json!({
+        "title": "Reduce reporting time",
+        "owner": "Sarah Chen",
+        "startDate": "2025-01-01",
+        "targetDate": "2025-12-31",
+        "valueDrivers": [{"kind": "time_saved", "hoursPerMonth": 140, "hourlyRate": 60, "confidence": "high"}],
+        "metrics": [
+            {"category": "operational", "name": "Time to create report", "baseline": 4, "target": 2,
+             "unit": "hours", "direction": "lower_is_better",
+             "history": [{"at": "2025-06-01T00:00:00Z", "value": 2.5}, {"at": "2025-03-01T00:00:00Z", "value": 3.1}]},
+            {"category": "adoption", "name": "Weekly reports", "target": 25, "direction": "higher_is_better"}
+        ]
+    }))
+    .unwrap();
+    let stored = store.put_goal(&a1, &goal).unwrap();
+    assert_eq!(stored.id, "goal-1");
+    let ids: Vec<&str> = stored.metrics.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["goal-1-m1", "goal-1-m2"]);
+    // Histories are kept in time order.
+    assert_eq!(
+        stored.metrics[0].history[0].at,
+        Timestamp::parse_rfc3339("2025-03-01T00:00:00Z").unwrap()
+    );
+    let second = store.put_goal(&a1, &goal).unwrap();
+    assert_eq!(second.id, "goal-2");
+    store.put_goal(&a2, &goal).unwrap();
+
+    // Replacing keeps the id; the listing shows the replacement.
+    let mut edited = stored.clone();
+    edited.title = "Reduce reporting time by half".into();
+    edited.metrics[0].history.push(
+        serde_json::from_value(serde_json::json!({"at": "2025-09-01T00:00:00Z", "value": 1.2}))
+            .unwrap(),
+    );
+    store.put_goal(&a1, &edited).unwrap();
+    let listed = store.goals(Some(&a1)).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].1, edited);
+    assert_eq!(store.goals(None).unwrap().len(), 3);
+
+    assert!(store.delete_goal(&a1, "goal-2").unwrap());
+    assert!(!store.delete_goal(&a1, "goal-2").unwrap());
+    assert_eq!(store.goals(Some(&a1)).unwrap().len(), 1);
+    assert!(matches!(
+        store.put_goal(&ExternalId::parse("nobody").unwrap(), &goal),
+        Err(StoreError::UnknownAccount(_))
+    ));
 }

@@ -6,7 +6,8 @@ use rusqlite::Connection;
 use crate::{StoreError, StoreResult};
 
 /// Append only: never edit a migration that has shipped.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE accounts (
     id               INTEGER PRIMARY KEY,
     external_id      TEXT NOT NULL UNIQUE,
@@ -55,7 +56,19 @@ CREATE TABLE outcomes (
     arr_change REAL NOT NULL,
     PRIMARY KEY (account, date)
 );
-"#];
+"#,
+    r#"
+-- Success goals (PRD-069): one row a goal; `body` is the goal with its metrics
+-- and every metric's measurement history, as JSON (camelCase, the API's shape).
+CREATE TABLE goals (
+    seq     INTEGER PRIMARY KEY,
+    account INTEGER NOT NULL REFERENCES accounts(id),
+    id      TEXT NOT NULL,
+    body    TEXT NOT NULL,
+    UNIQUE (account, id)
+);
+"#,
+];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {
     let applied: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;

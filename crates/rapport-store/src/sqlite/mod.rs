@@ -2,6 +2,7 @@
 //! one transaction per batch so bulk imports run at hundreds of thousands of
 //! rows a second.
 
+mod goals;
 mod migrations;
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::url::SqliteLocation;
 use crate::{Store, StoreCounts, StoreError, StoreResult, WriteOutcome};
+use rapport_core::success::Goal;
 
 pub struct SqliteStore {
     connection: Connection,
@@ -94,7 +96,7 @@ fn classify<T: PartialEq>(existing: Option<&T>, wanted: &T) -> WriteOutcome {
     }
 }
 
-fn corrupt(what: &str, reason: impl ToString) -> StoreError {
+pub(crate) fn corrupt(what: &str, reason: impl ToString) -> StoreError {
     StoreError::Corrupt {
         what: what.to_string(),
         reason: reason.to_string(),
@@ -113,7 +115,7 @@ fn stored_date(what: &str, text: Option<String>) -> StoreResult<Option<NaiveDate
     .transpose()
 }
 
-fn external_id(what: &str, text: &str) -> StoreResult<ExternalId> {
+pub(crate) fn external_id(what: &str, text: &str) -> StoreResult<ExternalId> {
     ExternalId::parse(text).map_err(|error| corrupt(what, error))
 }
 
@@ -464,5 +466,25 @@ impl Store for SqliteStore {
             activities: count("activities")?,
             outcomes: count("outcomes")?,
         })
+    }
+
+    fn put_goal(&mut self, account: &ExternalId, goal: &Goal) -> StoreResult<Goal> {
+        let row = self.account_row(account)?;
+        goals::put(&mut self.connection, row, goal)
+    }
+
+    fn goals(&self, account: Option<&ExternalId>) -> StoreResult<Vec<(ExternalId, Goal)>> {
+        let row = account
+            .map(|account| self.account_row(account))
+            .transpose()?;
+        goals::list(&self.connection, row)
+    }
+
+    fn delete_goal(&mut self, account: &ExternalId, goal_id: &str) -> StoreResult<bool> {
+        let row = self.account_row(account)?;
+        Ok(self.connection.execute(
+            "DELETE FROM goals WHERE account = ?1 AND id = ?2",
+            params![row, goal_id],
+        )? > 0)
     }
 }
