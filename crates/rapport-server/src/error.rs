@@ -23,7 +23,12 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        ApiError::Internal(error.to_string())
+        match error {
+            StoreError::UnknownAccount(account) => {
+                ApiError::NotFound(format!("no account with id `{account}`"))
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! HTML index at `/` (the dashboard replaces it in a later release).
 
 mod error;
+mod goals;
 mod html;
 
 use std::future::Future;
@@ -14,7 +15,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use rapport_core::engagement::{
     BreakdownCaches, Compare, EngagementBreakdown, engagement_breakdown,
 };
@@ -87,6 +88,22 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/intelligence/engagement/{customer_id}",
             get(engagement),
         )
+        .route(
+            "/api/intelligence/success-metrics/{customer_id}/goals",
+            get(goals::list).post(goals::create),
+        )
+        .route(
+            "/api/intelligence/success-metrics/{customer_id}/goals/{goal_id}",
+            put(goals::replace).delete(goals::delete),
+        )
+        .route(
+            "/api/intelligence/success-metrics/{customer_id}/metrics/{metric_id}",
+            put(goals::edit_metric).delete(goals::delete_metric),
+        )
+        .route(
+            "/api/intelligence/success-metrics/{customer_id}/metrics/{metric_id}/measurements",
+            post(goals::measure),
+        )
         .fallback(not_found)
         .with_state(state)
 }
@@ -158,7 +175,7 @@ mod chrono_free {
     pub type Date = String;
 }
 
-fn resolve<'a>(accounts: &'a [Account], query: &str) -> Result<&'a Account, ApiError> {
+pub(crate) fn resolve<'a>(accounts: &'a [Account], query: &str) -> Result<&'a Account, ApiError> {
     match find_account(accounts, query) {
         AccountMatch::Found(account) => Ok(account),
         _ => Err(ApiError::NotFound(format!("no account with id `{query}`"))),
@@ -221,7 +238,7 @@ fn engagement_window(query: &EngagementQuery) -> Result<(Window, Compare), ApiEr
     Ok((Window::new(as_of, period), compare))
 }
 
-fn now_millis() -> i64 {
+pub(crate) fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_millis() as i64)

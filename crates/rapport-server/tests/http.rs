@@ -159,3 +159,193 @@ async fn engagement_endpoint_answers_breakdowns_and_precise_errors() {
     let (status, _) = get(&served, "/api/no-such-thing").await;
     assert_eq!(status, 404);
 }
+
+async fn send(
+    served: &Served,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, format!("{}{path}", served.base));
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    };
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn goal_lifecycle_create_measure_edit_read_delete_and_bad_bodies() {
+    use reqwest::Method;
+    let served = serve_demo().await;
+    let base = "/api/intelligence/success-metrics/acc-0002";
+    let goal = serde_json::json!({
+        "title": "Reduce support tickets",
+        "owner": "Mike Lee",
+        "startDate": "2025-07-01",
+        "targetDate": "2026-06-30",
+        "valueDrivers": [{"kind": "cost_reduction", "amountPerYear": 45000, "confidence": "high"}],
+        "metrics": [
+            {"category": "operational", "name": "Tickets per month", "baseline": 120, "target": 60,
+             "unit": "tickets", "direction": "lower_is_better", "dataSource": "Zendesk"}
+        ]
+    });
+    let (status, created) = send(
+        &served,
+        Method::POST,
+        &format!("{base}/goals"),
+        Some(goal.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["id"], "goal-1");
+    let metric_id = created["metrics"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(metric_id, "goal-1-m1");
+
+    // Bad bodies: 400 naming the field; nothing stored.
+    let mut missing_title = goal.clone();
+    missing_title.as_object_mut().unwrap().remove("title");
+    let mut bad_direction = goal.clone();
+    bad_direction["metrics"][0]["direction"] = "up".into();
+    let mut backwards = goal.clone();
+    backwards["targetDate"] = "2025-01-01".into();
+    let mut bad_date = goal.clone();
+    bad_date["targetDate"] = "next june".into();
+    for (body, field) in [
+        (missing_title, "body"),
+        (bad_direction, "metrics[0].direction"),
+        (backwards, "targetDate"),
+        (bad_date, "targetDate"),
+        (serde_json::json!([1, 2]), "body"),
+    ] {
+        let (status, error) =
+            send(&served, Method::POST, &format!("{base}/goals"), Some(body)).await;
+        assert_eq!(status, 400, "{error}");
+        assert!(
+            error["error"].as_str().unwrap().starts_with(field),
+            "{field}: {error}"
+        );
+    }
+    let (status, error) = send(&served, Method::POST, &format!("{base}/goals"), None).await;
+    assert_eq!(status, 400, "{error}");
+
+    // Values over time: each kept in the history, in time order.
+    for (at, value) in [
+        ("2025-10-01T00:00:00Z", 100.0),
+        ("2025-08-01T00:00:00Z", 110.0),
+        ("2026-01-01T00:00:00Z", 80.0),
+    ] {
+        let (status, goal) = send(
+            &served,
+            Method::POST,
+            &format!("{base}/metrics/{metric_id}/measurements"),
+            Some(serde_json::json!({"value": value, "at": at})),
+        )
+        .await;
+        assert_eq!(status, 201, "{goal}");
+    }
+    let (status, error) = send(
+        &served,
+        Method::POST,
+        &format!("{base}/metrics/{metric_id}/measurements"),
+        Some(serde_json::json!({"value": "lots"})),
+    )
+    .await;
+    assert_eq!(
+        (status, error["parameter"].as_str()),
+        (400, Some("value")),
+        "{error}"
+    );
+    let (status, _) = send(
+        &served,
+        Method::POST,
+        &format!("{base}/metrics/nope/measurements"),
+        Some(serde_json::json!({"value": 1})),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // Edit the goal (history kept) and a metric's target (history kept).
+    let mut edited = goal.clone();
+    edited["title"] = "Halve support tickets".into();
+    edited["metrics"][0]["id"] = metric_id.clone().into();
+    let (status, replaced) = send(
+        &served,
+        Method::PUT,
+        &format!("{base}/goals/goal-1"),
+        Some(edited),
+    )
+    .await;
+    assert_eq!(status, 200, "{replaced}");
+    let mut metric = goal["metrics"][0].clone();
+    metric["target"] = 50.into();
+    let (status, changed) = send(
+        &served,
+        Method::PUT,
+        &format!("{base}/metrics/{metric_id}"),
+        Some(metric),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+
+    let (status, listed) = get(&served, &format!("{base}/goals")).await;
+    assert_eq!(status, 200);
+    let stored = &listed[0];
+    assert_eq!(stored["title"], "Halve support tickets");
+    assert_eq!(stored["metrics"][0]["target"], 50.0);
+    let values: Vec<f64> = stored["metrics"][0]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, [110.0, 100.0, 80.0]);
+
+    // Delete the metric, then the goal; then both are gone.
+    let (status, _) = send(
+        &served,
+        Method::DELETE,
+        &format!("{base}/metrics/{metric_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = send(
+        &served,
+        Method::DELETE,
+        &format!("{base}/metrics/{metric_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = send(
+        &served,
+        Method::DELETE,
+        &format!("{base}/goals/goal-1"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = send(
+        &served,
+        Method::DELETE,
+        &format!("{base}/goals/goal-1"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, listed) = get(&served, &format!("{base}/goals")).await;
+    assert_eq!(listed, serde_json::json!([]));
+    let (status, _) = get(&served, "/api/intelligence/success-metrics/nobody/goals").await;
+    assert_eq!(status, 404);
+}

@@ -5,6 +5,8 @@
 //! Types here are the stored shape: what the API accepts (camelCase JSON) and
 //! the store keeps. Every figure derived from them is computed by the engine.
 
+pub mod edit;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,244 @@
+//! Success goals over HTTP (PRD-069): create, list, replace and delete goals,
+//! record a metric's new value (kept in its history), remove a metric. Bodies
+//! are parsed field by field so a bad one gets a 400 naming the field.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use rapport_core::success::edit::{
+    record_measurement, remove_metric, replace_goal, validate_goal, validate_metric,
+};
+use rapport_core::success::{Goal, Measurement};
+use rapport_core::{ExternalId, Timestamp};
+use rapport_store::Store;
+use serde::Deserialize;
+
+use crate::{ApiError, AppState, now_millis, resolve};
+
+/// Parses a JSON body into `T`, naming the field that does not fit.
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    fill: impl FnOnce(&mut serde_json::Value),
+) -> Result<T, ApiError> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|error| ApiError::BadRequest {
+            parameter: "body".into(),
+            reason: format!("not valid JSON: {error}"),
+        })?;
+    if !value.is_object() {
+        return Err(ApiError::BadRequest {
+            parameter: "body".into(),
+            reason: "must be a JSON object".into(),
+        });
+    }
+    fill(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        ApiError::BadRequest {
+            parameter: if path == "." { "body".into() } else { path },
+            reason: error.into_inner().to_string(),
+        }
+    })
+}
+
+fn bad_field(error: rapport_core::success::edit::FieldError) -> ApiError {
+    ApiError::BadRequest {
+        parameter: error.field,
+        reason: error.reason,
+    }
+}
+
+fn account_of(store: &dyn Store, customer_id: &str) -> Result<ExternalId, ApiError> {
+    let accounts = store.accounts()?;
+    Ok(resolve(&accounts, customer_id)?.external_id.clone())
+}
+
+fn goals_of(store: &dyn Store, account: &ExternalId) -> Result<Vec<Goal>, ApiError> {
+    Ok(store
+        .goals(Some(account))?
+        .into_iter()
+        .map(|(_, goal)| goal)
+        .collect())
+}
+
+fn today() -> String {
+    Timestamp::from_millis(now_millis()).date().to_string()
+}
+
+/// `GET /api/intelligence/success-metrics/{customerId}/goals`
+pub(crate) async fn list(
+    State(state): State<Arc<AppState>>,
+    Path(customer_id): Path<String>,
+) -> Result<Json<Vec<Goal>>, ApiError> {
+    state
+        .with_store(move |store| {
+            let account = account_of(store, &customer_id)?;
+            goals_of(store, &account)
+        })
+        .await
+        .map(Json)
+}
+
+/// `POST /api/intelligence/success-metrics/{customerId}/goals`: the body is a
+/// goal (PRD-069's `title`, `metrics`, `targetDate`, …); `startDate` defaults to
+/// today. Answers 201 with the goal as stored, ids assigned.
+pub(crate) async fn create(
+    State(state): State<Arc<AppState>>,
+    Path(customer_id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Goal>), ApiError> {
+    let today = today();
+    let mut goal: Goal = parse_body(&body, |value| {
+        if value.get("startDate").is_none() {
+            value["startDate"] = today.into();
+        }
+    })?;
+    goal.id = String::new();
+    validate_goal(&goal).map_err(bad_field)?;
+    let stored = state
+        .with_store(move |store| {
+            let account = account_of(store, &customer_id)?;
+            Ok(store.put_goal(&account, &goal)?)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// `PUT …/goals/{goalId}`: replaces the goal; metrics keep their histories.
+pub(crate) async fn replace(
+    State(state): State<Arc<AppState>>,
+    Path((customer_id, goal_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Goal>, ApiError> {
+    state
+        .with_store(move |store| {
+            let account = account_of(store, &customer_id)?;
+            let existing = goals_of(store, &account)?
+                .into_iter()
+                .find(|goal| goal.id == goal_id)
+                .ok_or_else(|| ApiError::NotFound(format!("no goal with id `{goal_id}`")))?;
+            let start = existing.start_date.to_string();
+            let incoming: Goal = parse_body(&body, |value| {
+                if value.get("startDate").is_none() {
+                    value["startDate"] = start.into();
+                }
+            })?;
+            let goal = replace_goal(&existing, incoming);
+            validate_goal(&goal).map_err(bad_field)?;
+            Ok(store.put_goal(&account, &goal)?)
+        })
+        .await
+        .map(Json)
+}
+
+/// `DELETE …/goals/{goalId}`: 204, or 404 when there is no such goal.
+pub(crate) async fn delete(
+    State(state): State<Arc<AppState>>,
+    Path((customer_id, goal_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .with_store(move |store| {
+            let account = account_of(store, &customer_id)?;
+            if store.delete_goal(&account, &goal_id)? {
+                Ok(StatusCode::NO_CONTENT)
+            } else {
+                Err(ApiError::NotFound(format!("no goal with id `{goal_id}`")))
+            }
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewMeasurement {
+    value: f64,
+    /// Default: now.
+    at: Option<Timestamp>,
+    note: Option<String>,
+}
+
+/// `POST …/metrics/{metricId}/measurements`: `{"value": 1.2, "at"?, "note"?}`
+/// records the metric's current value; every value is kept with its instant.
+pub(crate) async fn measure(
+    State(state): State<Arc<AppState>>,
+    Path((customer_id, metric_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Goal>), ApiError> {
+    let update: NewMeasurement = parse_body(&body, |_| {})?;
+    if !update.value.is_finite() {
+        return Err(ApiError::BadRequest {
+            parameter: "value".into(),
+            reason: "must be a finite number".into(),
+        });
+    }
+    let measurement = Measurement {
+        at: update
+            .at
+            .unwrap_or_else(|| Timestamp::from_millis(now_millis())),
+        value: update.value,
+        note: update.note,
+    };
+    state
+        .with_store(move |store| {
+            let account = account_of(store, &customer_id)?;
+            let mut goals = goals_of(store, &account)?;
+            let index = record_measurement(&mut goals, &metric_id, measurement)
+                .ok_or_else(|| ApiError::NotFound(format!("no metric with id `{metric_id}`")))?;
+            Ok((
+                StatusCode::CREATED,
+                Json(store.put_goal(&account, &goals[index])?),
+            ))
+        })
+        .await
+}
+
+/// `PUT …/metrics/{metricId}`: edits a metric's definition (its history is kept).
+pub(crate) async fn edit_metric(
+    State(state): State<Arc<AppState>>,
+    Path((customer_id, metric_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Goal>, ApiError> {
+    let mut metric: rapport_core::success::Metric = parse_body(&body, |_| {})?;
+    validate_metric(&metric, "body").map_err(bad_field)?;
+    state
+        .with_store(move |store| {
+            let account = account_of(store, &customer_id)?;
+            let mut goals = goals_of(store, &account)?;
+            let (goal, existing) = goals
+                .iter_mut()
+                .find_map(|goal| {
+                    let index = goal.metrics.iter().position(|m| m.id == metric_id)?;
+                    Some((goal, index))
+                })
+                .ok_or_else(|| ApiError::NotFound(format!("no metric with id `{metric_id}`")))?;
+            metric.id = metric_id.clone();
+            if metric.history.is_empty() {
+                metric.history = goal.metrics[existing].history.clone();
+            }
+            goal.metrics[existing] = metric;
+            let goal = goal.clone();
+            Ok(store.put_goal(&account, &goal)?)
+        })
+        .await
+        .map(Json)
+}
+
+/// `DELETE …/metrics/{metricId}`: 204, or 404.
+pub(crate) async fn delete_metric(
+    State(state): State<Arc<AppState>>,
+    Path((customer_id, metric_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .with_store(move |store| {
+            let account = account_of(store, &customer_id)?;
+            let mut goals = goals_of(store, &account)?;
+            let index = remove_metric(&mut goals, &metric_id)
+                .ok_or_else(|| ApiError::NotFound(format!("no metric with id `{metric_id}`")))?;
+            store.put_goal(&account, &goals[index])?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
+}
