@@ -9,7 +9,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rapport_core::success::edit::{
-    record_measurement, remove_metric, replace_goal, validate_goal, validate_metric,
+    parse_goal, parse_json, record_measurement, remove_metric, replace_goal, validate_goal,
+    validate_metric,
 };
 use rapport_core::success::{Goal, Measurement};
 use rapport_core::{ExternalId, Timestamp};
@@ -21,27 +22,9 @@ use crate::{ApiError, AppState, now_millis, resolve};
 /// Parses a JSON body into `T`, naming the field that does not fit.
 pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(
     body: &[u8],
-    fill: impl FnOnce(&mut serde_json::Value),
+    fill: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
 ) -> Result<T, ApiError> {
-    let mut value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|error| ApiError::BadRequest {
-            parameter: "body".into(),
-            reason: format!("not valid JSON: {error}"),
-        })?;
-    if !value.is_object() {
-        return Err(ApiError::BadRequest {
-            parameter: "body".into(),
-            reason: "must be a JSON object".into(),
-        });
-    }
-    fill(&mut value);
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
-        ApiError::BadRequest {
-            parameter: if path == "." { "body".into() } else { path },
-            reason: error.into_inner().to_string(),
-        }
-    })
+    parse_json(body, fill).map_err(bad_field)
 }
 
 fn bad_field(error: rapport_core::success::edit::FieldError) -> ApiError {
@@ -64,8 +47,8 @@ fn goals_of(store: &dyn Store, account: &ExternalId) -> Result<Vec<Goal>, ApiErr
         .collect())
 }
 
-fn today() -> String {
-    Timestamp::from_millis(now_millis()).date().to_string()
+fn today() -> chrono::NaiveDate {
+    Timestamp::from_millis(now_millis()).date()
 }
 
 /// `GET /api/intelligence/success-metrics/{customerId}/goals`
@@ -90,14 +73,8 @@ pub(crate) async fn create(
     Path(customer_id): Path<String>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Goal>), ApiError> {
-    let today = today();
-    let mut goal: Goal = parse_body(&body, |value| {
-        if value.get("startDate").is_none() {
-            value["startDate"] = today.into();
-        }
-    })?;
+    let mut goal = parse_goal(&body, today()).map_err(bad_field)?;
     goal.id = String::new();
-    validate_goal(&goal).map_err(bad_field)?;
     let stored = state
         .with_store(move |store| {
             let account = account_of(store, &customer_id)?;
@@ -120,12 +97,7 @@ pub(crate) async fn replace(
                 .into_iter()
                 .find(|goal| goal.id == goal_id)
                 .ok_or_else(|| ApiError::NotFound(format!("no goal with id `{goal_id}`")))?;
-            let start = existing.start_date.to_string();
-            let incoming: Goal = parse_body(&body, |value| {
-                if value.get("startDate").is_none() {
-                    value["startDate"] = start.into();
-                }
-            })?;
+            let incoming = parse_goal(&body, existing.start_date).map_err(bad_field)?;
             let goal = replace_goal(&existing, incoming);
             validate_goal(&goal).map_err(bad_field)?;
             Ok(store.put_goal(&account, &goal)?)

@@ -76,6 +76,9 @@ enum Command {
     },
     /// The engagement score breakdown of one account (PRD-070).
     Engagement(commands::engagement::EngagementArgs),
+    /// An account's success goals: `goals list|add|update|delete`.
+    #[command(subcommand)]
+    Goals(commands::goals::GoalsCommand),
     /// List the accounts in the store.
     Accounts {
         #[arg(long, value_enum, default_value_t = commands::Format::Md)]
@@ -118,6 +121,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         } => commands::serve::demo(settings, addr.as_deref(), accounts, days, seed),
         Command::Bench { what: _, as_of } => commands::bench::engine(settings, &as_of),
         Command::Engagement(args) => commands::engagement::run(settings, &args),
+        Command::Goals(command) => commands::goals::run(settings, &command),
         Command::Accounts { format } => commands::accounts::run(settings, format),
     }
 }

@@ -457,3 +457,86 @@ fn engagement_json_is_the_api_body_and_close_names_list_candidates() {
         text(&refused.stderr)
     );
 }
+
+#[test]
+fn goals_from_a_terminal_add_update_list_delete() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    generate(&data, "5", "30");
+    assert_eq!(
+        rapport(&db, &["import", data.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let goal_file = work.path().join("goal.json");
+    std::fs::write(
+        &goal_file,
+        r#"{"title": "Enable self-service", "targetDate": "2026-12-31", "startDate": "2026-01-01",
+            "metrics": [{"category": "adoption", "name": "Self-serve share", "baseline": 40,
+                         "target": 90, "unit": "%", "direction": "higher_is_better"}]}"#,
+    )
+    .unwrap();
+    let added = rapport(
+        &db,
+        &[
+            "goals",
+            "add",
+            "Acme Corp",
+            "--file",
+            goal_file.to_str().unwrap(),
+        ],
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(
+        text(&added.stdout).contains("goal-1"),
+        "{}",
+        text(&added.stdout)
+    );
+    let updated = rapport(
+        &db,
+        &[
+            "goals",
+            "update",
+            "acc-0001",
+            "goal-1-m1",
+            "65",
+            "--at",
+            "2026-06-01",
+        ],
+    );
+    assert!(updated.status.success(), "{}", text(&updated.stderr));
+    let listed = rapport(&db, &["goals", "list", "Acme Corp", "--format", "json"]);
+    let goals: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(goals[0]["metrics"][0]["history"][0]["value"], 65.0);
+    assert_eq!(
+        goals[0]["metrics"][0]["history"][0]["at"],
+        "2026-06-01T00:00:00Z"
+    );
+
+    std::fs::write(&goal_file, r#"{"title": "x", "targetDate": "soon"}"#).unwrap();
+    let refused = rapport(
+        &db,
+        &[
+            "goals",
+            "add",
+            "Acme Corp",
+            "--file",
+            goal_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("targetDate"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let missing = rapport(&db, &["goals", "update", "Acme Corp", "nope", "1"]);
+    assert_eq!(missing.status.code(), Some(2));
+
+    let deleted = rapport(&db, &["goals", "delete", "Acme Corp", "goal-1"]);
+    assert!(deleted.status.success(), "{}", text(&deleted.stderr));
+    let listed = rapport(&db, &["goals", "list", "Acme Corp"]);
+    assert!(text(&listed.stdout).contains("No success goals defined."));
+}

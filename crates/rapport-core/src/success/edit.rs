@@ -38,6 +38,42 @@ fn non_negative(field: String, value: f64) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Parses a JSON object into `T`, naming the field that does not fit (`body`
+/// for the object as a whole). `fill` may add defaults before parsing.
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    fill: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) -> Result<T, FieldError> {
+    let mut value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|error| field_error("body", format!("not valid JSON: {error}")))?;
+    let Some(object) = value.as_object_mut() else {
+        return Err(field_error("body", "must be a JSON object"));
+    };
+    fill(object);
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        field_error(
+            if path == "." {
+                "body".to_string()
+            } else {
+                path
+            },
+            error.into_inner().to_string(),
+        )
+    })
+}
+
+/// Parses and validates a goal; `startDate` defaults to `default_start`.
+pub fn parse_goal(body: &[u8], default_start: chrono::NaiveDate) -> Result<Goal, FieldError> {
+    let goal: Goal = parse_json(body, |object| {
+        object
+            .entry("startDate")
+            .or_insert_with(|| default_start.to_string().into());
+    })?;
+    validate_goal(&goal)?;
+    Ok(goal)
+}
+
 /// Checks a metric; `prefix` is its path in the body (`metrics[0]`).
 pub fn validate_metric(metric: &Metric, prefix: &str) -> Result<(), FieldError> {
     if metric.name.trim().is_empty() {

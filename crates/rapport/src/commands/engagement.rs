@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use rapport_core::breakdown::{FactorTrend, Trend};
 use rapport_core::engagement::{
     BreakdownCaches, Compare, EngagementBreakdown, engagement_breakdown,
@@ -45,23 +45,15 @@ pub fn run(settings: &Settings, args: &EngagementArgs) -> anyhow::Result<ExitCod
     let store = open_store(settings)?;
     let engine = rapport_store::load_engine(store.as_ref())
         .context("cannot load the engine from the store")?;
-    let Some(account) = engine.resolve(&args.account) else {
-        let accounts = store.accounts()?;
-        let candidates = match rapport_core::find_account(&accounts, &args.account) {
-            rapport_core::AccountMatch::Candidates(candidates) => candidates
-                .iter()
-                .map(|account| format!("  {} ({})", account.name, account.external_id))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            _ => String::new(),
-        };
-        if candidates.is_empty() {
-            bail!("no account named `{}`", args.account);
+    let account = match engine.resolve(&args.account) {
+        Some(account) => account,
+        None => {
+            // Not exact: the same look-up as every command, for its candidates.
+            let found = super::find_account(store.as_ref(), &args.account)?;
+            engine
+                .account(found.external_id.as_str())
+                .context("the account is not in the engine")?
         }
-        bail!(
-            "no account named exactly `{}`; did you mean:\n{candidates}",
-            args.account
-        );
     };
     let model = settings.engagement_model()?;
     let breakdown = engagement_breakdown(

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod bench;
 pub mod engagement;
 pub mod generate;
+pub mod goals;
 pub mod import;
 pub mod serve;
 
@@ -23,4 +24,22 @@ pub enum Format {
 pub fn open_store(settings: &Settings) -> anyhow::Result<Box<dyn Store>> {
     rapport_store::open(&settings.database_url)
         .with_context(|| format!("cannot open the store {}", settings.database_url))
+}
+
+/// Finds an account by name, external id or UUID; a close but not exact name
+/// lists the candidates in the error.
+pub fn find_account(store: &dyn Store, query: &str) -> anyhow::Result<rapport_core::Account> {
+    let accounts = store.accounts()?;
+    match rapport_core::find_account(&accounts, query) {
+        rapport_core::AccountMatch::Found(account) => Ok(account.clone()),
+        rapport_core::AccountMatch::Candidates(candidates) => anyhow::bail!(
+            "no account named exactly `{query}`; did you mean:\n{}",
+            candidates
+                .iter()
+                .map(|account| format!("  {} ({})", account.name, account.external_id))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        rapport_core::AccountMatch::NotFound => anyhow::bail!("no account named `{query}`"),
+    }
 }
