@@ -6,6 +6,7 @@
 //! the store keeps. Every figure derived from them is computed by the engine.
 
 pub mod edit;
+pub mod engine;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
