@@ -214,3 +214,66 @@ pub(crate) async fn delete_metric(
         })
         .await
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SuccessQuery {
+    period: Option<String>,
+    include_benchmarks: Option<String>,
+    include_targets: Option<String>,
+    as_of: Option<String>,
+}
+
+fn flag(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
+    match value {
+        None | Some("") | Some("true") | Some("1") => Ok(true),
+        Some("false") | Some("0") => Ok(false),
+        Some(other) => Err(ApiError::BadRequest {
+            parameter: name.into(),
+            reason: format!("`{other}` is neither true nor false"),
+        }),
+    }
+}
+
+/// `GET /api/intelligence/success-metrics/{customerId}?period=all&includeBenchmarks=true&includeTargets=true&asOf=…`
+pub(crate) async fn report(
+    State(state): State<Arc<AppState>>,
+    Path(customer_id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<SuccessQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    match query.period.as_deref() {
+        None | Some("") | Some("all") => {}
+        Some(other) => {
+            return Err(ApiError::BadRequest {
+                parameter: "period".into(),
+                reason: format!("`{other}`: only `all` (contract start to asOf) is supported"),
+            });
+        }
+    }
+    let benchmarks = flag("includeBenchmarks", query.include_benchmarks.as_deref())?;
+    let targets = flag("includeTargets", query.include_targets.as_deref())?;
+    let as_of = match query.as_of.as_deref() {
+        None | Some("") => Timestamp::from_millis(now_millis()),
+        Some(text) => Timestamp::parse_lenient(text).map_err(|error| ApiError::BadRequest {
+            parameter: "asOf".into(),
+            reason: error.to_string(),
+        })?,
+    };
+    let app = Arc::clone(&state);
+    let (accounts, goals) = state
+        .with_store(|store| Ok((store.accounts()?, store.goals(None)?)))
+        .await?;
+    tokio::task::spawn_blocking(move || {
+        let account = resolve(&accounts, &customer_id)?;
+        let engine = app
+            .engine
+            .read()
+            .map_err(|_| ApiError::internal("the engine lock was poisoned"))?;
+        let view = rapport_core::success::account::account_success(
+            &engine, &accounts, &goals, account, as_of, benchmarks, targets,
+        );
+        Ok(Json(view.to_json()))
+    })
+    .await
+    .map_err(|error| ApiError::internal(format!("success task failed: {error}")))?
+}

@@ -89,6 +89,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(engagement),
         )
         .route(
+            "/api/intelligence/success-metrics/{customer_id}",
+            get(goals::report),
+        )
+        .route(
             "/api/intelligence/success-metrics/{customer_id}/goals",
             get(goals::list).post(goals::create),
         )

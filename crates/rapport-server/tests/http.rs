@@ -275,6 +275,40 @@ async fn goal_lifecycle_create_measure_edit_read_delete_and_bad_bodies() {
     .await;
     assert_eq!(status, 404);
 
+    // The report at 2026-01-15: the latest value before then is 80 (of 120 → 60):
+    // progress 100 × (80 − 120) ÷ (60 − 120) = 66.7 %, expected 198 of 364 days.
+    let (status, report) = get(&served, &format!("{base}?asOf=2026-01-15")).await;
+    assert_eq!(status, 200, "{report}");
+    let metric = &report["goals"][0]["metrics"][0];
+    assert_eq!(metric["current"], 80.0);
+    assert!((metric["progress"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-9);
+    assert_eq!(metric["status"], "on_track");
+    assert!((metric["expected"].as_f64().unwrap() - 100.0 * 198.0 / 364.0).abs() < 1e-9);
+    assert_eq!(report["value"]["totalAnnualValue"], 45000.0);
+    assert!(report["accountName"].as_str().is_some());
+    assert!(report["benchmark"].is_object());
+    let (_, early) = get(&served, &format!("{base}?asOf=2025-09-01")).await;
+    assert_eq!(early["goals"][0]["metrics"][0]["current"], 110.0);
+    let (_, bare) = get(
+        &served,
+        &format!("{base}?asOf=2026-01-15&includeTargets=false&includeBenchmarks=false"),
+    )
+    .await;
+    assert!(bare["goals"][0]["metrics"][0].get("target").is_none());
+    assert!(bare["benchmark"].is_null());
+    for (query, parameter) in [
+        ("period=90d", "period"),
+        ("includeBenchmarks=maybe", "includeBenchmarks"),
+        ("asOf=soon", "asOf"),
+    ] {
+        let (status, error) = get(&served, &format!("{base}?{query}")).await;
+        assert_eq!(
+            (status, error["parameter"].as_str()),
+            (400, Some(parameter)),
+            "{error}"
+        );
+    }
+
     // Edit the goal (history kept) and a metric's target (history kept).
     let mut edited = goal.clone();
     edited["title"] = "Halve support tickets".into();
@@ -346,6 +380,11 @@ async fn goal_lifecycle_create_measure_edit_read_delete_and_bad_bodies() {
     assert_eq!(status, 404);
     let (_, listed) = get(&served, &format!("{base}/goals")).await;
     assert_eq!(listed, serde_json::json!([]));
+    let (_, report) = get(&served, base).await;
+    assert_eq!(
+        report["messages"],
+        serde_json::json!(["No success goals defined."])
+    );
     let (status, _) = get(&served, "/api/intelligence/success-metrics/nobody/goals").await;
     assert_eq!(status, 404);
 }

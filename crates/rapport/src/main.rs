@@ -76,6 +76,8 @@ enum Command {
     },
     /// The engagement score breakdown of one account (PRD-070).
     Engagement(commands::engagement::EngagementArgs),
+    /// The success metrics of one account (PRD-069): goals, progress, value, ROI.
+    Success(commands::success::SuccessArgs),
     /// An account's success goals: `goals list|add|update|delete`.
     #[command(subcommand)]
     Goals(commands::goals::GoalsCommand),
@@ -121,6 +123,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         } => commands::serve::demo(settings, addr.as_deref(), accounts, days, seed),
         Command::Bench { what: _, as_of } => commands::bench::engine(settings, &as_of),
         Command::Engagement(args) => commands::engagement::run(settings, &args),
+        Command::Success(args) => commands::success::run(settings, &args),
         Command::Goals(command) => commands::goals::run(settings, &command),
         Command::Accounts { format } => commands::accounts::run(settings, format),
     }

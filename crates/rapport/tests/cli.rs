@@ -515,6 +515,28 @@ fn goals_from_a_terminal_add_update_list_delete() {
         "2026-06-01T00:00:00Z"
     );
 
+    let success = rapport(
+        &db,
+        &[
+            "success",
+            "Acme Corp",
+            "--as-of",
+            "2026-06-02",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(success.status.success(), "{}", text(&success.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&success.stdout).unwrap();
+    // 40 → 90, now 65: half way.
+    assert_eq!(report["goals"][0]["metrics"][0]["progress"], 50.0);
+    let markdown = rapport(&db, &["success", "Acme Corp", "--as-of", "2026-06-02"]);
+    assert!(
+        text(&markdown.stdout).starts_with("## Account Success Metrics: Acme Corp"),
+        "{}",
+        text(&markdown.stdout)
+    );
+
     std::fs::write(&goal_file, r#"{"title": "x", "targetDate": "soon"}"#).unwrap();
     let refused = rapport(
         &db,

@@ -5,6 +5,7 @@
 //! Types here are the stored shape: what the API accepts (camelCase JSON) and
 //! the store keeps. Every figure derived from them is computed by the engine.
 
+pub mod account;
 pub mod edit;
 pub mod engine;
 

@@ -8,6 +8,7 @@ pub mod generate;
 pub mod goals;
 pub mod import;
 pub mod serve;
+pub mod success;
 
 use anyhow::Context;
 use rapport_store::Store;

@@ -1,0 +1,134 @@
+//! One account's success metrics as every surface shows them: the account's
+//! identity and contract beside the [`SuccessReport`], with the account's usage
+//! from the engagement engine (quoted in adoption root causes) and the peer
+//! benchmark over the active accounts of its tier.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::Goal;
+use super::engine::{PeerSuccess, SuccessReport, UsageContext, peer_figures, success_report};
+use crate::domain::{Account, AccountStatus, CustomerId, ExternalId, Tier};
+use crate::engine::facts::factor_facts;
+use crate::engine::{PortfolioState, Window};
+use crate::time::{Period, Timestamp};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSuccess {
+    pub customer_id: CustomerId,
+    pub external_id: String,
+    pub account_name: String,
+    pub tier: Tier,
+    /// The period the figures cover: `all`, contract start to `as_of`.
+    pub period: String,
+    pub contract_start: Option<NaiveDate>,
+    pub renewal_date: Option<NaiveDate>,
+    /// What ROI is computed on: the account's ARR.
+    pub investment: f64,
+    /// Whether targets and expected progress are shown (`includeTargets`).
+    pub include_targets: bool,
+    #[serde(flatten)]
+    pub report: SuccessReport,
+}
+
+impl AccountSuccess {
+    /// The JSON every surface prints; without targets when they were not asked for.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if !self.include_targets
+            && let Some(goals) = value.get_mut("goals").and_then(|g| g.as_array_mut())
+        {
+            for goal in goals {
+                if let Some(goal) = goal.as_object_mut() {
+                    goal.remove("expectedProgress");
+                    if let Some(metrics) = goal.get_mut("metrics").and_then(|m| m.as_array_mut()) {
+                        for metric in metrics.iter_mut().filter_map(|m| m.as_object_mut()) {
+                            metric.remove("target");
+                            metric.remove("expected");
+                        }
+                    }
+                }
+            }
+        }
+        value
+    }
+}
+
+/// The goals of `account` among `all_goals` (which are ordered by account).
+fn goals_of(all_goals: &[(ExternalId, Goal)], account: &ExternalId) -> Vec<Goal> {
+    all_goals
+        .iter()
+        .filter(|(owner, _)| owner == account)
+        .map(|(_, goal)| goal.clone())
+        .collect()
+}
+
+/// The account's usage at `as_of` over the default period, from the engine.
+fn usage(portfolio: &PortfolioState, account: &Account, as_of: Timestamp) -> Option<UsageContext> {
+    let state = portfolio.account(account.external_id.as_str())?;
+    let facts = factor_facts(portfolio, state, Window::new(as_of, Period::DEFAULT));
+    Some(UsageContext {
+        active_users: facts.active_users,
+        user_base: facts.user_base,
+        active_user_percent: facts.active_user_percent,
+        login_frequency_per_week: facts.login_frequency_per_week,
+    })
+}
+
+/// The success metrics of `account` at `as_of`. `accounts` and `all_goals`
+/// are the whole portfolio's, for the benchmark (`include_benchmarks`).
+pub fn account_success(
+    portfolio: &PortfolioState,
+    accounts: &[Account],
+    all_goals: &[(ExternalId, Goal)],
+    account: &Account,
+    as_of: Timestamp,
+    include_benchmarks: bool,
+    include_targets: bool,
+) -> AccountSuccess {
+    let goals = goals_of(all_goals, &account.external_id);
+    let peers: Option<Vec<PeerSuccess>> = include_benchmarks.then(|| {
+        let mut by_account: HashMap<&str, Vec<Goal>> = HashMap::new();
+        for (owner, goal) in all_goals {
+            by_account
+                .entry(owner.as_str())
+                .or_default()
+                .push(goal.clone());
+        }
+        accounts
+            .iter()
+            .filter(|peer| {
+                peer.external_id == account.external_id
+                    || (peer.tier == account.tier && peer.status == AccountStatus::Active)
+            })
+            .map(|peer| {
+                let goals = by_account
+                    .get(peer.external_id.as_str())
+                    .map_or(&[][..], Vec::as_slice);
+                peer_figures(goals, as_of, peer.arr)
+            })
+            .collect()
+    });
+    AccountSuccess {
+        customer_id: account.customer_id(),
+        external_id: account.external_id.to_string(),
+        account_name: account.name.clone(),
+        tier: account.tier,
+        period: "all".into(),
+        contract_start: account.contract_start,
+        renewal_date: account.renewal_date,
+        investment: account.arr,
+        include_targets,
+        report: success_report(
+            &goals,
+            as_of,
+            account.arr,
+            account.renewal_date,
+            usage(portfolio, account, as_of),
+            peers.as_deref(),
+        ),
+    }
+}
