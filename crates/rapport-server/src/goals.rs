@@ -277,3 +277,59 @@ pub(crate) async fn report(
     .await
     .map_err(|error| ApiError::internal(format!("success task failed: {error}")))?
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ExportQuery {
+    format: Option<String>,
+    as_of: Option<String>,
+}
+
+/// `GET /api/intelligence/success-metrics/{customerId}/value-report?format=html|md&asOf=…`:
+/// the customer-facing value report, as a standalone document.
+pub(crate) async fn value_report(
+    State(state): State<Arc<AppState>>,
+    Path(customer_id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<ExportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let format = match query.format.as_deref() {
+        None | Some("") => crate::render::DocumentFormat::Html,
+        Some(text) => {
+            crate::render::DocumentFormat::parse(text).ok_or_else(|| ApiError::BadRequest {
+                parameter: "format".into(),
+                reason: format!("`{text}` is neither html nor md"),
+            })?
+        }
+    };
+    let as_of = match query.as_of.as_deref() {
+        None | Some("") => Timestamp::from_millis(now_millis()),
+        Some(text) => Timestamp::parse_lenient(text).map_err(|error| ApiError::BadRequest {
+            parameter: "asOf".into(),
+            reason: error.to_string(),
+        })?,
+    };
+    let app = Arc::clone(&state);
+    let (accounts, goals) = state
+        .with_store(|store| Ok((store.accounts()?, store.goals(None)?)))
+        .await?;
+    let document = tokio::task::spawn_blocking(move || {
+        let account = resolve(&accounts, &customer_id)?;
+        let engine = app
+            .engine
+            .read()
+            .map_err(|_| ApiError::internal("the engine lock was poisoned"))?;
+        let view = rapport_core::success::account::account_success(
+            &engine, &accounts, &goals, account, as_of, false, true,
+        );
+        let report = rapport_core::success::report::ValueReport::from(&view);
+        crate::render::value_report(&report, format).map_err(ApiError::internal)
+    })
+    .await
+    .map_err(|error| ApiError::internal(format!("export task failed: {error}")))??;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, format.content_type())],
+        document,
+    )
+        .into_response())
+}

@@ -6,6 +6,7 @@
 mod error;
 mod goals;
 mod html;
+pub mod render;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, RwLock};
@@ -91,6 +92,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/api/intelligence/success-metrics/{customer_id}",
             get(goals::report),
+        )
+        .route(
+            "/api/intelligence/success-metrics/{customer_id}/value-report",
+            get(goals::value_report),
         )
         .route(
             "/api/intelligence/success-metrics/{customer_id}/goals",

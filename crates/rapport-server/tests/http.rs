@@ -309,6 +309,24 @@ async fn goal_lifecycle_create_measure_edit_read_delete_and_bad_bodies() {
         );
     }
 
+    let response = reqwest::get(format!(
+        "{}{base}/value-report?asOf=2026-01-15",
+        served.base
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let document = response.text().await.unwrap();
+    assert!(document.contains("Reduce support tickets") && document.contains("<svg"));
+    let (status, error) = get(&served, &format!("{base}/value-report?format=pdf")).await;
+    assert_eq!((status, error["parameter"].as_str()), (400, Some("format")));
+
     // Edit the goal (history kept) and a metric's target (history kept).
     let mut edited = goal.clone();
     edited["title"] = "Halve support tickets".into();

@@ -78,6 +78,9 @@ enum Command {
     Engagement(commands::engagement::EngagementArgs),
     /// The success metrics of one account (PRD-069): goals, progress, value, ROI.
     Success(commands::success::SuccessArgs),
+    /// Documents to share: `export value-report ACCOUNT --format md|html`.
+    #[command(subcommand)]
+    Export(commands::export::ExportCommand),
     /// An account's success goals: `goals list|add|update|delete`.
     #[command(subcommand)]
     Goals(commands::goals::GoalsCommand),
@@ -124,6 +127,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Bench { what: _, as_of } => commands::bench::engine(settings, &as_of),
         Command::Engagement(args) => commands::engagement::run(settings, &args),
         Command::Success(args) => commands::success::run(settings, &args),
+        Command::Export(command) => commands::export::run(settings, &command),
         Command::Goals(command) => commands::goals::run(settings, &command),
         Command::Accounts { format } => commands::accounts::run(settings, format),
     }

@@ -530,6 +530,59 @@ fn goals_from_a_terminal_add_update_list_delete() {
     let report: serde_json::Value = serde_json::from_slice(&success.stdout).unwrap();
     // 40 → 90, now 65: half way.
     assert_eq!(report["goals"][0]["metrics"][0]["progress"], 50.0);
+    let earlier = rapport(
+        &db,
+        &[
+            "goals",
+            "update",
+            "Acme Corp",
+            "goal-1-m1",
+            "50",
+            "--at",
+            "2026-03-01",
+        ],
+    );
+    assert!(earlier.status.success(), "{}", text(&earlier.stderr));
+    let html = rapport(
+        &db,
+        &[
+            "export",
+            "value-report",
+            "Acme Corp",
+            "--format",
+            "html",
+            "--as-of",
+            "2026-06-02",
+        ],
+    );
+    assert!(html.status.success(), "{}", text(&html.stderr));
+    let html = text(&html.stdout);
+    assert!(html.starts_with("<!doctype html>"), "{html}");
+    assert!(html.contains("Value Report: Acme Corp"));
+    assert!(html.contains("<polyline"), "a trend chart: {html}");
+    for internal in ["Peer", "percentile", "Root Cause", "Recommended"] {
+        assert!(
+            !html.contains(internal),
+            "{internal} must not reach the customer"
+        );
+    }
+    let md = rapport(
+        &db,
+        &[
+            "export",
+            "value-report",
+            "Acme Corp",
+            "--format",
+            "md",
+            "--as-of",
+            "2026-06-02",
+        ],
+    );
+    assert!(
+        text(&md.stdout).contains("| Self-serve share | 40.0% | 90.0% | 65.0% | 50% |"),
+        "{}",
+        text(&md.stdout)
+    );
     let markdown = rapport(&db, &["success", "Acme Corp", "--as-of", "2026-06-02"]);
     assert!(
         text(&markdown.stdout).starts_with("## Account Success Metrics: Acme Corp"),

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod edit;
 pub mod engine;
+pub mod report;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod bench;
 pub mod engagement;
+pub mod export;
 pub mod generate;
 pub mod goals;
 pub mod import;

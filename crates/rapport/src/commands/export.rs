@@ -1,0 +1,49 @@
+//! `rapport export value-report ACCOUNT --format md|html`: the customer-facing
+//! value report, rendered by the same templates as the API's export.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use rapport_core::Timestamp;
+use rapport_core::success::account::account_success;
+use rapport_core::success::report::ValueReport;
+use rapport_server::render::{DocumentFormat, value_report};
+
+use super::open_store;
+use crate::settings::Settings;
+
+#[derive(clap::Subcommand)]
+pub enum ExportCommand {
+    /// The value report (PRD-069) to hand to the customer's leadership.
+    ValueReport {
+        account: String,
+        #[arg(long, value_parser = ["md", "html"], default_value = "md")]
+        format: String,
+        /// As of this instant (RFC 3339 or YYYY-MM-DD); default now.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+}
+
+pub fn run(settings: &Settings, command: &ExportCommand) -> anyhow::Result<ExitCode> {
+    let ExportCommand::ValueReport {
+        account,
+        format,
+        as_of,
+    } = command;
+    let as_of = match as_of {
+        Some(text) => Timestamp::parse_lenient(text).context("--as-of")?,
+        None => Timestamp::from_millis(chrono::Utc::now().timestamp_millis()),
+    };
+    let format = DocumentFormat::parse(format).context("--format")?;
+    let store = open_store(settings)?;
+    let account = super::find_account(store.as_ref(), account)?;
+    let engine = rapport_store::load_engine(store.as_ref())
+        .context("cannot load the engine from the store")?;
+    let accounts = store.accounts()?;
+    let goals = store.goals(None)?;
+    let view = account_success(&engine, &accounts, &goals, &account, as_of, false, true);
+    let document = value_report(&ValueReport::from(&view), format).map_err(anyhow::Error::msg)?;
+    print!("{document}");
+    Ok(ExitCode::SUCCESS)
+}
