@@ -4,7 +4,8 @@
 //! its own thread while the store writes, so a large activities file keeps both
 //! cores busy.
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -12,9 +13,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
+use rapport_core::success::Goal;
+use rapport_core::success::edit::merge_imported_goal;
+use rapport_core::time::Timestamp;
 use rapport_core::{Activity, ExternalId};
 use rapport_store::{Store, StoreError, WriteOutcome};
 
+use crate::goals;
 use crate::tables::{self, CsvTable, TableKind};
 use crate::{ActivityLines, FileError, Parsed, RecordError};
 
@@ -31,15 +36,18 @@ pub enum ContractFile {
     Features,
     Activities,
     Outcomes,
+    /// Rapport's own goals.csv (docs/goals-csv.md), after the contract's five.
+    Goals,
 }
 
 impl ContractFile {
-    pub const ALL: [ContractFile; 5] = [
+    pub const ALL: [ContractFile; 6] = [
         ContractFile::Accounts,
         ContractFile::Contacts,
         ContractFile::Features,
         ContractFile::Activities,
         ContractFile::Outcomes,
+        ContractFile::Goals,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -49,6 +57,7 @@ impl ContractFile {
             ContractFile::Features => "features.csv",
             ContractFile::Activities => "activities.jsonl",
             ContractFile::Outcomes => "outcomes.csv",
+            ContractFile::Goals => "goals.csv",
         }
     }
 
@@ -60,6 +69,7 @@ impl ContractFile {
             ContractFile::Features => "features",
             ContractFile::Activities => "activities",
             ContractFile::Outcomes => "outcomes",
+            ContractFile::Goals => "goals",
         }
     }
 }
@@ -111,17 +121,19 @@ impl ImportProgress for NoProgress {
 }
 
 /// Imports whichever contract files `dir` holds, in dependency order. A folder
-/// with none of them yields no reports.
+/// with none of them yields no reports. `now` is the instant of the import
+/// (goals.csv stamps undated measurements with it).
 pub fn import_dir(
     store: &mut dyn Store,
     dir: &Path,
+    now: Timestamp,
     progress: &dyn ImportProgress,
 ) -> Vec<FileReport> {
     ContractFile::ALL
         .iter()
         .map(|kind| (*kind, dir.join(kind.file_name())))
         .filter(|(_, path)| path.is_file())
-        .map(|(kind, path)| import_file(store, kind, &path, progress))
+        .map(|(kind, path)| import_file(store, kind, &path, now, progress))
         .collect()
 }
 
@@ -130,6 +142,7 @@ pub fn import_file(
     store: &mut dyn Store,
     kind: ContractFile,
     path: &Path,
+    now: Timestamp,
     progress: &dyn ImportProgress,
 ) -> FileReport {
     let mut report = FileReport {
@@ -203,7 +216,10 @@ pub fn import_file(
         ContractFile::Activities => known_accounts(store).and_then(|known| {
             import_activities(store, reader, &known, &bytes_read, progress, &mut report)
         }),
+        ContractFile::Goals => known_accounts(store)
+            .and_then(|known| import_goals(store, reader, &known, now, &mut report)),
     };
+    report.rejected.sort_by_key(|error| error.line);
     progress.advance_to(bytes_read.load(Ordering::Relaxed));
     progress.finish();
     if let Err(error) = result {
@@ -261,6 +277,65 @@ fn import_table<R: Read, T>(
     }
     let outcomes = write(store, &batch).map_err(store_failure)?;
     report.count(&outcomes);
+    Ok(())
+}
+
+/// goals.csv: every gathered goal merged into the stored goal of the same
+/// identity (`goal_id`, else the title) and written, one transaction a goal.
+/// Counts are of goals; rejections are of rows (or of a goal, on its first line).
+fn import_goals<R: Read>(
+    store: &mut dyn Store,
+    reader: R,
+    known: &HashSet<String>,
+    now: Timestamp,
+    report: &mut FileReport,
+) -> Result<(), String> {
+    let file = goals::read_goals(reader).map_err(|error| error.to_string())?;
+    report.rejected.extend(file.rejected);
+    let mut stored: HashMap<String, Vec<Goal>> = HashMap::new();
+    for draft in file.goals {
+        let (line, account) = (draft.line(), draft.account().clone());
+        if let Some(reason) = unknown_account(known, &account) {
+            report.rejected.push(RecordError { line, reason });
+            continue;
+        }
+        let account_goals = match stored.entry(account.as_str().to_string()) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(
+                store
+                    .goals(Some(&account))
+                    .map_err(|error| format!("cannot read the stored goals: {error}"))?
+                    .into_iter()
+                    .map(|(_, goal)| goal)
+                    .collect(),
+            ),
+        };
+        let position = account_goals.iter().position(|goal| draft.is(goal));
+        let existing = position.map(|position| &account_goals[position]);
+        let imported = match draft.complete(existing, now) {
+            Ok(imported) => imported,
+            Err(reason) => {
+                report.rejected.push(RecordError { line, reason });
+                continue;
+            }
+        };
+        let merged = merge_imported_goal(existing, imported);
+        if existing == Some(&merged) {
+            report.unchanged += 1;
+            continue;
+        }
+        let written = store.put_goal(&account, &merged).map_err(store_failure)?;
+        match position {
+            Some(position) => {
+                account_goals[position] = written;
+                report.updated += 1;
+            }
+            None => {
+                account_goals.push(written);
+                report.inserted += 1;
+            }
+        }
+    }
     Ok(())
 }
 

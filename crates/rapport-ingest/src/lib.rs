@@ -5,6 +5,7 @@
 //! header, a missing required column) is a [`FileError`].
 
 pub mod activities;
+pub mod goals;
 pub mod tables;
 
 pub use activities::ActivityLines;

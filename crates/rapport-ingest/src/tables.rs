@@ -20,7 +20,42 @@ pub enum TableKind {
     Contacts,
     Features,
     Outcomes,
+    /// Rapport's own goals.csv (docs/goals-csv.md).
+    Goals,
 }
+
+/// goals.csv's columns, in the documented order.
+pub const GOAL_COLUMNS: &[&str] = &[
+    "account",
+    "goal",
+    "goal_id",
+    "description",
+    "owner",
+    "start_date",
+    "target_date",
+    "weight",
+    "checkpoints",
+    "metric",
+    "metric_id",
+    "category",
+    "metric_description",
+    "baseline",
+    "target",
+    "unit",
+    "direction",
+    "data_source",
+    "frequency",
+    "current",
+    "measured_at",
+    "note",
+    "value_kind",
+    "value_amount",
+    "hours_per_month",
+    "hourly_rate",
+    "tools_retired",
+    "confidence",
+    "value_label",
+];
 
 impl TableKind {
     /// Columns without which the file is refused.
@@ -30,6 +65,7 @@ impl TableKind {
             TableKind::Contacts => &["account", "email"],
             TableKind::Features => &["key"],
             TableKind::Outcomes => &["account", "date", "outcome"],
+            TableKind::Goals => &["account", "goal"],
         }
     }
 
@@ -53,6 +89,7 @@ impl TableKind {
             TableKind::Contacts => &["account", "email", "name", "role", "department", "title"],
             TableKind::Features => &["key", "name", "importance"],
             TableKind::Outcomes => &["account", "date", "outcome", "arr_change"],
+            TableKind::Goals => GOAL_COLUMNS,
         }
     }
 }
@@ -195,8 +232,14 @@ impl Row<'_> {
             .unwrap_or("")
     }
 
-    fn optional(&self, column: &str) -> Option<&str> {
+    /// The cell of a column, `None` when empty.
+    pub fn optional(&self, column: &str) -> Option<&str> {
         Some(self.get(column)).filter(|value| !value.is_empty())
+    }
+
+    /// The 1-based line the row starts on.
+    pub fn line(&self) -> u64 {
+        self.line
     }
 
     fn is_blank(&self) -> bool {

@@ -34,7 +34,8 @@ async fn serve_demo() -> Served {
     rapport_demo::write_portfolio(&config, &data).unwrap();
     let url = format!("sqlite://{}", folder.path().join("rapport.db").display());
     let mut store = rapport_store::open(&url).unwrap();
-    let reports = import_dir(store.as_mut(), &data, &NoProgress);
+    let now = rapport_core::time::Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap();
+    let reports = import_dir(store.as_mut(), &data, now, &NoProgress);
     assert!(reports.iter().all(|report| report.rejected.is_empty()));
     let state = rapport_server::AppState::new(store, Model::prd070()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

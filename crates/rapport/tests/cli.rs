@@ -615,3 +615,95 @@ fn goals_from_a_terminal_add_update_list_delete() {
     let listed = rapport(&db, &["goals", "list", "Acme Corp"]);
     assert!(text(&listed.stdout).contains("No success goals defined."));
 }
+
+#[test]
+fn goals_import_from_csv_reports_bad_rows_and_reimport_changes_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    generate(&data, "5", "30");
+    let _ = std::fs::remove_file(data.join("goals.csv"));
+    assert_eq!(
+        rapport(&db, &["import", data.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let file = work.path().join("goals.csv");
+    std::fs::write(
+        &file,
+        "account,goal,start_date,target_date,metric,category,baseline,target,unit,direction,current,measured_at,value_kind,value_amount,confidence\n\
+         acc-0002,Cut ticket backlog,2026-01-01,2026-12-31,Open tickets,operational,120,40,,lower_is_better,80,2026-04-30,cost_reduction,\"$30,000\",high\n\
+         acc-0002,Cut ticket backlog,,,Open tickets,,,,,,60,2026-05-31,,,\n\
+         acc-0002,Cut ticket backlog,,,Open tickets,,,,,,many,2026-05-31,,,\n\
+         nobody,Grow,2026-01-01,2026-12-31,,,,,,,,,,,\n",
+    )
+    .unwrap();
+    let first = rapport(&db, &["import", "goals", file.to_str().unwrap()]);
+    assert_eq!(first.status.code(), Some(1), "{}", text(&first.stderr));
+    let stderr = text(&first.stderr);
+    let path = file.display().to_string();
+    assert!(
+        stderr.contains(&format!(
+            "{path}:4: field `current`: `many` is not a number"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{path}:5: unknown account `nobody`")),
+        "{stderr}"
+    );
+    assert!(
+        text(&first.stdout).contains("imported 1, unchanged 0, rejected 2"),
+        "{}",
+        text(&first.stdout)
+    );
+    let again = rapport(&db, &["import", "goals", file.to_str().unwrap()]);
+    assert!(
+        text(&again.stdout).contains("imported 0, unchanged 1, rejected 2"),
+        "{}",
+        text(&again.stdout)
+    );
+
+    let report = rapport(
+        &db,
+        &[
+            "success",
+            "acc-0002",
+            "--as-of",
+            "2026-06-02",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(report.status.success(), "{}", text(&report.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let goal = &report["goals"][0];
+    assert_eq!(goal["title"], "Cut ticket backlog");
+    // 120 → 40, now 60: 75 % of the way.
+    assert_eq!(goal["metrics"][0]["progress"], 75.0);
+    assert_eq!(goal["metrics"][0]["current"], 60.0);
+    // The goal's id lets the file update a goal; a new value is added to its history.
+    let id = goal["id"].as_str().unwrap().to_string();
+    std::fs::write(
+        &file,
+        format!(
+            "account,goal_id,goal,target_date,metric,current,measured_at\n\
+             acc-0002,{id},Cut the ticket backlog,2026-12-31,Open tickets,50,2026-06-30\n"
+        ),
+    )
+    .unwrap();
+    let update = rapport(&db, &["import", "goals", file.to_str().unwrap()]);
+    assert_eq!(update.status.code(), Some(0), "{}", text(&update.stderr));
+    let listed = rapport(&db, &["goals", "list", "acc-0002", "--format", "json"]);
+    let goals: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(goals.as_array().unwrap().len(), 1);
+    assert_eq!(goals[0]["title"], "Cut the ticket backlog");
+    let values: Vec<f64> = goals[0]["metrics"][0]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|measurement| measurement["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, [80.0, 60.0, 50.0]);
+}

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use rapport_core::Period;
 use rapport_core::breakdown::{FactorTrend, Trend};
 use rapport_core::engagement::{
     BreakdownCaches, Compare, EngagementBreakdown, engagement_breakdown,
@@ -12,7 +13,6 @@ use rapport_core::engagement::{
 use rapport_core::engine::Window;
 use rapport_core::impact::ImpactSource;
 use rapport_core::score::{FactorScore, FactorStatus, ScoreBand};
-use rapport_core::{Period, Timestamp};
 
 use super::{Format, open_store};
 use crate::settings::Settings;
@@ -38,10 +38,7 @@ pub fn run(settings: &Settings, args: &EngagementArgs) -> anyhow::Result<ExitCod
     let compare = Compare::parse(&args.compare)
         .map_err(anyhow::Error::msg)
         .context("--compare")?;
-    let as_of = match &args.as_of {
-        Some(text) => Timestamp::parse_lenient(text).context("--as-of")?,
-        None => Timestamp::from_millis(chrono::Utc::now().timestamp_millis()),
-    };
+    let as_of = super::as_of(args.as_of.as_deref())?;
     let store = open_store(settings)?;
     let engine = rapport_store::load_engine(store.as_ref())
         .context("cannot load the engine from the store")?;

@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rapport_core::Timestamp;
 use rapport_core::success::account::account_success;
 use rapport_core::success::report::ValueReport;
 use rapport_server::render::{DocumentFormat, value_report};
@@ -31,10 +30,7 @@ pub fn run(settings: &Settings, command: &ExportCommand) -> anyhow::Result<ExitC
         format,
         as_of,
     } = command;
-    let as_of = match as_of {
-        Some(text) => Timestamp::parse_lenient(text).context("--as-of")?,
-        None => Timestamp::from_millis(chrono::Utc::now().timestamp_millis()),
-    };
+    let as_of = super::as_of(as_of.as_deref())?;
     let format = DocumentFormat::parse(format).context("--format")?;
     let store = open_store(settings)?;
     let account = super::find_account(store.as_ref(), account)?;

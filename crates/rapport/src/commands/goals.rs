@@ -46,10 +46,6 @@ fn account_id(store: &dyn Store, query: &str) -> anyhow::Result<ExternalId> {
     Ok(super::find_account(store, query)?.external_id)
 }
 
-fn now() -> Timestamp {
-    Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
-}
-
 fn goals_of(store: &dyn Store, account: &ExternalId) -> anyhow::Result<Vec<Goal>> {
     Ok(store
         .goals(Some(account))?
@@ -77,7 +73,7 @@ pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCo
             } else {
                 body = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
             }
-            let mut goal = parse_goal(&body, now().date()).with_context(|| file.clone())?;
+            let mut goal = parse_goal(&body, super::now().date()).with_context(|| file.clone())?;
             goal.id = String::new();
             let stored = store.put_goal(&account, &goal)?;
             println!(
@@ -105,7 +101,7 @@ pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCo
             }
             let at = match at {
                 Some(text) => Timestamp::parse_lenient(text).context("--at")?,
-                None => now(),
+                None => super::now(),
             };
             let mut goals = goals_of(store.as_ref(), &account)?;
             let measurement = Measurement {

@@ -22,14 +22,14 @@ pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
             let dir = Path::new(dir);
             if !dir.is_dir() {
                 bail!(
-                    "{} is not a folder; to import one file, name its kind: rapport import accounts|contacts|features|activities|outcomes FILE",
+                    "{} is not a folder; to import one file, name its kind: rapport import accounts|contacts|features|activities|outcomes|goals FILE",
                     dir.display()
                 );
             }
-            let reports = import_dir(store.as_mut(), dir, &progress);
+            let reports = import_dir(store.as_mut(), dir, super::now(), &progress);
             if reports.is_empty() {
                 bail!(
-                    "{} holds none of accounts.csv, contacts.csv, features.csv, activities.jsonl, outcomes.csv",
+                    "{} holds none of accounts.csv, contacts.csv, features.csv, activities.jsonl, outcomes.csv, goals.csv",
                     dir.display()
                 );
             }
@@ -41,13 +41,14 @@ pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
                 .find(|candidate| candidate.noun() == kind)
             else {
                 bail!(
-                    "unknown kind `{kind}`: expected accounts, contacts, features, activities or outcomes"
+                    "unknown kind `{kind}`: expected accounts, contacts, features, activities, outcomes or goals"
                 );
             };
             vec![import_file(
                 store.as_mut(),
                 kind,
                 Path::new(file),
+                super::now(),
                 &progress,
             )]
         }

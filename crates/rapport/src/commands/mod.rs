@@ -23,6 +23,19 @@ pub enum Format {
     Json,
 }
 
+/// The wall clock, read here and passed down: the core never reads it.
+pub fn now() -> rapport_core::time::Timestamp {
+    rapport_core::time::Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
+}
+
+/// `--as-of` (RFC 3339 or YYYY-MM-DD), or now.
+pub fn as_of(text: Option<&str>) -> anyhow::Result<rapport_core::time::Timestamp> {
+    match text {
+        Some(text) => rapport_core::time::Timestamp::parse_lenient(text).context("--as-of"),
+        None => Ok(now()),
+    }
+}
+
 pub fn open_store(settings: &Settings) -> anyhow::Result<Box<dyn Store>> {
     rapport_store::open(&settings.database_url)
         .with_context(|| format!("cannot open the store {}", settings.database_url))

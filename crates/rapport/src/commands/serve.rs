@@ -38,7 +38,12 @@ pub fn demo(
         );
         rapport_demo::write_portfolio(&config, folder.path())
             .context("cannot generate the demo portfolio")?;
-        let reports = import_dir(store.as_mut(), folder.path(), &TerminalProgress::new());
+        let reports = import_dir(
+            store.as_mut(),
+            folder.path(),
+            super::now(),
+            &TerminalProgress::new(),
+        );
         if print_reports(&reports, store.as_ref()) != ExitCode::SUCCESS {
             anyhow::bail!("the generated demo portfolio did not import cleanly");
         }

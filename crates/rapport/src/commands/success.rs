@@ -6,7 +6,6 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rapport_core::Timestamp;
 use rapport_core::success::account::{AccountSuccess, account_success};
 use rapport_core::success::engine::{GoalStatus, MetricStatus};
 
@@ -25,10 +24,7 @@ pub struct SuccessArgs {
 }
 
 pub fn run(settings: &Settings, args: &SuccessArgs) -> anyhow::Result<ExitCode> {
-    let as_of = match &args.as_of {
-        Some(text) => Timestamp::parse_lenient(text).context("--as-of")?,
-        None => Timestamp::from_millis(chrono::Utc::now().timestamp_millis()),
-    };
+    let as_of = super::as_of(args.as_of.as_deref())?;
     let store = open_store(settings)?;
     let account = super::find_account(store.as_ref(), &args.account)?;
     let engine = rapport_store::load_engine(store.as_ref())
