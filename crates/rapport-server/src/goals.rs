@@ -17,6 +17,8 @@ use rapport_core::{ExternalId, Timestamp};
 use rapport_store::Store;
 use serde::Deserialize;
 
+use rapport_core::success::account::{AccountSuccess, account_success};
+
 use crate::{ApiError, AppState, now_millis, resolve};
 
 /// Parses a JSON body into `T`, naming the field that does not fit.
@@ -47,6 +49,24 @@ fn goals_of(store: &dyn Store, account: &ExternalId) -> Result<Vec<Goal>, ApiErr
         .collect())
 }
 
+/// Runs a change to one account's goals on the store, then puts the account's
+/// goals as stored into the engine, so every later read sees the change.
+async fn change_goals<T: Send + 'static>(
+    state: &Arc<AppState>,
+    customer_id: String,
+    work: impl FnOnce(&mut dyn Store, &ExternalId) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let app = Arc::clone(state);
+    state
+        .with_store(move |store| {
+            let account = account_of(store, &customer_id)?;
+            let done = work(store, &account)?;
+            app.refresh_goals(store, &account)?;
+            Ok(done)
+        })
+        .await
+}
+
 fn today() -> chrono::NaiveDate {
     Timestamp::from_millis(now_millis()).date()
 }
@@ -75,12 +95,10 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<Goal>), ApiError> {
     let mut goal = parse_goal(&body, today()).map_err(bad_field)?;
     goal.id = String::new();
-    let stored = state
-        .with_store(move |store| {
-            let account = account_of(store, &customer_id)?;
-            Ok(store.put_goal(&account, &goal)?)
-        })
-        .await?;
+    let stored = change_goals(&state, customer_id, move |store, account| {
+        Ok(store.put_goal(account, &goal)?)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -90,20 +108,18 @@ pub(crate) async fn replace(
     Path((customer_id, goal_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Goal>, ApiError> {
-    state
-        .with_store(move |store| {
-            let account = account_of(store, &customer_id)?;
-            let existing = goals_of(store, &account)?
-                .into_iter()
-                .find(|goal| goal.id == goal_id)
-                .ok_or_else(|| ApiError::NotFound(format!("no goal with id `{goal_id}`")))?;
-            let incoming = parse_goal(&body, existing.start_date).map_err(bad_field)?;
-            let goal = replace_goal(&existing, incoming);
-            validate_goal(&goal).map_err(bad_field)?;
-            Ok(store.put_goal(&account, &goal)?)
-        })
-        .await
-        .map(Json)
+    change_goals(&state, customer_id, move |store, account| {
+        let existing = goals_of(store, account)?
+            .into_iter()
+            .find(|goal| goal.id == goal_id)
+            .ok_or_else(|| ApiError::NotFound(format!("no goal with id `{goal_id}`")))?;
+        let incoming = parse_goal(&body, existing.start_date).map_err(bad_field)?;
+        let goal = replace_goal(&existing, incoming);
+        validate_goal(&goal).map_err(bad_field)?;
+        Ok(store.put_goal(account, &goal)?)
+    })
+    .await
+    .map(Json)
 }
 
 /// `DELETE …/goals/{goalId}`: 204, or 404 when there is no such goal.
@@ -111,16 +127,14 @@ pub(crate) async fn delete(
     State(state): State<Arc<AppState>>,
     Path((customer_id, goal_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .with_store(move |store| {
-            let account = account_of(store, &customer_id)?;
-            if store.delete_goal(&account, &goal_id)? {
-                Ok(StatusCode::NO_CONTENT)
-            } else {
-                Err(ApiError::NotFound(format!("no goal with id `{goal_id}`")))
-            }
-        })
-        .await
+    change_goals(&state, customer_id, move |store, account| {
+        if store.delete_goal(account, &goal_id)? {
+            Ok(StatusCode::NO_CONTENT)
+        } else {
+            Err(ApiError::NotFound(format!("no goal with id `{goal_id}`")))
+        }
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -153,18 +167,16 @@ pub(crate) async fn measure(
         value: update.value,
         note: update.note,
     };
-    state
-        .with_store(move |store| {
-            let account = account_of(store, &customer_id)?;
-            let mut goals = goals_of(store, &account)?;
-            let index = record_measurement(&mut goals, &metric_id, measurement)
-                .ok_or_else(|| ApiError::NotFound(format!("no metric with id `{metric_id}`")))?;
-            Ok((
-                StatusCode::CREATED,
-                Json(store.put_goal(&account, &goals[index])?),
-            ))
-        })
-        .await
+    change_goals(&state, customer_id, move |store, account| {
+        let mut goals = goals_of(store, account)?;
+        let index = record_measurement(&mut goals, &metric_id, measurement)
+            .ok_or_else(|| ApiError::NotFound(format!("no metric with id `{metric_id}`")))?;
+        Ok((
+            StatusCode::CREATED,
+            Json(store.put_goal(account, &goals[index])?),
+        ))
+    })
+    .await
 }
 
 /// `PUT …/metrics/{metricId}`: edits a metric's definition (its history is kept).
@@ -175,27 +187,25 @@ pub(crate) async fn edit_metric(
 ) -> Result<Json<Goal>, ApiError> {
     let mut metric: rapport_core::success::Metric = parse_body(&body, |_| {})?;
     validate_metric(&metric, "body").map_err(bad_field)?;
-    state
-        .with_store(move |store| {
-            let account = account_of(store, &customer_id)?;
-            let mut goals = goals_of(store, &account)?;
-            let (goal, existing) = goals
-                .iter_mut()
-                .find_map(|goal| {
-                    let index = goal.metrics.iter().position(|m| m.id == metric_id)?;
-                    Some((goal, index))
-                })
-                .ok_or_else(|| ApiError::NotFound(format!("no metric with id `{metric_id}`")))?;
-            metric.id = metric_id.clone();
-            if metric.history.is_empty() {
-                metric.history = goal.metrics[existing].history.clone();
-            }
-            goal.metrics[existing] = metric;
-            let goal = goal.clone();
-            Ok(store.put_goal(&account, &goal)?)
-        })
-        .await
-        .map(Json)
+    change_goals(&state, customer_id, move |store, account| {
+        let mut goals = goals_of(store, account)?;
+        let (goal, existing) = goals
+            .iter_mut()
+            .find_map(|goal| {
+                let index = goal.metrics.iter().position(|m| m.id == metric_id)?;
+                Some((goal, index))
+            })
+            .ok_or_else(|| ApiError::NotFound(format!("no metric with id `{metric_id}`")))?;
+        metric.id = metric_id.clone();
+        if metric.history.is_empty() {
+            metric.history = goal.metrics[existing].history.clone();
+        }
+        goal.metrics[existing] = metric;
+        let goal = goal.clone();
+        Ok(store.put_goal(account, &goal)?)
+    })
+    .await
+    .map(Json)
 }
 
 /// `DELETE …/metrics/{metricId}`: 204, or 404.
@@ -203,16 +213,14 @@ pub(crate) async fn delete_metric(
     State(state): State<Arc<AppState>>,
     Path((customer_id, metric_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .with_store(move |store| {
-            let account = account_of(store, &customer_id)?;
-            let mut goals = goals_of(store, &account)?;
-            let index = remove_metric(&mut goals, &metric_id)
-                .ok_or_else(|| ApiError::NotFound(format!("no metric with id `{metric_id}`")))?;
-            store.put_goal(&account, &goals[index])?;
-            Ok(StatusCode::NO_CONTENT)
-        })
-        .await
+    change_goals(&state, customer_id, move |store, account| {
+        let mut goals = goals_of(store, account)?;
+        let index = remove_metric(&mut goals, &metric_id)
+            .ok_or_else(|| ApiError::NotFound(format!("no metric with id `{metric_id}`")))?;
+        store.put_goal(account, &goals[index])?;
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -259,23 +267,27 @@ pub(crate) async fn report(
             reason: error.to_string(),
         })?,
     };
-    let app = Arc::clone(&state);
-    let (accounts, goals) = state
-        .with_store(|store| Ok((store.accounts()?, store.goals(None)?)))
-        .await?;
-    tokio::task::spawn_blocking(move || {
-        let account = resolve(&accounts, &customer_id)?;
-        let engine = app
-            .engine
-            .read()
-            .map_err(|_| ApiError::internal("the engine lock was poisoned"))?;
-        let view = rapport_core::success::account::account_success(
-            &engine, &accounts, &goals, account, as_of, benchmarks, targets,
-        );
-        Ok(Json(view.to_json()))
-    })
-    .await
-    .map_err(|error| ApiError::internal(format!("success task failed: {error}")))?
+    success_view(&state, customer_id, as_of, benchmarks, targets)
+        .await
+        .map(|view| Json(view.to_json()))
+}
+
+/// One account's success metrics at `as_of`, from the goals the engine holds.
+async fn success_view(
+    state: &Arc<AppState>,
+    customer_id: String,
+    as_of: Timestamp,
+    benchmarks: bool,
+    targets: bool,
+) -> Result<AccountSuccess, ApiError> {
+    state
+        .with_engine(move |_, engine| {
+            engine
+                .resolve(&customer_id)
+                .and_then(|account| account_success(engine, account, as_of, benchmarks, targets))
+                .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))
+        })
+        .await
 }
 
 #[derive(Deserialize)]
@@ -309,24 +321,9 @@ pub(crate) async fn value_report(
             reason: error.to_string(),
         })?,
     };
-    let app = Arc::clone(&state);
-    let (accounts, goals) = state
-        .with_store(|store| Ok((store.accounts()?, store.goals(None)?)))
-        .await?;
-    let document = tokio::task::spawn_blocking(move || {
-        let account = resolve(&accounts, &customer_id)?;
-        let engine = app
-            .engine
-            .read()
-            .map_err(|_| ApiError::internal("the engine lock was poisoned"))?;
-        let view = rapport_core::success::account::account_success(
-            &engine, &accounts, &goals, account, as_of, false, true,
-        );
-        let report = rapport_core::success::report::ValueReport::from(&view);
-        crate::render::value_report(&report, format).map_err(ApiError::internal)
-    })
-    .await
-    .map_err(|error| ApiError::internal(format!("export task failed: {error}")))??;
+    let view = success_view(&state, customer_id, as_of, false, true).await?;
+    let report = rapport_core::success::report::ValueReport::from(&view);
+    let document = crate::render::value_report(&report, format).map_err(ApiError::internal)?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, format.content_type())],
         document,

@@ -79,6 +79,43 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Runs `work` on the engine (read lock) in a blocking task.
+    async fn with_engine<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&AppState, &PortfolioState) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let state = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let engine = state.engine.read().map_err(|_| {
+                ApiError::internal("the engine lock was poisoned by an earlier failure")
+            })?;
+            work(&state, &engine)
+        })
+        .await
+        .map_err(|error| ApiError::internal(format!("engine task failed: {error}")))?
+    }
+
+    /// Puts an account's goals, as the store now holds them, into the engine:
+    /// called after every change to a goal, so the next read sees it.
+    fn refresh_goals(
+        &self,
+        store: &dyn Store,
+        account: &rapport_core::ExternalId,
+    ) -> Result<(), ApiError> {
+        let goals = store
+            .goals(Some(account))?
+            .into_iter()
+            .map(|(_, goal)| goal)
+            .collect();
+        self.engine
+            .write()
+            .map_err(|_| ApiError::internal("the engine lock was poisoned by an earlier failure"))?
+            .set_goals(account, goals);
+        Ok(())
+    }
+}
+
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(index))
@@ -260,23 +297,20 @@ async fn engagement(
     Query(query): Query<EngagementQuery>,
 ) -> Result<Json<EngagementBreakdown>, ApiError> {
     let (window, compare) = engagement_window(&query)?;
-    let breakdown = tokio::task::spawn_blocking(move || {
-        let engine = state.engine.read().map_err(|_| {
-            ApiError::internal("the engine lock was poisoned by an earlier failure")
-        })?;
-        let account = engine
-            .resolve(&customer_id)
-            .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))?;
-        let mut caches = state
-            .caches
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        engagement_breakdown(&state.model, &engine, account, window, compare, &mut caches)
-            .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))
-    })
-    .await
-    .map_err(|error| ApiError::internal(format!("engagement task failed: {error}")))??;
-    Ok(Json(breakdown))
+    state
+        .with_engine(move |state, engine| {
+            let account = engine
+                .resolve(&customer_id)
+                .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))?;
+            let mut caches = state
+                .caches
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            engagement_breakdown(&state.model, engine, account, window, compare, &mut caches)
+                .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))
+        })
+        .await
+        .map(Json)
 }
 
 async fn index(State(state): State<Arc<AppState>>) -> Result<Html<String>, ApiError> {

@@ -121,6 +121,14 @@ pub fn load_engine(store: &dyn Store) -> StoreResult<rapport_core::engine::Portf
     for outcome in store.outcomes()? {
         state.upsert_outcome(&outcome);
     }
+    let mut goals = store.goals(None)?.into_iter().peekable();
+    while let Some((account, goal)) = goals.next() {
+        let mut of_account = vec![goal];
+        while let Some((_, goal)) = goals.next_if(|(next, _)| *next == account) {
+            of_account.push(goal);
+        }
+        state.set_goals(&account, of_account);
+    }
     store.for_each_activity(&mut |activity| state.add_activity(&activity))?;
     state.compact();
     Ok(state)

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use crate::activity::{
     Direction, MeetingKind, MeetingStatus, Party, Sentiment, Severity, TicketStatus, TrainingStatus,
 };
-use crate::domain::{Account, Contact, ContactRole, CustomerId, Feature, Outcome, OutcomeKind};
+use crate::domain::{
+    Account, Contact, ContactRole, CustomerId, ExternalId, Feature, Outcome, OutcomeKind,
+};
+use crate::success::Goal;
 use crate::{Activity, ActivityDetail, Timestamp};
 
 /// The ticket tag that marks a feature request (root-cause evidence).
@@ -127,6 +130,8 @@ pub struct AccountState {
     pub(crate) engagements: Vec<Vec<i64>>,
     /// Renewal outcomes from outcomes.csv, by the first instant of their date.
     pub(crate) outcomes: Vec<(i64, OutcomeKind)>,
+    /// Success goals (PRD-069) with their measurement histories, as stored.
+    goals: Vec<Goal>,
     /// Bumped on every change to this account, so cached scores know when
     /// they are stale.
     pub(crate) generation: u64,
@@ -147,6 +152,11 @@ impl AccountState {
     /// A number that changes whenever this account's data changes.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// The account's success goals, in creation order.
+    pub fn goals(&self) -> &[Goal] {
+        &self.goals
     }
 
     /// Index range of the logins with `start <= at < end`.
@@ -431,6 +441,14 @@ impl PortfolioState {
                 insert_sorted(&mut self.outcome_instants, at, |instant| *instant);
             }
         }
+        self.revision += 1;
+    }
+
+    /// Replaces an account's success goals (after any change to one of them).
+    /// Goals do not move engagement scores, so the account's generation stays.
+    pub fn set_goals(&mut self, account: &ExternalId, goals: Vec<Goal>) {
+        let slot = self.account_slot(account.as_str());
+        self.accounts[slot].goals = goals;
         self.revision += 1;
     }
 

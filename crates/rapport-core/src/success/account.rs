@@ -3,16 +3,13 @@
 //! from the engagement engine (quoted in adoption root causes) and the peer
 //! benchmark over the active accounts of its tier.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::Goal;
 use super::engine::{PeerSuccess, SuccessReport, UsageContext, peer_figures, success_report};
-use crate::domain::{Account, AccountStatus, CustomerId, ExternalId, Tier};
+use crate::domain::{AccountStatus, CustomerId, Tier};
 use crate::engine::facts::factor_facts;
-use crate::engine::{PortfolioState, Window};
+use crate::engine::{AccountState, PortfolioState, Window};
 use crate::time::{Period, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,62 +54,41 @@ impl AccountSuccess {
     }
 }
 
-/// The goals of `account` among `all_goals` (which are ordered by account).
-fn goals_of(all_goals: &[(ExternalId, Goal)], account: &ExternalId) -> Vec<Goal> {
-    all_goals
-        .iter()
-        .filter(|(owner, _)| owner == account)
-        .map(|(_, goal)| goal.clone())
-        .collect()
-}
-
 /// The account's usage at `as_of` over the default period, from the engine.
-fn usage(portfolio: &PortfolioState, account: &Account, as_of: Timestamp) -> Option<UsageContext> {
-    let state = portfolio.account(account.external_id.as_str())?;
+fn usage(portfolio: &PortfolioState, state: &AccountState, as_of: Timestamp) -> UsageContext {
     let facts = factor_facts(portfolio, state, Window::new(as_of, Period::DEFAULT));
-    Some(UsageContext {
+    UsageContext {
         active_users: facts.active_users,
         user_base: facts.user_base,
         active_user_percent: facts.active_user_percent,
         login_frequency_per_week: facts.login_frequency_per_week,
-    })
+    }
 }
 
-/// The success metrics of `account` at `as_of`. `accounts` and `all_goals`
-/// are the whole portfolio's, for the benchmark (`include_benchmarks`).
+/// The success metrics of one account of the portfolio at `as_of`, from the
+/// goals the engine holds; `None` for a slot without an account record. The
+/// benchmark (`include_benchmarks`) compares it with the active accounts of its
+/// tier.
 pub fn account_success(
     portfolio: &PortfolioState,
-    accounts: &[Account],
-    all_goals: &[(ExternalId, Goal)],
-    account: &Account,
+    state: &AccountState,
     as_of: Timestamp,
     include_benchmarks: bool,
     include_targets: bool,
-) -> AccountSuccess {
-    let goals = goals_of(all_goals, &account.external_id);
+) -> Option<AccountSuccess> {
+    let account = state.account()?;
     let peers: Option<Vec<PeerSuccess>> = include_benchmarks.then(|| {
-        let mut by_account: HashMap<&str, Vec<Goal>> = HashMap::new();
-        for (owner, goal) in all_goals {
-            by_account
-                .entry(owner.as_str())
-                .or_default()
-                .push(goal.clone());
-        }
-        accounts
-            .iter()
-            .filter(|peer| {
-                peer.external_id == account.external_id
-                    || (peer.tier == account.tier && peer.status == AccountStatus::Active)
+        portfolio
+            .accounts()
+            .filter_map(|peer| Some((peer, peer.account()?)))
+            .filter(|(peer, record)| {
+                peer.slot() == state.slot()
+                    || (record.tier == account.tier && record.status == AccountStatus::Active)
             })
-            .map(|peer| {
-                let goals = by_account
-                    .get(peer.external_id.as_str())
-                    .map_or(&[][..], Vec::as_slice);
-                peer_figures(goals, as_of, peer.arr)
-            })
+            .map(|(peer, record)| peer_figures(peer.goals(), as_of, record.arr))
             .collect()
     });
-    AccountSuccess {
+    Some(AccountSuccess {
         customer_id: account.customer_id(),
         external_id: account.external_id.to_string(),
         account_name: account.name.clone(),
@@ -123,12 +99,12 @@ pub fn account_success(
         investment: account.arr,
         include_targets,
         report: success_report(
-            &goals,
+            state.goals(),
             as_of,
             account.arr,
             account.renewal_date,
-            usage(portfolio, account, as_of),
+            Some(usage(portfolio, state, as_of)),
             peers.as_deref(),
         ),
-    }
+    })
 }

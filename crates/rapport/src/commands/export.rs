@@ -4,11 +4,9 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rapport_core::success::account::account_success;
 use rapport_core::success::report::ValueReport;
 use rapport_server::render::{DocumentFormat, value_report};
 
-use super::open_store;
 use crate::settings::Settings;
 
 #[derive(clap::Subcommand)]
@@ -32,13 +30,7 @@ pub fn run(settings: &Settings, command: &ExportCommand) -> anyhow::Result<ExitC
     } = command;
     let as_of = super::as_of(as_of.as_deref())?;
     let format = DocumentFormat::parse(format).context("--format")?;
-    let store = open_store(settings)?;
-    let account = super::find_account(store.as_ref(), account)?;
-    let engine = rapport_store::load_engine(store.as_ref())
-        .context("cannot load the engine from the store")?;
-    let accounts = store.accounts()?;
-    let goals = store.goals(None)?;
-    let view = account_success(&engine, &accounts, &goals, &account, as_of, false, true);
+    let view = super::success::load(settings, account, as_of, false)?;
     let document = value_report(&ValueReport::from(&view), format).map_err(anyhow::Error::msg)?;
     print!("{document}");
     Ok(ExitCode::SUCCESS)

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use rapport_core::Timestamp;
 use rapport_core::success::account::{AccountSuccess, account_success};
 use rapport_core::success::engine::{GoalStatus, MetricStatus};
 
@@ -25,18 +26,29 @@ pub struct SuccessArgs {
 
 pub fn run(settings: &Settings, args: &SuccessArgs) -> anyhow::Result<ExitCode> {
     let as_of = super::as_of(args.as_of.as_deref())?;
-    let store = open_store(settings)?;
-    let account = super::find_account(store.as_ref(), &args.account)?;
-    let engine = rapport_store::load_engine(store.as_ref())
-        .context("cannot load the engine from the store")?;
-    let accounts = store.accounts()?;
-    let goals = store.goals(None)?;
-    let view = account_success(&engine, &accounts, &goals, &account, as_of, true, true);
+    let view = load(settings, &args.account, as_of, true)?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&view.to_json())?),
         Format::Md => print!("{}", markdown(&view)),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One account's success metrics at `as_of`, from the store's engine state.
+pub fn load(
+    settings: &Settings,
+    query: &str,
+    as_of: Timestamp,
+    benchmarks: bool,
+) -> anyhow::Result<AccountSuccess> {
+    let store = open_store(settings)?;
+    let account = super::find_account(store.as_ref(), query)?;
+    let engine = rapport_store::load_engine(store.as_ref())
+        .context("cannot load the engine from the store")?;
+    engine
+        .account(account.external_id.as_str())
+        .and_then(|state| account_success(&engine, state, as_of, benchmarks, true))
+        .with_context(|| format!("account `{}` is not in the engine", account.external_id))
 }
 
 fn number(value: Option<f64>, decimals: usize) -> String {
