@@ -1,7 +1,8 @@
 //! `rapport bench engine`: loads the store into the engine's in-memory state,
 //! then measures what issue 3 sets goals for: resident memory per activity, the
 //! full breakdown of every account, and one account's breakdown in the engine
-//! and through the HTTP API. A benchmark, not a test; its figures are recorded
+//! and through the HTTP API; and the success metrics of every account and of
+//! one account through the API. A benchmark, not a test; its figures are recorded
 //! in docs/benchmarks.md.
 
 use std::io::{Read, Write};
@@ -124,6 +125,21 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
         "one account, engine, new as_of each time (peers and impact recomputed): median {median:.2} ms, p90 {p90:.2} ms"
     );
 
+    // Success metrics (PRD-069) of every account, each with its tier benchmark.
+    let goals: usize = state.accounts().map(|account| account.goals().len()).sum();
+    let started = Instant::now();
+    let mut reports = 0;
+    for account in state.accounts() {
+        let view =
+            rapport_core::success::account::account_success(&state, account, as_of, true, true);
+        reports += usize::from(view.is_some());
+        std::hint::black_box(view);
+    }
+    println!(
+        "success metrics of every account ({goals} goals), with benchmarks: {reports} accounts in {:.0} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+
     let ids = sample_ids(&sample);
     drop(sample);
     api(store, state, model, as_of, &ids)?;
@@ -139,8 +155,9 @@ fn sample_ids(sample: &[&rapport_core::engine::AccountState]) -> Vec<String> {
 }
 
 /// Serves the loaded engine on a loopback port and times
-/// `GET /api/intelligence/engagement/{id}?asOf=…` over the sample, after one
-/// request has warmed the caches.
+/// `GET /api/intelligence/engagement/{id}?asOf=…` and
+/// `GET /api/intelligence/success-metrics/{id}?asOf=…` over the sample, after
+/// one request has warmed the caches.
 fn api(
     store: Box<dyn rapport_store::Store>,
     state: rapport_core::engine::PortfolioState,
@@ -158,12 +175,12 @@ fn api(
     let server = runtime.spawn(rapport_server::serve(listener, app, async {
         let _ = stopped.await;
     }));
-    let get = |id: &str| -> anyhow::Result<f64> {
+    let get = |path: &str| -> anyhow::Result<f64> {
         let started = Instant::now();
         let mut stream = std::net::TcpStream::connect(addr)?;
         write!(
             stream,
-            "GET /api/intelligence/engagement/{id}?asOf={as_of} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
         )?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response)?;
@@ -175,16 +192,22 @@ fn api(
         );
         Ok(elapsed)
     };
-    let first = get(&ids[0])?;
-    let timings = ids
-        .iter()
-        .map(|id| get(id))
-        .collect::<anyhow::Result<Vec<f64>>>()?;
-    let (median, p90) = median_and_p90(timings);
-    println!(
-        "one account through the API (HTTP on loopback, JSON included): first request {first:.1} ms, then median {median:.2} ms, p90 {p90:.2} ms over {} accounts",
-        ids.len()
-    );
+    for (what, route) in [
+        ("engagement", "engagement"),
+        ("success metrics", "success-metrics"),
+    ] {
+        let path = |id: &str| format!("/api/intelligence/{route}/{id}?asOf={as_of}");
+        let first = get(&path(&ids[0]))?;
+        let timings = ids
+            .iter()
+            .map(|id| get(&path(id)))
+            .collect::<anyhow::Result<Vec<f64>>>()?;
+        let (median, p90) = median_and_p90(timings);
+        println!(
+            "one account's {what} through the API (HTTP on loopback, JSON included): first request {first:.1} ms, then median {median:.2} ms, p90 {p90:.2} ms over {} accounts",
+            ids.len()
+        );
+    }
     let _ = stop.send(());
     runtime.block_on(server)??;
     Ok(())
