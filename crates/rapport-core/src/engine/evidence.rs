@@ -182,8 +182,8 @@ pub fn last_customer_initiated(account: &AccountState, as_of: Timestamp) -> Opti
         .rev()
         .find(|meeting| meeting.initiated_by_customer)
         .map(|meeting| meeting.at);
-    let calls = &account.inbound_calls[..account.inbound_calls.partition_point(|at| *at < end)];
-    let call = calls.last().copied();
+    let calls = &account.calls[..account.calls.partition_point(|call| call.at < end)];
+    let call = calls.iter().rev().find(|call| call.inbound).map(|call| call.at);
     [email, meeting, call]
         .into_iter()
         .flatten()

@@ -140,8 +140,10 @@ pub fn factor_facts(
             Some(100.0 * f64::from(facts.meetings_attended) / f64::from(facts.meetings_counted));
     }
 
-    let inbound_calls =
-        range_of(&account.inbound_calls, start, end, |instant| *instant).len() as u32;
+    let inbound_calls = account.calls[range_of(&account.calls, start, end, |call| call.at)]
+        .iter()
+        .filter(|call| call.inbound)
+        .count() as u32;
     facts.customer_initiated_contacts = thread_openers + customer_meetings + inbound_calls;
     facts.proactive_outreach_per_month =
         f64::from(facts.customer_initiated_contacts) * 30.0 / window.days();

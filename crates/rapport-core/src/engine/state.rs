@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use crate::activity::{
-    Direction, MeetingKind, MeetingStatus, Party, Sentiment, Severity, TicketStatus, TrainingStatus,
+    CommunityAction, Direction, MeetingKind, MeetingStatus, Party, PaymentStatus, Sentiment,
+    Severity, TicketStatus, TrainingStatus,
 };
 use crate::domain::{
     Account, Contact, ContactRole, CustomerId, ExternalId, Feature, Outcome, OutcomeKind,
@@ -70,6 +71,52 @@ pub(crate) struct MeetingEvent {
     pub cancelled_by: Option<Party>,
     pub initiated_by_customer: bool,
     pub kind: MeetingKind,
+    /// Its attendees (contact indices) are `meeting_attendees[first..first + count]`.
+    pub attendees_first: u32,
+    pub attendees_count: u16,
+}
+
+/// No contact (an activity that names none).
+pub(crate) const NO_CONTACT: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CallEvent {
+    pub at: i64,
+    /// Contact index, or [`NO_CONTACT`].
+    pub contact: u32,
+    pub inbound: bool,
+    pub connected: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TrainingEvent {
+    pub at: i64,
+    /// Contact index, or [`NO_CONTACT`] for a training that names a user only.
+    pub contact: u32,
+    pub attended: bool,
+}
+
+/// An NPS (0–10) or CSAT (1–5) answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SurveyEvent {
+    pub at: i64,
+    pub contact: u32,
+    pub score: u8,
+    pub nps: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PaymentEvent {
+    pub at: i64,
+    pub amount: f64,
+    pub status: PaymentStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CommunityEvent {
+    pub at: i64,
+    pub contact: u32,
+    pub action: CommunityAction,
 }
 
 /// One ticket event (a ticket's state as of `at`; a ticket usually has several).
@@ -107,8 +154,13 @@ pub struct AccountState {
     thread_index: HashMap<Box<str>, u32>,
     pub(crate) emails: Vec<EmailEvent>,
     pub(crate) meetings: Vec<MeetingEvent>,
-    /// Instants of inbound calls (proactive outreach).
-    pub(crate) inbound_calls: Vec<i64>,
+    /// Every meeting's attendees, appended as meetings arrive.
+    pub(crate) meeting_attendees: Vec<u32>,
+    pub(crate) calls: Vec<CallEvent>,
+    pub(crate) trainings: Vec<TrainingEvent>,
+    pub(crate) surveys: Vec<SurveyEvent>,
+    pub(crate) payments: Vec<PaymentEvent>,
+    pub(crate) community: Vec<CommunityEvent>,
     /// Logins are most of a portfolio's activities, so they are kept as two
     /// parallel columns (12 bytes each instead of a padded 16).
     pub(crate) login_at: Vec<i64>,
@@ -125,6 +177,7 @@ pub struct AccountState {
     pub(crate) contact_emails: Vec<Box<str>>,
     pub(crate) contact_roles: Vec<Option<ContactRole>>,
     pub(crate) contact_names: Vec<Option<Box<str>>>,
+    pub(crate) contact_departments: Vec<Option<Box<str>>>,
     contact_index: HashMap<Box<str>, u32>,
     /// Per contact, the instants of its engagements, in time order.
     pub(crate) engagements: Vec<Vec<i64>>,
@@ -181,7 +234,12 @@ impl AccountState {
         self.threads.shrink_to_fit();
         self.emails.shrink_to_fit();
         self.meetings.shrink_to_fit();
-        self.inbound_calls.shrink_to_fit();
+        self.meeting_attendees.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        self.trainings.shrink_to_fit();
+        self.surveys.shrink_to_fit();
+        self.payments.shrink_to_fit();
+        self.community.shrink_to_fit();
         self.login_at.shrink_to_fit();
         self.login_user.shrink_to_fit();
         self.sessions.shrink_to_fit();
@@ -200,6 +258,7 @@ impl AccountState {
             self.engagements.push(Vec::new());
             self.contact_roles.push(None);
             self.contact_names.push(None);
+            self.contact_departments.push(None);
         }
         index
     }
@@ -263,12 +322,21 @@ impl AccountState {
                 kind,
                 ..
             } => {
+                let attendees_first = self.meeting_attendees.len() as u32;
+                let mut attendees_count = 0u16;
+                for attendee in attendees.iter().take(usize::from(u16::MAX)) {
+                    let contact = self.contact(attendee.as_str());
+                    self.meeting_attendees.push(contact);
+                    attendees_count += 1;
+                }
                 let event = MeetingEvent {
                     at,
                     status: *status,
                     cancelled_by: *cancelled_by,
                     initiated_by_customer: *initiated_by == Some(Party::Customer),
                     kind: *kind,
+                    attendees_first,
+                    attendees_count,
                 };
                 insert_sorted(&mut self.meetings, event, |meeting| meeting.at);
                 if *status == MeetingStatus::Attended {
@@ -283,18 +351,66 @@ impl AccountState {
                 connected,
                 ..
             } => {
-                if *direction == Direction::Inbound {
-                    insert_sorted(&mut self.inbound_calls, at, |instant| *instant);
-                }
+                let index = contact
+                    .as_ref()
+                    .map_or(NO_CONTACT, |contact| self.contact(contact.as_str()));
+                let event = CallEvent {
+                    at,
+                    contact: index,
+                    inbound: *direction == Direction::Inbound,
+                    connected: *connected,
+                };
+                insert_sorted(&mut self.calls, event, |call| call.at);
                 if let (true, Some(contact)) = (*connected, contact) {
                     self.engaged(contact.as_str(), at);
                 }
             }
             ActivityDetail::Training {
-                contact: Some(contact),
-                status: TrainingStatus::Attended,
-                ..
-            } => self.engaged(contact.as_str(), at),
+                contact, status, ..
+            } => {
+                let attended = *status == TrainingStatus::Attended;
+                let index = contact
+                    .as_ref()
+                    .map_or(NO_CONTACT, |contact| self.contact(contact.as_str()));
+                let event = TrainingEvent {
+                    at,
+                    contact: index,
+                    attended,
+                };
+                insert_sorted(&mut self.trainings, event, |training| training.at);
+                if let (true, Some(contact)) = (attended, contact) {
+                    self.engaged(contact.as_str(), at);
+                }
+            }
+            ActivityDetail::Nps { contact, score } | ActivityDetail::Csat { contact, score } => {
+                let nps = matches!(activity.detail, ActivityDetail::Nps { .. });
+                let index = contact
+                    .as_ref()
+                    .map_or(NO_CONTACT, |contact| self.contact(contact.as_str()));
+                let event = SurveyEvent {
+                    at,
+                    contact: index,
+                    score: *score,
+                    nps,
+                };
+                insert_sorted(&mut self.surveys, event, |survey| survey.at);
+            }
+            ActivityDetail::Payment { amount, status, .. } => {
+                let event = PaymentEvent {
+                    at,
+                    amount: *amount,
+                    status: *status,
+                };
+                insert_sorted(&mut self.payments, event, |payment| payment.at);
+            }
+            ActivityDetail::Community { contact, action } => {
+                let event = CommunityEvent {
+                    at,
+                    contact: self.contact(contact.as_str()),
+                    action: *action,
+                };
+                insert_sorted(&mut self.community, event, |event| event.at);
+            }
             ActivityDetail::Ticket {
                 ticket,
                 status,
@@ -343,9 +459,6 @@ impl AccountState {
                 };
                 insert_sorted(&mut self.feature_uses, event, |event| event.at);
             }
-            // NPS, CSAT, payments, community and no-show trainings feed the
-            // health model and the warning signals, which arrive with their issue.
-            _ => {}
         }
     }
 }
@@ -425,6 +538,8 @@ impl PortfolioState {
         let index = state.contact(contact.email.as_str()) as usize;
         state.contact_roles[index] = Some(contact.role);
         state.contact_names[index] = Some(contact.name.as_str().into());
+        state.contact_departments[index] =
+            Some(contact.department.as_str()).filter(|department| !department.is_empty()).map(Into::into);
         state.generation += 1;
     }
 
