@@ -132,6 +132,22 @@ fn is_working_day(epoch_day: i64) -> bool {
     (epoch_day + 3).rem_euclid(7) < 5
 }
 
+/// The share of an account's product users in its active pool at a product
+/// engagement: a user logs in on a day only while their pool rank is below it.
+pub(crate) fn active_share(tier: Tier, engagement: f64) -> f64 {
+    tier.max_active_share() * (0.05 + 0.95 * engagement.powf(1.2))
+}
+
+/// How often an average user of the active pool logs in per week.
+pub(crate) fn logins_per_week(engagement: f64) -> f64 {
+    0.2 + 5.4 * engagement.powf(2.8)
+}
+
+/// The account uses a catalogue feature while its adoption threshold is below this.
+pub(crate) fn feature_breadth(engagement: f64) -> f64 {
+    0.05 + 0.75 * engagement
+}
+
 /// Everything one day of one account needs.
 struct Day {
     start: i64,
@@ -293,12 +309,12 @@ impl Generator<'_> {
 
     fn product_use(&mut self, day: &Day) {
         let engagement = day.product;
-        let active_share = self.plan.tier.max_active_share() * (0.05 + 0.95 * engagement.powf(1.2));
-        let logins_per_week = 0.2 + 5.4 * engagement.powf(2.8);
+        let active_share = active_share(self.plan.tier, engagement);
+        let logins_per_week = logins_per_week(engagement);
         let day_factor = if day.weekend { 0.25 } else { 1.3 };
         let login_probability = logins_per_week / 7.0 * day_factor;
         let session_minutes = 5.0 + 25.0 * engagement;
-        let breadth = 0.05 + 0.75 * engagement;
+        let breadth = feature_breadth(engagement);
 
         self.adopted.clear();
         for (position, feature) in FEATURES.iter().enumerate() {

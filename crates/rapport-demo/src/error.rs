@@ -12,14 +12,14 @@ pub enum DemoError {
         #[source]
         source: std::io::Error,
     },
-    /// Writing (or creating, or flushing) one of the five files failed.
+    /// Writing (or creating, or flushing) one of the files failed.
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    /// The CSV writer failed on one of the three CSV files.
+    /// The CSV writer failed on one of the CSV files.
     #[error("cannot write CSV to {path}: {source}")]
     Csv {
         path: PathBuf,

@@ -1,7 +1,9 @@
 //! A deterministic, realistic demo portfolio for Rapport: the five import
 //! files of `definitions.md` §2 (`accounts.csv`, `contacts.csv`,
 //! `features.csv`, `activities.jsonl`, `outcomes.csv`) for a book of B2B
-//! accounts looked after by a customer-success team.
+//! accounts looked after by a customer-success team, and Rapport's own
+//! `goals.csv` (`docs/goals-csv.md`): the PRD-069 success goals, metrics,
+//! measurement histories and value drivers of a good share of the accounts.
 //!
 //! Each account has a latent engagement level that drifts over time (most
 //! stay flat, some decline sharply in the last two or three months, some
@@ -9,14 +11,16 @@
 //! account does: how fast and how often contacts answer email, whether they
 //! show up to meetings, how many seats log in and for how long, which
 //! features they use, how many tickets they file and how they feel about
-//! them, NPS, late payments, and finally whether they renew. So trends,
-//! early-warning signals, lost champions and renewal outcomes all exist in
-//! the data for the engine to find.
+//! them, NPS, late payments, and finally whether they renew — and how far
+//! the account gets towards its success goals. So trends, early-warning
+//! signals, lost champions, renewal outcomes and goals exceeded or at risk
+//! all exist in the data for the engine to find.
 //!
 //! The same [`DemoConfig`] always yields byte-identical files. Accounts are
 //! generated one at a time from their own random stream and written as they
 //! are made, so ten million activity lines need only one account's events in
-//! memory.
+//! memory. Goals draw from a second stream per account, so the five contract
+//! files are the same with or without them.
 //!
 //! Choices the contract leaves open, made here:
 //! - A ticket is one line, stamped when it was opened, carrying its status as
@@ -39,6 +43,7 @@ mod activity;
 mod catalogue;
 mod error;
 mod event;
+mod goals;
 mod jsonl;
 mod portfolio;
 #[cfg(test)]
@@ -60,12 +65,13 @@ use crate::event::Event;
 use crate::jsonl::Calendar;
 use crate::portfolio::{AccountPlan, NameRegistry, PlanContext, Team};
 
-/// File names of the five outputs, in the directory given to [`write_portfolio`].
+/// File names of the six outputs, in the directory given to [`write_portfolio`].
 pub const ACCOUNTS_FILE: &str = "accounts.csv";
 pub const CONTACTS_FILE: &str = "contacts.csv";
 pub const FEATURES_FILE: &str = "features.csv";
 pub const ACTIVITIES_FILE: &str = "activities.jsonl";
 pub const OUTCOMES_FILE: &str = "outcomes.csv";
+pub const GOALS_FILE: &str = "goals.csv";
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,9 +105,11 @@ pub struct GenerationSummary {
     pub features: usize,
     pub activities: u64,
     pub outcomes: usize,
+    /// Success goals in goals.csv (each spans several rows).
+    pub goals: usize,
 }
 
-/// The five destinations of a generated portfolio.
+/// The six destinations of a generated portfolio.
 #[derive(Debug)]
 pub struct PortfolioSinks<W> {
     pub accounts: W,
@@ -109,9 +117,10 @@ pub struct PortfolioSinks<W> {
     pub features: W,
     pub activities: W,
     pub outcomes: W,
+    pub goals: W,
 }
 
-/// Writes the five files into `out_dir` (created if missing).
+/// Writes the six files into `out_dir` (created if missing).
 pub fn write_portfolio(
     config: &DemoConfig,
     out_dir: &Path,
@@ -132,6 +141,7 @@ pub fn write_portfolio(
         features: open(FEATURES_FILE)?,
         activities: open(ACTIVITIES_FILE)?,
         outcomes: open(OUTCOMES_FILE)?,
+        goals: open(GOALS_FILE)?,
     };
     let summary = generate_into(config, &mut sinks).map_err(|error| error.inside(out_dir))?;
     for (name, sink) in [
@@ -140,6 +150,7 @@ pub fn write_portfolio(
         (FEATURES_FILE, &mut sinks.features),
         (ACTIVITIES_FILE, &mut sinks.activities),
         (OUTCOMES_FILE, &mut sinks.outcomes),
+        (GOALS_FILE, &mut sinks.goals),
     ] {
         sink.flush().map_err(|source| DemoError::Io {
             path: out_dir.join(name),
@@ -197,6 +208,10 @@ pub fn generate_into<W: Write>(
     outcomes
         .write_record(["account", "date", "outcome", "arr_change"])
         .map_err(csv_error(OUTCOMES_FILE))?;
+    let mut goal_rows = csv::Writer::from_writer(&mut sinks.goals);
+    goal_rows
+        .write_record(goals::GOAL_COLUMNS)
+        .map_err(csv_error(GOALS_FILE))?;
     let activities = &mut sinks.activities;
 
     let team = Team::new(&mut sample::team_rng(config.seed), config.accounts);
@@ -211,6 +226,8 @@ pub fn generate_into<W: Write>(
     let mut names = NameRegistry::new();
     let mut events: Vec<Event> = Vec::new();
     let mut lines: Vec<u8> = Vec::with_capacity(1 << 20);
+    // One account (not Acme) shows a metric without a baseline.
+    let mut baseline_left_out = false;
 
     for index in 0..config.accounts {
         let mut rng = sample::account_rng(config.seed, index);
@@ -241,6 +258,15 @@ pub fn generate_into<W: Write>(
         }
         summary.outcomes += plan.outcomes.len();
 
+        let mut account_goals =
+            goals::plan_goals(&plan, config.end, &mut sample::goal_rng(config.seed, index));
+        if !baseline_left_out && index > 0 && plan.churn_date.is_none() {
+            baseline_left_out = goals::leave_out_one_baseline(&mut account_goals);
+        }
+        goals::write_goals(&mut goal_rows, &plan.id, &account_goals)
+            .map_err(csv_error(GOALS_FILE))?;
+        summary.goals += account_goals.len();
+
         activity::generate(&plan, &window, &mut rng, &mut events);
         let csm_email = &team.csms[plan.csm].email;
         lines.clear();
@@ -269,6 +295,9 @@ pub fn generate_into<W: Write>(
     outcomes
         .flush()
         .map_err(|error| DemoError::io(OUTCOMES_FILE, error))?;
+    goal_rows
+        .flush()
+        .map_err(|error| DemoError::io(GOALS_FILE, error))?;
     Ok(summary)
 }
 

@@ -16,7 +16,7 @@ use crate::sample::{account_rng, team_rng};
 const DAY: i64 = 86_400;
 
 /// Every account's plan with its events, generated exactly as `generate_into` does.
-fn accounts(config: &DemoConfig) -> Vec<(AccountPlan, Vec<Event>)> {
+pub(crate) fn accounts(config: &DemoConfig) -> Vec<(AccountPlan, Vec<Event>)> {
     let team = Team::new(&mut team_rng(config.seed), config.accounts);
     let context = PlanContext {
         accounts: config.accounts,

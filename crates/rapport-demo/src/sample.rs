@@ -4,6 +4,8 @@
 //! index + 1), so an account's data depends only on the seed and its index:
 //! accounts are independent and the portfolio can be generated one account at
 //! a time. Stream 0 belongs to the CS team (CSM and manager names).
+//! Success goals (goals.csv) draw from streams under a salted seed, so they
+//! never shift a draw of the five contract files.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,6 +22,18 @@ pub(crate) fn team_rng(seed: u64) -> DemoRng {
 /// The generator of account `index` (0-based).
 pub(crate) fn account_rng(seed: u64, index: usize) -> DemoRng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(index as u64 + 1);
+    rng
+}
+
+/// Mixed into the seed of the goal streams: a key of their own.
+const GOALS_SALT: u64 = 0x676f_616c_735f_6373; // "goals_cs"
+
+/// The generator of account `index`'s success goals, apart from
+/// [`account_rng`] so that adding or changing goals leaves the other files
+/// byte-identical.
+pub(crate) fn goal_rng(seed: u64, index: usize) -> DemoRng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ GOALS_SALT);
     rng.set_stream(index as u64 + 1);
     rng
 }
@@ -132,6 +146,11 @@ mod tests {
         assert_eq!(x, second.random::<u64>());
         assert_ne!(x, other.random::<u64>());
         assert_ne!(x, team_rng(7).random::<u64>());
+        assert_ne!(x, goal_rng(7, 3).random::<u64>());
+        assert_eq!(
+            goal_rng(7, 3).random::<u64>(),
+            goal_rng(7, 3).random::<u64>()
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ struct Files {
     features: String,
     activities: String,
     outcomes: String,
+    goals: String,
 }
 
 fn generate(config: &DemoConfig) -> Files {
@@ -25,6 +26,7 @@ fn generate(config: &DemoConfig) -> Files {
         features: Vec::new(),
         activities: Vec::new(),
         outcomes: Vec::new(),
+        goals: Vec::new(),
     };
     let summary = generate_into(config, &mut sinks).expect("generation into memory succeeds");
     let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("output is UTF-8");
@@ -35,6 +37,7 @@ fn generate(config: &DemoConfig) -> Files {
         features: text(sinks.features),
         activities: text(sinks.activities),
         outcomes: text(sinks.outcomes),
+        goals: text(sinks.goals),
     }
 }
 
@@ -127,6 +130,7 @@ fn the_same_config_gives_identical_bytes_and_another_seed_does_not() {
     assert_eq!(first.features, second.features);
     assert_eq!(first.activities, second.activities);
     assert_eq!(first.outcomes, second.outcomes);
+    assert_eq!(first.goals, second.goals);
     assert_eq!(first.summary, second.summary);
 
     let other = generate(&DemoConfig { seed: 43, ..config });
@@ -529,7 +533,7 @@ fn the_patterns_later_features_look_for_are_present() {
 }
 
 #[test]
-fn write_portfolio_writes_the_streamed_bytes_to_five_files() {
+fn write_portfolio_writes_the_streamed_bytes_to_six_files() {
     let config = config(25, 20);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("nested").join("demo");
@@ -542,6 +546,7 @@ fn write_portfolio_writes_the_streamed_bytes_to_five_files() {
     assert_eq!(read("features.csv"), files.features);
     assert_eq!(read("activities.jsonl"), files.activities);
     assert_eq!(read("outcomes.csv"), files.outcomes);
+    assert_eq!(read("goals.csv"), files.goals);
 }
 
 #[test]
@@ -571,6 +576,7 @@ fn a_failing_writer_names_its_file() {
         features: Broken,
         activities: Broken,
         outcomes: Broken,
+        goals: Broken,
     };
     let error = generate_into(&config(2, 2), &mut sinks).unwrap_err();
     assert!(error.to_string().contains("features.csv"), "{error}");

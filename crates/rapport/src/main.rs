@@ -44,7 +44,7 @@ enum Command {
         #[arg(required = true, num_args = 1..=2, value_names = ["DIR | KIND", "FILE"])]
         target: Vec<String>,
     },
-    /// Write a deterministic demo portfolio (the five contract files) into a folder.
+    /// Write a deterministic demo portfolio (the five contract files and goals.csv) into a folder.
     Generate(commands::generate::GenerateArgs),
     /// Serve the API (and pages) on a store.
     Serve {

@@ -49,6 +49,24 @@ fn count_lines(path: &Path) -> usize {
         .count()
 }
 
+/// Distinct (account, goal) pairs of a generated goals.csv (whose cells hold no
+/// commas or quotes).
+fn count_goals(path: &Path) -> usize {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut goals: Vec<(&str, &str)> = text
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            assert!(!line.contains('"'), "a quoted cell: {line}");
+            let mut cells = line.split(',');
+            Some((cells.next()?, cells.next()?))
+        })
+        .collect();
+    goals.sort_unstable();
+    goals.dedup();
+    goals.len()
+}
+
 #[test]
 fn generated_portfolio_imports_completely_and_reimport_changes_nothing() {
     let work = tempfile::tempdir().unwrap();
@@ -60,7 +78,9 @@ fn generated_portfolio_imports_completely_and_reimport_changes_nothing() {
     let contacts = count_lines(&data.join("contacts.csv")) - 1;
     let features = count_lines(&data.join("features.csv")) - 1;
     let outcomes = count_lines(&data.join("outcomes.csv")) - 1;
-    let total = activities + accounts + contacts + features + outcomes;
+    let goals = count_goals(&data.join("goals.csv"));
+    assert!(goals > 0, "the demo has goals");
+    let total = activities + accounts + contacts + features + outcomes + goals;
 
     let first = rapport(&db, &["import", data.to_str().unwrap()]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
@@ -464,6 +484,8 @@ fn goals_from_a_terminal_add_update_list_delete() {
     let data = work.path().join("data");
     let db = work.path().join("rapport.db");
     generate(&data, "5", "30");
+    // Acme Corp's demo goals are left out: this test starts from no goals.
+    std::fs::remove_file(data.join("goals.csv")).unwrap();
     assert_eq!(
         rapport(&db, &["import", data.to_str().unwrap()])
             .status
@@ -622,7 +644,7 @@ fn goals_import_from_csv_reports_bad_rows_and_reimport_changes_nothing() {
     let data = work.path().join("data");
     let db = work.path().join("rapport.db");
     generate(&data, "5", "30");
-    let _ = std::fs::remove_file(data.join("goals.csv"));
+    std::fs::remove_file(data.join("goals.csv")).unwrap();
     assert_eq!(
         rapport(&db, &["import", data.to_str().unwrap()])
             .status

@@ -18,7 +18,7 @@ pub struct GenerateArgs {
     /// size and end date ⇒ byte-identical files.
     #[arg(long)]
     end: Option<chrono::NaiveDate>,
-    /// Folder to write accounts.csv, contacts.csv, features.csv, activities.jsonl, outcomes.csv into.
+    /// Folder to write accounts.csv, contacts.csv, features.csv, activities.jsonl, outcomes.csv, goals.csv into.
     #[arg(long)]
     out: PathBuf,
 }
@@ -42,12 +42,13 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     eprintln!(
-        "wrote {} accounts, {} contacts, {} features, {} activities, {} outcomes to {} in {:.1}s",
+        "wrote {} accounts, {} contacts, {} features, {} activities, {} outcomes, {} goals to {} in {:.1}s",
         summary.accounts,
         summary.contacts,
         summary.features,
         summary.activities,
         summary.outcomes,
+        summary.goals,
         args.out.display(),
         started.elapsed().as_secs_f64()
     );
