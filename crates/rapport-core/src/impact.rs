@@ -198,7 +198,7 @@ impl ImpactCache {
         }
         let mut points: Vec<(f64, OutcomeKind)> = Vec::with_capacity(key.1);
         for account in portfolio.accounts() {
-            for (at, kind) in account.outcomes.iter().take_while(|(at, _)| *at < end) {
+            for (at, kind, _) in account.outcomes.iter().take_while(|(at, _, _)| *at < end) {
                 let entry = self
                     .scores
                     .entry((account.slot(), *at))

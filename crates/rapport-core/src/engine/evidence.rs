@@ -183,7 +183,11 @@ pub fn last_customer_initiated(account: &AccountState, as_of: Timestamp) -> Opti
         .find(|meeting| meeting.initiated_by_customer)
         .map(|meeting| meeting.at);
     let calls = &account.calls[..account.calls.partition_point(|call| call.at < end)];
-    let call = calls.iter().rev().find(|call| call.inbound).map(|call| call.at);
+    let call = calls
+        .iter()
+        .rev()
+        .find(|call| call.inbound)
+        .map(|call| call.at);
     [email, meeting, call]
         .into_iter()
         .flatten()

@@ -4,8 +4,11 @@
 
 use serde::Serialize;
 
+use super::state::NO_CONTACT;
 use super::state::{AccountState, PortfolioState, range_of};
-use crate::activity::{MeetingStatus, Party};
+use crate::activity::{
+    CommunityAction, MeetingKind, MeetingStatus, Party, PaymentStatus, Sentiment,
+};
 use crate::domain::ContactRole;
 use crate::time::{MILLIS_PER_DAY, Period, Timestamp};
 
@@ -66,6 +69,47 @@ pub struct FactorFacts {
     pub active_users: u32,
     /// The denominator of Active User %: seats, or users seen in the look-back.
     pub user_base: u32,
+
+    // Inputs of the framework engagement and health models (docs/models.md).
+    /// Connected calls and attended meetings in W.
+    pub csm_touchpoints: f64,
+    /// Outbound e-mails in W answered by the customer (an exchange).
+    pub email_exchanges: f64,
+    /// Distinct tickets with an event in W.
+    pub support_interactions: f64,
+    /// Trainings attended and community events in W.
+    pub training_events: f64,
+    /// Every touchpoint in W (e-mails both ways, calls, meetings held): the
+    /// framework's engagement velocity compares it with the previous period.
+    pub touchpoints: u32,
+    /// % of meetings attended in W with an executive among the attendees.
+    pub meeting_executive_share: Option<f64>,
+    /// % of meetings attended in W that were strategic (QBR, executive, workshop).
+    pub meeting_strategic_share: Option<f64>,
+    /// 1 when an executive engaged in the relationship look-back, else 0.
+    pub executive_engaged: f64,
+    /// Champions, power users and departments engaged in the look-back.
+    pub champions_engaged: f64,
+    pub power_users_engaged: f64,
+    pub departments_engaged: f64,
+    /// % of ticket events in W with a sentiment whose sentiment is not negative.
+    pub ticket_sentiment: Option<f64>,
+    /// Negative tickets, NPS detractors (0–6) and CSAT 1–2 answers in W.
+    pub negative_interactions: u32,
+    /// % of trainings in W attended (the rest were no-shows).
+    pub training_attendance: Option<f64>,
+    /// Community actions (posts, replies, events) per 30 days.
+    pub community_per_month: f64,
+    /// The success-metrics score at `as_of` (PRD-069), when the account has goals with data.
+    pub success_score: Option<f64>,
+    /// NPS (−100…100) over each contact's latest answer in the survey look-back.
+    pub nps: Option<f64>,
+    /// Mean CSAT in the survey look-back, as a percentage of 5.
+    pub csat_percent: Option<f64>,
+    /// % of payments in the last 365 days paid on time.
+    pub payment_on_time: Option<f64>,
+    /// ARR change of the outcomes of the last 365 days, % of the ARR before them.
+    pub arr_trend: f64,
 }
 
 /// Computes every factor's current value for `account` over `window`.
@@ -198,7 +242,173 @@ pub fn factor_facts(
         .count() as f64;
     facts.days_since_executive = days_since_role(account, ContactRole::Executive, window.as_of);
     facts.days_since_champion = days_since_role(account, ContactRole::Champion, window.as_of);
+    model_inputs(account, window, &mut facts);
     facts
+}
+
+/// How far back survey answers count: `max(180d, P)`.
+const SURVEY_LOOKBACK_DAYS: u32 = 180;
+/// How far back payments and ARR changes count.
+const FINANCIAL_LOOKBACK_DAYS: i64 = 365;
+
+fn percent(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| 100.0 * f64::from(part) / f64::from(whole))
+}
+
+/// The framework and health models' inputs (docs/models.md gives each formula).
+fn model_inputs(account: &AccountState, window: Window, facts: &mut FactorFacts) {
+    let (start, end) = (window.start(), window.end());
+    let calls = &account.calls[range_of(&account.calls, start, end, |call| call.at)];
+    let connected_calls = calls.iter().filter(|call| call.connected).count() as u32;
+    let meetings = &account.meetings[range_of(&account.meetings, start, end, |m| m.at)];
+    let attended: Vec<_> = meetings
+        .iter()
+        .filter(|meeting| meeting.status == MeetingStatus::Attended)
+        .collect();
+    let attended_count = attended.len() as u32;
+    facts.csm_touchpoints = f64::from(connected_calls + attended_count);
+    facts.email_exchanges = f64::from(facts.responded_emails);
+    let emails = range_of(&account.emails, start, end, |email| email.at).len() as u32;
+    facts.touchpoints = emails + calls.len() as u32 + attended_count;
+    let with_role = |meeting: &&super::state::MeetingEvent, role: ContactRole| {
+        let first = meeting.attendees_first as usize;
+        account.meeting_attendees[first..first + usize::from(meeting.attendees_count)]
+            .iter()
+            .any(|contact| account.contact_roles.get(*contact as usize) == Some(&Some(role)))
+    };
+    let executive_meetings = attended
+        .iter()
+        .filter(|meeting| with_role(meeting, ContactRole::Executive))
+        .count() as u32;
+    let strategic_meetings = attended
+        .iter()
+        .filter(|meeting| {
+            matches!(
+                meeting.kind,
+                MeetingKind::Qbr | MeetingKind::Exec | MeetingKind::Workshop
+            )
+        })
+        .count() as u32;
+    facts.meeting_executive_share = percent(executive_meetings, attended_count);
+    facts.meeting_strategic_share = percent(strategic_meetings, attended_count);
+
+    let tickets = &account.tickets[range_of(&account.tickets, start, end, |ticket| ticket.at)];
+    let mut distinct: Vec<u32> = tickets.iter().map(|ticket| ticket.ticket).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    facts.support_interactions = distinct.len() as f64;
+    let rated = tickets.iter().filter(|ticket| ticket.sentiment.is_some());
+    let negative_tickets = tickets
+        .iter()
+        .filter(|ticket| ticket.sentiment == Some(Sentiment::Negative))
+        .count() as u32;
+    facts.ticket_sentiment = percent(
+        rated.clone().count() as u32 - negative_tickets,
+        rated.count() as u32,
+    );
+
+    let trainings = &account.trainings[range_of(&account.trainings, start, end, |t| t.at)];
+    let trainings_attended = trainings
+        .iter()
+        .filter(|training| training.attended)
+        .count() as u32;
+    facts.training_attendance = percent(trainings_attended, trainings.len() as u32);
+    let community = &account.community[range_of(&account.community, start, end, |c| c.at)];
+    let community_events = community
+        .iter()
+        .filter(|event| event.action == CommunityAction::Event)
+        .count() as u32;
+    facts.training_events = f64::from(trainings_attended + community_events);
+    facts.community_per_month = community.len() as f64 * 30.0 / window.days();
+
+    // Breadth over the relationship look-back.
+    let relationship_start = window.relationship_start();
+    let mut departments: Vec<&str> = Vec::new();
+    for (contact, instants) in account.engagements.iter().enumerate() {
+        if range_of(instants, relationship_start, end, |instant| *instant).is_empty() {
+            continue;
+        }
+        match account.contact_roles[contact] {
+            Some(ContactRole::Executive) => facts.executive_engaged = 1.0,
+            Some(ContactRole::Champion) => facts.champions_engaged += 1.0,
+            Some(ContactRole::PowerUser) => facts.power_users_engaged += 1.0,
+            _ => {}
+        }
+        if let Some(department) = &account.contact_departments[contact] {
+            let department = &**department;
+            if !departments
+                .iter()
+                .any(|seen| seen.eq_ignore_ascii_case(department))
+            {
+                departments.push(department);
+            }
+        }
+    }
+    facts.departments_engaged = departments.len() as f64;
+
+    // Surveys: each contact's latest answer in the look-back.
+    let survey_start =
+        end - i64::from(window.period.days().max(SURVEY_LOOKBACK_DAYS)) * MILLIS_PER_DAY;
+    let surveys = &account.surveys[range_of(&account.surveys, survey_start, end, |s| s.at)];
+    let latest = |nps: bool| {
+        let mut answers: Vec<(u32, u8)> = Vec::new();
+        for survey in surveys.iter().filter(|survey| survey.nps == nps) {
+            match answers
+                .iter_mut()
+                .find(|(contact, _)| *contact == survey.contact && *contact != NO_CONTACT)
+            {
+                Some(answer) => answer.1 = survey.score,
+                None => answers.push((survey.contact, survey.score)),
+            }
+        }
+        answers
+    };
+    let nps = latest(true);
+    let promoters = nps.iter().filter(|(_, score)| *score >= 9).count() as u32;
+    let detractors = nps.iter().filter(|(_, score)| *score <= 6).count() as u32;
+    facts.nps = percent(promoters, nps.len() as u32)
+        .zip(percent(detractors, nps.len() as u32))
+        .map(|(promoters, detractors)| promoters - detractors);
+    let csat = latest(false);
+    facts.csat_percent = (!csat.is_empty()).then(|| {
+        100.0 * csat.iter().map(|(_, score)| f64::from(*score)).sum::<f64>()
+            / (5.0 * csat.len() as f64)
+    });
+    let in_window = |at: i64| at >= start && at < end;
+    facts.negative_interactions = negative_tickets
+        + surveys
+            .iter()
+            .filter(|survey| in_window(survey.at))
+            .filter(|survey| {
+                if survey.nps {
+                    survey.score <= 6
+                } else {
+                    survey.score <= 2
+                }
+            })
+            .count() as u32;
+
+    // Financial.
+    let financial_start = end - FINANCIAL_LOOKBACK_DAYS * MILLIS_PER_DAY;
+    let payments = &account.payments[range_of(&account.payments, financial_start, end, |p| p.at)];
+    let on_time = payments
+        .iter()
+        .filter(|payment| payment.status == PaymentStatus::PaidOnTime)
+        .count() as u32;
+    facts.payment_on_time = percent(on_time, payments.len() as u32);
+    let arr = account.account.as_ref().map_or(0.0, |account| account.arr);
+    let change: f64 = account.outcomes[range_of(&account.outcomes, financial_start, end, |o| o.0)]
+        .iter()
+        .map(|(_, _, change)| *change)
+        .sum();
+    let before = arr - change;
+    facts.arr_trend = if before > 0.0 {
+        100.0 * change / before
+    } else {
+        0.0
+    };
+
+    facts.success_score = crate::success::engine::score_at(account.goals(), window.as_of);
 }
 
 /// The first inbound e-mail event of `email`'s thread at `email.at`, so a thread

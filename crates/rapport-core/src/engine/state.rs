@@ -181,8 +181,9 @@ pub struct AccountState {
     contact_index: HashMap<Box<str>, u32>,
     /// Per contact, the instants of its engagements, in time order.
     pub(crate) engagements: Vec<Vec<i64>>,
-    /// Renewal outcomes from outcomes.csv, by the first instant of their date.
-    pub(crate) outcomes: Vec<(i64, OutcomeKind)>,
+    /// Renewal outcomes from outcomes.csv, by the first instant of their date,
+    /// with their ARR change.
+    pub(crate) outcomes: Vec<(i64, OutcomeKind, f64)>,
     /// Success goals (PRD-069) with their measurement histories, as stored.
     goals: Vec<Goal>,
     /// Bumped on every change to this account, so cached scores know when
@@ -538,8 +539,9 @@ impl PortfolioState {
         let index = state.contact(contact.email.as_str()) as usize;
         state.contact_roles[index] = Some(contact.role);
         state.contact_names[index] = Some(contact.name.as_str().into());
-        state.contact_departments[index] =
-            Some(contact.department.as_str()).filter(|department| !department.is_empty()).map(Into::into);
+        state.contact_departments[index] = Some(contact.department.as_str())
+            .filter(|department| !department.is_empty())
+            .map(Into::into);
         state.generation += 1;
     }
 
@@ -549,10 +551,17 @@ impl PortfolioState {
         let slot = self.account_slot(outcome.account.as_str());
         let at = Timestamp::start_of_day(outcome.date).millis();
         let outcomes = &mut self.accounts[slot].outcomes;
-        match outcomes.iter_mut().find(|(date, _)| *date == at) {
-            Some(existing) => existing.1 = outcome.outcome,
+        match outcomes.iter_mut().find(|(date, _, _)| *date == at) {
+            Some(existing) => {
+                existing.1 = outcome.outcome;
+                existing.2 = outcome.arr_change;
+            }
             None => {
-                insert_sorted(outcomes, (at, outcome.outcome), |(date, _)| *date);
+                insert_sorted(
+                    outcomes,
+                    (at, outcome.outcome, outcome.arr_change),
+                    |(date, _, _)| *date,
+                );
                 insert_sorted(&mut self.outcome_instants, at, |instant| *instant);
             }
         }

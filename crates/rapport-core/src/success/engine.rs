@@ -825,6 +825,19 @@ fn goals_achieved_percent(statuses: &[GoalStatus]) -> Option<f64> {
     })
 }
 
+/// The success score of `goals` at `as_of` alone (the health model's outcomes
+/// input): the same figure [`success_report`] shows.
+pub fn score_at(goals: &[Goal], as_of: Timestamp) -> Option<f64> {
+    if goals.is_empty() {
+        return None;
+    }
+    let weighted: Vec<(Option<f64>, f64)> = goals
+        .iter()
+        .map(|goal| (evaluate_goal(goal, as_of).progress, goal.weight))
+        .collect();
+    success_score(&weighted)
+}
+
 /// An account's three benchmarked figures at `as_of`, for computing peers'.
 pub fn peer_figures(goals: &[Goal], as_of: Timestamp, investment: f64) -> PeerSuccess {
     let evaluations: Vec<GoalEvaluation> = goals
