@@ -281,10 +281,17 @@ async fn success_view(
     targets: bool,
 ) -> Result<AccountSuccess, ApiError> {
     state
-        .with_engine(move |_, engine| {
+        .with_engine(move |state, engine| {
+            let mut peers = state
+                .success_peers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             engine
                 .resolve(&customer_id)
-                .and_then(|account| account_success(engine, account, as_of, benchmarks, targets))
+                .and_then(|account| {
+                    let peers = benchmarks.then_some(&mut *peers);
+                    account_success(engine, account, as_of, peers, targets)
+                })
                 .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))
         })
         .await

@@ -40,6 +40,8 @@ pub struct AppState {
     /// Peer scores and the impact model, reused between requests while the
     /// engine's generations say they are current.
     caches: Mutex<BreakdownCaches>,
+    /// Every account's success-benchmark figures at the last `as_of` asked.
+    success_peers: Mutex<rapport_core::success::account::SuccessPeerCache>,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
             engine: RwLock::new(engine),
             model,
             caches: Mutex::new(BreakdownCaches::default()),
+            success_peers: Mutex::new(Default::default()),
         })
     }
 

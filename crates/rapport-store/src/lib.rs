@@ -110,6 +110,14 @@ pub trait Store: Send {
 /// Builds the engine's in-memory state from everything the store holds: the
 /// start-up load. Later activities are added one at a time as they arrive.
 pub fn load_engine(store: &dyn Store) -> StoreResult<rapport_core::engine::PortfolioState> {
+    let mut state = load_records(store)?;
+    load_activities(store, &mut state)?;
+    Ok(state)
+}
+
+/// The first part of [`load_engine`]: accounts, contacts, the catalogue,
+/// outcomes and goals, without activities.
+pub fn load_records(store: &dyn Store) -> StoreResult<rapport_core::engine::PortfolioState> {
     let mut state = rapport_core::engine::PortfolioState::new();
     for account in store.accounts()? {
         state.upsert_account(account);
@@ -129,9 +137,17 @@ pub fn load_engine(store: &dyn Store) -> StoreResult<rapport_core::engine::Portf
         }
         state.set_goals(&account, of_account);
     }
+    Ok(state)
+}
+
+/// The second part of [`load_engine`]: every activity, streamed into `state`.
+pub fn load_activities(
+    store: &dyn Store,
+    state: &mut rapport_core::engine::PortfolioState,
+) -> StoreResult<()> {
     store.for_each_activity(&mut |activity| state.add_activity(&activity))?;
     state.compact();
-    Ok(state)
+    Ok(())
 }
 
 /// Opens the store a database URL names, creating and migrating it as needed.

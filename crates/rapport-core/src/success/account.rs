@@ -65,19 +65,46 @@ fn usage(portfolio: &PortfolioState, state: &AccountState, as_of: Timestamp) -> 
     }
 }
 
+/// Every account's benchmarked figures at one `as_of`, computed once and
+/// reused while the portfolio's revision and the instant stay the same, so the
+/// benchmark of each account costs a pass over its tier, not over every goal.
+#[derive(Debug, Clone, Default)]
+pub struct SuccessPeerCache {
+    key: Option<(u64, i64)>,
+    /// Per account slot; `None` for a slot without an account record.
+    figures: Vec<Option<PeerSuccess>>,
+}
+
+impl SuccessPeerCache {
+    fn figures(&mut self, portfolio: &PortfolioState, as_of: Timestamp) -> &[Option<PeerSuccess>] {
+        let key = (portfolio.revision(), as_of.millis());
+        if self.key != Some(key) {
+            self.figures = portfolio
+                .accounts()
+                .map(|state| {
+                    let account = state.account()?;
+                    Some(peer_figures(state.goals(), as_of, account.arr))
+                })
+                .collect();
+            self.key = Some(key);
+        }
+        &self.figures
+    }
+}
+
 /// The success metrics of one account of the portfolio at `as_of`, from the
-/// goals the engine holds; `None` for a slot without an account record. The
-/// benchmark (`include_benchmarks`) compares it with the active accounts of its
-/// tier.
+/// goals the engine holds; `None` for a slot without an account record. With a
+/// peer cache, the benchmark compares it with the active accounts of its tier.
 pub fn account_success(
     portfolio: &PortfolioState,
     state: &AccountState,
     as_of: Timestamp,
-    include_benchmarks: bool,
+    benchmarks: Option<&mut SuccessPeerCache>,
     include_targets: bool,
 ) -> Option<AccountSuccess> {
     let account = state.account()?;
-    let peers: Option<Vec<PeerSuccess>> = include_benchmarks.then(|| {
+    let peers: Option<Vec<PeerSuccess>> = benchmarks.map(|cache| {
+        let figures = cache.figures(portfolio, as_of);
         portfolio
             .accounts()
             .filter_map(|peer| Some((peer, peer.account()?)))
@@ -85,7 +112,7 @@ pub fn account_success(
                 peer.slot() == state.slot()
                     || (record.tier == account.tier && record.status == AccountStatus::Active)
             })
-            .map(|(peer, record)| peer_figures(peer.goals(), as_of, record.arr))
+            .filter_map(|(peer, _)| figures.get(peer.slot()).cloned().flatten())
             .collect()
     });
     Some(AccountSuccess {

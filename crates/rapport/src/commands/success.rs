@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use rapport_core::Timestamp;
-use rapport_core::success::account::{AccountSuccess, account_success};
+use rapport_core::success::account::{AccountSuccess, SuccessPeerCache, account_success};
 use rapport_core::success::engine::{GoalStatus, MetricStatus};
 
 use super::{Format, open_store};
@@ -47,7 +47,16 @@ pub fn load(
         .context("cannot load the engine from the store")?;
     engine
         .account(account.external_id.as_str())
-        .and_then(|state| account_success(&engine, state, as_of, benchmarks, true))
+        .and_then(|state| {
+            let mut peers = SuccessPeerCache::default();
+            account_success(
+                &engine,
+                state,
+                as_of,
+                benchmarks.then_some(&mut peers),
+                true,
+            )
+        })
         .with_context(|| format!("account `{}` is not in the engine", account.external_id))
 }
 
