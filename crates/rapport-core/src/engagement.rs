@@ -13,7 +13,7 @@ use crate::explain::{self, ExplainContext, RootCause};
 use crate::impact::{ImpactCache, ImpactModel, ImpactSource};
 use crate::model::{FactorKey, Model};
 use crate::peers::{PeerCache, PeerComparison};
-use crate::score::{FactorScore, ScoreBand, Scorecard, score};
+use crate::score::{FactorScore, Scorecard, score};
 use crate::time::{MILLIS_PER_DAY, Period, Timestamp};
 
 /// The compare period: the one before the window, or explicit dates.
@@ -98,7 +98,9 @@ pub struct ComponentView {
     pub previous_score: Option<f64>,
     pub weight: f64,
     pub contribution: f64,
-    pub band: Option<ScoreBand>,
+    /// The model's band key, and its name for people.
+    pub band: Option<String>,
+    pub band_name: Option<String>,
     pub factors: Vec<EngagementFactor>,
 }
 
@@ -181,8 +183,12 @@ pub struct EngagementBreakdown {
     pub compare_period: PeriodView,
     pub overall: Option<f64>,
     pub previous_overall: Option<f64>,
-    pub band: Option<ScoreBand>,
+    /// The model's band key, and its name for people.
+    pub band: Option<String>,
+    pub band_name: Option<String>,
     pub trend: Option<Trend>,
+    /// The framework's engagement velocity: touchpoints now against the compare period.
+    pub velocity: Velocity,
     pub components: Vec<ComponentView>,
     pub factors: Vec<EngagementFactor>,
     pub change_attribution: Option<Vec<FactorChange>>,
@@ -194,6 +200,35 @@ pub struct EngagementBreakdown {
     pub impact_analysis: ImpactAnalysis,
     pub alerts: Vec<Alert>,
     pub facts: FactorFacts,
+}
+
+/// Engagement velocity (engagement-scoring framework): `(current − previous) ÷
+/// previous` of the touchpoints (e-mails both ways, calls, meetings held) in
+/// the window and in the compare period, as a percentage; `null` when the
+/// compare period had none.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Velocity {
+    pub touchpoints: u32,
+    pub previous_touchpoints: u32,
+    pub percent: Option<f64>,
+}
+
+impl Velocity {
+    pub fn new(touchpoints: u32, previous_touchpoints: u32) -> Self {
+        Velocity {
+            touchpoints,
+            previous_touchpoints,
+            percent: (previous_touchpoints > 0).then(|| {
+                100.0 * (f64::from(touchpoints) - f64::from(previous_touchpoints))
+                    / f64::from(previous_touchpoints)
+            }),
+        }
+    }
+}
+
+fn band_name(model: &Model, key: Option<&str>) -> Option<String> {
+    key.map(|key| model.band_name(key).to_string())
 }
 
 /// What to do about a factor below target.
@@ -218,8 +253,34 @@ pub fn action_for(factor: FactorKey) -> &'static str {
         FactorKey::SessionDuration => "Review workflows with power users to deepen sessions",
         FactorKey::ActiveUserPercent => "Identify inactive users and run a re-engagement campaign",
         FactorKey::StakeholderDepth => "Multi-thread: meet more stakeholders across departments",
-        FactorKey::ExecutiveAccess => "Schedule an executive check-in",
-        FactorKey::ChampionActivity => "Reconnect with the champion, or identify a new one",
+        FactorKey::ExecutiveAccess | FactorKey::ExecutiveEngaged => {
+            "Schedule an executive check-in"
+        }
+        FactorKey::ChampionActivity | FactorKey::ChampionsEngaged => {
+            "Reconnect with the champion, or identify a new one"
+        }
+        FactorKey::CsmTouchpoints => "Set a regular call or meeting cadence with the account",
+        FactorKey::EmailExchanges => "Turn one-way updates into conversations with one clear ask",
+        FactorKey::Logins => "Schedule a usage review and re-engage inactive users",
+        FactorKey::SupportInteractions => "Check in on open issues and how support is going",
+        FactorKey::TrainingEvents => "Invite the team to training or a community event",
+        FactorKey::MeetingExecutiveShare => "Bring an executive sponsor into the next meeting",
+        FactorKey::MeetingStrategicShare => {
+            "Move from tactical check-ins to a strategic review (QBR or workshop)"
+        }
+        FactorKey::PowerUsersEngaged => "Find and enable power users in each team",
+        FactorKey::DepartmentsEngaged => {
+            "Reach a third department: map stakeholders beyond the champion's team"
+        }
+        FactorKey::TicketSentiment => "Run the service-recovery play on the negative tickets",
+        FactorKey::TrainingAttendance => "Reschedule missed trainings and confirm attendees",
+        FactorKey::CommunityActivity => "Invite users to the community and the next event",
+        FactorKey::SuccessScore => "Review the success plan: goals at risk and their actions",
+        FactorKey::Nps | FactorKey::Csat => {
+            "Follow up with detractors and close the loop on their feedback"
+        }
+        FactorKey::PaymentOnTime => "Work with finance on the overdue and late invoices",
+        FactorKey::ArrTrend => "Prepare a value review before the renewal conversation",
     }
 }
 
@@ -279,7 +340,8 @@ pub fn engagement_breakdown(
                 .and_then(|c| c.score),
             weight: component.weight,
             contribution: component.contribution,
-            band: component.band,
+            band: component.band.clone(),
+            band_name: band_name(model, component.band.as_deref()),
             factors: component
                 .factors
                 .iter()
@@ -347,7 +409,9 @@ pub fn engagement_breakdown(
         compare_period: compare_window.into(),
         overall: current.overall,
         previous_overall: previous.overall,
-        band: current.band,
+        band: current.band.clone(),
+        band_name: band_name(model, current.band.as_deref()),
+        velocity: Velocity::new(facts.touchpoints, previous_facts.touchpoints),
         trend: breakdown::overall_trend(model, current.overall, previous.overall),
         change_attribution: breakdown::change_attribution(&current, &previous),
         history: breakdown::history(

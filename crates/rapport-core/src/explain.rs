@@ -183,8 +183,26 @@ fn root_cause(context: &ExplainContext<'_>, factor: &FactorScore) -> RootCause {
         FactorKey::SessionDuration => session_duration(context),
         FactorKey::ActiveUserPercent => active_users(context),
         FactorKey::StakeholderDepth => stakeholder_depth(context),
-        FactorKey::ExecutiveAccess => role_access(context, ContactRole::Executive),
-        FactorKey::ChampionActivity => role_access(context, ContactRole::Champion),
+        FactorKey::ExecutiveAccess
+        | FactorKey::ExecutiveEngaged
+        | FactorKey::MeetingExecutiveShare => role_access(context, ContactRole::Executive),
+        FactorKey::ChampionActivity | FactorKey::ChampionsEngaged => {
+            role_access(context, ContactRole::Champion)
+        }
+        FactorKey::CsmTouchpoints | FactorKey::MeetingStrategicShare => meeting_attendance(context),
+        FactorKey::EmailExchanges => email_response(context),
+        FactorKey::Logins => login_frequency(context),
+        FactorKey::PowerUsersEngaged | FactorKey::DepartmentsEngaged => stakeholder_depth(context),
+        FactorKey::SupportInteractions
+        | FactorKey::TrainingEvents
+        | FactorKey::TicketSentiment
+        | FactorKey::TrainingAttendance
+        | FactorKey::CommunityActivity
+        | FactorKey::SuccessScore
+        | FactorKey::Nps
+        | FactorKey::Csat
+        | FactorKey::PaymentOnTime
+        | FactorKey::ArrTrend => measured(factor),
     };
     RootCause {
         factor: factor.key,
@@ -197,6 +215,19 @@ fn root_cause(context: &ExplainContext<'_>, factor: &FactorScore) -> RootCause {
         summary,
         evidence,
     }
+}
+
+/// The factor's value against its target, for inputs whose evidence is the
+/// figure itself (the warning signals cite the records behind them).
+fn measured(factor: &FactorScore) -> (String, Vec<Evidence>) {
+    let summary = match factor.current {
+        Some(current) => format!(
+            "{} is {current:.1} {} against a target of {} {}",
+            factor.name, factor.unit, factor.target, factor.unit
+        ),
+        None => format!("{}: no value yet", factor.name),
+    };
+    (summary, Vec::new())
 }
 
 fn email_response(context: &ExplainContext<'_>) -> (String, Vec<Evidence>) {

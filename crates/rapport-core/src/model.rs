@@ -7,8 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::FactorFacts;
 
-/// The PRD-070 engagement model, as shipped.
+/// The PRD-070 engagement model, as shipped (the default).
 pub const PRD070_ENGAGEMENT: &str = include_str!("../models/prd070-engagement.toml");
+/// The engagement-scoring framework's model (frequency, quality, breadth, product).
+pub const FRAMEWORK_ENGAGEMENT: &str = include_str!("../models/framework-engagement.toml");
+/// The customer health score (usage, engagement, outcomes, relationship, financial).
+pub const HEALTH: &str = include_str!("../models/health.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ModelError {
@@ -33,6 +37,26 @@ pub enum FactorKey {
     StakeholderDepth,
     ExecutiveAccess,
     ChampionActivity,
+    // Inputs of the framework engagement and health models (docs/models.md).
+    CsmTouchpoints,
+    EmailExchanges,
+    Logins,
+    SupportInteractions,
+    TrainingEvents,
+    MeetingExecutiveShare,
+    MeetingStrategicShare,
+    ExecutiveEngaged,
+    ChampionsEngaged,
+    PowerUsersEngaged,
+    DepartmentsEngaged,
+    TicketSentiment,
+    TrainingAttendance,
+    CommunityActivity,
+    SuccessScore,
+    Nps,
+    Csat,
+    PaymentOnTime,
+    ArrTrend,
 }
 
 /// A factor's current value for a window.
@@ -64,6 +88,25 @@ impl FactorKey {
             FactorKey::StakeholderDepth => FactorValue::Value(facts.stakeholder_depth),
             FactorKey::ExecutiveAccess => recency(facts.days_since_executive),
             FactorKey::ChampionActivity => recency(facts.days_since_champion),
+            FactorKey::CsmTouchpoints => FactorValue::Value(facts.csm_touchpoints),
+            FactorKey::EmailExchanges => FactorValue::Value(facts.email_exchanges),
+            FactorKey::Logins => FactorValue::Value(f64::from(facts.logins)),
+            FactorKey::SupportInteractions => FactorValue::Value(facts.support_interactions),
+            FactorKey::TrainingEvents => FactorValue::Value(facts.training_events),
+            FactorKey::MeetingExecutiveShare => optional(facts.meeting_executive_share),
+            FactorKey::MeetingStrategicShare => optional(facts.meeting_strategic_share),
+            FactorKey::ExecutiveEngaged => FactorValue::Value(facts.executive_engaged),
+            FactorKey::ChampionsEngaged => FactorValue::Value(facts.champions_engaged),
+            FactorKey::PowerUsersEngaged => FactorValue::Value(facts.power_users_engaged),
+            FactorKey::DepartmentsEngaged => FactorValue::Value(facts.departments_engaged),
+            FactorKey::TicketSentiment => optional(facts.ticket_sentiment),
+            FactorKey::TrainingAttendance => optional(facts.training_attendance),
+            FactorKey::CommunityActivity => FactorValue::Value(facts.community_per_month),
+            FactorKey::SuccessScore => optional(facts.success_score),
+            FactorKey::Nps => optional(facts.nps),
+            FactorKey::Csat => optional(facts.csat_percent),
+            FactorKey::PaymentOnTime => optional(facts.payment_on_time),
+            FactorKey::ArrTrend => FactorValue::Value(facts.arr_trend),
         }
     }
 }
@@ -82,12 +125,37 @@ pub struct StatusThresholds {
     pub warning: f64,
 }
 
+/// A score band: scores from `from` up to the next band's `from` (exclusive).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Bands {
-    pub highly_engaged: f64,
-    pub moderately_engaged: f64,
-    pub low: f64,
+pub struct BandDefinition {
+    /// What the JSON shows (`highly_engaged`, `healthy`…).
+    pub key: String,
+    /// What people read ("Highly engaged").
+    pub name: String,
+    pub from: f64,
+}
+
+/// One step of a banded factor: a value at least (or at most) the bound scores
+/// `score`. Steps are tried in order; a value no step takes scores 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactorBand {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<f64>,
+    pub score: f64,
+}
+
+impl FactorBand {
+    pub fn takes(&self, value: f64) -> bool {
+        match (self.at_least, self.at_most) {
+            (Some(bound), _) => value >= bound,
+            (None, Some(bound)) => value <= bound,
+            (None, None) => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +178,10 @@ pub struct AlertRules {
 pub struct ComponentDefinition {
     pub key: String,
     pub name: String,
+    /// Its weight in the overall; the sum of its factors' weights when absent
+    /// (then factor weights are shares of the overall, as in PRD-070).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,6 +195,10 @@ pub struct FactorDefinition {
     pub better: Better,
     #[serde(default)]
     pub unit: String,
+    /// Scored by these steps instead of `100 × current ÷ target` (the
+    /// framework's point bands); `target` is then the value that earns the top.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<FactorBand>,
 }
 
 /// A validated scoring model.
@@ -133,7 +209,8 @@ pub struct Model {
     #[serde(default)]
     pub description: String,
     pub status: StatusThresholds,
-    pub bands: Bands,
+    /// Score bands for the overall and component scores, highest first.
+    pub bands: Vec<BandDefinition>,
     pub trend: TrendThresholds,
     pub alerts: AlertRules,
     pub components: Vec<ComponentDefinition>,
@@ -142,14 +219,40 @@ pub struct Model {
 
 impl Model {
     /// The names of the models Rapport ships.
-    pub const SHIPPED: &'static [&'static str] = &["prd070-engagement"];
+    pub const SHIPPED: &'static [&'static str] =
+        &["prd070-engagement", "framework-engagement", "health"];
 
     /// A shipped model by name.
     pub fn shipped(name: &str) -> Option<Model> {
-        match name {
-            "prd070-engagement" | "prd070" => Some(Model::prd070()),
-            _ => None,
-        }
+        let text = match name {
+            "prd070-engagement" | "prd070" => PRD070_ENGAGEMENT,
+            "framework-engagement" | "framework" => FRAMEWORK_ENGAGEMENT,
+            "health" => HEALTH,
+            _ => return None,
+        };
+        Some(Model::from_toml(text).expect("the shipped models are valid"))
+    }
+
+    /// The shipped health model.
+    pub fn health() -> Model {
+        Model::from_toml(HEALTH).expect("the shipped model is valid")
+    }
+
+    /// The band a score falls in: the first whose `from` it reaches, else the last.
+    pub fn band_of(&self, score: f64) -> &BandDefinition {
+        self.bands
+            .iter()
+            .find(|band| score >= band.from)
+            .or(self.bands.last())
+            .expect("a validated model has bands")
+    }
+
+    /// A band's name by its key ("" for an unknown key).
+    pub fn band_name(&self, key: &str) -> &str {
+        self.bands
+            .iter()
+            .find(|band| band.key == key)
+            .map_or("", |band| band.name.as_str())
     }
 
     pub fn prd070() -> Model {
@@ -174,6 +277,14 @@ impl Model {
             return invalid("components".into(), "a model needs at least one component");
         }
         for (index, component) in self.components.iter().enumerate() {
+            if let Some(weight) = component.weight
+                && !(weight.is_finite() && weight > 0.0)
+            {
+                return invalid(
+                    format!("components[{index}].weight ({})", component.key),
+                    "weight must be a positive number",
+                );
+            }
             if self.components[..index]
                 .iter()
                 .any(|other| other.key == component.key)
@@ -212,6 +323,18 @@ impl Model {
             {
                 return invalid(key("key"), "factor appears twice");
             }
+            for (step, band) in factor.bands.iter().enumerate() {
+                let at = |field: &str| key(&format!("bands[{step}].{field}"));
+                if band.at_least.is_some() == band.at_most.is_some() {
+                    return invalid(at("at_least"), "give exactly one of at_least and at_most");
+                }
+                if !band.at_least.or(band.at_most).is_some_and(f64::is_finite) {
+                    return invalid(at("at_least"), "the bound must be a number");
+                }
+                if !(0.0..=100.0).contains(&band.score) {
+                    return invalid(at("score"), "score must be between 0 and 100");
+                }
+            }
         }
         let descending = |values: &[f64]| {
             values.iter().all(|value| value.is_finite())
@@ -220,19 +343,29 @@ impl Model {
         if !descending(&[self.status.healthy, self.status.warning]) {
             return invalid("status".into(), "healthy must be at least warning");
         }
-        if !(self.bands.highly_engaged >= self.bands.moderately_engaged
-            && self.bands.moderately_engaged >= self.bands.low)
-        {
+        if self.bands.is_empty() {
+            return invalid("bands".into(), "a model needs at least one score band");
+        }
+        let froms: Vec<f64> = self.bands.iter().map(|band| band.from).collect();
+        if !descending(&froms) {
             return invalid(
                 "bands".into(),
-                "bands must descend: highly_engaged ≥ moderately_engaged ≥ low",
+                "bands must be listed highest first, each `from` below the one before",
             );
         }
         Ok(())
     }
 
-    /// The weight of a component: the sum of its factors' weights.
+    /// The weight of a component: its own, or the sum of its factors' weights.
     pub fn component_weight(&self, component: &str) -> f64 {
+        if let Some(weight) = self
+            .components
+            .iter()
+            .find(|candidate| candidate.key == component)
+            .and_then(|candidate| candidate.weight)
+        {
+            return weight;
+        }
         self.factors
             .iter()
             .filter(|factor| factor.component == component)

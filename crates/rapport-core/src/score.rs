@@ -16,15 +16,6 @@ pub enum FactorStatus {
     NoData,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ScoreBand {
-    HighlyEngaged,
-    ModeratelyEngaged,
-    Low,
-    Disengaged,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FactorScore {
@@ -54,7 +45,8 @@ pub struct ComponentScore {
     pub score: Option<f64>,
     pub weight: f64,
     pub contribution: f64,
-    pub band: Option<ScoreBand>,
+    /// The model's band key (`highly_engaged`, `healthy`…).
+    pub band: Option<String>,
     pub factors: Vec<FactorScore>,
 }
 
@@ -62,29 +54,38 @@ pub struct ComponentScore {
 #[serde(rename_all = "camelCase")]
 pub struct Scorecard {
     pub overall: Option<f64>,
-    pub band: Option<ScoreBand>,
+    /// The model's band key.
+    pub band: Option<String>,
     pub components: Vec<ComponentScore>,
 }
 
-/// 0–100: `100 × min(1, current / target)` when higher is better,
-/// `100 × min(1, target / current)` (100 at 0) when lower is better.
+/// 0–100: `100 × min(1, current / target)` when higher is better (0 for a
+/// negative value), `100 × min(1, target / current)` (100 at 0) when lower is
+/// better.
 pub fn factor_score(better: Better, current: f64, target: f64) -> f64 {
     match better {
-        Better::Higher => 100.0 * (current / target).min(1.0),
+        Better::Higher => 100.0 * (current / target).clamp(0.0, 1.0),
         Better::Lower if current <= 0.0 => 100.0,
         Better::Lower => 100.0 * (target / current).min(1.0),
     }
 }
 
-pub fn band(model: &Model, score: f64) -> ScoreBand {
-    if score >= model.bands.highly_engaged {
-        ScoreBand::HighlyEngaged
-    } else if score >= model.bands.moderately_engaged {
-        ScoreBand::ModeratelyEngaged
-    } else if score >= model.bands.low {
-        ScoreBand::Low
+/// The key of the model's band a score falls in.
+pub fn band(model: &Model, score: f64) -> String {
+    model.band_of(score).key.clone()
+}
+
+/// A factor's score for a value: by its bands when it has them (the first step
+/// that takes the value; 0 when none does), else against its target.
+pub fn score_value(factor: &FactorDefinition, value: f64) -> f64 {
+    if factor.bands.is_empty() {
+        factor_score(factor.better, value, factor.target)
     } else {
-        ScoreBand::Disengaged
+        factor
+            .bands
+            .iter()
+            .find(|band| band.takes(value))
+            .map_or(0.0, |band| band.score)
     }
 }
 
@@ -104,10 +105,7 @@ fn factor_value(factor: &FactorDefinition, facts: &FactorFacts) -> (Option<f64>,
     match factor.key.value(facts) {
         FactorValue::NoData => (None, None),
         FactorValue::NeverHappened => (None, Some(0.0)),
-        FactorValue::Value(value) => (
-            Some(value),
-            Some(factor_score(factor.better, value, factor.target)),
-        ),
+        FactorValue::Value(value) => (Some(value), Some(score_value(factor, value))),
     }
 }
 
@@ -298,7 +296,7 @@ mod tests {
         let scores: Vec<f64> = card.components.iter().map(|c| c.score.unwrap()).collect();
         assert_eq!(scores, [65.0, 71.25, 65.0]);
         assert_eq!(card.overall, Some(67.5));
-        assert_eq!(card.band, Some(ScoreBand::ModeratelyEngaged));
+        assert_eq!(card.band.as_deref(), Some("moderately_engaged"));
         let champion = &card.components[2].factors[2];
         assert_eq!(
             (champion.current, champion.score, champion.status),

@@ -12,7 +12,7 @@ use rapport_core::engagement::{
 };
 use rapport_core::engine::Window;
 use rapport_core::impact::ImpactSource;
-use rapport_core::score::{FactorScore, FactorStatus, ScoreBand};
+use rapport_core::score::{FactorScore, FactorStatus};
 
 use super::{Format, open_store};
 use crate::settings::Settings;
@@ -122,14 +122,8 @@ fn trend_mark(trend: Option<FactorTrend>) -> &'static str {
     }
 }
 
-fn band_text(band: Option<ScoreBand>) -> &'static str {
-    match band {
-        Some(ScoreBand::HighlyEngaged) => "Highly engaged",
-        Some(ScoreBand::ModeratelyEngaged) => "Moderately engaged",
-        Some(ScoreBand::Low) => "Low",
-        Some(ScoreBand::Disengaged) => "Disengaged",
-        None => "No data",
-    }
+fn band_text(band: Option<&str>) -> &str {
+    band.unwrap_or("No data")
 }
 
 /// A text bar of `width` cells for a 0–100 score.
@@ -182,7 +176,7 @@ pub fn markdown(breakdown: &EngagementBreakdown) -> String {
         breakdown.compare_period.start,
         breakdown.compare_period.end,
         number(breakdown.previous_overall, 0),
-        band_text(breakdown.band)
+        band_text(breakdown.band_name.as_deref())
     );
 
     let _ = writeln!(
@@ -197,7 +191,7 @@ pub fn markdown(breakdown: &EngagementBreakdown) -> String {
             number(component.score, 0),
             component.weight,
             component.contribution,
-            band_text(component.band)
+            band_text(component.band_name.as_deref())
         );
     }
     let total_weight: f64 = breakdown.components.iter().map(|c| c.weight).sum();
