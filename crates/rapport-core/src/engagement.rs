@@ -189,6 +189,9 @@ pub struct EngagementBreakdown {
     pub trend: Option<Trend>,
     /// The framework's engagement velocity: touchpoints now against the compare period.
     pub velocity: Velocity,
+    /// The score the account's tier should reach, and whether it is below it.
+    pub tier_target: f64,
+    pub below_tier_target: Option<bool>,
     pub components: Vec<ComponentView>,
     pub factors: Vec<EngagementFactor>,
     pub change_attribution: Option<Vec<FactorChange>>,
@@ -412,6 +415,10 @@ pub fn engagement_breakdown(
         band: current.band.clone(),
         band_name: band_name(model, current.band.as_deref()),
         velocity: Velocity::new(facts.touchpoints, previous_facts.touchpoints),
+        tier_target: model.tier_targets.of(info.tier),
+        below_tier_target: current
+            .overall
+            .map(|overall| overall < model.tier_targets.of(info.tier)),
         trend: breakdown::overall_trend(model, current.overall, previous.overall),
         change_attribution: breakdown::change_attribution(&current, &previous),
         history: breakdown::history(

@@ -213,8 +213,45 @@ pub struct Model {
     pub bands: Vec<BandDefinition>,
     pub trend: TrendThresholds,
     pub alerts: AlertRules,
+    /// The score each tier should reach (the framework's ideal cadence);
+    /// an account below its tier's target is flagged.
+    #[serde(default)]
+    pub tier_targets: TierTargets,
     pub components: Vec<ComponentDefinition>,
     pub factors: Vec<FactorDefinition>,
+}
+
+/// Target scores by tier: strategic 85, growth 75, core 65, nurture 55 unless
+/// the model says otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TierTargets {
+    pub strategic: f64,
+    pub growth: f64,
+    pub core: f64,
+    pub nurture: f64,
+}
+
+impl Default for TierTargets {
+    fn default() -> Self {
+        TierTargets {
+            strategic: 85.0,
+            growth: 75.0,
+            core: 65.0,
+            nurture: 55.0,
+        }
+    }
+}
+
+impl TierTargets {
+    pub fn of(&self, tier: crate::domain::Tier) -> f64 {
+        match tier {
+            crate::domain::Tier::Strategic => self.strategic,
+            crate::domain::Tier::Growth => self.growth,
+            crate::domain::Tier::Core => self.core,
+            crate::domain::Tier::Nurture => self.nurture,
+        }
+    }
 }
 
 impl Model {

@@ -67,6 +67,13 @@ fn breakdown_compares_attributes_and_ranks_among_peers() {
         breakdown.compare_period.end.to_rfc3339(),
         "2026-01-01T00:00:00Z"
     );
+    // A core account's target is 65 by default; its overall is below it.
+    assert_eq!(breakdown.tier_target, 65.0);
+    assert_eq!(
+        breakdown.below_tier_target,
+        breakdown.overall.map(|overall| overall < 65.0)
+    );
+    assert_eq!(breakdown.below_tier_target, Some(true));
     assert_eq!(
         breakdown.compare_period.start.to_rfc3339(),
         "2025-12-02T00:00:00Z"

@@ -269,3 +269,24 @@ fn invalid_general_models_name_the_key() {
         assert!(error.contains(expected), "{error}\n expected: {expected}");
     }
 }
+
+#[test]
+fn tier_targets_default_to_the_framework_cadence_and_can_be_set() {
+    use rapport_core::Tier;
+    let model = Model::prd070();
+    let targets: Vec<f64> = [Tier::Strategic, Tier::Growth, Tier::Core, Tier::Nurture]
+        .into_iter()
+        .map(|tier| model.tier_targets.of(tier))
+        .collect();
+    assert_eq!(targets, [85.0, 75.0, 65.0, 55.0]);
+    // The health model does not say: the defaults hold.
+    assert_eq!(Model::health().tier_targets.of(Tier::Growth), 75.0);
+    let text = FRAMEWORK_ENGAGEMENT.replacen("growth = 75", "growth = 70", 1);
+    assert_eq!(
+        Model::from_toml(&text)
+            .unwrap()
+            .tier_targets
+            .of(Tier::Growth),
+        70.0
+    );
+}
