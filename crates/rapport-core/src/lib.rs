@@ -10,10 +10,13 @@ pub mod domain;
 pub mod engagement;
 pub mod engine;
 pub mod explain;
+pub mod health;
 pub mod impact;
 pub mod model;
 pub mod peers;
+pub mod playbooks;
 pub mod score;
+pub mod signals;
 pub mod success;
 pub mod time;
 

@@ -825,6 +825,11 @@ fn goals_achieved_percent(statuses: &[GoalStatus]) -> Option<f64> {
     })
 }
 
+/// A goal's status at `as_of` (the health report's missed-milestone alert).
+pub fn evaluate_goal_status(goal: &Goal, as_of: Timestamp) -> GoalStatus {
+    evaluate_goal(goal, as_of).status
+}
+
 /// The success score of `goals` at `as_of` alone (the health model's outcomes
 /// input): the same figure [`success_report`] shows.
 pub fn score_at(goals: &[Goal], as_of: Timestamp) -> Option<f64> {

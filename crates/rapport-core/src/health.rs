@@ -1,0 +1,212 @@
+//! The customer health report (seed 004, `definitions.md` §6): the health
+//! model's score, band and components now and 30 days earlier, the 6-month
+//! history, the health framework's real-time alerts, the early-warning signals,
+//! triggered playbooks and the band's action cadence. Every surface renders
+//! this one structure. Pure: `as_of` and the model are parameters.
+
+use serde::Serialize;
+
+use crate::breakdown::{self, AlertPriority, HistoryMonth, Trend};
+use crate::domain::{CustomerId, Tier};
+use crate::engine::facts::factor_facts;
+use crate::engine::{AccountState, FactorFacts, PortfolioState, Window};
+use crate::model::Model;
+use crate::playbooks::{Cadence, PlaybookTrigger, cadence, playbooks};
+use crate::score::{ComponentScore, Scorecard, score};
+use crate::signals::{Signal, signals};
+use crate::success::engine::{GoalStatus, evaluate_goal_status};
+use crate::time::{Period, Timestamp};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthAlert {
+    /// `score_drop`, `component_red`, `indicators_down`, `milestone_missed`.
+    pub rule: &'static str,
+    pub priority: AlertPriority,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthComponent {
+    #[serde(flatten)]
+    pub score: ComponentScore,
+    pub band_name: Option<String>,
+    pub previous_score: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthReport {
+    pub customer_id: CustomerId,
+    pub external_id: String,
+    pub account_name: String,
+    pub tier: Tier,
+    pub csm: String,
+    pub model: String,
+    pub as_of: Timestamp,
+    /// The computed health score (manual overrides are shown beside it by the
+    /// surfaces, never merged into it).
+    pub score: Option<f64>,
+    pub band: Option<String>,
+    pub band_name: Option<String>,
+    /// The score 30 days earlier (as it was then), and the trend against it.
+    pub previous_score: Option<f64>,
+    pub trend: Option<Trend>,
+    pub components: Vec<HealthComponent>,
+    pub history: Vec<HistoryMonth>,
+    pub alerts: Vec<HealthAlert>,
+    pub signals: Vec<Signal>,
+    pub playbooks: Vec<PlaybookTrigger>,
+    pub cadence: Option<Cadence>,
+    pub facts: FactorFacts,
+}
+
+/// The health report of `account` at `as_of` under `model` (the shipped
+/// `health` model unless the deployment chose another). `None` for a slot
+/// without an account record.
+pub fn health_report(
+    model: &Model,
+    portfolio: &PortfolioState,
+    account: &AccountState,
+    as_of: Timestamp,
+) -> Option<HealthReport> {
+    let info = account.account()?;
+    let window = Window::new(as_of, Period::DEFAULT);
+    let facts = factor_facts(portfolio, account, window);
+    let current = score(model, &facts);
+    let earlier = as_of.minus_days(Period::DEFAULT.days());
+    let previous = score(
+        model,
+        &factor_facts(portfolio, account, Window::new(earlier, Period::DEFAULT)),
+    );
+    let band = current.band.clone();
+    let band_name = band.as_deref().map(|key| model.band_name(key).to_string());
+    let components = current
+        .components
+        .iter()
+        .map(|component| HealthComponent {
+            band_name: component
+                .band
+                .as_deref()
+                .map(|key| model.band_name(key).to_string()),
+            previous_score: previous
+                .components
+                .iter()
+                .find(|before| before.key == component.key)
+                .and_then(|before| before.score),
+            score: component.clone(),
+        })
+        .collect();
+    Some(HealthReport {
+        customer_id: info.customer_id(),
+        external_id: info.external_id.to_string(),
+        account_name: info.name.clone(),
+        tier: info.tier,
+        csm: info.csm.clone(),
+        model: model.name.clone(),
+        as_of,
+        score: current.overall,
+        band: band.clone(),
+        band_name,
+        previous_score: previous.overall,
+        trend: breakdown::overall_trend(model, current.overall, previous.overall),
+        components,
+        history: breakdown::history(model, portfolio, account, as_of, Some(current.summary())),
+        alerts: alerts(model, account, &current, &previous, as_of),
+        signals: signals(account, as_of),
+        playbooks: playbooks(account, as_of),
+        cadence: cadence(band.as_deref()),
+        facts,
+    })
+}
+
+/// The health framework's real-time alerts: the score dropped more than the
+/// model's `score_drop_points` (10) against 30 days earlier; a component went
+/// red (below 60, the at-risk band, having been at or above it); three or more
+/// components trending down; a key milestone missed (a goal's target date or
+/// checkpoint passed in the last 30 days with the goal not achieved).
+fn alerts(
+    model: &Model,
+    account: &AccountState,
+    current: &Scorecard,
+    previous: &Scorecard,
+    as_of: Timestamp,
+) -> Vec<HealthAlert> {
+    let mut alerts = Vec::new();
+    if let (Some(now), Some(before)) = (current.overall, previous.overall)
+        && before - now > model.alerts.score_drop_points
+    {
+        alerts.push(HealthAlert {
+            rule: "score_drop",
+            priority: AlertPriority::High,
+            message: format!(
+                "Health score dropped {:.1} points in 30 days ({before:.0} → {now:.0})",
+                before - now
+            ),
+        });
+    }
+    let red_below = model
+        .bands
+        .iter()
+        .rev()
+        .nth(1)
+        .map_or(60.0, |band| band.from);
+    let mut down = Vec::new();
+    for component in &current.components {
+        let before = previous
+            .components
+            .iter()
+            .find(|before| before.key == component.key)
+            .and_then(|before| before.score);
+        if let (Some(now), Some(before)) = (component.score, before) {
+            if now < red_below && before >= red_below {
+                alerts.push(HealthAlert {
+                    rule: "component_red",
+                    priority: AlertPriority::Medium,
+                    message: format!("{} went red: {now:.0} (was {before:.0})", component.name),
+                });
+            }
+            if now < before {
+                down.push(component.name.as_str());
+            }
+        }
+    }
+    if down.len() >= 3 {
+        alerts.push(HealthAlert {
+            rule: "indicators_down",
+            priority: AlertPriority::Medium,
+            message: format!(
+                "{} components trending down: {}",
+                down.len(),
+                down.join(", ")
+            ),
+        });
+    }
+    let start = as_of.minus_days(30).date();
+    let today = as_of.date();
+    for goal in account.goals() {
+        let passed = std::iter::once(goal.target_date)
+            .chain(goal.checkpoints.iter().copied())
+            .filter(|date| *date >= start && *date < today)
+            .max();
+        let Some(passed) = passed else { continue };
+        let status = evaluate_goal_status(goal, as_of);
+        if status != GoalStatus::Achieved {
+            alerts.push(HealthAlert {
+                rule: "milestone_missed",
+                priority: AlertPriority::High,
+                message: format!(
+                    "Milestone of goal \"{}\" passed on {passed} with the goal {}",
+                    goal.title,
+                    match status {
+                        GoalStatus::AtRisk => "at risk",
+                        GoalStatus::NotStarted => "not started",
+                        _ => "in progress",
+                    }
+                ),
+            });
+        }
+    }
+    alerts
+}

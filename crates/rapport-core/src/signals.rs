@@ -1,0 +1,765 @@
+//! Early-warning signals: the engagement-scoring framework's red and yellow
+//! flags and the health framework's leading indicators, each evaluated from an
+//! account's data at `as_of` with the evidence behind it (dates, contacts,
+//! counts). Pure: nothing at or after `as_of` counts. The exact rule of each
+//! signal is on its function and in docs/signals.md.
+
+use serde::Serialize;
+
+use crate::activity::{MeetingKind, MeetingStatus, Party, Sentiment, Severity, TicketStatus};
+use crate::domain::ContactRole;
+use crate::engine::AccountState;
+use crate::engine::state::{NO_CONTACT, range_of};
+use crate::time::{MILLIS_PER_DAY, Timestamp};
+
+/// How urgent a signal is: red needs action now, yellow needs watching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalLevel {
+    Red,
+    Yellow,
+}
+
+/// Which framework names the signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalSource {
+    /// The engagement-scoring framework's red and yellow flags.
+    EngagementFramework,
+    /// The health framework's leading indicators.
+    HealthFramework,
+}
+
+/// One record behind a signal: when, and what.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalEvidence {
+    pub at: Option<Timestamp>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Signal {
+    /// Stable identifier (`unanswered_outreach`, `usage_drop`…).
+    pub key: &'static str,
+    pub name: &'static str,
+    pub level: SignalLevel,
+    pub source: SignalSource,
+    /// One sentence with the figures.
+    pub summary: String,
+    pub evidence: Vec<SignalEvidence>,
+}
+
+const DAY: i64 = MILLIS_PER_DAY;
+/// Consecutive unanswered outreach that makes a red flag.
+pub const UNANSWERED_OUTREACH: usize = 3;
+/// A cancelled meeting counts as rescheduled when another meeting follows within this.
+pub const RESCHEDULE_DAYS: i64 = 14;
+
+fn at(millis: i64) -> Option<Timestamp> {
+    Some(Timestamp::from_millis(millis))
+}
+
+fn date(millis: i64) -> String {
+    Timestamp::from_millis(millis).date().to_string()
+}
+
+fn contact_name(account: &AccountState, contact: u32) -> String {
+    if contact == NO_CONTACT {
+        return "no contact named".into();
+    }
+    let index = contact as usize;
+    match account
+        .contact_names
+        .get(index)
+        .and_then(|name| name.as_deref())
+    {
+        Some(name) if !name.is_empty() => format!("{name} <{}>", account.contact_emails[index]),
+        _ => account.contact_emails[index].to_string(),
+    }
+}
+
+/// Every signal that fires for `account` at `as_of`, red first.
+pub fn signals(account: &AccountState, as_of: Timestamp) -> Vec<Signal> {
+    let end = as_of.millis();
+    let mut found: Vec<Signal> = [
+        unanswered_outreach(account, end),
+        cancelled_without_reschedule(account, end),
+        qbr_declined(account, end),
+        executive_silent(account, end),
+        usage_drop(account, end),
+        response_time_rising(account, end),
+        single_threaded(account, end),
+        tactical_only(account, end),
+        logins_down_week(account, end),
+        no_executive_login(account, end),
+        ticket_severity_rising(account, end),
+        repeated_issues(account, end),
+        negative_sentiment(account, end),
+        feature_stagnation(account, end),
+        training_no_shows(account, end),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    found.sort_by_key(|signal| signal.level);
+    found
+}
+
+/// Red: 3+ consecutive unanswered e-mails or calls. The outreach counted is our
+/// outbound e-mails and outbound calls not connected, in the last 90 days,
+/// after the customer's last response (an inbound e-mail, a connected call
+/// either way, or an attended meeting).
+fn unanswered_outreach(account: &AccountState, end: i64) -> Option<Signal> {
+    let start = end - 90 * DAY;
+    let last_response = [
+        account.emails[..account.emails.partition_point(|e| e.at < end)]
+            .iter()
+            .rev()
+            .find(|email| email.inbound)
+            .map(|email| email.at),
+        account.calls[..account.calls.partition_point(|c| c.at < end)]
+            .iter()
+            .rev()
+            .find(|call| call.connected)
+            .map(|call| call.at),
+        account.meetings[..account.meetings.partition_point(|m| m.at < end)]
+            .iter()
+            .rev()
+            .find(|meeting| meeting.status == MeetingStatus::Attended)
+            .map(|meeting| meeting.at),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    let from = last_response.map_or(start, |last| (last + 1).max(start));
+    let mut outreach: Vec<SignalEvidence> = account.emails
+        [range_of(&account.emails, from, end, |e| e.at)]
+    .iter()
+    .filter(|email| !email.inbound)
+    .map(|email| SignalEvidence {
+        at: at(email.at),
+        detail: format!(
+            "e-mail in thread `{}`, unanswered",
+            account.thread_name(email.thread)
+        ),
+    })
+    .collect();
+    outreach.extend(
+        account.calls[range_of(&account.calls, from, end, |c| c.at)]
+            .iter()
+            .filter(|call| !call.inbound && !call.connected)
+            .map(|call| SignalEvidence {
+                at: at(call.at),
+                detail: format!(
+                    "call to {}, not connected",
+                    contact_name(account, call.contact)
+                ),
+            }),
+    );
+    if outreach.len() < UNANSWERED_OUTREACH {
+        return None;
+    }
+    outreach.sort_by_key(|evidence| evidence.at);
+    let since = last_response.map_or_else(
+        || "no customer response in the last 90 days".to_string(),
+        |last| format!("the customer last responded on {}", date(last)),
+    );
+    Some(Signal {
+        key: "unanswered_outreach",
+        name: "Consecutive unanswered outreach",
+        level: SignalLevel::Red,
+        source: SignalSource::EngagementFramework,
+        summary: format!(
+            "{} e-mails and calls in a row went unanswered; {since}",
+            outreach.len()
+        ),
+        evidence: outreach,
+    })
+}
+
+/// Red: 2+ meetings cancelled by the customer in the last 90 days with no
+/// meeting (other than a cancelled one) in the 14 days after each.
+fn cancelled_without_reschedule(account: &AccountState, end: i64) -> Option<Signal> {
+    let meetings = &account.meetings[..account.meetings.partition_point(|m| m.at < end)];
+    let start = end - 90 * DAY;
+    let evidence: Vec<SignalEvidence> = meetings
+        .iter()
+        .filter(|meeting| meeting.at >= start)
+        .filter(|meeting| {
+            meeting.status == MeetingStatus::Cancelled
+                && meeting.cancelled_by == Some(Party::Customer)
+        })
+        .filter(|cancelled| {
+            !meetings.iter().any(|later| {
+                later.at > cancelled.at
+                    && later.at <= cancelled.at + RESCHEDULE_DAYS * DAY
+                    && later.status != MeetingStatus::Cancelled
+            })
+        })
+        .map(|meeting| SignalEvidence {
+            at: at(meeting.at),
+            detail: format!(
+                "{} meeting cancelled by the customer, not rescheduled within {RESCHEDULE_DAYS} days",
+                meeting.kind.as_str()
+            ),
+        })
+        .collect();
+    (evidence.len() >= 2).then(|| Signal {
+        key: "meetings_cancelled_without_reschedule",
+        name: "Meetings cancelled without reschedule",
+        level: SignalLevel::Red,
+        source: SignalSource::EngagementFramework,
+        summary: format!(
+            "{} meetings cancelled by the customer in the last 90 days were not rescheduled",
+            evidence.len()
+        ),
+        evidence,
+    })
+}
+
+/// Red (both frameworks: "QBR declined or no-showed", "missed QBRs"): a QBR in
+/// the last 90 days the customer did not attend or cancelled.
+fn qbr_declined(account: &AccountState, end: i64) -> Option<Signal> {
+    let start = end - 90 * DAY;
+    let evidence: Vec<SignalEvidence> = account.meetings
+        [range_of(&account.meetings, start, end, |m| m.at)]
+    .iter()
+    .filter(|meeting| meeting.kind == MeetingKind::Qbr)
+    .filter(|meeting| {
+        meeting.status == MeetingStatus::NoShow
+            || (meeting.status == MeetingStatus::Cancelled
+                && meeting.cancelled_by == Some(Party::Customer))
+    })
+    .map(|meeting| SignalEvidence {
+        at: at(meeting.at),
+        detail: if meeting.status == MeetingStatus::NoShow {
+            "QBR: the customer did not show".into()
+        } else {
+            "QBR cancelled by the customer".into()
+        },
+    })
+    .collect();
+    (!evidence.is_empty()).then(|| Signal {
+        key: "qbr_declined",
+        name: "QBR declined or missed",
+        level: SignalLevel::Red,
+        source: SignalSource::EngagementFramework,
+        summary: format!(
+            "{} QBR{} declined or missed in the last 90 days",
+            evidence.len(),
+            if evidence.len() == 1 { "" } else { "s" }
+        ),
+        evidence,
+    })
+}
+
+/// The last engagement before `end` of each contact with `role`: (contact, instant).
+fn role_engagements(
+    account: &AccountState,
+    role: ContactRole,
+    end: i64,
+) -> Vec<(usize, Option<i64>)> {
+    (0..account.contact_emails.len())
+        .filter(|contact| account.contact_roles[*contact] == Some(role))
+        .map(|contact| {
+            let instants = &account.engagements[contact];
+            let before = instants.partition_point(|instant| *instant < end);
+            (contact, before.checked_sub(1).map(|last| instants[last]))
+        })
+        .collect()
+}
+
+/// Outbound e-mails and calls of ours in `[start, end)`.
+fn our_outreach(account: &AccountState, start: i64, end: i64) -> usize {
+    let emails = account.emails[range_of(&account.emails, start, end, |e| e.at)]
+        .iter()
+        .filter(|email| !email.inbound)
+        .count();
+    let calls = account.calls[range_of(&account.calls, start, end, |c| c.at)]
+        .iter()
+        .filter(|call| !call.inbound)
+        .count();
+    emails + calls
+}
+
+/// Red: the executive sponsor stopped responding: an executive engaged in the
+/// 90 days before the last 30, none has engaged in the last 30, and we reached
+/// out (outbound e-mails or calls) in those 30 days.
+fn executive_silent(account: &AccountState, end: i64) -> Option<Signal> {
+    let recent = end - 30 * DAY;
+    let executives = role_engagements(account, ContactRole::Executive, end);
+    if executives
+        .iter()
+        .any(|(_, last)| last.is_some_and(|last| last >= recent))
+    {
+        return None;
+    }
+    let outreach = our_outreach(account, recent, end);
+    let silent: Vec<SignalEvidence> = executives
+        .iter()
+        .filter_map(|(contact, last)| {
+            let last = (*last)?;
+            (last >= recent - 90 * DAY).then(|| SignalEvidence {
+                at: at(last),
+                detail: format!(
+                    "{} last engaged {:.0} days ago",
+                    contact_name(account, *contact as u32),
+                    (end - last) as f64 / DAY as f64
+                ),
+            })
+        })
+        .collect();
+    (!silent.is_empty() && outreach > 0).then(|| Signal {
+        key: "executive_silent",
+        name: "Executive sponsor stopped responding",
+        level: SignalLevel::Red,
+        source: SignalSource::EngagementFramework,
+        summary: format!(
+            "no executive has engaged in 30 days despite {outreach} outreach{} of ours",
+            if outreach == 1 { "" } else { "es" }
+        ),
+        evidence: silent,
+    })
+}
+
+fn logins_between(account: &AccountState, start: i64, end: i64) -> usize {
+    account.login_range(start, end).len()
+}
+
+/// `(now, before)` login counts over two back-to-back windows of `days`.
+fn login_windows(account: &AccountState, end: i64, days: i64) -> (usize, usize) {
+    let now = logins_between(account, end - days * DAY, end);
+    let before = logins_between(account, end - 2 * days * DAY, end - days * DAY);
+    (now, before)
+}
+
+fn drop_percent(now: usize, before: usize) -> f64 {
+    100.0 * (before as f64 - now as f64) / before as f64
+}
+
+/// Red: product usage down more than 50 % in 30 days: logins in the last 30
+/// days below half of the 30 days before.
+fn usage_drop(account: &AccountState, end: i64) -> Option<Signal> {
+    let (now, before) = login_windows(account, end, 30);
+    (before > 0 && (now as f64) < 0.5 * before as f64).then(|| Signal {
+        key: "usage_drop",
+        name: "Product usage down more than 50 %",
+        level: SignalLevel::Red,
+        source: SignalSource::EngagementFramework,
+        summary: format!(
+            "{now} logins in the last 30 days against {before} in the 30 before (−{:.0} %)",
+            drop_percent(now, before)
+        ),
+        evidence: vec![
+            SignalEvidence {
+                at: at(end - 60 * DAY),
+                detail: format!(
+                    "{before} logins from {} to {}",
+                    date(end - 60 * DAY),
+                    date(end - 30 * DAY)
+                ),
+            },
+            SignalEvidence {
+                at: at(end - 30 * DAY),
+                detail: format!(
+                    "{now} logins from {} to {}",
+                    date(end - 30 * DAY),
+                    date(end)
+                ),
+            },
+        ],
+    })
+}
+
+/// Mean hours from our outbound e-mails in `[start, end)` to the customer's
+/// answer (the next message of the thread, inbound, before `as_of`), and how
+/// many were answered.
+fn mean_response_hours(
+    account: &AccountState,
+    start: i64,
+    end: i64,
+    as_of: i64,
+) -> Option<(f64, usize)> {
+    let mut total = 0.0;
+    let mut answered = 0;
+    for email in &account.emails[range_of(&account.emails, start, end, |e| e.at)] {
+        if email.inbound {
+            continue;
+        }
+        let thread = &account.threads[email.thread as usize];
+        let next = thread.partition_point(|message| message.at <= email.at);
+        if let Some(message) = thread.get(next).filter(|m| m.at < as_of && m.inbound) {
+            total += (message.at - email.at) as f64 / 3_600_000.0;
+            answered += 1;
+        }
+    }
+    (answered > 0).then(|| (total / answered as f64, answered))
+}
+
+/// Yellow: response time rising from about a day to 72 h or more: the mean
+/// answer time to our e-mails of the last 30 days is at least 72 h, and that of
+/// the 30 days before was under 72 h.
+fn response_time_rising(account: &AccountState, end: i64) -> Option<Signal> {
+    let (now, answered) = mean_response_hours(account, end - 30 * DAY, end, end)?;
+    let (before, _) = mean_response_hours(account, end - 60 * DAY, end - 30 * DAY, end - 30 * DAY)?;
+    (now >= 72.0 && before < 72.0).then(|| Signal {
+        key: "response_time_rising",
+        name: "Response time rising",
+        level: SignalLevel::Yellow,
+        source: SignalSource::EngagementFramework,
+        summary: format!(
+            "the customer now answers in {now:.0} h on average ({answered} answers), against {before:.0} h the month before"
+        ),
+        evidence: Vec::new(),
+    })
+}
+
+/// Yellow: single-threaded relationship: at most one contact engaged in the
+/// last 90 days, on an account with contacts on file.
+fn single_threaded(account: &AccountState, end: i64) -> Option<Signal> {
+    let start = end - 90 * DAY;
+    if !account.contact_roles.iter().any(Option::is_some) {
+        return None;
+    }
+    let engaged: Vec<usize> = (0..account.engagements.len())
+        .filter(|contact| !range_of(&account.engagements[*contact], start, end, |i| *i).is_empty())
+        .collect();
+    (engaged.len() <= 1).then(|| Signal {
+        key: "single_threaded",
+        name: "Single-threaded relationship",
+        level: SignalLevel::Yellow,
+        source: SignalSource::EngagementFramework,
+        summary: match engaged.first() {
+            Some(contact) => format!(
+                "only {} engaged in the last 90 days",
+                contact_name(account, *contact as u32)
+            ),
+            None => "no contact engaged in the last 90 days".into(),
+        },
+        evidence: engaged
+            .iter()
+            .map(|contact| SignalEvidence {
+                at: account.engagements[*contact]
+                    [..account.engagements[*contact].partition_point(|i| *i < end)]
+                    .last()
+                    .copied()
+                    .map(Timestamp::from_millis),
+                detail: format!(
+                    "{} (last engagement)",
+                    contact_name(account, *contact as u32)
+                ),
+            })
+            .collect(),
+    })
+}
+
+/// Yellow: tactical-only conversations: 2+ meetings attended in the last 90
+/// days and none of them a QBR, executive meeting or workshop.
+fn tactical_only(account: &AccountState, end: i64) -> Option<Signal> {
+    let attended: Vec<_> = account.meetings
+        [range_of(&account.meetings, end - 90 * DAY, end, |m| m.at)]
+    .iter()
+    .filter(|meeting| meeting.status == MeetingStatus::Attended)
+    .collect();
+    let strategic = attended.iter().any(|meeting| {
+        matches!(
+            meeting.kind,
+            MeetingKind::Qbr | MeetingKind::Exec | MeetingKind::Workshop
+        )
+    });
+    (attended.len() >= 2 && !strategic).then(|| Signal {
+        key: "tactical_only",
+        name: "Tactical-only conversations",
+        level: SignalLevel::Yellow,
+        source: SignalSource::EngagementFramework,
+        summary: format!(
+            "{} meetings in the last 90 days, none strategic (QBR, executive, workshop)",
+            attended.len()
+        ),
+        evidence: attended
+            .iter()
+            .map(|meeting| SignalEvidence {
+                at: at(meeting.at),
+                detail: format!("{} meeting", meeting.kind.as_str()),
+            })
+            .collect(),
+    })
+}
+
+/// Yellow (health): logins down 20 % week over week: the last 7 days' logins
+/// at most 80 % of the 7 days before.
+fn logins_down_week(account: &AccountState, end: i64) -> Option<Signal> {
+    let (now, before) = login_windows(account, end, 7);
+    (before > 0 && (now as f64) <= 0.8 * before as f64).then(|| Signal {
+        key: "logins_down_week_over_week",
+        name: "Login frequency decline",
+        level: SignalLevel::Yellow,
+        source: SignalSource::HealthFramework,
+        summary: format!(
+            "{now} logins in the last 7 days against {before} the week before (−{:.0} %)",
+            drop_percent(now, before)
+        ),
+        evidence: Vec::new(),
+    })
+}
+
+/// Yellow (health): no executive login in 30 days: the account has executive
+/// contacts, none of them used the product (a login, session or feature use by
+/// a user named by the executive's e-mail) and none engaged in the last 30 days.
+fn no_executive_login(account: &AccountState, end: i64) -> Option<Signal> {
+    let start = end - 30 * DAY;
+    let executives = role_engagements(account, ContactRole::Executive, end);
+    if executives.is_empty()
+        || executives
+            .iter()
+            .any(|(_, last)| last.is_some_and(|last| last >= start))
+    {
+        return None;
+    }
+    let mut active = vec![false; account.users.len()];
+    account.for_each_active_user(start, end, |user| active[user as usize] = true);
+    let logged_in = executives.iter().any(|(contact, _)| {
+        let email = &account.contact_emails[*contact];
+        account
+            .users
+            .iter()
+            .zip(&active)
+            .any(|(user, active)| *active && user.eq_ignore_ascii_case(email))
+    });
+    (!logged_in).then(|| Signal {
+        key: "no_executive_login",
+        name: "No executive activity in 30 days",
+        level: SignalLevel::Yellow,
+        source: SignalSource::HealthFramework,
+        summary: format!(
+            "none of the {} executive contact{} logged in or engaged in the last 30 days",
+            executives.len(),
+            if executives.len() == 1 { "" } else { "s" }
+        ),
+        evidence: executives
+            .iter()
+            .map(|(contact, last)| SignalEvidence {
+                at: last.map(Timestamp::from_millis),
+                detail: format!(
+                    "{} (last engagement)",
+                    contact_name(account, *contact as u32)
+                ),
+            })
+            .collect(),
+    })
+}
+
+fn severity_rank(severity: Severity) -> f64 {
+    match severity {
+        Severity::Low => 1.0,
+        Severity::Normal => 2.0,
+        Severity::High => 3.0,
+        Severity::Urgent => 4.0,
+    }
+}
+
+/// Yellow (health): ticket severity rising: the mean severity (low 1 … urgent
+/// 4) of the ticket events of the last 30 days is above that of the 30 days
+/// before, and one of them is high or urgent.
+fn ticket_severity_rising(account: &AccountState, end: i64) -> Option<Signal> {
+    let window =
+        |start: i64, stop: i64| &account.tickets[range_of(&account.tickets, start, stop, |t| t.at)];
+    let (now, before) = (
+        window(end - 30 * DAY, end),
+        window(end - 60 * DAY, end - 30 * DAY),
+    );
+    let mean = |events: &[crate::engine::state::TicketEvent]| {
+        (!events.is_empty()).then(|| {
+            events
+                .iter()
+                .map(|event| severity_rank(event.severity))
+                .sum::<f64>()
+                / events.len() as f64
+        })
+    };
+    let (mean_now, mean_before) = (mean(now)?, mean(before)?);
+    let severe: Vec<SignalEvidence> = now
+        .iter()
+        .filter(|event| event.severity >= Severity::High)
+        .map(|event| SignalEvidence {
+            at: at(event.at),
+            detail: format!(
+                "ticket {} ({})",
+                account.ticket_ids[event.ticket as usize],
+                event.severity.as_str()
+            ),
+        })
+        .collect();
+    (mean_now > mean_before && !severe.is_empty()).then(|| Signal {
+        key: "ticket_severity_rising",
+        name: "Ticket severity rising",
+        level: SignalLevel::Yellow,
+        source: SignalSource::HealthFramework,
+        summary: format!(
+            "mean ticket severity {mean_now:.1} in the last 30 days against {mean_before:.1} before (low 1 … urgent 4)"
+        ),
+        evidence: severe,
+    })
+}
+
+/// Yellow (health): repeated issues: a ticket reopened in the last 30 days (an
+/// open or pending event after the same ticket was solved or closed).
+fn repeated_issues(account: &AccountState, end: i64) -> Option<Signal> {
+    let start = end - 30 * DAY;
+    let events = &account.tickets[..account.tickets.partition_point(|t| t.at < end)];
+    let mut evidence = Vec::new();
+    for (index, event) in events.iter().enumerate() {
+        if event.at < start || !matches!(event.status, TicketStatus::Open | TicketStatus::Pending) {
+            continue;
+        }
+        let resolved_before = events[..index].iter().any(|earlier| {
+            earlier.ticket == event.ticket
+                && matches!(earlier.status, TicketStatus::Solved | TicketStatus::Closed)
+        });
+        if resolved_before {
+            evidence.push(SignalEvidence {
+                at: at(event.at),
+                detail: format!(
+                    "ticket {} reopened",
+                    account.ticket_ids[event.ticket as usize]
+                ),
+            });
+        }
+    }
+    (!evidence.is_empty()).then(|| Signal {
+        key: "repeated_issues",
+        name: "Repeated issues",
+        level: SignalLevel::Yellow,
+        source: SignalSource::HealthFramework,
+        summary: format!(
+            "{} ticket{} reopened in the last 30 days",
+            evidence.len(),
+            if evidence.len() == 1 { "" } else { "s" }
+        ),
+        evidence,
+    })
+}
+
+/// The negative interactions in `[start, end)`: tickets with negative sentiment,
+/// NPS answers 0–6 and CSAT answers 1–2, in time order.
+pub(crate) fn negative_interactions(
+    account: &AccountState,
+    start: i64,
+    end: i64,
+) -> Vec<SignalEvidence> {
+    let mut found: Vec<SignalEvidence> = account.tickets
+        [range_of(&account.tickets, start, end, |t| t.at)]
+    .iter()
+    .filter(|ticket| ticket.sentiment == Some(Sentiment::Negative))
+    .map(|ticket| SignalEvidence {
+        at: at(ticket.at),
+        detail: format!(
+            "ticket {}: negative sentiment",
+            account.ticket_ids[ticket.ticket as usize]
+        ),
+    })
+    .collect();
+    found.extend(
+        account.surveys[range_of(&account.surveys, start, end, |s| s.at)]
+            .iter()
+            .filter(|survey| {
+                if survey.nps {
+                    survey.score <= 6
+                } else {
+                    survey.score <= 2
+                }
+            })
+            .map(|survey| SignalEvidence {
+                at: at(survey.at),
+                detail: format!(
+                    "{} {} from {}",
+                    if survey.nps { "NPS" } else { "CSAT" },
+                    survey.score,
+                    contact_name(account, survey.contact)
+                ),
+            }),
+    );
+    found.sort_by_key(|evidence| evidence.at);
+    found
+}
+
+/// Yellow (health): negative sentiment: 2+ negative interactions in the last
+/// 30 days (the poor-sentiment playbook starts at 3).
+fn negative_sentiment(account: &AccountState, end: i64) -> Option<Signal> {
+    let evidence = negative_interactions(account, end - 30 * DAY, end);
+    (evidence.len() >= 2).then(|| Signal {
+        key: "negative_sentiment",
+        name: "Negative sentiment",
+        level: SignalLevel::Yellow,
+        source: SignalSource::HealthFramework,
+        summary: format!(
+            "{} negative interactions in the last 30 days",
+            evidence.len()
+        ),
+        evidence,
+    })
+}
+
+/// Yellow (health): feature adoption stagnation: the account has used features
+/// for more than 60 days, and none for the first time in the last 60 days.
+fn feature_stagnation(account: &AccountState, end: i64) -> Option<Signal> {
+    let uses = &account.feature_uses[..account.feature_uses.partition_point(|f| f.at < end)];
+    let first_use = uses.first()?.at;
+    let start = end - 60 * DAY;
+    if first_use >= start {
+        return None;
+    }
+    let mut seen: Vec<u32> = Vec::new();
+    let mut last_new = first_use;
+    for event in uses {
+        if !seen.contains(&event.feature) {
+            seen.push(event.feature);
+            last_new = event.at;
+        }
+    }
+    (last_new < start).then(|| Signal {
+        key: "feature_adoption_stagnation",
+        name: "No new feature adopted in 60 days",
+        level: SignalLevel::Yellow,
+        source: SignalSource::HealthFramework,
+        summary: format!(
+            "{} features in use; the last new one was first used on {}",
+            seen.len(),
+            date(last_new)
+        ),
+        evidence: vec![SignalEvidence {
+            at: at(last_new),
+            detail: "last first use of a feature".into(),
+        }],
+    })
+}
+
+/// Yellow (health): training no-shows in the last 30 days.
+fn training_no_shows(account: &AccountState, end: i64) -> Option<Signal> {
+    let evidence: Vec<SignalEvidence> = account.trainings
+        [range_of(&account.trainings, end - 30 * DAY, end, |t| t.at)]
+    .iter()
+    .filter(|training| !training.attended)
+    .map(|training| SignalEvidence {
+        at: at(training.at),
+        detail: format!(
+            "training no-show: {}",
+            contact_name(account, training.contact)
+        ),
+    })
+    .collect();
+    (!evidence.is_empty()).then(|| Signal {
+        key: "training_no_shows",
+        name: "Training no-shows",
+        level: SignalLevel::Yellow,
+        source: SignalSource::HealthFramework,
+        summary: format!(
+            "{} training no-show{} in the last 30 days",
+            evidence.len(),
+            if evidence.len() == 1 { "" } else { "s" }
+        ),
+        evidence,
+    })
+}
