@@ -11,6 +11,7 @@ use crate::domain::{CustomerId, Tier};
 use crate::engine::facts::factor_facts;
 use crate::engine::{AccountState, FactorFacts, PortfolioState, Window};
 use crate::model::Model;
+use crate::overrides::{OverrideEvent, OverrideView, view_at};
 use crate::playbooks::{Cadence, PlaybookTrigger, cadence, playbooks};
 use crate::score::{ComponentScore, Scorecard, score};
 use crate::signals::{Signal, signals};
@@ -60,6 +61,41 @@ pub struct HealthReport {
     pub playbooks: Vec<PlaybookTrigger>,
     pub cadence: Option<Cadence>,
     pub facts: FactorFacts,
+}
+
+/// The health report with the manual override beside the computed score: what
+/// every surface shows (`GET /api/intelligence/health/:id`, `rapport health`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthView {
+    #[serde(flatten)]
+    pub report: HealthReport,
+    /// The computed score, the override in force (if any) and the effective score.
+    pub score_override: OverrideView,
+    /// This model's override events before `as_of`: who, when, old, new.
+    pub override_history: Vec<OverrideEvent>,
+}
+
+/// [`health_report`] with the account's override `events` applied beside it.
+pub fn health_view(
+    model: &Model,
+    portfolio: &PortfolioState,
+    account: &AccountState,
+    events: &[OverrideEvent],
+    as_of: Timestamp,
+) -> Option<HealthView> {
+    let report = health_report(model, portfolio, account, as_of)?;
+    let score_override = view_at(report.score, events, &model.name, as_of);
+    let override_history = events
+        .iter()
+        .filter(|event| event.model == model.name && event.at < as_of)
+        .cloned()
+        .collect();
+    Some(HealthView {
+        report,
+        score_override,
+        override_history,
+    })
 }
 
 /// The health report of `account` at `as_of` under `model` (the shipped

@@ -13,10 +13,12 @@ pub mod explain;
 pub mod health;
 pub mod impact;
 pub mod model;
+pub mod overrides;
 pub mod peers;
 pub mod playbooks;
 pub mod score;
 pub mod signals;
+pub mod snapshot;
 pub mod success;
 pub mod time;
 

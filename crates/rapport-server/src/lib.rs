@@ -5,7 +5,9 @@
 
 mod error;
 mod goals;
+mod health;
 mod html;
+mod overrides;
 pub mod render;
 
 use std::future::Future;
@@ -37,6 +39,8 @@ pub struct AppState {
     /// The engine's in-memory state, loaded from the store at start-up.
     engine: RwLock<PortfolioState>,
     model: Model,
+    /// The health model (`health` unless the deployment chose another).
+    health_model: Model,
     /// Peer scores and the impact model, reused between requests while the
     /// engine's generations say they are current.
     caches: Mutex<BreakdownCaches>,
@@ -56,10 +60,21 @@ impl AppState {
 
     /// Wraps a store and an engine already loaded from it.
     pub fn from_parts(store: Box<dyn Store>, engine: PortfolioState, model: Model) -> Arc<Self> {
+        AppState::with_health_model(store, engine, model, Model::health())
+    }
+
+    /// [`AppState::from_parts`] with a health model of the deployment's choice.
+    pub fn with_health_model(
+        store: Box<dyn Store>,
+        engine: PortfolioState,
+        model: Model,
+        health_model: Model,
+    ) -> Arc<Self> {
         Arc::new(AppState {
             store: Mutex::new(store),
             engine: RwLock::new(engine),
             model,
+            health_model,
             caches: Mutex::new(BreakdownCaches::default()),
             success_peers: Mutex::new(Default::default()),
         })
@@ -152,6 +167,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/api/intelligence/success-metrics/{customer_id}/metrics/{metric_id}/measurements",
             post(goals::measure),
+        )
+        .route(
+            "/api/intelligence/health/{customer_id}",
+            get(health::health),
+        )
+        .route(
+            "/api/intelligence/overrides/{customer_id}",
+            get(overrides::list),
+        )
+        .route(
+            "/api/intelligence/overrides/{customer_id}/{model}",
+            put(overrides::put).delete(overrides::remove),
         )
         .fallback(not_found)
         .with_state(state)

@@ -11,6 +11,7 @@
 pub mod sqlite;
 pub mod url;
 
+use rapport_core::overrides::OverrideEvent;
 use rapport_core::success::Goal;
 use rapport_core::{Account, Activity, Contact, ExternalId, Feature, Outcome};
 
@@ -105,6 +106,21 @@ pub trait Store: Send {
     fn goals(&self, account: Option<&ExternalId>) -> StoreResult<Vec<(ExternalId, Goal)>>;
     /// Removes a goal; `false` when there was none.
     fn delete_goal(&mut self, account: &ExternalId, goal_id: &str) -> StoreResult<bool>;
+
+    /// Appends one event to an account's score-override audit trail. The trail
+    /// is append-only: events are never changed or removed, and the override in
+    /// force at any instant is derived from them (`rapport_core::overrides`).
+    fn record_override_event(
+        &mut self,
+        account: &ExternalId,
+        event: &OverrideEvent,
+    ) -> StoreResult<()>;
+    /// One account's override events, or every account's when `account` is
+    /// `None`: ordered by account, then time, then order of writing.
+    fn override_events(
+        &self,
+        account: Option<&ExternalId>,
+    ) -> StoreResult<Vec<(ExternalId, OverrideEvent)>>;
 }
 
 /// Builds the engine's in-memory state from everything the store holds: the

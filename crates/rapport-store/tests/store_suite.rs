@@ -29,6 +29,10 @@ const CHECKS: &[(&str, Check)] = &[
         "goals_round_trip_with_ids_and_history",
         goals_round_trip_with_ids_and_history,
     ),
+    (
+        "override_events_append_and_read_in_time_order",
+        override_events_append_and_read_in_time_order,
+    ),
 ];
 
 fn run_all(open: &dyn Fn() -> Box<dyn Store>) {
@@ -387,4 +391,93 @@ fn goals_round_trip_with_ids_and_history(store: &mut dyn Store) {
         store.put_goal(&ExternalId::parse("nobody").unwrap(), &goal),
         Err(StoreError::UnknownAccount(_))
     ));
+}
+
+fn override_events_append_and_read_in_time_order(store: &mut dyn Store) {
+    use rapport_core::overrides::{OverrideAction, OverrideEvent};
+    store
+        .upsert_accounts(&[account("a1", 1.0), account("a2", 2.0)])
+        .unwrap();
+    let a1 = ExternalId::parse("a1").unwrap();
+    let a2 = ExternalId::parse("a2").unwrap();
+    let event = |at: &str, action, old, new, expires: Option<&str>| OverrideEvent {
+        at: Timestamp::parse_rfc3339(at).unwrap(),
+        author: "dana".into(),
+        action,
+        model: "health".into(),
+        old,
+        new,
+        reason: "exec sponsor confirmed renewal".into(),
+        expires_at: expires.map(|text| Timestamp::parse_rfc3339(text).unwrap()),
+    };
+    assert!(store.override_events(Some(&a1)).unwrap().is_empty());
+    let set = event(
+        "2026-03-01T10:00:00.250Z",
+        OverrideAction::Set,
+        None,
+        Some(72.0),
+        Some("2026-12-31T00:00:00Z"),
+    );
+    let replaced = event(
+        "2026-03-02T00:00:00Z",
+        OverrideAction::Set,
+        Some(72.0),
+        Some(64.5),
+        None,
+    );
+    // Same instant as `replaced`, written after it: the order of writing holds.
+    let removed = event(
+        "2026-03-02T00:00:00Z",
+        OverrideAction::Removed,
+        Some(64.5),
+        None,
+        None,
+    );
+    // Written last but earlier in time: read back in time order.
+    let earlier = event(
+        "2026-02-01T00:00:00Z",
+        OverrideAction::Set,
+        None,
+        Some(10.0),
+        None,
+    );
+    let other = event(
+        "2026-01-01T00:00:00Z",
+        OverrideAction::Set,
+        None,
+        Some(50.0),
+        None,
+    );
+    store.record_override_event(&a2, &other).unwrap();
+    for written in [&set, &replaced, &removed, &earlier] {
+        store.record_override_event(&a1, written).unwrap();
+    }
+    let of_a1: Vec<OverrideEvent> = store
+        .override_events(Some(&a1))
+        .unwrap()
+        .into_iter()
+        .map(|(account, event)| {
+            assert_eq!(account, a1);
+            event
+        })
+        .collect();
+    assert_eq!(of_a1, [earlier, set, replaced, removed]);
+    let every: Vec<ExternalId> = store
+        .override_events(None)
+        .unwrap()
+        .into_iter()
+        .map(|(account, _)| account)
+        .collect();
+    assert_eq!(every, [a1.clone(), a1.clone(), a1.clone(), a1, a2.clone()]);
+
+    let ghost = ExternalId::parse("ghost").unwrap();
+    assert!(matches!(
+        store.record_override_event(&ghost, &other),
+        Err(StoreError::UnknownAccount(id)) if id == "ghost"
+    ));
+    assert!(matches!(
+        store.override_events(Some(&ghost)),
+        Err(StoreError::UnknownAccount(_))
+    ));
+    assert_eq!(store.override_events(None).unwrap().len(), 5);
 }

@@ -78,12 +78,17 @@ enum Command {
     Engagement(commands::engagement::EngagementArgs),
     /// The success metrics of one account (PRD-069): goals, progress, value, ROI.
     Success(commands::success::SuccessArgs),
+    /// The health of one account: score, components, early warnings, playbooks, cadence.
+    Health(commands::health::HealthArgs),
     /// Documents to share: `export value-report ACCOUNT --format md|html`.
     #[command(subcommand)]
     Export(commands::export::ExportCommand),
     /// An account's success goals: `goals list|add|update|delete`.
     #[command(subcommand)]
     Goals(commands::goals::GoalsCommand),
+    /// Manual overrides of a health or engagement score, audited: `override set|remove|list`.
+    #[command(subcommand)]
+    Override(commands::overrides::OverrideCommand),
     /// List the accounts in the store.
     Accounts {
         #[arg(long, value_enum, default_value_t = commands::Format::Md)]
@@ -101,7 +106,13 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = Settings::load(cli.config.as_deref()).and_then(|settings| {
-        let settings = settings.with_flags(cli.db, cli.model);
+        // `override` has a `--model` of its own (the score overridden) that
+        // shadows the global flag; its configured model comes from the settings.
+        let model_flag = match cli.command {
+            Command::Override(_) => None,
+            _ => cli.model,
+        };
+        let settings = settings.with_flags(cli.db, model_flag);
         run(cli.command, &settings)
     });
     match result {
@@ -127,8 +138,10 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Bench { what: _, as_of } => commands::bench::engine(settings, &as_of),
         Command::Engagement(args) => commands::engagement::run(settings, &args),
         Command::Success(args) => commands::success::run(settings, &args),
+        Command::Health(args) => commands::health::run(settings, &args),
         Command::Export(command) => commands::export::run(settings, &command),
         Command::Goals(command) => commands::goals::run(settings, &command),
+        Command::Override(command) => commands::overrides::run(settings, &command),
         Command::Accounts { format } => commands::accounts::run(settings, format),
     }
 }

@@ -18,6 +18,7 @@ struct FileSettings {
     database_url: Option<String>,
     addr: Option<String>,
     model: Option<String>,
+    health_model: Option<String>,
 }
 
 #[derive(Clone)]
@@ -26,6 +27,8 @@ pub struct Settings {
     pub addr: String,
     /// The engagement scoring model: a shipped model's name or a TOML file.
     pub model: Option<String>,
+    /// The health model: `health` (shipped) unless a name or file is given.
+    pub health_model: Option<String>,
 }
 
 impl fmt::Debug for Settings {
@@ -35,6 +38,7 @@ impl fmt::Debug for Settings {
             .field("database_url", &redact(&self.database_url))
             .field("addr", &self.addr)
             .field("model", &self.model)
+            .field("health_model", &self.health_model)
             .finish()
     }
 }
@@ -80,6 +84,7 @@ impl Settings {
                 .or(file_settings.addr)
                 .unwrap_or_else(|| DEFAULT_ADDR.to_string()),
             model: env("RAPPORT_MODEL").or(file_settings.model),
+            health_model: env("RAPPORT_HEALTH_MODEL").or(file_settings.health_model),
         })
     }
 
@@ -96,20 +101,34 @@ impl Settings {
     /// The engagement model: the shipped one a name names, or the TOML file at
     /// that path, validated; the PRD-070 model when none is set.
     pub fn engagement_model(&self) -> anyhow::Result<Model> {
-        let Some(choice) = self.model.as_deref() else {
-            return Ok(Model::prd070());
-        };
-        if let Some(model) = Model::shipped(choice) {
-            return Ok(model);
+        match self.model.as_deref() {
+            Some(choice) => load_model(choice),
+            None => Ok(Model::prd070()),
         }
-        let text = std::fs::read_to_string(choice).with_context(|| {
-            format!(
-                "--model `{choice}` is neither a shipped model ({}) nor a readable file",
-                Model::SHIPPED.join(", ")
-            )
-        })?;
-        Model::from_toml(&text).with_context(|| format!("model file {choice}"))
     }
+
+    /// The health model (`health_model` in rapport.toml or RAPPORT_HEALTH_MODEL):
+    /// the shipped `health` model unless another is named.
+    pub fn health_model(&self) -> anyhow::Result<Model> {
+        match self.health_model.as_deref() {
+            Some(choice) => load_model(choice),
+            None => Ok(Model::health()),
+        }
+    }
+}
+
+/// A shipped model by name, or a TOML model file, validated.
+fn load_model(choice: &str) -> anyhow::Result<Model> {
+    if let Some(model) = Model::shipped(choice) {
+        return Ok(model);
+    }
+    let text = std::fs::read_to_string(choice).with_context(|| {
+        format!(
+            "model `{choice}` is neither a shipped model ({}) nor a readable file",
+            Model::SHIPPED.join(", ")
+        )
+    })?;
+    Model::from_toml(&text).with_context(|| format!("model file {choice}"))
 }
 
 #[cfg(test)]
@@ -127,6 +146,7 @@ mod tests {
             database_url: "postgres://u:pw@h/d".into(),
             addr: DEFAULT_ADDR.into(),
             model: None,
+            health_model: None,
         };
         assert!(!format!("{settings:?}").contains("pw"));
     }

@@ -729,3 +729,181 @@ fn goals_import_from_csv_reports_bad_rows_and_reimport_changes_nothing() {
         .collect();
     assert_eq!(values, [80.0, 60.0, 50.0]);
 }
+
+#[test]
+fn overrides_from_a_terminal_set_replace_list_remove_with_an_audit_trail() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    generate(&data, "4", "20");
+    assert_eq!(
+        rapport(&db, &["import", data.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let set = rapport(
+        &db,
+        &[
+            "override",
+            "set",
+            "Acme Corp",
+            "--model",
+            "health",
+            "--value",
+            "72",
+            "--reason",
+            "Exec sponsor confirmed renewal",
+            "--author",
+            "dana",
+            "--expires",
+            "2099-12-31",
+        ],
+    );
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    assert!(
+        text(&set.stdout).contains("health overridden to 72 by dana"),
+        "{}",
+        text(&set.stdout)
+    );
+    let replaced = rapport(
+        &db,
+        &[
+            "override",
+            "set",
+            "acc-0001",
+            "--model",
+            "health",
+            "--value",
+            "64.5",
+            "--reason",
+            "Usage dropped",
+            "--author",
+            "lee",
+        ],
+    );
+    assert!(replaced.status.success(), "{}", text(&replaced.stderr));
+    assert!(
+        text(&replaced.stdout).contains("overridden to 64.5 (was 72) by lee"),
+        "{}",
+        text(&replaced.stdout)
+    );
+
+    let listed = rapport(&db, &["override", "list", "Acme Corp", "--format", "json"]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let view: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    // The API's body: GET /api/intelligence/overrides/{customerId}.
+    for key in [
+        "customerId",
+        "externalId",
+        "accountName",
+        "asOf",
+        "overrides",
+        "expired",
+        "history",
+    ] {
+        assert!(view.get(key).is_some(), "the listing lacks {key}");
+    }
+    assert_eq!(view["overrides"][0]["model"], "health");
+    assert_eq!(view["overrides"][0]["value"], 64.5);
+    assert_eq!(view["overrides"][0]["author"], "lee");
+    let history = view["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["expiresAt"], "2099-12-31T00:00:00Z");
+    assert_eq!(
+        (history[1]["old"].as_f64(), history[1]["new"].as_f64()),
+        (Some(72.0), Some(64.5))
+    );
+    let replaced_at = history[1]["at"].as_str().unwrap().to_string();
+    let markdown = rapport(&db, &["override", "list", "acc-0001"]);
+    assert!(
+        text(&markdown.stdout).contains("| health | 64.5 | lee |"),
+        "{}",
+        text(&markdown.stdout)
+    );
+
+    // Refusals name the flag and exit 2; nothing is written.
+    for (flag, args) in [
+        ("--value", ["--model", "health", "--value", "120"]),
+        ("--model", ["--model", "nps", "--value", "50"]),
+    ] {
+        let mut command = vec!["override", "set", "acc-0001"];
+        command.extend(args);
+        command.extend(["--reason", "why", "--author", "dana"]);
+        let refused = rapport(&db, &command);
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(
+            text(&refused.stderr).contains(&format!("{flag}: ")),
+            "{}",
+            text(&refused.stderr)
+        );
+    }
+    let refused = rapport(
+        &db,
+        &[
+            "override", "set", "acc-0001", "--model", "health", "--value", "50", "--reason", " ",
+            "--author", "dana",
+        ],
+    );
+    assert!(text(&refused.stderr).contains("--reason: must not be empty"));
+
+    let removed = rapport(
+        &db,
+        &[
+            "override",
+            "remove",
+            "Acme Corp",
+            "--model",
+            "health",
+            "--author",
+            "dana",
+            "--reason",
+            "Renewal signed",
+        ],
+    );
+    assert!(removed.status.success(), "{}", text(&removed.stderr));
+    let again = rapport(
+        &db,
+        &[
+            "override",
+            "remove",
+            "Acme Corp",
+            "--model",
+            "health",
+            "--author",
+            "dana",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("no override of `health` in force"));
+
+    let after: serde_json::Value = serde_json::from_slice(
+        &rapport(&db, &["override", "list", "acc-0001", "--format", "json"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(after["overrides"], serde_json::json!([]));
+    assert_eq!(after["history"].as_array().unwrap().len(), 3);
+    assert_eq!(after["history"][2]["action"], "removed");
+    assert_eq!(after["history"][2]["old"], 64.5);
+    // Just after the replacement, before the removal: 64.5 was in force.
+    let replaced_at = rapport_core::Timestamp::parse_rfc3339(&replaced_at).unwrap();
+    let just_after = rapport_core::Timestamp::from_millis(replaced_at.millis() + 1).to_rfc3339();
+    let past: serde_json::Value = serde_json::from_slice(
+        &rapport(
+            &db,
+            &[
+                "override",
+                "list",
+                "acc-0001",
+                "--as-of",
+                &just_after,
+                "--format",
+                "json",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(past["overrides"][0]["value"], 64.5);
+    assert_eq!(past["history"].as_array().unwrap().len(), 2);
+}

@@ -68,6 +68,32 @@ CREATE TABLE goals (
     UNIQUE (account, id)
 );
 "#,
+    r#"
+-- Manual score overrides: the append-only audit trail (who, when, old, new,
+-- why) is the source of truth; the override in force at any instant is derived
+-- from it. `seq` keeps the order of writing among events of the same instant.
+CREATE TABLE override_events (
+    seq           INTEGER PRIMARY KEY,
+    account       INTEGER NOT NULL REFERENCES accounts(id),
+    model         TEXT NOT NULL,
+    at_ms         INTEGER NOT NULL,
+    author        TEXT NOT NULL,
+    action        TEXT NOT NULL CHECK (action IN ('set', 'removed')),
+    old           REAL,
+    new           REAL,
+    reason        TEXT NOT NULL,
+    expires_at_ms INTEGER
+);
+CREATE INDEX override_events_by_account_time ON override_events (account, at_ms, seq);
+CREATE TRIGGER override_events_are_not_updated BEFORE UPDATE ON override_events
+BEGIN
+    SELECT RAISE(ABORT, 'override events are an audit trail: append only');
+END;
+CREATE TRIGGER override_events_are_not_deleted BEFORE DELETE ON override_events
+BEGIN
+    SELECT RAISE(ABORT, 'override events are an audit trail: append only');
+END;
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

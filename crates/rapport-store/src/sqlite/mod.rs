@@ -4,6 +4,7 @@
 
 mod goals;
 mod migrations;
+mod overrides;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -17,6 +18,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::url::SqliteLocation;
 use crate::{Store, StoreCounts, StoreError, StoreResult, WriteOutcome};
+use rapport_core::overrides::OverrideEvent;
 use rapport_core::success::Goal;
 
 pub struct SqliteStore {
@@ -486,5 +488,24 @@ impl Store for SqliteStore {
             "DELETE FROM goals WHERE account = ?1 AND id = ?2",
             params![row, goal_id],
         )? > 0)
+    }
+
+    fn record_override_event(
+        &mut self,
+        account: &ExternalId,
+        event: &OverrideEvent,
+    ) -> StoreResult<()> {
+        let row = self.account_row(account)?;
+        overrides::record(&self.connection, row, event)
+    }
+
+    fn override_events(
+        &self,
+        account: Option<&ExternalId>,
+    ) -> StoreResult<Vec<(ExternalId, OverrideEvent)>> {
+        let row = account
+            .map(|account| self.account_row(account))
+            .transpose()?;
+        overrides::list(&self.connection, row)
     }
 }

@@ -7,7 +7,9 @@ pub mod engagement;
 pub mod export;
 pub mod generate;
 pub mod goals;
+pub mod health;
 pub mod import;
+pub mod overrides;
 pub mod serve;
 pub mod success;
 

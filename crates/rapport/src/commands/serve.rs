@@ -62,10 +62,12 @@ fn serve_store(
     addr: &str,
 ) -> anyhow::Result<ExitCode> {
     let model = settings.engagement_model()?;
+    let health_model = settings.health_model()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let loading = std::time::Instant::now();
-    let state = rapport_server::AppState::new(store, model)
+    let engine = rapport_store::load_engine(store.as_ref())
         .context("cannot load the engine from the store")?;
+    let state = rapport_server::AppState::with_health_model(store, engine, model, health_model);
     tracing::info!("engine loaded in {:.1} s", loading.elapsed().as_secs_f64());
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)

@@ -1,0 +1,55 @@
+//! `GET /api/intelligence/health/{customerId}?asOf=…`: the customer health
+//! report (score, components, trend, history, alerts, early-warning signals,
+//! playbooks, cadence) with the manual override beside the computed score.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use rapport_core::Timestamp;
+use rapport_core::health::{HealthView, health_view};
+use serde::Deserialize;
+
+use crate::{ApiError, AppState, now_millis};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HealthQuery {
+    as_of: Option<String>,
+}
+
+pub(crate) async fn health(
+    State(state): State<Arc<AppState>>,
+    Path(customer_id): Path<String>,
+    Query(query): Query<HealthQuery>,
+) -> Result<Json<HealthView>, ApiError> {
+    let as_of = match query.as_of.as_deref() {
+        None | Some("") => Timestamp::from_millis(now_millis()),
+        Some(text) => Timestamp::parse_lenient(text).map_err(|error| ApiError::BadRequest {
+            parameter: "asOf".into(),
+            reason: error.to_string(),
+        })?,
+    };
+    let lookup = customer_id.clone();
+    let events = state
+        .with_store(move |store| {
+            let accounts = store.accounts()?;
+            let account = crate::resolve(&accounts, &lookup)?;
+            Ok(store
+                .override_events(Some(&account.external_id))?
+                .into_iter()
+                .map(|(_, event)| event)
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    state
+        .with_engine(move |state, engine| {
+            let account = engine
+                .resolve(&customer_id)
+                .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))?;
+            health_view(&state.health_model, engine, account, &events, as_of)
+                .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))
+        })
+        .await
+        .map(Json)
+}

@@ -1,0 +1,453 @@
+//! Manual score overrides over HTTP, end to end: a small generated portfolio
+//! in SQLite, served on a loopback port; set, replace, read the audit trail,
+//! remove, read a past moment, and the precise errors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rapport_core::Timestamp;
+use rapport_core::model::Model;
+use rapport_demo::DemoConfig;
+use rapport_ingest::{NoProgress, import_dir};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+struct Served {
+    base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _folder: tempfile::TempDir,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn serve_small_portfolio(model: Model) -> Served {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    let config = DemoConfig {
+        accounts: 3,
+        days: 30,
+        seed: 7,
+        end: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+    };
+    rapport_demo::write_portfolio(&config, &data).unwrap();
+    let url = format!("sqlite://{}", folder.path().join("rapport.db").display());
+    let mut store = rapport_store::open(&url).unwrap();
+    let now = Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap();
+    let reports = import_dir(store.as_mut(), &data, now, &NoProgress);
+    assert!(reports.iter().all(|report| report.rejected.is_empty()));
+    let state = rapport_server::AppState::new(store, model).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(rapport_server::serve(listener, Arc::clone(&state), async {
+        let _ = stopped.await;
+    }));
+    Served {
+        base,
+        stop: Some(stop),
+        _folder: folder,
+    }
+}
+
+async fn send(served: &Served, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, format!("{}{path}", served.base));
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    };
+    (status, body)
+}
+
+/// The instant one millisecond after an event's `at`: the first moment it counts.
+fn just_after(at: &Value) -> String {
+    let at = Timestamp::parse_rfc3339(at.as_str().unwrap()).unwrap();
+    Timestamp::from_millis(at.millis() + 1).to_rfc3339()
+}
+
+/// Lets the server's clock move on, so consecutive events get distinct instants.
+async fn tick() {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn override_lifecycle_set_replace_read_remove_and_past_moments() {
+    let served = serve_small_portfolio(Model::prd070()).await;
+    let health = "/api/intelligence/overrides/acc-0002/health";
+
+    let (status, first) = send(
+        &served,
+        Method::PUT,
+        health,
+        Some(
+            json!({"value": 72, "reason": "Exec sponsor confirmed renewal", "author": "dana",
+                    "expiresAt": "2099-12-31T00:00:00Z"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["override"]["value"], 72.0);
+    assert_eq!(first["override"]["model"], "health");
+    assert_eq!(first["override"]["expiresAt"], "2099-12-31T00:00:00Z");
+    assert_eq!(first["event"]["action"], "set");
+    assert_eq!(first["event"]["author"], "dana");
+    assert_eq!(first["event"]["old"], Value::Null);
+    assert_eq!(first["event"]["new"], 72.0);
+    assert_eq!(first["override"]["setAt"], first["event"]["at"]);
+    tick().await;
+
+    let (status, second) = send(
+        &served,
+        Method::PUT,
+        health,
+        Some(json!({"value": 64.5, "reason": "Usage dropped after the re-org", "author": "lee"})),
+    )
+    .await;
+    assert_eq!(status, 200, "replacing answers 200: {second}");
+    assert_eq!(
+        (
+            second["event"]["old"].as_f64(),
+            second["event"]["new"].as_f64()
+        ),
+        (Some(72.0), Some(64.5))
+    );
+    assert_eq!(second["override"]["expiresAt"], Value::Null);
+    let replaced_at = second["event"]["at"].clone();
+    tick().await;
+
+    // An engagement model's score is overridden on its own.
+    let (status, engagement) = send(
+        &served,
+        Method::PUT,
+        "/api/intelligence/overrides/acc-0002/prd070-engagement",
+        Some(json!({"value": 55, "reason": "Calls are not logged yet", "author": "dana"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{engagement}");
+    tick().await;
+
+    // Read: the overrides in force and the audit trail (who, when, old, new).
+    let (status, read) = send(
+        &served,
+        Method::GET,
+        "/api/intelligence/overrides/acc-0002",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["externalId"], "acc-0002");
+    let in_force: Vec<(&str, f64)> = read["overrides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["model"].as_str().unwrap(), o["value"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(in_force, [("health", 64.5), ("prd070-engagement", 55.0)]);
+    let history = read["history"].as_array().unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[1]["author"], "lee");
+    assert_eq!(history[1]["at"], replaced_at);
+    assert_eq!(
+        (history[1]["old"].as_f64(), history[1]["new"].as_f64()),
+        (Some(72.0), Some(64.5))
+    );
+    assert_eq!(history[1]["reason"], "Usage dropped after the re-org");
+    // The same account by its UUID reads the same trail.
+    let (_, by_uuid) = send(
+        &served,
+        Method::GET,
+        &format!(
+            "/api/intelligence/overrides/{}?asOf={}",
+            read["customerId"].as_str().unwrap(),
+            just_after(&replaced_at)
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(by_uuid["overrides"][0]["value"], 64.5);
+
+    // Remove: 204, then 404 (nothing in force), written to the trail.
+    let (status, _) = send(
+        &served,
+        Method::DELETE,
+        &format!("{health}?author=dana&reason=Renewal%20signed"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, again) = send(
+        &served,
+        Method::DELETE,
+        &format!("{health}?author=dana"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "{again}");
+    assert!(
+        again["error"]
+            .as_str()
+            .unwrap()
+            .contains("no override of `health`"),
+        "{again}"
+    );
+    tick().await;
+
+    let (_, after) = send(
+        &served,
+        Method::GET,
+        "/api/intelligence/overrides/acc-0002",
+        None,
+    )
+    .await;
+    let models: Vec<&str> = after["overrides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["prd070-engagement"]);
+    let removal = &after["history"][3];
+    assert_eq!(removal["action"], "removed");
+    assert_eq!(removal["author"], "dana");
+    assert_eq!(removal["reason"], "Renewal signed");
+    assert_eq!(
+        (removal["old"].as_f64(), removal["new"].clone()),
+        (Some(64.5), Value::Null)
+    );
+
+    // A moment between the replacement and the removal still reads 64.5, and
+    // its trail stops there; the instant of the first set does not count it.
+    let (status, between) = send(
+        &served,
+        Method::GET,
+        &format!(
+            "/api/intelligence/overrides/acc-0002?asOf={}",
+            just_after(&replaced_at)
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{between}");
+    assert_eq!(between["overrides"][0]["model"], "health");
+    assert_eq!(between["overrides"][0]["value"], 64.5);
+    assert_eq!(between["history"].as_array().unwrap().len(), 2);
+    let first_at = first["event"]["at"].as_str().unwrap();
+    let (_, at_first) = send(
+        &served,
+        Method::GET,
+        &format!("/api/intelligence/overrides/acc-0002?asOf={first_at}"),
+        None,
+    )
+    .await;
+    assert_eq!(at_first["overrides"], json!([]));
+    assert_eq!(at_first["history"], json!([]));
+
+    // Far ahead, the expiring override would have lapsed; but it was replaced,
+    // so nothing shows as expired.
+    let (_, later) = send(
+        &served,
+        Method::GET,
+        "/api/intelligence/overrides/acc-0002?asOf=2100-01-01",
+        None,
+    )
+    .await;
+    assert_eq!(later["expired"], json!([]));
+    // Another account has no overrides.
+    let (status, other) = send(
+        &served,
+        Method::GET,
+        "/api/intelligence/overrides/acc-0001",
+        None,
+    )
+    .await;
+    assert_eq!((status, other["history"].clone()), (200, json!([])));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiry_shows_the_override_as_expired_and_ends_it() {
+    let served = serve_small_portfolio(Model::prd070()).await;
+    let (status, set) = send(
+        &served,
+        Method::PUT,
+        "/api/intelligence/overrides/acc-0003/framework-engagement",
+        Some(json!({"value": 40, "reason": "Champion left", "author": "dana", "expiresAt": "2099-06-30"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{set}");
+    let base = "/api/intelligence/overrides/acc-0003";
+    let (_, before) = send(
+        &served,
+        Method::GET,
+        &format!("{base}?asOf=2099-06-29T23:59:59.999Z"),
+        None,
+    )
+    .await;
+    assert_eq!(before["overrides"][0]["value"], 40.0);
+    assert_eq!(before["expired"], json!([]));
+    let (_, after) = send(
+        &served,
+        Method::GET,
+        &format!("{base}?asOf=2099-06-30"),
+        None,
+    )
+    .await;
+    assert_eq!(after["overrides"], json!([]));
+    assert_eq!(after["expired"][0]["value"], 40.0);
+    assert_eq!(after["expired"][0]["expiresAt"], "2099-06-30T00:00:00Z");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_name_the_field_and_unknown_accounts_are_404() {
+    let mut model = Model::prd070();
+    model.name = "our-model".into();
+    let served = serve_small_portfolio(model).await;
+    let health = "/api/intelligence/overrides/acc-0001/health";
+    let good = json!({"value": 72, "reason": "why", "author": "dana"});
+    for (body, parameter) in [
+        (
+            json!({"value": 120, "reason": "why", "author": "dana"}),
+            "value",
+        ),
+        (
+            json!({"value": -5, "reason": "why", "author": "dana"}),
+            "value",
+        ),
+        (
+            json!({"value": "high", "reason": "why", "author": "dana"}),
+            "value",
+        ),
+        (json!({"reason": "why", "author": "dana"}), "value"),
+        (
+            json!({"value": 72, "reason": "", "author": "dana"}),
+            "reason",
+        ),
+        (
+            json!({"value": 72, "reason": "why", "author": "  "}),
+            "author",
+        ),
+        (
+            json!({"value": 72, "reason": "why", "author": "dana", "expiresAt": "someday"}),
+            "expiresAt",
+        ),
+        (
+            json!({"value": 72, "reason": "why", "author": "dana", "expiresAt": "2020-01-01"}),
+            "expiresAt",
+        ),
+        (
+            json!({"value": 72, "reason": "why", "author": "dana", "by": "x"}),
+            "by",
+        ),
+        (json!([72]), "body"),
+    ] {
+        let (status, answer) = send(&served, Method::PUT, health, Some(body.clone())).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(answer["parameter"], parameter, "{body}: {answer}");
+        assert!(
+            answer["error"].as_str().unwrap().starts_with(parameter),
+            "{answer}"
+        );
+    }
+    // Nothing refused was written.
+    let (_, read) = send(
+        &served,
+        Method::GET,
+        "/api/intelligence/overrides/acc-0001",
+        None,
+    )
+    .await;
+    assert_eq!(read["history"], json!([]));
+
+    let (status, answer) = send(
+        &served,
+        Method::PUT,
+        "/api/intelligence/overrides/acc-0001/nps",
+        Some(good.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["parameter"].clone()),
+        (400, json!("model")),
+        "{answer}"
+    );
+    // The server's configured engagement model may be overridden by its name.
+    let (status, answer) = send(
+        &served,
+        Method::PUT,
+        "/api/intelligence/overrides/acc-0001/our-model",
+        Some(good.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+
+    let (status, answer) = send(
+        &served,
+        Method::PUT,
+        "/api/intelligence/overrides/no-such-account/health",
+        Some(good.clone()),
+    )
+    .await;
+    assert_eq!(status, 404, "{answer}");
+    let (status, _) = send(
+        &served,
+        Method::GET,
+        "/api/intelligence/overrides/no-such-account",
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, answer) = send(
+        &served,
+        Method::GET,
+        "/api/intelligence/overrides/acc-0001?asOf=yesterday",
+        None,
+    )
+    .await;
+    assert_eq!((status, answer["parameter"].clone()), (400, json!("asOf")));
+    let (status, answer) = send(
+        &served,
+        Method::DELETE,
+        "/api/intelligence/overrides/acc-0001/our-model",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, answer["parameter"].clone()),
+        (400, json!("author")),
+        "{answer}"
+    );
+    let (status, answer) = send(
+        &served,
+        Method::DELETE,
+        "/api/intelligence/overrides/acc-0001/nps?author=dana",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, answer["parameter"].clone()),
+        (400, json!("model")),
+        "{answer}"
+    );
+    let (status, _) = send(
+        &served,
+        Method::DELETE,
+        "/api/intelligence/overrides/no-such-account/health?author=dana",
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
