@@ -150,7 +150,7 @@ pub fn health_report(
         components,
         history: breakdown::history(model, portfolio, account, as_of, Some(current.summary())),
         alerts: alerts(model, account, &current, &previous, as_of),
-        signals: signals(account, as_of),
+        signals: signals(portfolio, account, as_of),
         playbooks: playbooks(account, as_of),
         cadence: cadence(band.as_deref()),
         facts,

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::activity::{MeetingKind, MeetingStatus, Party, Sentiment, Severity, TicketStatus};
 use crate::domain::ContactRole;
-use crate::engine::AccountState;
 use crate::engine::state::{NO_CONTACT, range_of};
+use crate::engine::{AccountState, PortfolioState};
 use crate::time::{MILLIS_PER_DAY, Timestamp};
 
 /// How urgent a signal is: red needs action now, yellow needs watching.
@@ -80,8 +80,13 @@ fn contact_name(account: &AccountState, contact: u32) -> String {
     }
 }
 
-/// Every signal that fires for `account` at `as_of`, red first.
-pub fn signals(account: &AccountState, as_of: Timestamp) -> Vec<Signal> {
+/// Every signal that fires for `account` at `as_of`, red first. The portfolio
+/// gives the feature catalogue (for adoption stagnation).
+pub fn signals(
+    portfolio: &PortfolioState,
+    account: &AccountState,
+    as_of: Timestamp,
+) -> Vec<Signal> {
     let end = as_of.millis();
     let mut found: Vec<Signal> = [
         unanswered_outreach(account, end),
@@ -97,7 +102,7 @@ pub fn signals(account: &AccountState, as_of: Timestamp) -> Vec<Signal> {
         ticket_severity_rising(account, end),
         repeated_issues(account, end),
         negative_sentiment(account, end),
-        feature_stagnation(account, end),
+        feature_stagnation(portfolio, account, end),
         training_no_shows(account, end),
     ]
     .into_iter()
@@ -703,8 +708,14 @@ fn negative_sentiment(account: &AccountState, end: i64) -> Option<Signal> {
 }
 
 /// Yellow (health): feature adoption stagnation: the account has used features
-/// for more than 60 days, and none for the first time in the last 60 days.
-fn feature_stagnation(account: &AccountState, end: i64) -> Option<Signal> {
+/// for more than 60 days, none for the first time in the last 60 days, and
+/// catalogue features remain that it has never used (an account using the
+/// whole catalogue has nothing left to adopt).
+fn feature_stagnation(
+    portfolio: &PortfolioState,
+    account: &AccountState,
+    end: i64,
+) -> Option<Signal> {
     let uses = &account.feature_uses[..account.feature_uses.partition_point(|f| f.at < end)];
     let first_use = uses.first()?.at;
     let start = end - 60 * DAY;
@@ -719,7 +730,13 @@ fn feature_stagnation(account: &AccountState, end: i64) -> Option<Signal> {
             last_new = event.at;
         }
     }
-    (last_new < start).then(|| Signal {
+    let catalogue_left = portfolio.catalogue_size > 0
+        && portfolio
+            .catalogue_weights
+            .iter()
+            .enumerate()
+            .any(|(feature, weight)| weight.is_some() && !seen.contains(&(feature as u32)));
+    (last_new < start && catalogue_left).then(|| Signal {
         key: "feature_adoption_stagnation",
         name: "No new feature adopted in 60 days",
         level: SignalLevel::Yellow,

@@ -87,7 +87,7 @@ fn email(portfolio: &mut PortfolioState, when: &str, inbound: bool, thread: &str
 }
 
 fn fired(portfolio: &PortfolioState) -> Vec<Signal> {
-    signals(portfolio.account("a1").unwrap(), at(AS_OF))
+    signals(portfolio, portfolio.account("a1").unwrap(), at(AS_OF))
 }
 
 fn find<'a>(signals: &'a [Signal], key: &str) -> Option<&'a Signal> {
@@ -377,6 +377,12 @@ fn ticket_severity_repeats_and_negative_sentiment() {
 #[test]
 fn feature_stagnation_training_no_shows_and_a_lost_champion() {
     let mut p = portfolio();
+    let feature = |key: &str| rapport_core::Feature {
+        key: rapport_core::FeatureKey::parse(key).unwrap(),
+        name: key.into(),
+        importance: rapport_core::FeatureImportance::Core,
+    };
+    p.set_catalogue(&[feature("reports"), feature("exports"), feature("alerts")]);
     for (when, feature) in [
         ("2025-10-01T09:00:00Z", "reports"),
         ("2025-11-15T09:00:00Z", "exports"),
