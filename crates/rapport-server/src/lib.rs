@@ -134,6 +134,38 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Takes and stores the daily score snapshot of `day` for the engagement and
+    /// health models, unless the store holds it already; returns how many were
+    /// written. The day must be over at `now`: a snapshot is the end-of-day score.
+    pub fn ensure_snapshots(
+        &self,
+        day: chrono::NaiveDate,
+        now: Timestamp,
+    ) -> Result<usize, ApiError> {
+        if rapport_core::snapshot::snapshot_instant(day) > now {
+            return Ok(0);
+        }
+        let mut store = self
+            .store
+            .lock()
+            .map_err(|_| ApiError::internal("the store lock was poisoned by an earlier failure"))?;
+        let engine = self.engine.read().map_err(|_| {
+            ApiError::internal("the engine lock was poisoned by an earlier failure")
+        })?;
+        let mut written = 0;
+        for model in [&self.model, &self.health_model] {
+            if !store.snapshots(&model.name, day, day)?.is_empty() {
+                continue;
+            }
+            let snapshot = rapport_core::snapshot::take(model, &engine, day);
+            store.put_snapshot(&snapshot)?;
+            written += 1;
+        }
+        Ok(written)
+    }
+}
+
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(index))

@@ -1,6 +1,8 @@
 //! Manual score overrides over HTTP, end to end: a small generated portfolio
 //! in SQLite, served on a loopback port; set, replace, read the audit trail,
-//! remove, read a past moment, and the precise errors.
+//! remove, read a past moment, and the precise errors; the health report
+//! showing an override beside the computed score; the daily snapshots the
+//! server stores.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -450,4 +452,103 @@ async fn bad_requests_name_the_field_and_unknown_accounts_are_404() {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_health_report_shows_an_override_beside_the_computed_score() {
+    let served = serve_small_portfolio(Model::prd070()).await;
+    let (status, before) = send(
+        &served,
+        Method::GET,
+        "/api/intelligence/health/acc-0002",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["model"], "health");
+    assert_eq!(before["scoreOverride"]["override"], Value::Null);
+    assert_eq!(before["scoreOverride"]["effective"], before["score"]);
+    let (status, set) = send(
+        &served,
+        Method::PUT,
+        "/api/intelligence/overrides/acc-0002/health",
+        Some(json!({"value": 72, "reason": "Renewal signed", "author": "dana"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{set}");
+    let after = format!(
+        "/api/intelligence/health/acc-0002?asOf={}",
+        just_after(&set["event"]["at"])
+    );
+    let (status, report) = send(&served, Method::GET, &after, None).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["scoreOverride"]["override"]["value"], 72.0);
+    assert_eq!(report["scoreOverride"]["effective"], 72.0);
+    assert_eq!(report["scoreOverride"]["computed"], report["score"]);
+    assert_ne!(
+        report["score"],
+        json!(72.0),
+        "the computed score is never overwritten"
+    );
+    assert_eq!(report["overrideHistory"][0]["author"], "dana");
+    let (status, error) = send(
+        &served,
+        Method::GET,
+        "/api/intelligence/health/acc-0002?asOf=someday",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, error["parameter"].as_str()),
+        (400, Some("asOf")),
+        "{error}"
+    );
+    let (status, _) = send(
+        &served,
+        Method::GET,
+        "/api/intelligence/health/nobody",
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn the_server_stores_a_days_snapshots_once() {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    let config = DemoConfig {
+        accounts: 3,
+        days: 30,
+        seed: 7,
+        end: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+    };
+    rapport_demo::write_portfolio(&config, &data).unwrap();
+    let url = format!("sqlite://{}", folder.path().join("rapport.db").display());
+    let mut store = rapport_store::open(&url).unwrap();
+    let now = Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap();
+    import_dir(store.as_mut(), &data, now, &NoProgress);
+    let state = rapport_server::AppState::new(store, Model::prd070()).unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 30).unwrap();
+    assert_eq!(
+        state.ensure_snapshots(day, now).unwrap(),
+        2,
+        "engagement and health"
+    );
+    assert_eq!(
+        state.ensure_snapshots(day, now).unwrap(),
+        0,
+        "already stored"
+    );
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+    assert_eq!(
+        state.ensure_snapshots(today, now).unwrap(),
+        0,
+        "the day is not over"
+    );
+    let reopened = rapport_store::open(&url).unwrap();
+    let health = reopened.snapshots("health", day, day).unwrap();
+    assert_eq!(health.len(), 1);
+    assert_eq!(health[0].scores.len(), 3);
+    assert_eq!(health[0].components.len(), 5);
 }

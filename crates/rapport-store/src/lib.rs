@@ -12,6 +12,7 @@ pub mod sqlite;
 pub mod url;
 
 use rapport_core::overrides::OverrideEvent;
+use rapport_core::snapshot::DaySnapshot;
 use rapport_core::success::Goal;
 use rapport_core::{Account, Activity, Contact, ExternalId, Feature, Outcome};
 
@@ -121,6 +122,17 @@ pub trait Store: Send {
         &self,
         account: Option<&ExternalId>,
     ) -> StoreResult<Vec<(ExternalId, OverrideEvent)>>;
+
+    /// Stores one model's daily snapshot (replacing the same model and day);
+    /// an account the store does not know refuses the whole snapshot.
+    fn put_snapshot(&mut self, snapshot: &DaySnapshot) -> StoreResult<WriteOutcome>;
+    /// One model's snapshots of the days `from..=to`, in day order.
+    fn snapshots(
+        &self,
+        model: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<DaySnapshot>>;
 }
 
 /// Builds the engine's in-memory state from everything the store holds: the

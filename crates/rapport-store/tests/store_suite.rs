@@ -33,6 +33,10 @@ const CHECKS: &[(&str, Check)] = &[
         "override_events_append_and_read_in_time_order",
         override_events_append_and_read_in_time_order,
     ),
+    (
+        "snapshots_round_trip_packed_by_model_and_day",
+        snapshots_round_trip_packed_by_model_and_day,
+    ),
 ];
 
 fn run_all(open: &dyn Fn() -> Box<dyn Store>) {
@@ -480,4 +484,68 @@ fn override_events_append_and_read_in_time_order(store: &mut dyn Store) {
         Err(StoreError::UnknownAccount(_))
     ));
     assert_eq!(store.override_events(None).unwrap().len(), 5);
+}
+
+fn snapshots_round_trip_packed_by_model_and_day(store: &mut dyn Store) {
+    use rapport_core::snapshot::DaySnapshot;
+    use rapport_store::WriteOutcome;
+    store
+        .upsert_accounts(&[account("a1", 1.0), account("a2", 2.0)])
+        .unwrap();
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    let snapshot = |on: &str, overall: f64| DaySnapshot {
+        model: "health".into(),
+        day: day(on),
+        components: vec!["usage".into(), "outcomes".into()],
+        scores: vec![
+            (
+                ExternalId::parse("a1").unwrap(),
+                vec![Some(overall), Some(70.5), None],
+            ),
+            (ExternalId::parse("a2").unwrap(), vec![None, None, None]),
+        ],
+    };
+    assert_eq!(
+        store.put_snapshot(&snapshot("2026-03-01", 61.25)).unwrap(),
+        WriteOutcome::Inserted
+    );
+    assert_eq!(
+        store.put_snapshot(&snapshot("2026-03-01", 61.25)).unwrap(),
+        WriteOutcome::Unchanged
+    );
+    assert_eq!(
+        store.put_snapshot(&snapshot("2026-03-01", 59.0)).unwrap(),
+        WriteOutcome::Updated
+    );
+    store.put_snapshot(&snapshot("2026-03-02", 58.0)).unwrap();
+    let mut other = snapshot("2026-03-02", 10.0);
+    other.model = "prd070-engagement".into();
+    store.put_snapshot(&other).unwrap();
+    let read = store
+        .snapshots("health", day("2026-03-01"), day("2026-03-31"))
+        .unwrap();
+    assert_eq!(
+        read,
+        vec![snapshot("2026-03-01", 59.0), snapshot("2026-03-02", 58.0)]
+    );
+    assert!(
+        store
+            .snapshots("health", day("2026-04-01"), day("2026-04-30"))
+            .unwrap()
+            .is_empty()
+    );
+    let mut unknown = snapshot("2026-03-03", 50.0);
+    unknown
+        .scores
+        .push((ExternalId::parse("nobody").unwrap(), vec![None, None, None]));
+    assert!(matches!(
+        store.put_snapshot(&unknown),
+        Err(rapport_store::StoreError::UnknownAccount(_))
+    ));
+    assert_eq!(
+        store
+            .snapshots("health", day("2026-03-03"), day("2026-03-03"))
+            .unwrap(),
+        vec![]
+    );
 }

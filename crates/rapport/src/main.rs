@@ -80,6 +80,8 @@ enum Command {
     Success(commands::success::SuccessArgs),
     /// The health of one account: score, components, early warnings, playbooks, cadence.
     Health(commands::health::HealthArgs),
+    /// Store the daily score snapshots of past days (serve takes yesterday's by itself).
+    Snapshot(commands::snapshot::SnapshotArgs),
     /// Documents to share: `export value-report ACCOUNT --format md|html`.
     #[command(subcommand)]
     Export(commands::export::ExportCommand),
@@ -139,6 +141,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Engagement(args) => commands::engagement::run(settings, &args),
         Command::Success(args) => commands::success::run(settings, &args),
         Command::Health(args) => commands::health::run(settings, &args),
+        Command::Snapshot(args) => commands::snapshot::run(settings, &args),
         Command::Export(command) => commands::export::run(settings, &command),
         Command::Goals(command) => commands::goals::run(settings, &command),
         Command::Override(command) => commands::overrides::run(settings, &command),

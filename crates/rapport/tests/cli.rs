@@ -907,3 +907,59 @@ fn overrides_from_a_terminal_set_replace_list_remove_with_an_audit_trail() {
     assert_eq!(past["overrides"][0]["value"], 64.5);
     assert_eq!(past["history"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn health_report_and_daily_snapshots_from_a_terminal() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    generate(&data, "5", "60");
+    assert_eq!(
+        rapport(&db, &["import", data.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let health = rapport(
+        &db,
+        &[
+            "health",
+            "Acme Corp",
+            "--as-of",
+            "2026-06-01",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(health.status.success(), "{}", text(&health.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&health.stdout).unwrap();
+    assert_eq!(report["model"], "health");
+    assert_eq!(report["components"].as_array().unwrap().len(), 5);
+    assert_eq!(report["scoreOverride"]["computed"], report["score"]);
+    assert!(report["signals"].is_array() && report["playbooks"].is_array());
+    let markdown = rapport(&db, &["health", "acc-0001", "--as-of", "2026-06-01"]);
+    assert!(
+        text(&markdown.stdout).starts_with("## Customer Health: Acme Corp"),
+        "{}",
+        text(&markdown.stdout)
+    );
+
+    let first = rapport(&db, &["snapshot", "--day", "2026-05-31", "--days", "2"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(
+        text(&first.stdout).trim(),
+        "snapshots written 4, unchanged 0"
+    );
+    let again = rapport(&db, &["snapshot", "--day", "2026-05-31", "--days", "2"]);
+    assert_eq!(
+        text(&again.stdout).trim(),
+        "snapshots written 0, unchanged 4"
+    );
+    let future = rapport(&db, &["snapshot", "--day", "2999-01-01"]);
+    assert_eq!(future.status.code(), Some(2));
+    assert!(
+        text(&future.stderr).contains("is not over yet"),
+        "{}",
+        text(&future.stderr)
+    );
+}

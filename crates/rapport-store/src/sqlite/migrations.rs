@@ -94,6 +94,18 @@ BEGIN
     SELECT RAISE(ABORT, 'override events are an audit trail: append only');
 END;
 "#,
+    r#"
+-- Daily score snapshots, one row per model and day: every account's overall and
+-- component scores at the end of the day, packed (rapport_core::snapshot): per
+-- account its row id as 4 bytes, then 2 bytes per score.
+CREATE TABLE score_snapshots (
+    model      TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    components TEXT NOT NULL,
+    scores     BLOB NOT NULL,
+    PRIMARY KEY (model, day)
+);
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

@@ -5,6 +5,7 @@
 mod goals;
 mod migrations;
 mod overrides;
+mod snapshots;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -19,6 +20,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::url::SqliteLocation;
 use crate::{Store, StoreCounts, StoreError, StoreResult, WriteOutcome};
 use rapport_core::overrides::OverrideEvent;
+use rapport_core::snapshot::DaySnapshot;
 use rapport_core::success::Goal;
 
 pub struct SqliteStore {
@@ -507,5 +509,18 @@ impl Store for SqliteStore {
             .map(|account| self.account_row(account))
             .transpose()?;
         overrides::list(&self.connection, row)
+    }
+
+    fn put_snapshot(&mut self, snapshot: &DaySnapshot) -> StoreResult<WriteOutcome> {
+        snapshots::put(&mut self.connection, snapshot)
+    }
+
+    fn snapshots(
+        &self,
+        model: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<DaySnapshot>> {
+        snapshots::list(&self.connection, model, from, to)
     }
 }

@@ -11,6 +11,7 @@ pub mod health;
 pub mod import;
 pub mod overrides;
 pub mod serve;
+pub mod snapshot;
 pub mod success;
 
 use anyhow::Context;

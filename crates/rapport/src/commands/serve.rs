@@ -56,6 +56,26 @@ pub fn demo(
     serve_store(settings, store, addr.unwrap_or(&settings.addr))
 }
 
+/// Every hour, stores yesterday's daily score snapshots if they are missing.
+async fn keep_snapshots(state: std::sync::Arc<rapport_server::AppState>) {
+    loop {
+        let now = super::now();
+        if let Some(yesterday) = now.date().pred_opt() {
+            let state = std::sync::Arc::clone(&state);
+            match tokio::task::spawn_blocking(move || state.ensure_snapshots(yesterday, now)).await
+            {
+                Ok(Ok(written)) if written > 0 => {
+                    tracing::info!("stored {written} daily score snapshots of {yesterday}");
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::warn!("daily score snapshots of {yesterday}: {error:?}"),
+                Err(error) => tracing::warn!("daily score snapshot task failed: {error}"),
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}
+
 fn serve_store(
     settings: &Settings,
     store: Box<dyn rapport_store::Store>,
@@ -68,6 +88,7 @@ fn serve_store(
     let engine = rapport_store::load_engine(store.as_ref())
         .context("cannot load the engine from the store")?;
     let state = rapport_server::AppState::with_health_model(store, engine, model, health_model);
+    runtime.spawn(keep_snapshots(std::sync::Arc::clone(&state)));
     tracing::info!("engine loaded in {:.1} s", loading.elapsed().as_secs_f64());
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
