@@ -425,6 +425,32 @@ mod tests {
     }
 
     #[test]
+    fn a_tier_may_have_its_own_model() {
+        let framework = Model::shipped("framework-engagement").unwrap();
+        let models = EngagementModels {
+            default: Model::prd070(),
+            by_tier: vec![(crate::domain::Tier::Strategic, framework.clone())],
+        };
+        assert_eq!(
+            models.for_tier(crate::domain::Tier::Strategic).name,
+            "framework-engagement"
+        );
+        assert_eq!(
+            models.for_tier(crate::domain::Tier::Core).name,
+            "prd070-engagement"
+        );
+        assert_eq!(
+            models.named("framework").map(|m| m.name),
+            Some(framework.name)
+        );
+        assert_eq!(
+            models.named("health").map(|m| m.name),
+            Some("health".to_string())
+        );
+        assert!(models.named("nope").is_none());
+    }
+
+    #[test]
     fn invalid_models_name_the_key() {
         let cases = [
             (
@@ -450,5 +476,40 @@ mod tests {
             let error = Model::from_toml(&text).unwrap_err().to_string();
             assert!(error.contains(expected), "{error}\n expected: {expected}");
         }
+    }
+}
+
+/// The engagement models a deployment scores with: one by default and,
+/// optionally, one per tier (segment-specific models).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngagementModels {
+    pub default: Model,
+    pub by_tier: Vec<(crate::domain::Tier, Model)>,
+}
+
+impl EngagementModels {
+    /// One model for every tier.
+    pub fn single(model: Model) -> Self {
+        EngagementModels {
+            default: model,
+            by_tier: Vec::new(),
+        }
+    }
+
+    /// The model an account of `tier` is scored with.
+    pub fn for_tier(&self, tier: crate::domain::Tier) -> &Model {
+        self.by_tier
+            .iter()
+            .find(|(candidate, _)| *candidate == tier)
+            .map_or(&self.default, |(_, model)| model)
+    }
+
+    /// A model asked for by name: one of the deployment's, or a shipped one.
+    pub fn named(&self, name: &str) -> Option<Model> {
+        std::iter::once(&self.default)
+            .chain(self.by_tier.iter().map(|(_, model)| model))
+            .find(|model| model.name == name)
+            .cloned()
+            .or_else(|| Model::shipped(name))
     }
 }

@@ -23,7 +23,7 @@ use rapport_core::engagement::{
     BreakdownCaches, Compare, EngagementBreakdown, engagement_breakdown,
 };
 use rapport_core::engine::{PortfolioState, Window};
-use rapport_core::model::Model;
+use rapport_core::model::{EngagementModels, Model};
 use rapport_core::{
     Account, AccountListing, AccountMatch, Contact, Period, Timestamp, find_account,
 };
@@ -38,7 +38,8 @@ pub struct AppState {
     store: Mutex<Box<dyn Store>>,
     /// The engine's in-memory state, loaded from the store at start-up.
     engine: RwLock<PortfolioState>,
-    model: Model,
+    /// The engagement models: the default and any per-tier choices.
+    models: EngagementModels,
     /// The health model (`health` unless the deployment chose another).
     health_model: Model,
     /// Peer scores and the impact model, reused between requests while the
@@ -60,20 +61,26 @@ impl AppState {
 
     /// Wraps a store and an engine already loaded from it.
     pub fn from_parts(store: Box<dyn Store>, engine: PortfolioState, model: Model) -> Arc<Self> {
-        AppState::with_health_model(store, engine, model, Model::health())
+        AppState::with_models(
+            store,
+            engine,
+            EngagementModels::single(model),
+            Model::health(),
+        )
     }
 
-    /// [`AppState::from_parts`] with a health model of the deployment's choice.
-    pub fn with_health_model(
+    /// [`AppState::from_parts`] with the deployment's engagement models (per
+    /// tier, if it chose so) and health model.
+    pub fn with_models(
         store: Box<dyn Store>,
         engine: PortfolioState,
-        model: Model,
+        models: EngagementModels,
         health_model: Model,
     ) -> Arc<Self> {
         Arc::new(AppState {
             store: Mutex::new(store),
             engine: RwLock::new(engine),
-            model,
+            models,
             health_model,
             caches: Mutex::new(BreakdownCaches::default()),
             success_peers: Mutex::new(Default::default()),
@@ -154,7 +161,13 @@ impl AppState {
             ApiError::internal("the engine lock was poisoned by an earlier failure")
         })?;
         let mut written = 0;
-        for model in [&self.model, &self.health_model] {
+        let mut models: Vec<&Model> = vec![&self.models.default, &self.health_model];
+        for (_, model) in &self.models.by_tier {
+            if !models.iter().any(|known| known.name == model.name) {
+                models.push(model);
+            }
+        }
+        for model in models {
             if !store.snapshots(&model.name, day, day)?.is_empty() {
                 continue;
             }
@@ -320,6 +333,8 @@ struct EngagementQuery {
     period: Option<String>,
     compare_period: Option<String>,
     as_of: Option<String>,
+    /// A model by name; default: the account's tier's model, else the default.
+    model: Option<String>,
 }
 
 /// Parses the engagement query: period (default 30d), comparePeriod (default
@@ -364,11 +379,28 @@ async fn engagement(
             let account = engine
                 .resolve(&customer_id)
                 .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))?;
+            let named;
+            let model =
+                match query.model.as_deref().filter(|name| !name.is_empty()) {
+                    Some(name) => {
+                        named = state.models.named(name).ok_or_else(|| ApiError::BadRequest {
+                        parameter: "model".into(),
+                        reason: format!(
+                            "`{name}` is not a model of this deployment nor a shipped one ({})",
+                            Model::SHIPPED.join(", ")
+                        ),
+                    })?;
+                        &named
+                    }
+                    None => account.account().map_or(&state.models.default, |info| {
+                        state.models.for_tier(info.tier)
+                    }),
+                };
             let mut caches = state
                 .caches
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            engagement_breakdown(&state.model, engine, account, window, compare, &mut caches)
+            engagement_breakdown(model, engine, account, window, compare, &mut caches)
                 .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))
         })
         .await

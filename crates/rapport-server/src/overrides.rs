@@ -43,7 +43,11 @@ fn events_of(store: &dyn Store, account: &Account) -> Result<Vec<OverrideEvent>,
 fn check_model(state: &AppState, model: &str) -> Result<(), ApiError> {
     validate_model_name(
         model,
-        &[state.model.name.as_str(), state.health_model.name.as_str()],
+        &std::iter::once(&state.models.default)
+            .chain(state.models.by_tier.iter().map(|(_, model)| model))
+            .chain(std::iter::once(&state.health_model))
+            .map(|model| model.name.as_str())
+            .collect::<Vec<_>>(),
     )
     .map_err(bad_field)
 }

@@ -407,3 +407,31 @@ async fn goal_lifecycle_create_measure_edit_read_delete_and_bad_bodies() {
     let (status, _) = get(&served, "/api/intelligence/success-metrics/nobody/goals").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engagement_endpoint_scores_with_a_model_by_name() {
+    let served = serve_demo().await;
+    let path = "/api/intelligence/engagement/acc-0001?asOf=2026-01-31T00:00:00Z";
+    let (status, default) = get(&served, path).await;
+    assert_eq!(
+        (status, default["model"].as_str()),
+        (200, Some("prd070-engagement"))
+    );
+    let (status, framework) = get(&served, &format!("{path}&model=framework-engagement")).await;
+    assert_eq!(status, 200, "{framework}");
+    assert_eq!(framework["model"], "framework-engagement");
+    let keys: Vec<&str> = framework["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|component| component["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["frequency", "quality", "breadth", "product"]);
+    assert!(framework["velocity"]["touchpoints"].is_u64());
+    let (status, error) = get(&served, &format!("{path}&model=nope")).await;
+    assert_eq!(
+        (status, error["parameter"].as_str()),
+        (400, Some("model")),
+        "{error}"
+    );
+}

@@ -6,7 +6,8 @@ use std::fmt;
 use std::path::Path;
 
 use anyhow::Context;
-use rapport_core::model::Model;
+use rapport_core::Tier;
+use rapport_core::model::{EngagementModels, Model};
 use serde::Deserialize;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://rapport.db";
@@ -19,6 +20,9 @@ struct FileSettings {
     addr: Option<String>,
     model: Option<String>,
     health_model: Option<String>,
+    /// Per-tier engagement models: `[tier_models] strategic = "framework-engagement"`.
+    #[serde(default)]
+    tier_models: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone)]
@@ -29,6 +33,9 @@ pub struct Settings {
     pub model: Option<String>,
     /// The health model: `health` (shipped) unless a name or file is given.
     pub health_model: Option<String>,
+    /// Engagement models per tier (tier name → model name or file), from the
+    /// settings file; a `--model` flag replaces them all.
+    pub tier_models: Vec<(String, String)>,
 }
 
 impl fmt::Debug for Settings {
@@ -39,6 +46,7 @@ impl fmt::Debug for Settings {
             .field("addr", &self.addr)
             .field("model", &self.model)
             .field("health_model", &self.health_model)
+            .field("tier_models", &self.tier_models)
             .finish()
     }
 }
@@ -85,6 +93,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_ADDR.to_string()),
             model: env("RAPPORT_MODEL").or(file_settings.model),
             health_model: env("RAPPORT_HEALTH_MODEL").or(file_settings.health_model),
+            tier_models: file_settings.tier_models.into_iter().collect(),
         })
     }
 
@@ -94,6 +103,8 @@ impl Settings {
         }
         if model.is_some() {
             self.model = model;
+            // An explicit model on the command line is for every account.
+            self.tier_models.clear();
         }
         self
     }
@@ -105,6 +116,19 @@ impl Settings {
             Some(choice) => load_model(choice),
             None => Ok(Model::prd070()),
         }
+    }
+
+    /// The engagement models: the default, and any `[tier_models]` choices.
+    pub fn engagement_models(&self) -> anyhow::Result<EngagementModels> {
+        let mut models = EngagementModels::single(self.engagement_model()?);
+        for (tier, choice) in &self.tier_models {
+            let tier: Tier = tier
+                .parse()
+                .with_context(|| format!("[tier_models] in the settings file: `{tier}`"))?;
+            let model = load_model(choice).with_context(|| format!("[tier_models] {tier}"))?;
+            models.by_tier.push((tier, model));
+        }
+        Ok(models)
     }
 
     /// The health model (`health_model` in rapport.toml or RAPPORT_HEALTH_MODEL):
@@ -147,6 +171,7 @@ mod tests {
             addr: DEFAULT_ADDR.into(),
             model: None,
             health_model: None,
+            tier_models: Vec::new(),
         };
         assert!(!format!("{settings:?}").contains("pw"));
     }

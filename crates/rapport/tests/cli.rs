@@ -963,3 +963,55 @@ fn health_report_and_daily_snapshots_from_a_terminal() {
         text(&future.stderr)
     );
 }
+
+#[test]
+fn a_tier_can_be_scored_with_its_own_engagement_model() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    generate(&data, "5", "30");
+    assert_eq!(
+        rapport(&db, &["import", data.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let settings = work.path().join("rapport.toml");
+    std::fs::write(
+        &settings,
+        "[tier_models]\nstrategic = \"framework-engagement\"\n",
+    )
+    .unwrap();
+    let config = settings.to_str().unwrap();
+    let model_of = |extra: &[&str]| {
+        let mut args = vec![
+            "--config",
+            config,
+            "engagement",
+            "Acme Corp",
+            "--as-of",
+            "2026-06-01",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let output = rapport(&db, &args);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let body: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        body["model"].as_str().unwrap().to_string()
+    };
+    // Acme Corp is a strategic account.
+    assert_eq!(model_of(&[]), "framework-engagement");
+    assert_eq!(
+        model_of(&["--model", "prd070-engagement"]),
+        "prd070-engagement"
+    );
+    std::fs::write(&settings, "[tier_models]\nplatinum = \"health\"\n").unwrap();
+    let refused = rapport(&db, &["--config", config, "engagement", "Acme Corp"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("platinum"),
+        "{}",
+        text(&refused.stderr)
+    );
+}

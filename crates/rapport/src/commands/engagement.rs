@@ -52,9 +52,12 @@ pub fn run(settings: &Settings, args: &EngagementArgs) -> anyhow::Result<ExitCod
                 .context("the account is not in the engine")?
         }
     };
-    let model = settings.engagement_model()?;
+    let models = settings.engagement_models()?;
+    let model = account
+        .account()
+        .map_or(&models.default, |info| models.for_tier(info.tier));
     let breakdown = engagement_breakdown(
-        &model,
+        model,
         &engine,
         account,
         Window::new(as_of, period),

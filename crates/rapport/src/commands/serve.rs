@@ -81,13 +81,13 @@ fn serve_store(
     store: Box<dyn rapport_store::Store>,
     addr: &str,
 ) -> anyhow::Result<ExitCode> {
-    let model = settings.engagement_model()?;
+    let models = settings.engagement_models()?;
     let health_model = settings.health_model()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let loading = std::time::Instant::now();
     let engine = rapport_store::load_engine(store.as_ref())
         .context("cannot load the engine from the store")?;
-    let state = rapport_server::AppState::with_health_model(store, engine, model, health_model);
+    let state = rapport_server::AppState::with_models(store, engine, models, health_model);
     runtime.spawn(keep_snapshots(std::sync::Arc::clone(&state)));
     tracing::info!("engine loaded in {:.1} s", loading.elapsed().as_secs_f64());
     runtime.block_on(async {
