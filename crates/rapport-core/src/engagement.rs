@@ -12,6 +12,7 @@ use crate::engine::{AccountState, PortfolioState, Window};
 use crate::explain::{self, ExplainContext, RootCause};
 use crate::impact::{ImpactCache, ImpactModel, ImpactSource};
 use crate::model::{FactorKey, Model};
+use crate::overrides::{OverrideEvent, OverrideStatus, OverrideView, beside, view_at};
 use crate::peers::{PeerCache, PeerComparison};
 use crate::score::{FactorScore, Scorecard, score};
 use crate::time::{MILLIS_PER_DAY, Period, Timestamp};
@@ -192,6 +193,9 @@ pub struct EngagementBreakdown {
     /// The score the account's tier should reach, and whether it is below it.
     pub tier_target: f64,
     pub below_tier_target: Option<bool>,
+    /// The computed overall beside a manual override of this model's score, if
+    /// one is in force ([`EngagementBreakdown::apply_overrides`]).
+    pub score_override: OverrideView,
     pub components: Vec<ComponentView>,
     pub factors: Vec<EngagementFactor>,
     pub change_attribution: Option<Vec<FactorChange>>,
@@ -203,6 +207,14 @@ pub struct EngagementBreakdown {
     pub impact_analysis: ImpactAnalysis,
     pub alerts: Vec<Alert>,
     pub facts: FactorFacts,
+}
+
+impl EngagementBreakdown {
+    /// Puts the account's manual override of this model's score (from its
+    /// audit `events`) beside the computed overall, as it stood at `as_of`.
+    pub fn apply_overrides(&mut self, events: &[OverrideEvent]) {
+        self.score_override = view_at(self.overall, events, &self.model, self.as_of);
+    }
 }
 
 /// Engagement velocity (engagement-scoring framework): `(current − previous) ÷
@@ -415,6 +427,14 @@ pub fn engagement_breakdown(
         band: current.band.clone(),
         band_name: band_name(model, current.band.as_deref()),
         velocity: Velocity::new(facts.touchpoints, previous_facts.touchpoints),
+        score_override: beside(
+            current.overall,
+            OverrideStatus {
+                model: model.name.clone(),
+                override_: None,
+                expired: None,
+            },
+        ),
         tier_target: model.tier_targets.of(info.tier),
         below_tier_target: current
             .overall

@@ -30,18 +30,7 @@ pub(crate) async fn health(
             reason: error.to_string(),
         })?,
     };
-    let lookup = customer_id.clone();
-    let events = state
-        .with_store(move |store| {
-            let accounts = store.accounts()?;
-            let account = crate::resolve(&accounts, &lookup)?;
-            Ok(store
-                .override_events(Some(&account.external_id))?
-                .into_iter()
-                .map(|(_, event)| event)
-                .collect::<Vec<_>>())
-        })
-        .await?;
+    let events = state.override_events_of(&customer_id).await?;
     state
         .with_engine(move |state, engine| {
             let account = engine

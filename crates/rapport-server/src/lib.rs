@@ -121,6 +121,35 @@ impl AppState {
         .map_err(|error| ApiError::internal(format!("engine task failed: {error}")))?
     }
 
+    /// The override events of the account `customer_id` names (resolved in the
+    /// engine, read from the store): an empty list for an unknown account,
+    /// which the caller then answers with a 404.
+    pub(crate) async fn override_events_of(
+        self: &Arc<Self>,
+        customer_id: &str,
+    ) -> Result<Vec<rapport_core::overrides::OverrideEvent>, ApiError> {
+        let lookup = customer_id.to_string();
+        let account = self
+            .with_engine(move |_, engine| {
+                Ok(engine
+                    .resolve(&lookup)
+                    .and_then(|account| account.account())
+                    .map(|info| info.external_id.clone()))
+            })
+            .await?;
+        let Some(account) = account else {
+            return Ok(Vec::new());
+        };
+        self.with_store(move |store| {
+            Ok(store
+                .override_events(Some(&account))?
+                .into_iter()
+                .map(|(_, event)| event)
+                .collect())
+        })
+        .await
+    }
+
     /// Puts an account's goals, as the store now holds them, into the engine:
     /// called after every change to a goal, so the next read sees it.
     fn refresh_goals(
@@ -374,6 +403,7 @@ async fn engagement(
     Query(query): Query<EngagementQuery>,
 ) -> Result<Json<EngagementBreakdown>, ApiError> {
     let (window, compare) = engagement_window(&query)?;
+    let events = state.override_events_of(&customer_id).await?;
     state
         .with_engine(move |state, engine| {
             let account = engine
@@ -400,8 +430,13 @@ async fn engagement(
                 .caches
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            engagement_breakdown(model, engine, account, window, compare, &mut caches)
-                .ok_or_else(|| ApiError::NotFound(format!("no account with id `{customer_id}`")))
+            let mut breakdown =
+                engagement_breakdown(model, engine, account, window, compare, &mut caches)
+                    .ok_or_else(|| {
+                        ApiError::NotFound(format!("no account with id `{customer_id}`"))
+                    })?;
+            breakdown.apply_overrides(&events);
+            Ok(breakdown)
         })
         .await
         .map(Json)

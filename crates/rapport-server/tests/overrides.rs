@@ -552,3 +552,36 @@ fn the_server_stores_a_days_snapshots_once() {
     assert_eq!(health[0].scores.len(), 3);
     assert_eq!(health[0].components.len(), 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engagement_breakdown_shows_an_override_of_its_model_beside_the_score() {
+    let served = serve_small_portfolio(Model::prd070()).await;
+    let (status, set) = send(
+        &served,
+        Method::PUT,
+        "/api/intelligence/overrides/acc-0002/prd070-engagement",
+        Some(json!({"value": 40, "reason": "Champion left last week", "author": "lee"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{set}");
+    let after = just_after(&set["event"]["at"]);
+    let path = format!("/api/intelligence/engagement/acc-0002?asOf={after}");
+    let (status, breakdown) = send(&served, Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{breakdown}");
+    assert_eq!(breakdown["scoreOverride"]["override"]["value"], 40.0);
+    assert_eq!(breakdown["scoreOverride"]["computed"], breakdown["overall"]);
+    assert_eq!(breakdown["scoreOverride"]["effective"], 40.0);
+    // Another model's breakdown is not overridden.
+    let (_, framework) = send(
+        &served,
+        Method::GET,
+        &format!("{path}&model=framework-engagement"),
+        None,
+    )
+    .await;
+    assert_eq!(framework["scoreOverride"]["override"], Value::Null);
+    assert_eq!(
+        framework["scoreOverride"]["effective"],
+        framework["overall"]
+    );
+}

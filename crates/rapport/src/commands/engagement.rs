@@ -56,7 +56,7 @@ pub fn run(settings: &Settings, args: &EngagementArgs) -> anyhow::Result<ExitCod
     let model = account
         .account()
         .map_or(&models.default, |info| models.for_tier(info.tier));
-    let breakdown = engagement_breakdown(
+    let mut breakdown = engagement_breakdown(
         model,
         &engine,
         account,
@@ -65,6 +65,13 @@ pub fn run(settings: &Settings, args: &EngagementArgs) -> anyhow::Result<ExitCod
         &mut BreakdownCaches::default(),
     )
     .context("the account has no account record")?;
+    let external = rapport_core::ExternalId::parse(&breakdown.external_id)?;
+    let events: Vec<_> = store
+        .override_events(Some(&external))?
+        .into_iter()
+        .map(|(_, event)| event)
+        .collect();
+    breakdown.apply_overrides(&events);
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&breakdown)?),
         Format::Md => print!("{}", markdown(&breakdown)),
@@ -160,6 +167,17 @@ pub fn markdown(breakdown: &EngagementBreakdown) -> String {
         "### Overall Engagement Score: {}/100",
         number(breakdown.overall, 0)
     );
+    if let Some(active) = &breakdown.score_override.override_ {
+        let _ = writeln!(
+            out,
+            "> **Manual override: {:.0}** by {} on {} (\"{}\"); the computed score stays {}.",
+            active.value,
+            active.author,
+            active.set_at.date(),
+            active.reason,
+            number(breakdown.overall, 0)
+        );
+    }
     if let Some(overall) = breakdown.overall {
         let _ = writeln!(out, "`{}` {overall:.0}", bar(overall, 40));
     }
