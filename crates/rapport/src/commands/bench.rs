@@ -153,6 +153,33 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64() * 1000.0
     );
 
+    // The health report (health model, 30 days earlier, history, signals,
+    // playbooks) of every account, and one daily snapshot of every model.
+    let health = rapport_core::model::Model::health();
+    let started = Instant::now();
+    let mut reports = 0;
+    for account in state.accounts() {
+        let report = rapport_core::health::health_report(&health, &state, account, as_of);
+        reports += usize::from(report.is_some());
+        std::hint::black_box(report);
+    }
+    println!(
+        "health report of every account: {reports} accounts in {:.0} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let started = Instant::now();
+    let snapshot = rapport_core::snapshot::take(&health, &state, as_of.date());
+    println!(
+        "one day's health snapshot of {} accounts in {:.0} ms ({} bytes packed)",
+        snapshot.scores.len(),
+        started.elapsed().as_secs_f64() * 1000.0,
+        snapshot
+            .scores
+            .iter()
+            .map(|(_, scores)| 4 + rapport_core::snapshot::encode(scores).len())
+            .sum::<usize>()
+    );
+
     let ids = sample_ids(&sample);
     drop(sample);
     api(store, state, model, as_of, &ids)?;
@@ -208,6 +235,7 @@ fn api(
     for (what, route) in [
         ("engagement", "engagement"),
         ("success metrics", "success-metrics"),
+        ("health", "health"),
     ] {
         let path = |id: &str| format!("/api/intelligence/{route}/{id}?asOf={as_of}");
         let first = get(&path(&ids[0]))?;
