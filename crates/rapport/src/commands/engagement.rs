@@ -243,15 +243,24 @@ pub fn markdown(breakdown: &EngagementBreakdown) -> String {
             out,
             "| Factor | Current | Target | Score | Weight | Status | Trend |\n|---|---:|---:|---:|---:|:---:|:---:|"
         );
+        // PRD-070's factor weights are shares of the overall; a model whose
+        // components carry their own weight (the framework's points) shows each
+        // factor's share of the overall instead.
+        let factor_weights: f64 = component.factors.iter().map(|f| f.score.weight).sum();
+        let own_weights = (factor_weights - component.weight).abs() > 1e-9;
         for factor in &component.factors {
+            let weight = if own_weights {
+                component.weight * factor.score.weight / factor_weights
+            } else {
+                factor.score.weight
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {:.0}% | {} | {} |",
+                "| {} | {} | {} | {} | {weight:.0}% | {} | {} |",
                 factor.score.name,
                 current_text(&factor.score),
                 target_text(&factor.score),
                 number(factor.score.score, 0),
-                factor.score.weight,
                 status_mark(factor.score.status),
                 trend_mark(factor.trend)
             );
