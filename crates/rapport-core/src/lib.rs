@@ -14,6 +14,7 @@ pub mod health;
 pub mod impact;
 pub mod model;
 pub mod overrides;
+pub mod overview;
 pub mod peers;
 pub mod playbooks;
 pub mod score;

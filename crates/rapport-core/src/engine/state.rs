@@ -181,6 +181,9 @@ pub struct AccountState {
     contact_index: HashMap<Box<str>, u32>,
     /// Per contact, the instants of its engagements, in time order.
     pub(crate) engagements: Vec<Vec<i64>>,
+    /// Per contact, the instants it initiated contact (an inbound e-mail it
+    /// sent, an inbound call from it), in time order.
+    pub(crate) initiations: Vec<Vec<i64>>,
     /// Renewal outcomes from outcomes.csv, by the first instant of their date,
     /// with their ARR change.
     pub(crate) outcomes: Vec<(i64, OutcomeKind, f64)>,
@@ -247,6 +250,7 @@ impl AccountState {
         self.feature_uses.shrink_to_fit();
         self.tickets.shrink_to_fit();
         self.engagements.iter_mut().for_each(Vec::shrink_to_fit);
+        self.initiations.iter_mut().for_each(Vec::shrink_to_fit);
     }
 
     fn user(&mut self, name: &str) -> u32 {
@@ -257,6 +261,7 @@ impl AccountState {
         let index = intern(&mut self.contact_emails, &mut self.contact_index, email);
         if index as usize == self.engagements.len() {
             self.engagements.push(Vec::new());
+            self.initiations.push(Vec::new());
             self.contact_roles.push(None);
             self.contact_names.push(None);
             self.contact_departments.push(None);
@@ -275,6 +280,12 @@ impl AccountState {
     fn engaged(&mut self, email: &str, at: i64) {
         let contact = self.contact(email) as usize;
         insert_sorted(&mut self.engagements[contact], at, |instant| *instant);
+    }
+
+    fn initiated(&mut self, contact: u32, at: i64) {
+        insert_sorted(&mut self.initiations[contact as usize], at, |instant| {
+            *instant
+        });
     }
 
     fn add(&mut self, activity: &Activity, feature_index: u32) {
@@ -313,6 +324,8 @@ impl AccountState {
                 );
                 if inbound {
                     self.engaged(from.as_str(), at);
+                    let sender = self.contact(from.as_str());
+                    self.initiated(sender, at);
                 }
             }
             ActivityDetail::Meeting {
@@ -362,6 +375,9 @@ impl AccountState {
                     connected: *connected,
                 };
                 insert_sorted(&mut self.calls, event, |call| call.at);
+                if *direction == Direction::Inbound && index != NO_CONTACT {
+                    self.initiated(index, at);
+                }
                 if let (true, Some(contact)) = (*connected, contact) {
                     self.engaged(contact.as_str(), at);
                 }
