@@ -106,7 +106,8 @@ pub struct Mover {
     pub overall: f64,
     pub previous_overall: f64,
     pub change: f64,
-    /// The factor whose contribution moved most, and by how many points.
+    /// The factor that did most of the move (the largest gain of a rise, the
+    /// largest loss of a fall), and its points.
     pub top_factor: Option<String>,
     pub top_factor_points: Option<f64>,
 }
@@ -437,7 +438,9 @@ pub fn overview(
         let top = change_attribution(&current, &previous)
             .unwrap_or_default()
             .into_iter()
-            .max_by(|a, b| a.points.abs().total_cmp(&b.points.abs()));
+            // The factor that did most of the move: the largest gain of a
+            // rise, the largest loss of a fall.
+            .max_by(|a, b| (a.points * change.signum()).total_cmp(&(b.points * change.signum())));
         Mover {
             customer_id: record.customer_id(),
             account_name: record.name.clone(),

@@ -8,6 +8,7 @@ mod goals;
 mod health;
 mod html;
 mod overrides;
+mod overview;
 pub mod render;
 
 use std::future::Future;
@@ -247,6 +248,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(health::health),
         )
         .route(
+            "/api/intelligence/engagement-overview",
+            get(overview::overview),
+        )
+        .route(
             "/api/intelligence/overrides/{customer_id}",
             get(overrides::list),
         )
@@ -358,17 +363,17 @@ async fn account_detail(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct EngagementQuery {
-    period: Option<String>,
-    compare_period: Option<String>,
-    as_of: Option<String>,
+pub(crate) struct EngagementQuery {
+    pub(crate) period: Option<String>,
+    pub(crate) compare_period: Option<String>,
+    pub(crate) as_of: Option<String>,
     /// A model by name; default: the account's tier's model, else the default.
-    model: Option<String>,
+    pub(crate) model: Option<String>,
 }
 
 /// Parses the engagement query: period (default 30d), comparePeriod (default
 /// previous), asOf (default now: the clock is read here, at the edge).
-fn engagement_window(query: &EngagementQuery) -> Result<(Window, Compare), ApiError> {
+pub(crate) fn engagement_window(query: &EngagementQuery) -> Result<(Window, Compare), ApiError> {
     let bad = |parameter: &str, reason: String| ApiError::BadRequest {
         parameter: parameter.to_string(),
         reason,

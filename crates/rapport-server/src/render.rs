@@ -31,7 +31,8 @@ impl DocumentFormat {
     }
 }
 
-fn money(value: f64) -> String {
+/// Whole dollars with thousands separators: `$1,234,567`, `-$5`.
+pub fn money(value: f64) -> String {
     let whole = value.round() as i64;
     let digits = whole.unsigned_abs().to_string();
     let mut grouped = String::new();

@@ -435,3 +435,44 @@ async fn engagement_endpoint_scores_with_a_model_by_name() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engagement_overview_answers_filtered_figures_and_precise_errors() {
+    let served = serve_demo().await;
+    let path = "/api/intelligence/engagement-overview?asOf=2026-01-31T00:00:00Z";
+    let (status, all) = get(&served, path).await;
+    assert_eq!(status, 200, "{all}");
+    let (_, accounts) = get(&served, "/api/accounts").await;
+    let active = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|account| account["status"] == "active")
+        .count();
+    assert_eq!(all["current"]["accounts"], active);
+    for key in ["byRevenue", "byTier", "byScoreBand", "byMultiThreadedUsers"] {
+        assert!(all["volume"][key].is_array(), "volume lacks {key}");
+    }
+    let cells = all["atRisk"]["matrix"].as_array().unwrap();
+    let in_cells: u64 = cells
+        .iter()
+        .map(|cell| cell["accounts"].as_u64().unwrap())
+        .sum();
+    assert_eq!(in_cells as usize, active, "every account is in one cell");
+    let (status, strategic) = get(&served, &format!("{path}&tier=strategic")).await;
+    assert_eq!(status, 200);
+    assert!(strategic["current"]["accounts"].as_u64().unwrap() < active as u64);
+    assert_eq!(strategic["filter"]["tier"], "strategic");
+    let (status, error) = get(&served, &format!("{path}&tier=gold")).await;
+    assert_eq!(
+        (status, error["parameter"].as_str()),
+        (400, Some("tier")),
+        "{error}"
+    );
+    let (status, error) = get(&served, &format!("{path}&period=forever")).await;
+    assert_eq!(
+        (status, error["parameter"].as_str()),
+        (400, Some("period")),
+        "{error}"
+    );
+}

@@ -80,6 +80,9 @@ enum Command {
     Success(commands::success::SuccessArgs),
     /// The health of one account: score, components, early warnings, playbooks, cadence.
     Health(commands::health::HealthArgs),
+    /// The portfolio engagement overview: engaged and multi-threaded accounts,
+    /// activity volume, notable changes, at-risk revenue.
+    Portfolio(commands::portfolio::PortfolioArgs),
     /// Store the daily score snapshots of past days (serve takes yesterday's by itself).
     Snapshot(commands::snapshot::SnapshotArgs),
     /// Documents to share: `export value-report ACCOUNT --format md|html`.
@@ -142,6 +145,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Success(args) => commands::success::run(settings, &args),
         Command::Health(args) => commands::health::run(settings, &args),
         Command::Snapshot(args) => commands::snapshot::run(settings, &args),
+        Command::Portfolio(args) => commands::portfolio::run(settings, &args),
         Command::Export(command) => commands::export::run(settings, &command),
         Command::Goals(command) => commands::goals::run(settings, &command),
         Command::Override(command) => commands::overrides::run(settings, &command),

@@ -1015,3 +1015,41 @@ fn a_tier_can_be_scored_with_its_own_engagement_model() {
         text(&refused.stderr)
     );
 }
+
+#[test]
+fn portfolio_overview_from_a_terminal() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    generate(&data, "12", "60");
+    assert_eq!(
+        rapport(&db, &["import", data.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let json = rapport(
+        &db,
+        &["portfolio", "--as-of", "2026-06-01", "--format", "json"],
+    );
+    assert!(json.status.success(), "{}", text(&json.stderr));
+    let view: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(view["current"]["accounts"].as_u64().unwrap() > 0);
+    let markdown = rapport(
+        &db,
+        &["portfolio", "--as-of", "2026-06-01", "--tier", "growth"],
+    );
+    assert!(
+        text(&markdown.stdout).starts_with("## Portfolio Engagement Overview"),
+        "{}",
+        text(&markdown.stdout)
+    );
+    assert!(text(&markdown.stdout).contains("Tier: growth"));
+    let refused = rapport(&db, &["portfolio", "--tier", "gold"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("--tier"),
+        "{}",
+        text(&refused.stderr)
+    );
+}

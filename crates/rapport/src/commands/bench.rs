@@ -180,6 +180,27 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
             .sum::<usize>()
     );
 
+    // The portfolio engagement overview of every active account (issue 6).
+    let engagement = settings.engagement_model()?;
+    let mut timings = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let view = rapport_core::overview::overview(
+            &state,
+            &engagement,
+            &health,
+            windows[0],
+            windows[1],
+            &rapport_core::overview::OverviewFilter::default(),
+        );
+        std::hint::black_box(view);
+        timings.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (median, _) = median_and_p90(timings);
+    println!(
+        "portfolio engagement overview of every active account: median {median:.0} ms over 5 runs"
+    );
+
     let ids = sample_ids(&sample);
     drop(sample);
     api(store, state, model, as_of, &ids)?;

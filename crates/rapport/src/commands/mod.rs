@@ -10,6 +10,7 @@ pub mod goals;
 pub mod health;
 pub mod import;
 pub mod overrides;
+pub mod portfolio;
 pub mod serve;
 pub mod snapshot;
 pub mod success;

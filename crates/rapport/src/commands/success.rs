@@ -11,6 +11,8 @@ use rapport_core::success::account::{AccountSuccess, SuccessPeerCache, account_s
 use rapport_core::success::engine::{GoalStatus, MetricStatus};
 
 use super::{Format, open_store};
+use rapport_server::render::money;
+
 use crate::settings::Settings;
 
 #[derive(clap::Args)]
@@ -62,19 +64,6 @@ pub fn load(
 
 fn number(value: Option<f64>, decimals: usize) -> String {
     value.map_or_else(|| "–".to_string(), |value| format!("{value:.decimals$}"))
-}
-
-fn money(value: f64) -> String {
-    let whole = value.round() as i64;
-    let digits = whole.abs().to_string();
-    let mut grouped = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{}${grouped}", if whole < 0 { "-" } else { "" })
 }
 
 fn goal_status(status: GoalStatus) -> &'static str {
