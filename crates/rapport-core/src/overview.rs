@@ -350,13 +350,38 @@ pub fn overview(
         .accounts()
         .filter(|state| state.account().is_some_and(|account| filter.keeps(account)))
         .collect();
+    // The per-account figures are independent: computed on every core, then
+    // put back in account order.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = accounts.len().div_ceil(threads).max(1);
     let figures = |window: Window| -> Vec<AccountFigures> {
-        accounts
-            .iter()
-            .map(|account| {
-                account_figures(portfolio, account, window, engagement_model, health_model)
-            })
-            .collect()
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = accounts
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|account| {
+                                account_figures(
+                                    portfolio,
+                                    account,
+                                    window,
+                                    engagement_model,
+                                    health_model,
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|part| {
+                    part.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
     };
     let (now, before) = (figures(window), figures(compare_window));
     let info = |index: usize| accounts[index].account().expect("filtered on a record");
