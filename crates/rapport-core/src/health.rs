@@ -157,6 +157,18 @@ pub fn health_report(
     })
 }
 
+/// The health framework's real-time alerts for `account`, from its health
+/// scorecards now and 30 days earlier (what the alerts engine evaluates).
+pub fn health_alerts(
+    model: &Model,
+    account: &AccountState,
+    current: &Scorecard,
+    previous: &Scorecard,
+    as_of: Timestamp,
+) -> Vec<HealthAlert> {
+    alerts(model, account, current, previous, as_of)
+}
+
 /// The health framework's real-time alerts: the score dropped more than the
 /// model's `score_drop_points` (10) against 30 days earlier; a component went
 /// red (below 60, the at-risk band, having been at or above it); three or more

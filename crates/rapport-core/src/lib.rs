@@ -5,6 +5,7 @@
 //! its `as_of` instant as a parameter, so any past moment can be scored exactly.
 
 pub mod activity;
+pub mod alerts;
 pub mod breakdown;
 pub mod domain;
 pub mod engagement;

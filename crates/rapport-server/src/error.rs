@@ -11,7 +11,12 @@ use serde::Serialize;
 #[derive(Debug)]
 pub enum ApiError {
     NotFound(String),
-    BadRequest { parameter: String, reason: String },
+    BadRequest {
+        parameter: String,
+        reason: String,
+    },
+    /// The request is well formed but the resource's state refuses it (409).
+    Conflict(String),
     Internal(String),
 }
 
@@ -44,6 +49,13 @@ impl IntoResponse for ApiError {
         let (status, body) = match self {
             ApiError::NotFound(message) => (
                 StatusCode::NOT_FOUND,
+                ErrorBody {
+                    error: message,
+                    parameter: None,
+                },
+            ),
+            ApiError::Conflict(message) => (
+                StatusCode::CONFLICT,
                 ErrorBody {
                     error: message,
                     parameter: None,

@@ -57,14 +57,23 @@ async fn change_goals<T: Send + 'static>(
     work: impl FnOnce(&mut dyn Store, &ExternalId) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let app = Arc::clone(state);
-    state
+    let (done, account) = state
         .with_store(move |store| {
             let account = account_of(store, &customer_id)?;
             let done = work(store, &account)?;
             app.refresh_goals(store, &account)?;
-            Ok(done)
+            Ok((done, account))
         })
-        .await
+        .await?;
+    // The account's data changed: its alert rules are evaluated again.
+    let app = Arc::clone(state);
+    let now = Timestamp::from_millis(now_millis());
+    match tokio::task::spawn_blocking(move || app.evaluate_alerts(Some(&account), now)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => tracing::warn!("alert evaluation after a goal change: {error:?}"),
+        Err(error) => tracing::warn!("alert evaluation task failed: {error}"),
+    }
+    Ok(done)
 }
 
 fn today() -> chrono::NaiveDate {

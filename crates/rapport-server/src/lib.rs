@@ -3,6 +3,7 @@
 //! `GET /healthz`, `GET /api/accounts`, `GET /api/accounts/{id}` and a plain
 //! HTML index at `/` (the dashboard replaces it in a later release).
 
+mod alerts;
 mod error;
 mod goals;
 mod health;
@@ -20,6 +21,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
+use rapport_core::alerts::AlertRun;
 use rapport_core::engagement::{
     BreakdownCaches, Compare, EngagementBreakdown, engagement_breakdown,
 };
@@ -209,6 +211,36 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Evaluates the alert rules for every active account (or one) at `now`
+    /// and stores what changed: new alerts, alerts seen again, alerts whose
+    /// condition cleared. Runs after an account's data changes and every hour.
+    pub fn evaluate_alerts(
+        &self,
+        only: Option<&rapport_core::ExternalId>,
+        now: Timestamp,
+    ) -> Result<AlertRun, ApiError> {
+        let mut store = self
+            .store
+            .lock()
+            .map_err(|_| ApiError::internal("the store lock was poisoned by an earlier failure"))?;
+        let engine = self.engine.read().map_err(|_| {
+            ApiError::internal("the engine lock was poisoned by an earlier failure")
+        })?;
+        let unresolved = store.alerts(only, true)?;
+        let (changed, run) = rapport_core::alerts::evaluate_portfolio(
+            &self.models,
+            &self.health_model,
+            &engine,
+            only,
+            &unresolved,
+            now,
+        );
+        store.write_alerts(&changed)?;
+        Ok(run)
+    }
+}
+
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(index))
@@ -251,6 +283,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/intelligence/engagement-overview",
             get(overview::overview),
         )
+        .route("/api/alerts", get(alerts::list))
+        .route("/api/alerts/evaluate", post(alerts::evaluate))
+        .route("/api/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/api/alerts/{id}/resolve", post(alerts::resolve))
         .route(
             "/api/intelligence/overrides/{customer_id}",
             get(overrides::list),

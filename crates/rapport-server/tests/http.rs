@@ -476,3 +476,108 @@ async fn engagement_overview_answers_filtered_figures_and_precise_errors() {
         "{error}"
     );
 }
+
+async fn post(served: &Served, path: &str, body: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}{path}", served.base))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_open_once_per_rule_and_are_acknowledged_and_resolved() {
+    let served = serve_demo().await;
+    let (status, first) = post(&served, "/api/alerts/evaluate", "").await;
+    assert_eq!(status, 200, "{first}");
+    let opened = first["opened"].as_u64().unwrap();
+    assert!(opened > 0, "{first}");
+    // Evaluating again floods nothing: the same rules are seen again.
+    let (_, second) = post(&served, "/api/alerts/evaluate", "").await;
+    assert_eq!(second["opened"], 0);
+    assert_eq!(second["seen"].as_u64(), Some(opened));
+    let (status, alerts) = get(&served, "/api/alerts").await;
+    assert_eq!(status, 200);
+    let alerts = alerts.as_array().unwrap();
+    assert_eq!(alerts.len() as u64, opened);
+    let mut rules: Vec<(String, String)> = alerts
+        .iter()
+        .map(|alert| {
+            (
+                alert["account"].as_str().unwrap().to_string(),
+                alert["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    rules.sort();
+    rules.dedup();
+    assert_eq!(rules.len(), alerts.len(), "one alert per account and rule");
+    let id = alerts[0]["id"].as_i64().unwrap();
+    assert_eq!(alerts[0]["status"], "open");
+    assert!(alerts[0]["accountName"].is_string() && alerts[0]["csm"].is_string());
+
+    let (status, error) = post(
+        &served,
+        &format!("/api/alerts/{id}/acknowledge"),
+        r#"{"author": " "}"#,
+    )
+    .await;
+    assert_eq!(
+        (status, error["parameter"].as_str()),
+        (400, Some("author")),
+        "{error}"
+    );
+    let (status, acknowledged) = post(
+        &served,
+        &format!("/api/alerts/{id}/acknowledge"),
+        r#"{"author": "dana"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{acknowledged}");
+    assert_eq!(acknowledged["acknowledgedBy"], "dana");
+    let (status, resolved) = post(
+        &served,
+        &format!("/api/alerts/{id}/resolve"),
+        r#"{"author": "lee", "note": "called the sponsor"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{resolved}");
+    assert_eq!(
+        (
+            resolved["resolvedBy"].as_str(),
+            resolved["resolution"].as_str()
+        ),
+        (Some("lee"), Some("called the sponsor"))
+    );
+    let (status, _) = post(
+        &served,
+        &format!("/api/alerts/{id}/resolve"),
+        r#"{"author": "lee"}"#,
+    )
+    .await;
+    assert_eq!(status, 409, "already resolved");
+    let (status, _) = post(
+        &served,
+        "/api/alerts/999999/resolve",
+        r#"{"author": "lee"}"#,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, history) = get(&served, "/api/alerts?status=resolved").await;
+    assert!(
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|alert| alert["id"] == id)
+    );
+    let (status, error) = get(&served, "/api/alerts?status=sleeping").await;
+    assert_eq!((status, error["parameter"].as_str()), (400, Some("status")));
+    // The resolved rule fires again at the next evaluation: a new alert, the old one kept.
+    let (_, third) = post(&served, "/api/alerts/evaluate", "").await;
+    assert_eq!(third["opened"], 1, "{third}");
+}

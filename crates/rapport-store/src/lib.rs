@@ -11,6 +11,7 @@
 pub mod sqlite;
 pub mod url;
 
+use rapport_core::alerts::StoredAlert;
 use rapport_core::overrides::OverrideEvent;
 use rapport_core::snapshot::DaySnapshot;
 use rapport_core::success::Goal;
@@ -122,6 +123,21 @@ pub trait Store: Send {
         &self,
         account: Option<&ExternalId>,
     ) -> StoreResult<Vec<(ExternalId, OverrideEvent)>>;
+
+    /// Writes alerts in one transaction: an alert with id 0 is new (its id is
+    /// assigned), any other replaces the stored alert of that id. At most one
+    /// unresolved alert per account and rule: a second is refused, nothing of
+    /// the batch written. Returns the alerts as stored.
+    fn write_alerts(&mut self, alerts: &[StoredAlert]) -> StoreResult<Vec<StoredAlert>>;
+    /// Alerts, oldest first: one account's or every account's, all or the
+    /// unresolved only.
+    fn alerts(
+        &self,
+        account: Option<&ExternalId>,
+        unresolved_only: bool,
+    ) -> StoreResult<Vec<StoredAlert>>;
+    /// One alert by id.
+    fn alert(&self, id: i64) -> StoreResult<Option<StoredAlert>>;
 
     /// Stores one model's daily snapshot (replacing the same model and day);
     /// an account the store does not know refuses the whole snapshot.

@@ -37,6 +37,10 @@ const CHECKS: &[(&str, Check)] = &[
         "snapshots_round_trip_packed_by_model_and_day",
         snapshots_round_trip_packed_by_model_and_day,
     ),
+    (
+        "alerts_keep_one_unresolved_per_rule_and_their_history",
+        alerts_keep_one_unresolved_per_rule_and_their_history,
+    ),
 ];
 
 fn run_all(open: &dyn Fn() -> Box<dyn Store>) {
@@ -548,4 +552,67 @@ fn snapshots_round_trip_packed_by_model_and_day(store: &mut dyn Store) {
             .unwrap(),
         vec![]
     );
+}
+
+fn alerts_keep_one_unresolved_per_rule_and_their_history(store: &mut dyn Store) {
+    use rapport_core::alerts::{StoredAlert, acknowledge, resolve};
+    use rapport_core::breakdown::AlertPriority;
+    store
+        .upsert_accounts(&[account("a1", 1.0), account("a2", 2.0)])
+        .unwrap();
+    let at = |text: &str| Timestamp::parse_rfc3339(text).unwrap();
+    let alert = |id: &str, rule: &str| StoredAlert {
+        id: 0,
+        account: ExternalId::parse(id).unwrap(),
+        rule: rule.into(),
+        priority: AlertPriority::High,
+        message: "fell 12 points".into(),
+        notify: vec!["csm".into()],
+        opened_at: at("2026-03-01T00:00:00Z"),
+        last_seen_at: at("2026-03-01T00:00:00Z"),
+        acknowledged_at: None,
+        acknowledged_by: None,
+        resolved_at: None,
+        resolved_by: None,
+        resolution: None,
+    };
+    let written = store
+        .write_alerts(&[
+            alert("a1", "engagement.score_drop"),
+            alert("a2", "engagement.score_drop"),
+        ])
+        .unwrap();
+    assert!(written[0].id > 0 && written[1].id > written[0].id);
+    // A second unresolved alert of the same rule and account is refused whole.
+    assert!(
+        store
+            .write_alerts(&[
+                alert("a1", "health.component_red"),
+                alert("a1", "engagement.score_drop")
+            ])
+            .is_err()
+    );
+    assert_eq!(store.alerts(None, false).unwrap().len(), 2);
+    let acknowledged = acknowledge(&written[0], "dana", at("2026-03-01T02:00:00Z")).unwrap();
+    let resolved = resolve(
+        &acknowledged,
+        "dana",
+        Some("called"),
+        at("2026-03-02T00:00:00Z"),
+    )
+    .unwrap();
+    store.write_alerts(std::slice::from_ref(&resolved)).unwrap();
+    assert_eq!(store.alert(written[0].id).unwrap(), Some(resolved));
+    // Once resolved, the rule may open a new alert; the old one stays as history.
+    let reopened = store
+        .write_alerts(&[alert("a1", "engagement.score_drop")])
+        .unwrap();
+    let a1 = ExternalId::parse("a1").unwrap();
+    assert_eq!(store.alerts(Some(&a1), false).unwrap().len(), 2);
+    assert_eq!(store.alerts(Some(&a1), true).unwrap(), reopened);
+    assert_eq!(store.alert(9_999).unwrap(), None);
+    assert!(matches!(
+        store.write_alerts(&[alert("nobody", "x")]),
+        Err(rapport_store::StoreError::UnknownAccount(_))
+    ));
 }

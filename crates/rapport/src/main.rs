@@ -83,6 +83,9 @@ enum Command {
     /// The portfolio engagement overview: engaged and multi-threaded accounts,
     /// activity volume, notable changes, at-risk revenue.
     Portfolio(commands::portfolio::PortfolioArgs),
+    /// Alerts: `alerts list|evaluate|ack|resolve`.
+    #[command(subcommand)]
+    Alerts(commands::alerts::AlertsCommand),
     /// Store the daily score snapshots of past days (serve takes yesterday's by itself).
     Snapshot(commands::snapshot::SnapshotArgs),
     /// Documents to share: `export value-report ACCOUNT --format md|html`.
@@ -146,6 +149,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Health(args) => commands::health::run(settings, &args),
         Command::Snapshot(args) => commands::snapshot::run(settings, &args),
         Command::Portfolio(args) => commands::portfolio::run(settings, &args),
+        Command::Alerts(command) => commands::alerts::run(settings, &command),
         Command::Export(command) => commands::export::run(settings, &command),
         Command::Goals(command) => commands::goals::run(settings, &command),
         Command::Override(command) => commands::overrides::run(settings, &command),

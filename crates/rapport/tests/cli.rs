@@ -1053,3 +1053,57 @@ fn portfolio_overview_from_a_terminal() {
         text(&refused.stderr)
     );
 }
+
+#[test]
+fn alerts_from_a_terminal_evaluate_list_acknowledge_resolve() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    generate(&data, "6", "30");
+    assert_eq!(
+        rapport(&db, &["import", data.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let first = rapport(&db, &["alerts", "evaluate"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout).starts_with("alerts opened "),
+        "{}",
+        text(&first.stdout)
+    );
+    let again = rapport(&db, &["alerts", "evaluate"]);
+    assert!(
+        text(&again.stdout).starts_with("alerts opened 0,"),
+        "{}",
+        text(&again.stdout)
+    );
+    let listed = rapport(&db, &["alerts", "list", "--format", "json"]);
+    let alerts: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let id = alerts[0]["id"].as_i64().unwrap().to_string();
+    let ack = rapport(&db, &["alerts", "ack", &id, "--author", "dana"]);
+    assert!(
+        text(&ack.stdout).contains("Acknowledged"),
+        "{}",
+        text(&ack.stdout)
+    );
+    let resolved = rapport(
+        &db,
+        &[
+            "alerts", "resolve", &id, "--author", "dana", "--note", "done",
+        ],
+    );
+    assert!(
+        text(&resolved.stdout).contains("Resolved"),
+        "{}",
+        text(&resolved.stdout)
+    );
+    let twice = rapport(&db, &["alerts", "resolve", &id, "--author", "dana"]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(
+        text(&twice.stderr).contains("already resolved"),
+        "{}",
+        text(&twice.stderr)
+    );
+}

@@ -106,6 +106,19 @@ CREATE TABLE score_snapshots (
     PRIMARY KEY (model, day)
 );
 "#,
+    r#"
+-- Alerts: one row an alert, its lifecycle in its fields (`body` is the alert as
+-- JSON). At most one unresolved alert per account and rule, enforced here.
+CREATE TABLE alerts (
+    id             INTEGER PRIMARY KEY,
+    account        INTEGER NOT NULL REFERENCES accounts(id),
+    rule           TEXT NOT NULL,
+    resolved_at_ms INTEGER,
+    body           TEXT NOT NULL
+);
+CREATE UNIQUE INDEX alerts_one_unresolved ON alerts (account, rule) WHERE resolved_at_ms IS NULL;
+CREATE INDEX alerts_by_account ON alerts (account, id);
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

@@ -2,6 +2,7 @@
 //! one transaction per batch so bulk imports run at hundreds of thousands of
 //! rows a second.
 
+mod alerts;
 mod goals;
 mod migrations;
 mod overrides;
@@ -19,6 +20,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::url::SqliteLocation;
 use crate::{Store, StoreCounts, StoreError, StoreResult, WriteOutcome};
+use rapport_core::alerts::StoredAlert;
 use rapport_core::overrides::OverrideEvent;
 use rapport_core::snapshot::DaySnapshot;
 use rapport_core::success::Goal;
@@ -509,6 +511,25 @@ impl Store for SqliteStore {
             .map(|account| self.account_row(account))
             .transpose()?;
         overrides::list(&self.connection, row)
+    }
+
+    fn write_alerts(&mut self, alerts: &[StoredAlert]) -> StoreResult<Vec<StoredAlert>> {
+        alerts::write(&mut self.connection, alerts)
+    }
+
+    fn alerts(
+        &self,
+        account: Option<&ExternalId>,
+        unresolved_only: bool,
+    ) -> StoreResult<Vec<StoredAlert>> {
+        let row = account
+            .map(|account| self.account_row(account))
+            .transpose()?;
+        alerts::list(&self.connection, row, unresolved_only)
+    }
+
+    fn alert(&self, id: i64) -> StoreResult<Option<StoredAlert>> {
+        alerts::one(&self.connection, id)
     }
 
     fn put_snapshot(&mut self, snapshot: &DaySnapshot) -> StoreResult<WriteOutcome> {

@@ -2,6 +2,7 @@
 //! and renders what they return.
 
 pub mod accounts;
+pub mod alerts;
 pub mod bench;
 pub mod engagement;
 pub mod export;

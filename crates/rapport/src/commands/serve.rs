@@ -56,10 +56,23 @@ pub fn demo(
     serve_store(settings, store, addr.unwrap_or(&settings.addr))
 }
 
-/// Every hour, stores yesterday's daily score snapshots if they are missing.
-async fn keep_snapshots(state: std::sync::Arc<rapport_server::AppState>) {
+/// Every hour: evaluates every account's alert rules, and stores yesterday's
+/// daily score snapshots if they are missing.
+async fn hourly(state: std::sync::Arc<rapport_server::AppState>) {
     loop {
         let now = super::now();
+        let alerts = std::sync::Arc::clone(&state);
+        match tokio::task::spawn_blocking(move || alerts.evaluate_alerts(None, now)).await {
+            Ok(Ok(run)) => tracing::info!(
+                "alerts evaluated for {} accounts: {} opened, {} still firing, {} cleared",
+                run.accounts,
+                run.opened,
+                run.seen,
+                run.cleared
+            ),
+            Ok(Err(error)) => tracing::warn!("alert evaluation: {error:?}"),
+            Err(error) => tracing::warn!("alert evaluation task failed: {error}"),
+        }
         if let Some(yesterday) = now.date().pred_opt() {
             let state = std::sync::Arc::clone(&state);
             match tokio::task::spawn_blocking(move || state.ensure_snapshots(yesterday, now)).await
@@ -88,7 +101,7 @@ fn serve_store(
     let engine = rapport_store::load_engine(store.as_ref())
         .context("cannot load the engine from the store")?;
     let state = rapport_server::AppState::with_models(store, engine, models, health_model);
-    runtime.spawn(keep_snapshots(std::sync::Arc::clone(&state)));
+    runtime.spawn(hourly(std::sync::Arc::clone(&state)));
     tracing::info!("engine loaded in {:.1} s", loading.elapsed().as_secs_f64());
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
