@@ -7,6 +7,7 @@
 pub mod activity;
 pub mod alerts;
 pub mod breakdown;
+pub mod delivery;
 pub mod domain;
 pub mod engagement;
 pub mod engine;

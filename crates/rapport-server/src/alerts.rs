@@ -129,6 +129,7 @@ async fn act(
 ) -> Result<Json<StoredAlert>, ApiError> {
     let action: Action = parse_body(&body, |_| {})?;
     let now = Timestamp::from_millis(now_millis());
+    let app = Arc::clone(&state);
     state
         .with_store(move |store| {
             let alert = store
@@ -141,7 +142,23 @@ async fn act(
             }
             .map_err(action_error)?;
             let mut written = store.write_alerts(&[changed])?;
-            Ok(written.remove(0))
+            let alert = written.remove(0);
+            if resolve {
+                // Subscribers hear that a person resolved it.
+                let engine = app.engine.read().map_err(|_| {
+                    ApiError::internal("the engine lock was poisoned by an earlier failure")
+                })?;
+                crate::delivery::enqueue(
+                    store,
+                    &engine,
+                    &[(
+                        alert.clone(),
+                        rapport_core::delivery::DeliveryEvent::Resolved,
+                    )],
+                    now,
+                )?;
+            }
+            Ok(alert)
         })
         .await
         .map(Json)

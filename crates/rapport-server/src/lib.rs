@@ -4,6 +4,7 @@
 //! HTML index at `/` (the dashboard replaces it in a later release).
 
 mod alerts;
+pub mod delivery;
 mod error;
 mod goals;
 mod health;
@@ -236,7 +237,7 @@ impl AppState {
             &unresolved,
             now,
         );
-        store.write_alerts(&changed)?;
+        delivery::write_evaluation(store.as_mut(), &engine, &changed, now)?;
         Ok(run)
     }
 }
@@ -287,6 +288,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/alerts/evaluate", post(alerts::evaluate))
         .route("/api/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/api/alerts/{id}/resolve", post(alerts::resolve))
+        .route("/api/alerts/{id}/deliveries", get(delivery::of_alert))
+        .route("/api/webhooks", get(delivery::list).post(delivery::add))
+        .route(
+            "/api/webhooks/{id}",
+            axum::routing::delete(delivery::remove),
+        )
         .route(
             "/api/intelligence/overrides/{customer_id}",
             get(overrides::list),

@@ -12,9 +12,11 @@ pub mod sqlite;
 pub mod url;
 
 use rapport_core::alerts::StoredAlert;
+use rapport_core::delivery::{Delivery, Subscription};
 use rapport_core::overrides::OverrideEvent;
 use rapport_core::snapshot::DaySnapshot;
 use rapport_core::success::Goal;
+use rapport_core::time::Timestamp;
 use rapport_core::{Account, Activity, Contact, ExternalId, Feature, Outcome};
 
 pub use sqlite::SqliteStore;
@@ -138,6 +140,28 @@ pub trait Store: Send {
     ) -> StoreResult<Vec<StoredAlert>>;
     /// One alert by id.
     fn alert(&self, id: i64) -> StoreResult<Option<StoredAlert>>;
+
+    /// Adds a webhook subscription; its id is assigned.
+    fn add_webhook(&mut self, subscription: &Subscription) -> StoreResult<Subscription>;
+    /// The subscriptions in force, oldest first.
+    fn webhooks(&self) -> StoreResult<Vec<Subscription>>;
+    /// Ends a subscription (its past deliveries stay); `false` when there was none.
+    fn remove_webhook(&mut self, id: i64, at: Timestamp) -> StoreResult<bool>;
+    /// Puts deliveries in the outbox, in one transaction.
+    fn enqueue_deliveries(&mut self, deliveries: &[Delivery]) -> StoreResult<()>;
+    /// Undelivered deliveries due at `now`, the most overdue first.
+    fn due_deliveries(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<Delivery>>;
+    /// Every delivery (of one alert), with its attempts and outcome.
+    fn deliveries(&self, alert_id: Option<i64>) -> StoreResult<Vec<Delivery>>;
+    /// Records one attempt: delivered, or failed with the error and the
+    /// instant of the next attempt.
+    fn record_delivery_attempt(
+        &mut self,
+        id: i64,
+        at: Timestamp,
+        outcome: Result<(), &str>,
+        retry_at: Timestamp,
+    ) -> StoreResult<()>;
 
     /// Stores one model's daily snapshot (replacing the same model and day);
     /// an account the store does not know refuses the whole snapshot.

@@ -41,6 +41,10 @@ const CHECKS: &[(&str, Check)] = &[
         "alerts_keep_one_unresolved_per_rule_and_their_history",
         alerts_keep_one_unresolved_per_rule_and_their_history,
     ),
+    (
+        "webhooks_and_the_delivery_outbox",
+        webhooks_and_the_delivery_outbox,
+    ),
 ];
 
 fn run_all(open: &dyn Fn() -> Box<dyn Store>) {
@@ -615,4 +619,85 @@ fn alerts_keep_one_unresolved_per_rule_and_their_history(store: &mut dyn Store) 
         store.write_alerts(&[alert("nobody", "x")]),
         Err(rapport_store::StoreError::UnknownAccount(_))
     ));
+}
+
+fn webhooks_and_the_delivery_outbox(store: &mut dyn Store) {
+    use rapport_core::alerts::StoredAlert;
+    use rapport_core::breakdown::AlertPriority;
+    use rapport_core::delivery::{Delivery, DeliveryEvent, Subscription};
+    store.upsert_accounts(&[account("a1", 1.0)]).unwrap();
+    let at = |seconds: i64| Timestamp::from_millis(1_772_323_200_000 + seconds * 1000);
+    let hook = store
+        .add_webhook(&Subscription {
+            id: 0,
+            url: "https://hooks.example/x".into(),
+            secret: "s3cret-key".into(),
+            person: Some("Dana".into()),
+            rule: None,
+            min_priority: Some(AlertPriority::High),
+        })
+        .unwrap();
+    assert!(hook.id > 0);
+    assert_eq!(store.webhooks().unwrap(), vec![hook.clone()]);
+    let alert = store
+        .write_alerts(&[StoredAlert {
+            id: 0,
+            account: ExternalId::parse("a1").unwrap(),
+            rule: "engagement.score_drop".into(),
+            priority: AlertPriority::High,
+            message: "fell".into(),
+            notify: vec![],
+            opened_at: at(0),
+            last_seen_at: at(0),
+            acknowledged_at: None,
+            acknowledged_by: None,
+            resolved_at: None,
+            resolved_by: None,
+            resolution: None,
+        }])
+        .unwrap()
+        .remove(0);
+    let queued = Delivery {
+        id: 0,
+        alert_id: alert.id,
+        webhook_id: hook.id,
+        event: DeliveryEvent::Opened,
+        payload: "{\"text\":\"x\"}".into(),
+        attempts: 0,
+        next_attempt_at: at(0),
+        delivered_at: None,
+        last_error: None,
+    };
+    store.enqueue_deliveries(&[queued]).unwrap();
+    let due = store.due_deliveries(at(0), 10).unwrap();
+    assert_eq!(due.len(), 1);
+    store
+        .record_delivery_attempt(due[0].id, at(0), Err("503"), at(10))
+        .unwrap();
+    assert!(
+        store.due_deliveries(at(5), 10).unwrap().is_empty(),
+        "waits for the retry"
+    );
+    let retry = store.due_deliveries(at(10), 10).unwrap();
+    assert_eq!(
+        (retry[0].attempts, retry[0].last_error.as_deref()),
+        (1, Some("503"))
+    );
+    store
+        .record_delivery_attempt(retry[0].id, at(10), Ok(()), at(10))
+        .unwrap();
+    assert!(store.due_deliveries(at(99_999), 10).unwrap().is_empty());
+    let record = store.deliveries(Some(alert.id)).unwrap();
+    assert_eq!(
+        (record[0].attempts, record[0].delivered_at),
+        (2, Some(at(10)))
+    );
+    assert!(store.remove_webhook(hook.id, at(20)).unwrap());
+    assert!(!store.remove_webhook(hook.id, at(21)).unwrap());
+    assert!(store.webhooks().unwrap().is_empty());
+    assert!(
+        store
+            .record_delivery_attempt(9_999, at(30), Ok(()), at(30))
+            .is_err()
+    );
 }

@@ -86,6 +86,9 @@ enum Command {
     /// Alerts: `alerts list|evaluate|ack|resolve`.
     #[command(subcommand)]
     Alerts(commands::alerts::AlertsCommand),
+    /// Webhook subscriptions for alert delivery: `webhooks add|list|remove`.
+    #[command(subcommand)]
+    Webhooks(commands::webhooks::WebhooksCommand),
     /// Store the daily score snapshots of past days (serve takes yesterday's by itself).
     Snapshot(commands::snapshot::SnapshotArgs),
     /// Documents to share: `export value-report ACCOUNT --format md|html`.
@@ -150,6 +153,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Snapshot(args) => commands::snapshot::run(settings, &args),
         Command::Portfolio(args) => commands::portfolio::run(settings, &args),
         Command::Alerts(command) => commands::alerts::run(settings, &command),
+        Command::Webhooks(command) => commands::webhooks::run(settings, &command),
         Command::Export(command) => commands::export::run(settings, &command),
         Command::Goals(command) => commands::goals::run(settings, &command),
         Command::Override(command) => commands::overrides::run(settings, &command),

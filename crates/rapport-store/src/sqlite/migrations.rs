@@ -119,6 +119,28 @@ CREATE TABLE alerts (
 CREATE UNIQUE INDEX alerts_one_unresolved ON alerts (account, rule) WHERE resolved_at_ms IS NULL;
 CREATE INDEX alerts_by_account ON alerts (account, id);
 "#,
+    r#"
+-- Webhook subscriptions, and the delivery outbox: a delivery row is written
+-- with the alert that causes it and deleted never; attempts and errors are
+-- recorded on it until it is delivered.
+CREATE TABLE webhooks (
+    id            INTEGER PRIMARY KEY,
+    body          TEXT NOT NULL,
+    removed_at_ms INTEGER
+);
+CREATE TABLE deliveries (
+    id              INTEGER PRIMARY KEY,
+    alert_id        INTEGER NOT NULL REFERENCES alerts(id),
+    webhook_id      INTEGER NOT NULL REFERENCES webhooks(id),
+    event           TEXT NOT NULL,
+    payload         TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    next_attempt_ms INTEGER NOT NULL,
+    delivered_at_ms INTEGER,
+    last_error      TEXT
+);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_ms) WHERE delivered_at_ms IS NULL;
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

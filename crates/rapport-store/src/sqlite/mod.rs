@@ -7,6 +7,7 @@ mod goals;
 mod migrations;
 mod overrides;
 mod snapshots;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -21,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::url::SqliteLocation;
 use crate::{Store, StoreCounts, StoreError, StoreResult, WriteOutcome};
 use rapport_core::alerts::StoredAlert;
+use rapport_core::delivery::{Delivery, Subscription};
 use rapport_core::overrides::OverrideEvent;
 use rapport_core::snapshot::DaySnapshot;
 use rapport_core::success::Goal;
@@ -530,6 +532,40 @@ impl Store for SqliteStore {
 
     fn alert(&self, id: i64) -> StoreResult<Option<StoredAlert>> {
         alerts::one(&self.connection, id)
+    }
+
+    fn add_webhook(&mut self, subscription: &Subscription) -> StoreResult<Subscription> {
+        webhooks::add(&self.connection, subscription)
+    }
+
+    fn webhooks(&self) -> StoreResult<Vec<Subscription>> {
+        webhooks::list(&self.connection)
+    }
+
+    fn remove_webhook(&mut self, id: i64, at: Timestamp) -> StoreResult<bool> {
+        webhooks::remove(&self.connection, id, at)
+    }
+
+    fn enqueue_deliveries(&mut self, deliveries: &[Delivery]) -> StoreResult<()> {
+        webhooks::enqueue(&mut self.connection, deliveries)
+    }
+
+    fn due_deliveries(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<Delivery>> {
+        webhooks::due(&self.connection, now, limit)
+    }
+
+    fn deliveries(&self, alert_id: Option<i64>) -> StoreResult<Vec<Delivery>> {
+        webhooks::of_alert(&self.connection, alert_id)
+    }
+
+    fn record_delivery_attempt(
+        &mut self,
+        id: i64,
+        at: Timestamp,
+        outcome: Result<(), &str>,
+        retry_at: Timestamp,
+    ) -> StoreResult<()> {
+        webhooks::record(&self.connection, id, at, outcome, retry_at)
     }
 
     fn put_snapshot(&mut self, snapshot: &DaySnapshot) -> StoreResult<WriteOutcome> {

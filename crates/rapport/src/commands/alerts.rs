@@ -95,7 +95,8 @@ pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitC
                 &unresolved,
                 now,
             );
-            store.write_alerts(&changed)?;
+            rapport_server::delivery::write_evaluation(store.as_mut(), &engine, &changed, now)
+                .map_err(|error| anyhow::anyhow!("{error:?}"))?;
             let (opened, seen, cleared) = (run.opened, run.seen, run.cleared);
             println!("alerts opened {opened}, still firing {seen}, cleared {cleared}");
         }

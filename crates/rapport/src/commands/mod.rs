@@ -15,6 +15,7 @@ pub mod portfolio;
 pub mod serve;
 pub mod snapshot;
 pub mod success;
+pub mod webhooks;
 
 use anyhow::Context;
 use rapport_store::Store;

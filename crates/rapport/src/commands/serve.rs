@@ -56,6 +56,22 @@ pub fn demo(
     serve_store(settings, store, addr.unwrap_or(&settings.addr))
 }
 
+/// Every 5 seconds: sends the alert deliveries that are due.
+async fn deliver(state: std::sync::Arc<rapport_server::AppState>) {
+    loop {
+        match state.deliver_due(super::now()).await {
+            Ok(run) if run.delivered + run.failed > 0 => tracing::info!(
+                "alert deliveries: {} delivered, {} failed (to be retried)",
+                run.delivered,
+                run.failed
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!("alert delivery: {error:?}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
+}
+
 /// Every hour: evaluates every account's alert rules, and stores yesterday's
 /// daily score snapshots if they are missing.
 async fn hourly(state: std::sync::Arc<rapport_server::AppState>) {
@@ -102,6 +118,7 @@ fn serve_store(
         .context("cannot load the engine from the store")?;
     let state = rapport_server::AppState::with_models(store, engine, models, health_model);
     runtime.spawn(hourly(std::sync::Arc::clone(&state)));
+    runtime.spawn(deliver(std::sync::Arc::clone(&state)));
     tracing::info!("engine loaded in {:.1} s", loading.elapsed().as_secs_f64());
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
