@@ -24,6 +24,7 @@ pub mod signals;
 pub mod snapshot;
 pub mod success;
 pub mod time;
+pub mod weekly;
 
 pub use activity::{Activity, ActivityDetail, ActivityKind};
 pub use domain::*;

@@ -27,7 +27,8 @@ pub struct OverviewFilter {
 }
 
 impl OverviewFilter {
-    fn keeps(&self, account: &crate::domain::Account) -> bool {
+    /// Whether the overview covers `account`: active and within the filter.
+    pub fn keeps(&self, account: &crate::domain::Account) -> bool {
         account.status == AccountStatus::Active
             && self
                 .csm

@@ -284,6 +284,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/intelligence/engagement-overview",
             get(overview::overview),
         )
+        .route("/api/reports/weekly", get(overview::weekly))
         .route("/api/alerts", get(alerts::list))
         .route("/api/alerts/evaluate", post(alerts::evaluate))
         .route("/api/alerts/{id}/acknowledge", post(alerts::acknowledge))

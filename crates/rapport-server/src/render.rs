@@ -1,6 +1,6 @@
 //! Documents rendered from the core's structures with templates
 //! (`templates/`): the customer-facing value report as Markdown or standalone
-//! HTML with inline SVG trend charts. The CLI's `rapport export` and the API
+//! HTML with inline SVG trend charts, and the weekly portfolio report. The CLI's `rapport export` and the API
 //! render through these same functions.
 
 use minijinja::{Environment, Value, context};
@@ -61,6 +61,16 @@ fn environment() -> Environment<'static> {
         include_str!("../templates/value_report.html"),
     )
     .expect("the HTML template parses");
+    env.add_template(
+        "weekly_report.md",
+        include_str!("../templates/weekly_report.md"),
+    )
+    .expect("the weekly Markdown template parses");
+    env.add_template(
+        "weekly_report.html",
+        include_str!("../templates/weekly_report.html"),
+    )
+    .expect("the weekly HTML template parses");
     env.add_filter("money", |value: f64| money(value));
     env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
         number(value, decimals.unwrap_or(1))
@@ -186,5 +196,21 @@ pub fn value_report(report: &ValueReport, format: DocumentFormat) -> Result<Stri
         .render(
             context! { r => Value::from_serialize(report), goals => Value::from_serialize(&goals) },
         )
+        .map_err(|error| format!("{error:#}"))
+}
+
+/// The weekly portfolio report as a standalone Markdown or HTML document.
+pub fn weekly_report(
+    report: &rapport_core::weekly::WeeklyReport,
+    format: DocumentFormat,
+) -> Result<String, String> {
+    let name = match format {
+        DocumentFormat::Markdown => "weekly_report.md",
+        DocumentFormat::Html => "weekly_report.html",
+    };
+    let env = environment();
+    let template = env.get_template(name).map_err(|error| error.to_string())?;
+    template
+        .render(context! { w => Value::from_serialize(report) })
         .map_err(|error| format!("{error:#}"))
 }

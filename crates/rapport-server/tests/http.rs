@@ -581,3 +581,53 @@ async fn alerts_open_once_per_rule_and_are_acknowledged_and_resolved() {
     let (_, third) = post(&served, "/api/alerts/evaluate", "").await;
     assert_eq!(third["opened"], 1, "{third}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weekly_report_as_json_markdown_and_standalone_html() {
+    let served = serve_demo().await;
+    let path = "/api/reports/weekly?asOf=2026-01-31T00:00:00Z";
+    let (status, report) = get(&served, &format!("{path}&format=json")).await;
+    assert_eq!(status, 200, "{report}");
+    let summary = &report["summary"];
+    let in_bands: u64 = summary["bands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|band| band["accounts"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        Some(in_bands),
+        summary["accounts"].as_u64(),
+        "every account in one band"
+    );
+    assert_eq!(
+        summary["atRiskAccounts"].as_u64(),
+        Some(report["atRisk"].as_array().unwrap().len() as u64)
+    );
+    let html = reqwest::get(format!("{}{path}&format=html", served.base))
+        .await
+        .unwrap();
+    assert_eq!(html.headers()["content-type"], "text/html; charset=utf-8");
+    let html = html.text().await.unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    for section in [
+        "Portfolio health summary",
+        "At-risk accounts",
+        "Improvement trends",
+        "Open actions",
+    ] {
+        assert!(html.contains(section), "the HTML lacks {section}");
+    }
+    let markdown = reqwest::get(format!("{}{path}&format=md", served.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        markdown.starts_with("# Weekly Portfolio Report"),
+        "{markdown}"
+    );
+    let (status, error) = get(&served, &format!("{path}&format=pdf")).await;
+    assert_eq!((status, error["parameter"].as_str()), (400, Some("format")));
+}

@@ -86,6 +86,9 @@ enum Command {
     /// Alerts: `alerts list|evaluate|ack|resolve`.
     #[command(subcommand)]
     Alerts(commands::alerts::AlertsCommand),
+    /// Reports: `report weekly --format md|html|json`.
+    #[command(subcommand)]
+    Report(commands::report::ReportCommand),
     /// Webhook subscriptions for alert delivery: `webhooks add|list|remove`.
     #[command(subcommand)]
     Webhooks(commands::webhooks::WebhooksCommand),
@@ -154,6 +157,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Portfolio(args) => commands::portfolio::run(settings, &args),
         Command::Alerts(command) => commands::alerts::run(settings, &command),
         Command::Webhooks(command) => commands::webhooks::run(settings, &command),
+        Command::Report(command) => commands::report::run(settings, &command),
         Command::Export(command) => commands::export::run(settings, &command),
         Command::Goals(command) => commands::goals::run(settings, &command),
         Command::Override(command) => commands::overrides::run(settings, &command),

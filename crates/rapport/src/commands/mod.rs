@@ -12,6 +12,7 @@ pub mod health;
 pub mod import;
 pub mod overrides;
 pub mod portfolio;
+pub mod report;
 pub mod serve;
 pub mod snapshot;
 pub mod success;
