@@ -269,13 +269,7 @@ pub(crate) async fn report(
     }
     let benchmarks = flag("includeBenchmarks", query.include_benchmarks.as_deref())?;
     let targets = flag("includeTargets", query.include_targets.as_deref())?;
-    let as_of = match query.as_of.as_deref() {
-        None | Some("") => Timestamp::from_millis(now_millis()),
-        Some(text) => Timestamp::parse_lenient(text).map_err(|error| ApiError::BadRequest {
-            parameter: "asOf".into(),
-            reason: error.to_string(),
-        })?,
-    };
+    let as_of = crate::as_of(query.as_of.as_deref())?;
     success_view(&state, customer_id, as_of, benchmarks, targets)
         .await
         .map(|view| Json(view.to_json()))
@@ -330,13 +324,7 @@ pub(crate) async fn value_report(
             })?
         }
     };
-    let as_of = match query.as_of.as_deref() {
-        None | Some("") => Timestamp::from_millis(now_millis()),
-        Some(text) => Timestamp::parse_lenient(text).map_err(|error| ApiError::BadRequest {
-            parameter: "asOf".into(),
-            reason: error.to_string(),
-        })?,
-    };
+    let as_of = crate::as_of(query.as_of.as_deref())?;
     let view = success_view(&state, customer_id, as_of, false, true).await?;
     let report = rapport_core::success::report::ValueReport::from(&view);
     let document = crate::render::value_report(&report, format).map_err(ApiError::internal)?;

@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use rapport_core::Timestamp;
 use rapport_core::health::{HealthView, health_view};
 use serde::Deserialize;
 
-use crate::{ApiError, AppState, now_millis};
+use crate::{ApiError, AppState};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -23,13 +22,7 @@ pub(crate) async fn health(
     Path(customer_id): Path<String>,
     Query(query): Query<HealthQuery>,
 ) -> Result<Json<HealthView>, ApiError> {
-    let as_of = match query.as_of.as_deref() {
-        None | Some("") => Timestamp::from_millis(now_millis()),
-        Some(text) => Timestamp::parse_lenient(text).map_err(|error| ApiError::BadRequest {
-            parameter: "asOf".into(),
-            reason: error.to_string(),
-        })?,
-    };
+    let as_of = crate::as_of(query.as_of.as_deref())?;
     let events = state.override_events_of(&customer_id).await?;
     state
         .with_engine(move |state, engine| {

@@ -428,15 +428,22 @@ pub(crate) fn engagement_window(query: &EngagementQuery) -> Result<(Window, Comp
             .parse()
             .map_err(|error| bad("period", format!("{error}")))?,
     };
-    let as_of = match query.as_of.as_deref() {
-        None | Some("") => Timestamp::from_millis(now_millis()),
-        Some(text) => {
-            Timestamp::parse_lenient(text).map_err(|error| bad("asOf", error.to_string()))?
-        }
-    };
+    let as_of = as_of(query.as_of.as_deref())?;
     let compare = Compare::parse(query.compare_period.as_deref().unwrap_or("previous"))
         .map_err(|reason| bad("comparePeriod", reason))?;
     Ok((Window::new(as_of, period), compare))
+}
+
+/// The `asOf` query parameter (RFC 3339 or YYYY-MM-DD), or now: the clock is
+/// read here, at the edge. 400 naming `asOf` when malformed.
+pub(crate) fn as_of(text: Option<&str>) -> Result<Timestamp, ApiError> {
+    match text {
+        None | Some("") => Ok(Timestamp::from_millis(now_millis())),
+        Some(text) => Timestamp::parse_lenient(text).map_err(|error| ApiError::BadRequest {
+            parameter: "asOf".into(),
+            reason: error.to_string(),
+        }),
+    }
 }
 
 pub(crate) fn now_millis() -> i64 {

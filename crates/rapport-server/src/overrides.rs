@@ -138,13 +138,7 @@ pub(crate) async fn list(
     Path(customer_id): Path<String>,
     Query(query): Query<OverridesQuery>,
 ) -> Result<Json<AccountOverrides>, ApiError> {
-    let as_of = match query.as_of.as_deref() {
-        None | Some("") => Timestamp::from_millis(now_millis()),
-        Some(text) => Timestamp::parse_lenient(text).map_err(|error| ApiError::BadRequest {
-            parameter: "asOf".into(),
-            reason: error.to_string(),
-        })?,
-    };
+    let as_of = crate::as_of(query.as_of.as_deref())?;
     state
         .with_store(move |store| {
             let account = account_of(store, &customer_id)?;
