@@ -200,3 +200,45 @@ fn compare_ranges_parse() {
     assert!(Compare::parse("2025-12-31..2025-12-01").is_err());
     assert!(Compare::parse("last month").is_err());
 }
+
+#[test]
+fn a_peers_goal_change_reaches_cached_health_model_peers() {
+    let mut portfolio = PortfolioState::new();
+    portfolio.upsert_account(account("a", Tier::Core, AccountStatus::Active));
+    portfolio.upsert_account(account("b", Tier::Core, AccountStatus::Active));
+    portfolio.add_activity(&login("a", "2026-01-10T09:00:00Z", "u1"));
+    portfolio.add_activity(&login("b", "2026-01-10T09:00:00Z", "u1"));
+    let model = Model::health();
+    let window = Window::new(
+        Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap(),
+        Period::DEFAULT,
+    );
+    let mut caches = BreakdownCaches::default();
+    let breakdown = |portfolio: &PortfolioState, caches: &mut BreakdownCaches| {
+        let view = engagement_breakdown(
+            &model,
+            portfolio,
+            portfolio.account("a").unwrap(),
+            window,
+            Compare::Previous,
+            caches,
+        )
+        .unwrap();
+        serde_json::to_value(&view.peer_comparison).unwrap()
+    };
+    let before = breakdown(&portfolio, &mut caches);
+    // b gets a goal half-way to its target: its outcomes component, and so its
+    // health score, change; a's peer comparison must see it through the cache.
+    let goal: rapport_core::success::Goal = serde_json::from_value(serde_json::json!({
+        "id": "goal-1", "title": "Cut backlog", "startDate": "2026-01-01", "targetDate": "2026-12-31",
+        "metrics": [{"id": "goal-1-m1", "category": "operational", "name": "Open tickets",
+                     "baseline": 100, "target": 0, "direction": "lower_is_better",
+                     "history": [{"at": "2026-01-20T00:00:00Z", "value": 50}]}]
+    }))
+    .unwrap();
+    portfolio.set_goals(&ExternalId::parse("b").unwrap(), vec![goal]);
+    let cached = breakdown(&portfolio, &mut caches);
+    let fresh = breakdown(&portfolio, &mut BreakdownCaches::default());
+    assert_eq!(cached, fresh);
+    assert_ne!(before, cached, "b's new goal moved the peer figures");
+}

@@ -585,10 +585,13 @@ impl PortfolioState {
     }
 
     /// Replaces an account's success goals (after any change to one of them).
-    /// Goals do not move engagement scores, so the account's generation stays.
+    /// The success score is an input of the health model (and of any model
+    /// that uses it), so the account's generation moves too: cached peer
+    /// scores of the account are recomputed.
     pub fn set_goals(&mut self, account: &ExternalId, goals: Vec<Goal>) {
         let slot = self.account_slot(account.as_str());
         self.accounts[slot].goals = goals;
+        self.accounts[slot].generation += 1;
         self.revision += 1;
     }
 
