@@ -561,8 +561,9 @@ impl PortfolioState {
         state.generation += 1;
     }
 
-    /// Adds or replaces (same account and date) a renewal outcome. Outcomes do
-    /// not move engagement scores, only the impact model fitted to them.
+    /// Adds or replaces (same account and date) a renewal outcome. Outcomes
+    /// feed the impact model and the health model's ARR trend, so the
+    /// account's generation moves.
     pub fn upsert_outcome(&mut self, outcome: &Outcome) {
         let slot = self.account_slot(outcome.account.as_str());
         let at = Timestamp::start_of_day(outcome.date).millis();
@@ -581,6 +582,7 @@ impl PortfolioState {
                 insert_sorted(&mut self.outcome_instants, at, |instant| *instant);
             }
         }
+        self.accounts[slot].generation += 1;
         self.revision += 1;
     }
 
