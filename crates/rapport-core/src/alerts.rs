@@ -129,6 +129,46 @@ impl StoredAlert {
     }
 }
 
+/// Which alerts a listing shows: the unresolved ones (open or acknowledged,
+/// the default), all, or those of one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Unresolved,
+    All,
+    Only(AlertStatus),
+}
+
+impl StatusFilter {
+    /// `unresolved` (or empty), `all`, `open`, `acknowledged`, `resolved`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Ok(match text {
+            "" | "unresolved" => StatusFilter::Unresolved,
+            "all" => StatusFilter::All,
+            "open" => StatusFilter::Only(AlertStatus::Open),
+            "acknowledged" => StatusFilter::Only(AlertStatus::Acknowledged),
+            "resolved" => StatusFilter::Only(AlertStatus::Resolved),
+            other => {
+                return Err(format!(
+                    "`{other}` is not one of open | acknowledged | resolved | unresolved | all"
+                ));
+            }
+        })
+    }
+
+    /// Whether the store can be asked for unresolved alerts only.
+    pub fn unresolved_only(self) -> bool {
+        self == StatusFilter::Unresolved
+    }
+
+    pub fn keeps(self, alert: &StoredAlert) -> bool {
+        match self {
+            StatusFilter::Unresolved => alert.status() != AlertStatus::Resolved,
+            StatusFilter::All => true,
+            StatusFilter::Only(status) => alert.status() == status,
+        }
+    }
+}
+
 /// What an evaluation does to an account's alerts.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlertChange {

@@ -32,6 +32,22 @@ pub struct Subscription {
     pub min_priority: Option<AlertPriority>,
 }
 
+/// Checks a subscription before it is stored: an http(s) URL and a secret of
+/// at least 8 characters. The error names the field.
+pub fn validate(subscription: &Subscription) -> Result<(), crate::success::edit::FieldError> {
+    let error = |field: &str, reason: &str| crate::success::edit::FieldError {
+        field: field.into(),
+        reason: reason.into(),
+    };
+    if !(subscription.url.starts_with("http://") || subscription.url.starts_with("https://")) {
+        return Err(error("url", "must be an http:// or https:// URL"));
+    }
+    if subscription.secret.trim().len() < 8 {
+        return Err(error("secret", "must be at least 8 characters"));
+    }
+    Ok(())
+}
+
 /// Whether an alert of `account` goes to `subscription`.
 pub fn matches(subscription: &Subscription, alert: &StoredAlert, account: &Account) -> bool {
     let rule = subscription.rule.as_deref().is_none_or(|rule| {

@@ -324,7 +324,7 @@ fn volume_rows(
 
 /// Whether an account is at risk: health in the health model's lowest band, or
 /// the manual "key moment" override.
-fn at_risk(health_model: &Model, health: Option<f64>, override_: bool) -> bool {
+pub fn at_risk(health_model: &Model, health: Option<f64>, override_: bool) -> bool {
     let lowest = health_model.bands.last().map(|band| band.key.as_str());
     override_
         || health.is_some_and(|score| Some(health_model.band_of(score).key.as_str()) == lowest)

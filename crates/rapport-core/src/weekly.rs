@@ -105,7 +105,6 @@ pub fn weekly_report(
     as_of: Timestamp,
 ) -> WeeklyReport {
     let week_ago = as_of.minus_days(7);
-    let lowest = health_model.bands.last().map(|band| band.key.clone());
     let mut rows = Vec::new();
     for account in portfolio.accounts() {
         let Some(info) = account.account() else {
@@ -150,7 +149,7 @@ pub fn weekly_report(
         (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
     };
     let is_at_risk = |info: &crate::domain::Account, report: &crate::health::HealthReport| {
-        info.at_risk_override || (report.band.is_some() && report.band == lowest)
+        crate::overview::at_risk(health_model, report.score, info.at_risk_override)
     };
     let mut at_risk: Vec<AtRiskDetail> = rows
         .iter()

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use rapport_core::Timestamp;
-use rapport_core::alerts::{AlertActionError, AlertRun, AlertStatus, StoredAlert};
+use rapport_core::alerts::{AlertActionError, AlertRun, AlertStatus, StatusFilter, StoredAlert};
 use serde::{Deserialize, Serialize};
 
 use crate::goals::parse_body;
@@ -39,21 +39,12 @@ pub(crate) async fn list(
     State(state): State<Arc<AppState>>,
     Query(query): Query<AlertQuery>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
-    let wanted = match query.status.as_deref().unwrap_or("unresolved") {
-        "unresolved" | "" => None,
-        "all" => Some(None),
-        "open" => Some(Some(AlertStatus::Open)),
-        "acknowledged" => Some(Some(AlertStatus::Acknowledged)),
-        "resolved" => Some(Some(AlertStatus::Resolved)),
-        other => {
-            return Err(ApiError::BadRequest {
-                parameter: "status".into(),
-                reason: format!(
-                    "`{other}` is not one of open | acknowledged | resolved | unresolved | all"
-                ),
-            });
+    let wanted = StatusFilter::parse(query.status.as_deref().unwrap_or("")).map_err(|reason| {
+        ApiError::BadRequest {
+            parameter: "status".into(),
+            reason,
         }
-    };
+    })?;
     state
         .with_store(move |store| {
             let accounts = store.accounts()?;
@@ -61,13 +52,10 @@ pub(crate) async fn list(
                 Some(account) => Some(crate::resolve(&accounts, account)?.external_id.clone()),
                 None => None,
             };
-            let alerts = store.alerts(only.as_ref(), wanted.is_none())?;
+            let alerts = store.alerts(only.as_ref(), wanted.unresolved_only())?;
             Ok(alerts
                 .into_iter()
-                .filter(|alert| match wanted {
-                    Some(Some(status)) => alert.status() == status,
-                    _ => true,
-                })
+                .filter(|alert| wanted.keeps(alert))
                 .filter_map(|alert| {
                     let account = accounts.iter().find(|a| a.external_id == alert.account)?;
                     if let Some(csm) = query.csm.as_deref().filter(|csm| !csm.is_empty())

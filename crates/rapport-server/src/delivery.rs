@@ -210,16 +210,10 @@ pub(crate) async fn add(
     body: Bytes,
 ) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
     let mut subscription: Subscription = parse_body(&body, |_| {})?;
-    let bad = |parameter: &str, reason: &str| ApiError::BadRequest {
-        parameter: parameter.into(),
-        reason: reason.into(),
-    };
-    if !(subscription.url.starts_with("http://") || subscription.url.starts_with("https://")) {
-        return Err(bad("url", "must be an http:// or https:// URL"));
-    }
-    if subscription.secret.trim().len() < 8 {
-        return Err(bad("secret", "must be at least 8 characters"));
-    }
+    rapport_core::delivery::validate(&subscription).map_err(|error| ApiError::BadRequest {
+        parameter: error.field,
+        reason: error.reason,
+    })?;
     subscription.id = 0;
     let stored = state
         .with_store(move |store| Ok(store.add_webhook(&subscription)?))

@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use rapport_core::alerts::{AlertStatus, StoredAlert};
+use anyhow::Context;
+use rapport_core::alerts::{StatusFilter, StoredAlert};
 
 use super::{Format, open_store};
 use crate::settings::Settings;
@@ -41,23 +41,13 @@ pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitC
     let mut store = open_store(settings)?;
     match command {
         AlertsCommand::List { status, format } => {
-            let wanted = match status.as_str() {
-                "unresolved" => None,
-                "all" => Some(None),
-                "open" => Some(Some(AlertStatus::Open)),
-                "acknowledged" => Some(Some(AlertStatus::Acknowledged)),
-                "resolved" => Some(Some(AlertStatus::Resolved)),
-                other => bail!(
-                    "--status `{other}` is not one of open | acknowledged | resolved | unresolved | all"
-                ),
-            };
+            let wanted = StatusFilter::parse(status)
+                .map_err(anyhow::Error::msg)
+                .context("--status")?;
             let alerts: Vec<StoredAlert> = store
-                .alerts(None, wanted.is_none())?
+                .alerts(None, wanted.unresolved_only())?
                 .into_iter()
-                .filter(|alert| match wanted {
-                    Some(Some(status)) => alert.status() == status,
-                    _ => true,
-                })
+                .filter(|alert| wanted.keeps(alert))
                 .collect();
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&alerts)?),

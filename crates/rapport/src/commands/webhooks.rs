@@ -45,12 +45,6 @@ pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<Exi
             rule,
             min_priority,
         } => {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                bail!("--url must be an http:// or https:// URL");
-            }
-            if secret.trim().len() < 8 {
-                bail!("--secret must be at least 8 characters");
-            }
             let min_priority = min_priority
                 .as_deref()
                 .map(|text| {
@@ -59,14 +53,17 @@ pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<Exi
                 })
                 .transpose()
                 .context("--min-priority")?;
-            let stored = store.add_webhook(&Subscription {
+            let subscription = Subscription {
                 id: 0,
                 url: url.clone(),
                 secret: secret.clone(),
                 person: person.clone(),
                 rule: rule.clone(),
                 min_priority,
-            })?;
+            };
+            rapport_core::delivery::validate(&subscription)
+                .map_err(|error| anyhow::anyhow!("--{}: {}", error.field, error.reason))?;
+            let stored = store.add_webhook(&subscription)?;
             println!("webhook {} added", stored.id);
         }
         WebhooksCommand::List => {
