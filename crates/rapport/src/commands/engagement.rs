@@ -66,12 +66,7 @@ pub fn run(settings: &Settings, args: &EngagementArgs) -> anyhow::Result<ExitCod
     )
     .context("the account has no account record")?;
     let external = rapport_core::ExternalId::parse(&breakdown.external_id)?;
-    let events: Vec<_> = store
-        .override_events(Some(&external))?
-        .into_iter()
-        .map(|(_, event)| event)
-        .collect();
-    breakdown.apply_overrides(&events);
+    breakdown.apply_overrides(&super::overrides::events_of(store.as_ref(), &external)?);
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&breakdown)?),
         Format::Md => print!("{}", markdown(&breakdown)),

@@ -31,11 +31,7 @@ pub fn run(settings: &Settings, args: &HealthArgs) -> anyhow::Result<ExitCode> {
     let state = engine
         .account(account.external_id.as_str())
         .with_context(|| format!("account `{}` is not in the engine", account.external_id))?;
-    let events: Vec<_> = store
-        .override_events(Some(&account.external_id))?
-        .into_iter()
-        .map(|(_, event)| event)
-        .collect();
+    let events = super::overrides::events_of(store.as_ref(), &account.external_id)?;
     let view = rapport_core::health::health_view(
         &settings.health_model()?,
         &engine,

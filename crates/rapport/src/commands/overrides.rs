@@ -12,7 +12,7 @@ use rapport_core::overrides::{
     remove_override, set_override, validate_model_name,
 };
 use rapport_core::success::edit::FieldError;
-use rapport_core::{Account, Timestamp};
+use rapport_core::{ExternalId, Timestamp};
 use rapport_store::Store;
 
 use super::{Format, open_store};
@@ -92,9 +92,10 @@ fn model_name(settings: &Settings, given: &str) -> anyhow::Result<String> {
     Ok(given.to_string())
 }
 
-fn events_of(store: &dyn Store, account: &Account) -> anyhow::Result<Vec<OverrideEvent>> {
+/// One account's override events (every command that shows a score reads them).
+pub fn events_of(store: &dyn Store, account: &ExternalId) -> anyhow::Result<Vec<OverrideEvent>> {
     Ok(store
-        .override_events(Some(&account.external_id))?
+        .override_events(Some(account))?
         .into_iter()
         .map(|(_, event)| event)
         .collect())
@@ -117,7 +118,7 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
                 .map(|text| Timestamp::parse_lenient(text).context("--expires"))
                 .transpose()?;
             let account = super::find_account(store.as_ref(), account)?;
-            let events = events_of(store.as_ref(), &account)?;
+            let events = events_of(store.as_ref(), &account.external_id)?;
             let request = OverrideRequest {
                 value: *value,
                 reason: reason.clone(),
@@ -150,7 +151,7 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
         } => {
             let model = model_name(settings, model)?;
             let account = super::find_account(store.as_ref(), account)?;
-            let events = events_of(store.as_ref(), &account)?;
+            let events = events_of(store.as_ref(), &account.external_id)?;
             let Some(event) = remove_override(&events, &model, author, reason, super::now())
                 .map_err(flag_error)?
             else {
@@ -177,7 +178,7 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
         } => {
             let as_of = super::as_of(as_of.as_deref())?;
             let account = super::find_account(store.as_ref(), account)?;
-            let events = events_of(store.as_ref(), &account)?;
+            let events = events_of(store.as_ref(), &account.external_id)?;
             let view = account_overrides(&account, &events, as_of);
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&view)?),
