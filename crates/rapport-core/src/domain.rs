@@ -415,14 +415,19 @@ impl From<&Account> for AccountListing {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccountMatch<'a> {
     Found(&'a Account),
-    /// No exact match; these names are close (same words, different case or a
-    /// substring), best first.
+    /// No single account answers to the reference: several share the name
+    /// (ignoring case), or names only contain it. Best first, at most ten.
+    /// Never written to.
     Candidates(Vec<&'a Account>),
     NotFound,
 }
 
-/// Finds an account by UUID, external id or name (exact, then case-insensitive);
-/// failing that, lists the accounts whose name contains the query.
+/// The one account-reference rule, used by every surface: a UUID (the
+/// account's `customerId`), then an external id, then an exact name ignoring
+/// case (Unicode lower case; when several accounts share the name ignoring
+/// case, the one spelled exactly as given, else they are candidates), then the
+/// names containing the reference as candidates. An account's *name* never
+/// shadows another account's *external id*.
 pub fn find_account<'a>(accounts: &'a [Account], query: &str) -> AccountMatch<'a> {
     let query = query.trim();
     if let Some(id) = CustomerId::parse(query)
@@ -432,21 +437,44 @@ pub fn find_account<'a>(accounts: &'a [Account], query: &str) -> AccountMatch<'a
     }
     if let Some(account) = accounts
         .iter()
-        .find(|account| account.external_id.as_str() == query || account.name == query)
+        .find(|account| account.external_id.as_str() == query)
     {
         return AccountMatch::Found(account);
     }
+    match_name(accounts.iter(), query)
+}
+
+/// The name steps of [`find_account`]'s rule, for a reference that is neither
+/// a known UUID nor a known external id.
+pub fn match_name<'a>(
+    accounts: impl Iterator<Item = &'a Account> + Clone,
+    query: &str,
+) -> AccountMatch<'a> {
+    let query = query.trim();
+    if query.is_empty() {
+        return AccountMatch::NotFound;
+    }
     let lowered = query.to_lowercase();
     let same_ignoring_case: Vec<&Account> = accounts
-        .iter()
+        .clone()
         .filter(|account| account.name.to_lowercase() == lowered)
         .collect();
-    if same_ignoring_case.len() == 1 {
-        return AccountMatch::Found(same_ignoring_case[0]);
+    match same_ignoring_case.as_slice() {
+        [only] => return AccountMatch::Found(only),
+        [] => {}
+        several => {
+            let spelled: Vec<&&Account> = several
+                .iter()
+                .filter(|account| account.name == query)
+                .collect();
+            if let [only] = spelled.as_slice() {
+                return AccountMatch::Found(only);
+            }
+            return AccountMatch::Candidates(several.iter().take(10).copied().collect());
+        }
     }
     let mut candidates: Vec<&Account> = accounts
-        .iter()
-        .filter(|account| !lowered.is_empty() && account.name.to_lowercase().contains(&lowered))
+        .filter(|account| account.name.to_lowercase().contains(&lowered))
         .collect();
     candidates.sort_by(|left, right| {
         left.name
@@ -455,10 +483,8 @@ pub fn find_account<'a>(accounts: &'a [Account], query: &str) -> AccountMatch<'a
             .then(left.name.cmp(&right.name))
     });
     candidates.truncate(10);
-    if candidates.is_empty() && same_ignoring_case.is_empty() {
+    if candidates.is_empty() {
         AccountMatch::NotFound
-    } else if candidates.is_empty() {
-        AccountMatch::Candidates(same_ignoring_case)
     } else {
         AccountMatch::Candidates(candidates)
     }

@@ -18,7 +18,7 @@ use crate::score::{FactorScore, Scorecard, score};
 use crate::time::{MILLIS_PER_DAY, Period, Timestamp};
 
 /// The compare period: the one before the window, or explicit dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Compare {
     Previous,
     /// `START..END`: figures as they were at END, over END − START.

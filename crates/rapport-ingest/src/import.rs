@@ -124,7 +124,7 @@ impl ImportProgress for NoProgress {
 /// with none of them yields no reports. `now` is the instant of the import
 /// (goals.csv stamps undated measurements with it).
 pub fn import_dir(
-    store: &mut dyn Store,
+    store: &dyn Store,
     dir: &Path,
     now: Timestamp,
     progress: &dyn ImportProgress,
@@ -139,7 +139,7 @@ pub fn import_dir(
 
 /// Imports one contract file into the store.
 pub fn import_file(
-    store: &mut dyn Store,
+    store: &dyn Store,
     kind: ContractFile,
     path: &Path,
     now: Timestamp,
@@ -251,12 +251,12 @@ fn store_failure(error: StoreError) -> String {
 
 #[allow(clippy::too_many_arguments)]
 fn import_table<R: Read, T>(
-    store: &mut dyn Store,
+    store: &dyn Store,
     table: TableKind,
     reader: R,
     convert: fn(&tables::Row<'_>) -> Result<T, String>,
     report: &mut FileReport,
-    write: impl Fn(&mut dyn Store, &[T]) -> Result<Vec<WriteOutcome>, StoreError>,
+    write: impl Fn(&dyn Store, &[T]) -> Result<Vec<WriteOutcome>, StoreError>,
     reject: impl Fn(&T) -> Option<String>,
 ) -> Result<(), String> {
     let rows = CsvTable::new(table, reader).map_err(|error: FileError| error.to_string())?;
@@ -284,7 +284,7 @@ fn import_table<R: Read, T>(
 /// identity (`goal_id`, else the title) and written, one transaction a goal.
 /// Counts are of goals; rejections are of rows (or of a goal, on its first line).
 fn import_goals<R: Read>(
-    store: &mut dyn Store,
+    store: &dyn Store,
     reader: R,
     known: &HashSet<String>,
     now: Timestamp,
@@ -346,7 +346,7 @@ struct ActivityBatch {
 }
 
 fn import_activities<R: Read + Send>(
-    store: &mut dyn Store,
+    store: &dyn Store,
     reader: BufReader<R>,
     known: &HashSet<String>,
     bytes_read: &AtomicU64,

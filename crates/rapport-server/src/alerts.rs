@@ -1,91 +1,45 @@
 //! Alerts over HTTP: `GET /api/alerts?status=…&account=…&csm=…`,
-//! `POST /api/alerts/evaluate`, and a person's `POST /api/alerts/{id}/acknowledge`
-//! and `POST /api/alerts/{id}/resolve` (`{"author": …, "note"?: …}`).
-
-use std::sync::Arc;
+//! `POST /api/alerts/evaluate`, a person's `POST /api/alerts/{id}/acknowledge`
+//! and `POST /api/alerts/{id}/resolve` (`{"author": …, "note"?: …}`), an
+//! alert's deliveries, and the webhook subscriptions.
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use rapport_core::Timestamp;
-use rapport_core::alerts::{AlertActionError, AlertRun, AlertStatus, StatusFilter, StoredAlert};
-use serde::{Deserialize, Serialize};
+use axum::http::StatusCode;
+use rapport_app::alerts::{AlertQuery, AlertView, SubscriptionView};
+use rapport_core::alerts::{AlertRun, StoredAlert};
+use rapport_core::delivery::{Delivery, Subscription};
+use serde::Deserialize;
 
-use crate::goals::parse_body;
-use crate::{ApiError, AppState, now_millis};
+use crate::{ApiError, AppState, blocking, now, parse_body};
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct AlertQuery {
-    /// `open`, `acknowledged`, `resolved`, `unresolved` (default) or `all`.
+pub(crate) struct ListQuery {
     status: Option<String>,
     account: Option<String>,
     csm: Option<String>,
 }
 
-/// An alert with the account it is about.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct AlertView {
-    #[serde(flatten)]
-    alert: StoredAlert,
-    status: AlertStatus,
-    account_name: String,
-    csm: String,
-    manager: Option<String>,
-}
-
 pub(crate) async fn list(
-    State(state): State<Arc<AppState>>,
-    Query(query): Query<AlertQuery>,
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
-    let wanted = StatusFilter::parse(query.status.as_deref().unwrap_or("")).map_err(|reason| {
-        ApiError::BadRequest {
-            parameter: "status".into(),
-            reason,
-        }
-    })?;
-    state
-        .with_store(move |store| {
-            let accounts = store.accounts()?;
-            let only = match query.account.as_deref().filter(|a| !a.is_empty()) {
-                Some(account) => Some(crate::resolve(&accounts, account)?.external_id.clone()),
-                None => None,
-            };
-            let alerts = store.alerts(only.as_ref(), wanted.unresolved_only())?;
-            Ok(alerts
-                .into_iter()
-                .filter(|alert| wanted.keeps(alert))
-                .filter_map(|alert| {
-                    let account = accounts.iter().find(|a| a.external_id == alert.account)?;
-                    if let Some(csm) = query.csm.as_deref().filter(|csm| !csm.is_empty())
-                        && !account.csm.eq_ignore_ascii_case(csm.trim())
-                    {
-                        return None;
-                    }
-                    Some(AlertView {
-                        status: alert.status(),
-                        account_name: account.name.clone(),
-                        csm: account.csm.clone(),
-                        manager: account.manager.clone(),
-                        alert,
-                    })
-                })
-                .collect())
-        })
+    let query = AlertQuery {
+        status: query.status,
+        account: query.account,
+        csm: query.csm,
+    };
+    blocking(&state, move |app| Ok(app.alerts(&query)?))
         .await
         .map(Json)
 }
 
 /// `POST /api/alerts/evaluate`: evaluates every active account's alert rules now.
-pub(crate) async fn evaluate(
-    State(state): State<Arc<AppState>>,
-) -> Result<Json<AlertRun>, ApiError> {
-    let now = Timestamp::from_millis(now_millis());
-    let app = Arc::clone(&state);
-    tokio::task::spawn_blocking(move || app.evaluate_alerts(None, now))
+pub(crate) async fn evaluate(State(state): State<AppState>) -> Result<Json<AlertRun>, ApiError> {
+    let now = now();
+    blocking(&state, move |app| Ok(app.evaluate_alerts(None, now)?))
         .await
-        .map_err(|error| ApiError::internal(format!("alert evaluation failed: {error}")))?
         .map(Json)
 }
 
@@ -97,73 +51,70 @@ struct Action {
     note: Option<String>,
 }
 
-fn action_error(error: AlertActionError) -> ApiError {
-    match error {
-        AlertActionError::NoAuthor => ApiError::BadRequest {
-            parameter: "author".into(),
-            reason: "must not be empty".into(),
-        },
-        AlertActionError::AlreadyResolved(id) => {
-            ApiError::Conflict(format!("alert {id} is already resolved"))
-        }
-    }
+pub(crate) async fn acknowledge(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<StoredAlert>, ApiError> {
+    let action: Action = parse_body(&body)?;
+    let now = now();
+    blocking(&state, move |app| {
+        Ok(app.acknowledge_alert(id, &action.author, now)?)
+    })
+    .await
+    .map(Json)
 }
 
-async fn act(
-    state: Arc<AppState>,
-    id: i64,
+pub(crate) async fn resolve(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
     body: Bytes,
-    resolve: bool,
 ) -> Result<Json<StoredAlert>, ApiError> {
-    let action: Action = parse_body(&body, |_| {})?;
-    let now = Timestamp::from_millis(now_millis());
-    let app = Arc::clone(&state);
-    state
-        .with_store(move |store| {
-            let alert = store
-                .alert(id)?
-                .ok_or_else(|| ApiError::NotFound(format!("no alert with id {id}")))?;
-            let changed = if resolve {
-                rapport_core::alerts::resolve(&alert, &action.author, action.note.as_deref(), now)
-            } else {
-                rapport_core::alerts::acknowledge(&alert, &action.author, now)
-            }
-            .map_err(action_error)?;
-            let mut written = store.write_alerts(&[changed])?;
-            let alert = written.remove(0);
-            if resolve {
-                // Subscribers hear that a person resolved it.
-                let engine = app.engine.read().map_err(|_| {
-                    ApiError::internal("the engine lock was poisoned by an earlier failure")
-                })?;
-                crate::delivery::enqueue(
-                    store,
-                    &engine,
-                    &[(
-                        alert.clone(),
-                        rapport_core::delivery::DeliveryEvent::Resolved,
-                    )],
-                    now,
-                )?;
-            }
-            Ok(alert)
-        })
+    let action: Action = parse_body(&body)?;
+    let now = now();
+    blocking(&state, move |app| {
+        Ok(app.resolve_alert(id, &action.author, action.note.as_deref(), now)?)
+    })
+    .await
+    .map(Json)
+}
+
+/// `GET /api/alerts/{id}/deliveries`: every delivery of an alert and its attempts.
+pub(crate) async fn deliveries(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Delivery>>, ApiError> {
+    blocking(&state, move |app| Ok(app.deliveries(id)?))
         .await
         .map(Json)
 }
 
-pub(crate) async fn acknowledge(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<i64>,
+/// `POST /api/webhooks` `{"url", "secret", "person"?, "rule"?, "minPriority"?}` → 201.
+pub(crate) async fn add_webhook(
+    State(state): State<AppState>,
     body: Bytes,
-) -> Result<Json<StoredAlert>, ApiError> {
-    act(state, id, body, false).await
+) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
+    let subscription: Subscription = parse_body(&body)?;
+    let stored = blocking(&state, move |app| Ok(app.add_webhook(subscription)?)).await?;
+    Ok((StatusCode::CREATED, Json(stored)))
 }
 
-pub(crate) async fn resolve(
-    State(state): State<Arc<AppState>>,
+/// `GET /api/webhooks`: the subscriptions in force, secrets hidden.
+pub(crate) async fn webhooks(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
+    blocking(&state, |app| Ok(app.webhooks()?)).await.map(Json)
+}
+
+/// `DELETE /api/webhooks/{id}`: 204, or 404.
+pub(crate) async fn remove_webhook(
+    State(state): State<AppState>,
     Path(id): Path<i64>,
-    body: Bytes,
-) -> Result<Json<StoredAlert>, ApiError> {
-    act(state, id, body, true).await
+) -> Result<StatusCode, ApiError> {
+    let now = now();
+    blocking(&state, move |app| {
+        app.remove_webhook(id, now)?;
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await
 }

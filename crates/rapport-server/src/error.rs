@@ -1,22 +1,32 @@
 //! The one error type of the HTTP surface. Client errors carry a precise
 //! message naming the offending parameter; server errors log their cause and
-//! answer with an opaque message.
+//! answer with an opaque message; a store busy with another writer for longer
+//! than its timeout is a 503 with `Retry-After`, never a 500.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rapport_app::AppError;
+use rapport_core::AccountListing;
 use rapport_store::StoreError;
 use serde::Serialize;
 
 #[derive(Debug)]
 pub enum ApiError {
     NotFound(String),
+    /// The account reference names no single account: the candidates.
+    Ambiguous {
+        message: String,
+        candidates: Vec<AccountListing>,
+    },
     BadRequest {
         parameter: String,
         reason: String,
     },
     /// The request is well formed but the resource's state refuses it (409).
     Conflict(String),
+    /// The store is busy with another writer; try again shortly (503).
+    Busy(String),
     Internal(String),
 }
 
@@ -32,7 +42,33 @@ impl From<StoreError> for ApiError {
             StoreError::UnknownAccount(account) => {
                 ApiError::NotFound(format!("no account with id `{account}`"))
             }
-            other => ApiError::Internal(other.to_string()),
+            StoreError::Busy { .. } => ApiError::Busy(error.to_string()),
+            other => ApiError::Internal(format!("{other:?}")),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::NotFound(message) => ApiError::NotFound(message),
+            AppError::Ambiguous { .. } => {
+                let message = error.to_string();
+                let AppError::Ambiguous { candidates, .. } = error else {
+                    unreachable!("matched above")
+                };
+                ApiError::Ambiguous {
+                    message,
+                    candidates,
+                }
+            }
+            AppError::Invalid { field, reason } => ApiError::BadRequest {
+                parameter: field,
+                reason,
+            },
+            AppError::Conflict(message) => ApiError::Conflict(message),
+            AppError::Store(store) => ApiError::from(store),
+            AppError::Render(_) | AppError::External(_) => ApiError::Internal(error.to_string()),
         }
     }
 }
@@ -42,40 +78,59 @@ struct ErrorBody {
     error: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     parameter: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    candidates: Option<Vec<AccountListing>>,
+}
+
+fn body(error: String) -> ErrorBody {
+    ErrorBody {
+        error,
+        parameter: None,
+        candidates: None,
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
-            ApiError::NotFound(message) => (
+            ApiError::NotFound(message) => (StatusCode::NOT_FOUND, body(message)),
+            ApiError::Ambiguous {
+                message,
+                candidates,
+            } => (
                 StatusCode::NOT_FOUND,
                 ErrorBody {
-                    error: message,
-                    parameter: None,
+                    candidates: Some(candidates),
+                    ..body(message)
                 },
             ),
-            ApiError::Conflict(message) => (
-                StatusCode::CONFLICT,
-                ErrorBody {
-                    error: message,
-                    parameter: None,
-                },
-            ),
+            ApiError::Conflict(message) => (StatusCode::CONFLICT, body(message)),
             ApiError::BadRequest { parameter, reason } => (
                 StatusCode::BAD_REQUEST,
                 ErrorBody {
-                    error: format!("{parameter}: {reason}"),
-                    parameter: Some(parameter),
+                    parameter: Some(parameter.clone()),
+                    ..body(format!("{parameter}: {reason}"))
                 },
             ),
+            ApiError::Busy(message) => {
+                tracing::warn!("request refused: {message}");
+                let mut response = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(body(
+                        "the store is busy with another writer; try again".into(),
+                    )),
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return response;
+            }
             ApiError::Internal(cause) => {
                 tracing::error!("request failed: {cause}");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    ErrorBody {
-                        error: "internal error; the server log has the details".into(),
-                        parameter: None,
-                    },
+                    body("internal error; the server log has the details".into()),
                 )
             }
         };

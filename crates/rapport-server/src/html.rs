@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use rapport_core::Account;
+use rapport_core::AccountListing;
 
 pub fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
@@ -19,7 +19,7 @@ pub fn escape(text: &str) -> String {
     escaped
 }
 
-pub fn account_index(accounts: &[Account]) -> String {
+pub fn account_index(accounts: &[AccountListing]) -> String {
     let mut page = String::from(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Rapport</title>\
          <style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}\
@@ -37,7 +37,7 @@ pub fn account_index(accounts: &[Account]) -> String {
             page,
             "<tr><td><a href=\"/api/accounts/{id}\">{name}</a></td><td>{tier}</td>\
              <td class=\"num\">{arr:.0}</td><td>{csm}</td><td>{status}</td></tr>",
-            id = account.customer_id(),
+            id = account.id,
             name = escape(&account.name),
             tier = account.tier,
             arr = account.arr,

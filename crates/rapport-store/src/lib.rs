@@ -3,10 +3,17 @@
 //! scheme (`sqlite:` today; `postgres:` is reserved for the PostgreSQL backend).
 //! Migrations are embedded in each backend and run when it opens.
 //!
-//! The trait is synchronous: the engine keeps its working state in memory and
-//! touches the store only to load it at start-up and to persist new input, so an
-//! async interface would buy nothing but ceremony. Servers call it from a
-//! blocking task.
+//! The trait is synchronous and `Sync`: the engine keeps its working state in
+//! memory and touches the store only to load it, to persist new input and to
+//! follow the change cursor, so an async interface would buy nothing but
+//! ceremony. Every method takes `&self`; a backend serialises its writers
+//! itself (SQLite: one writer connection, transactions that take the write lock
+//! up front and wait for other processes, and a pool of reader connections).
+//!
+//! **The change cursor.** Every write transaction appends [`Change`]s in commit
+//! order; [`Store::changes_since`] reads them after a cursor. A running server
+//! follows it to apply writes made by any process (a CLI import, another
+//! server) to its in-memory engine; PostgreSQL replicas will follow the same log.
 
 pub mod sqlite;
 pub mod url;
@@ -30,6 +37,9 @@ pub enum StoreError {
     Unsupported(String),
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// Another writer held the database for longer than the busy timeout.
+    #[error("the database stayed busy with another writer for {seconds} s; try again")]
+    Busy { seconds: u64 },
     #[error("cannot create the database folder {path}: {source}")]
     Folder {
         path: String,
@@ -55,6 +65,80 @@ pub enum WriteOutcome {
     Unchanged,
 }
 
+/// What kind of record a [`Change`] touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    Account,
+    Contacts,
+    Features,
+    Activities,
+    Outcomes,
+    Goals,
+    Overrides,
+    Alerts,
+    Webhooks,
+    Deliveries,
+    Snapshots,
+}
+
+impl ChangeKind {
+    pub const ALL: [ChangeKind; 11] = [
+        ChangeKind::Account,
+        ChangeKind::Contacts,
+        ChangeKind::Features,
+        ChangeKind::Activities,
+        ChangeKind::Outcomes,
+        ChangeKind::Goals,
+        ChangeKind::Overrides,
+        ChangeKind::Alerts,
+        ChangeKind::Webhooks,
+        ChangeKind::Deliveries,
+        ChangeKind::Snapshots,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Account => "account",
+            ChangeKind::Contacts => "contacts",
+            ChangeKind::Features => "features",
+            ChangeKind::Activities => "activities",
+            ChangeKind::Outcomes => "outcomes",
+            ChangeKind::Goals => "goals",
+            ChangeKind::Overrides => "overrides",
+            ChangeKind::Alerts => "alerts",
+            ChangeKind::Webhooks => "webhooks",
+            ChangeKind::Deliveries => "deliveries",
+            ChangeKind::Snapshots => "snapshots",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ChangeKind> {
+        ChangeKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// One committed change: what kind of record, of which account (none for
+/// portfolio-wide records: the catalogue, webhooks), and for activities the
+/// range of their sequence numbers the transaction wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub seq: u64,
+    pub kind: ChangeKind,
+    pub account: Option<ExternalId>,
+    pub activities: Option<(i64, i64)>,
+}
+
+/// One write of [`Store::edit_goals`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum GoalWrite {
+    /// Create (empty id) or replace a goal.
+    Put(Goal),
+    /// Delete the goal of this id.
+    Delete(String),
+}
+
 /// How much the store holds, by kind of record.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreCounts {
@@ -74,18 +158,18 @@ pub struct StoreCounts {
 /// feature by key; an activity by [`Activity::dedup_key`]; an outcome by
 /// (account, date). Records of an account the store does not know are refused
 /// with [`StoreError::UnknownAccount`] before anything of the batch is written.
-pub trait Store: Send {
+pub trait Store: Send + Sync {
     /// The backend's name, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Succeeds when the database answers.
     fn ping(&self) -> StoreResult<()>;
 
-    fn upsert_accounts(&mut self, accounts: &[Account]) -> StoreResult<Vec<WriteOutcome>>;
-    fn upsert_contacts(&mut self, contacts: &[Contact]) -> StoreResult<Vec<WriteOutcome>>;
-    fn upsert_features(&mut self, features: &[Feature]) -> StoreResult<Vec<WriteOutcome>>;
+    fn upsert_accounts(&self, accounts: &[Account]) -> StoreResult<Vec<WriteOutcome>>;
+    fn upsert_contacts(&self, contacts: &[Contact]) -> StoreResult<Vec<WriteOutcome>>;
+    fn upsert_features(&self, features: &[Feature]) -> StoreResult<Vec<WriteOutcome>>;
     /// Activities are immutable facts: a known dedup key is `Unchanged`, never updated.
-    fn insert_activities(&mut self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>>;
-    fn upsert_outcomes(&mut self, outcomes: &[Outcome]) -> StoreResult<Vec<WriteOutcome>>;
+    fn insert_activities(&self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>>;
+    fn upsert_outcomes(&self, outcomes: &[Outcome]) -> StoreResult<Vec<WriteOutcome>>;
 
     /// All accounts, ordered by external id.
     fn accounts(&self) -> StoreResult<Vec<Account>>;
@@ -97,28 +181,63 @@ pub trait Store: Send {
     fn outcomes(&self) -> StoreResult<Vec<Outcome>>;
     /// One account's activities, ordered by time (then by arrival).
     fn account_activities(&self, account: &ExternalId) -> StoreResult<Vec<Activity>>;
-    /// Every activity, streamed in arrival order without holding them all.
-    fn for_each_activity(&self, visit: &mut dyn FnMut(Activity)) -> StoreResult<()>;
+    /// Every activity, streamed in arrival order without holding them all, with
+    /// its sequence number (the order of writing, commit-ordered).
+    fn for_each_activity(&self, visit: &mut dyn FnMut(i64, Activity)) -> StoreResult<()>;
+    /// The activities whose sequence numbers are in `first..=last`, in order.
+    fn activities_in(
+        &self,
+        first: i64,
+        last: i64,
+        visit: &mut dyn FnMut(i64, Activity),
+    ) -> StoreResult<()>;
+    /// One account, by external id.
+    fn account(&self, account: &ExternalId) -> StoreResult<Option<Account>>;
+    /// One account's contacts, ordered by e-mail.
+    fn account_contacts(&self, account: &ExternalId) -> StoreResult<Vec<Contact>>;
+    /// One account's outcomes, ordered by date.
+    fn account_outcomes(&self, account: &ExternalId) -> StoreResult<Vec<Outcome>>;
+
+    /// The change cursor: the sequence number of the last committed change
+    /// (0 for a store that was never written).
+    fn cursor(&self) -> StoreResult<u64>;
+    /// At most `limit` changes committed after `cursor`, in commit order.
+    fn changes_since(&self, cursor: u64, limit: usize) -> StoreResult<Vec<Change>>;
     fn counts(&self) -> StoreResult<StoreCounts>;
 
     /// Creates or replaces a success goal with its metrics and their histories.
     /// An empty goal id gets a new one (`goal-N`), an empty metric id too
     /// (`GOAL-mN`); the goal as stored is returned.
-    fn put_goal(&mut self, account: &ExternalId, goal: &Goal) -> StoreResult<Goal>;
+    fn put_goal(&self, account: &ExternalId, goal: &Goal) -> StoreResult<Goal>;
     /// One account's goals in creation order, or every account's (ordered by
     /// account) when `account` is `None`.
     fn goals(&self, account: Option<&ExternalId>) -> StoreResult<Vec<(ExternalId, Goal)>>;
-    /// Removes a goal; `false` when there was none.
-    fn delete_goal(&mut self, account: &ExternalId, goal_id: &str) -> StoreResult<bool>;
+    /// Removes a goal; `false` when there was none. Its id is never reused.
+    fn delete_goal(&self, account: &ExternalId, goal_id: &str) -> StoreResult<bool>;
+    /// A read-modify-write of one account's goals in one write transaction:
+    /// `edit` sees the goals as stored (no other writer can change them
+    /// meanwhile) and answers the writes to make, or `None` to write nothing.
+    /// Returns the goals written (ids assigned), or `None` when `edit` declined.
+    fn edit_goals(
+        &self,
+        account: &ExternalId,
+        edit: &mut dyn FnMut(&[Goal]) -> Option<Vec<GoalWrite>>,
+    ) -> StoreResult<Option<Vec<Goal>>>;
 
     /// Appends one event to an account's score-override audit trail. The trail
     /// is append-only: events are never changed or removed, and the override in
     /// force at any instant is derived from them (`rapport_core::overrides`).
-    fn record_override_event(
-        &mut self,
+    fn record_override_event(&self, account: &ExternalId, event: &OverrideEvent)
+    -> StoreResult<()>;
+    /// Appends the event `decide` makes from the account's trail as stored, in
+    /// one write transaction, so concurrent writers chain (`old` = the previous
+    /// event's `new`) and the trail's order is the order of commit. `None`
+    /// from `decide` writes nothing.
+    fn append_override_event(
+        &self,
         account: &ExternalId,
-        event: &OverrideEvent,
-    ) -> StoreResult<()>;
+        decide: &mut dyn FnMut(&[OverrideEvent]) -> Option<OverrideEvent>,
+    ) -> StoreResult<Option<OverrideEvent>>;
     /// One account's override events, or every account's when `account` is
     /// `None`: ordered by account, then time, then order of writing.
     fn override_events(
@@ -130,7 +249,7 @@ pub trait Store: Send {
     /// assigned), any other replaces the stored alert of that id. At most one
     /// unresolved alert per account and rule: a second is refused, nothing of
     /// the batch written. Returns the alerts as stored.
-    fn write_alerts(&mut self, alerts: &[StoredAlert]) -> StoreResult<Vec<StoredAlert>>;
+    fn write_alerts(&self, alerts: &[StoredAlert]) -> StoreResult<Vec<StoredAlert>>;
     /// Alerts, oldest first: one account's or every account's, all or the
     /// unresolved only.
     fn alerts(
@@ -140,15 +259,31 @@ pub trait Store: Send {
     ) -> StoreResult<Vec<StoredAlert>>;
     /// One alert by id.
     fn alert(&self, id: i64) -> StoreResult<Option<StoredAlert>>;
+    /// Alert evaluation as one write transaction: `decide` sees the unresolved
+    /// alerts (of one account, or all) as stored and answers what to write
+    /// (as [`Store::write_alerts`]), so two evaluations never race each other.
+    fn reconcile_alerts(
+        &self,
+        account: Option<&ExternalId>,
+        decide: &mut dyn FnMut(&[StoredAlert]) -> Vec<StoredAlert>,
+    ) -> StoreResult<Vec<StoredAlert>>;
+    /// A read-modify-write of one alert (acknowledge, resolve) in one write
+    /// transaction; `None` from `decide` writes nothing. `Ok(None)` when there
+    /// is no such alert or `decide` declined.
+    fn update_alert(
+        &self,
+        id: i64,
+        decide: &mut dyn FnMut(&StoredAlert) -> Option<StoredAlert>,
+    ) -> StoreResult<Option<StoredAlert>>;
 
     /// Adds a webhook subscription; its id is assigned.
-    fn add_webhook(&mut self, subscription: &Subscription) -> StoreResult<Subscription>;
+    fn add_webhook(&self, subscription: &Subscription) -> StoreResult<Subscription>;
     /// The subscriptions in force, oldest first.
     fn webhooks(&self) -> StoreResult<Vec<Subscription>>;
     /// Ends a subscription (its past deliveries stay); `false` when there was none.
-    fn remove_webhook(&mut self, id: i64, at: Timestamp) -> StoreResult<bool>;
+    fn remove_webhook(&self, id: i64, at: Timestamp) -> StoreResult<bool>;
     /// Puts deliveries in the outbox, in one transaction.
-    fn enqueue_deliveries(&mut self, deliveries: &[Delivery]) -> StoreResult<()>;
+    fn enqueue_deliveries(&self, deliveries: &[Delivery]) -> StoreResult<()>;
     /// Undelivered deliveries due at `now`, the most overdue first.
     fn due_deliveries(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<Delivery>>;
     /// Every delivery (of one alert), with its attempts and outcome.
@@ -156,7 +291,7 @@ pub trait Store: Send {
     /// Records one attempt: delivered, or failed with the error and the
     /// instant of the next attempt.
     fn record_delivery_attempt(
-        &mut self,
+        &self,
         id: i64,
         at: Timestamp,
         outcome: Result<(), &str>,
@@ -165,7 +300,7 @@ pub trait Store: Send {
 
     /// Stores one model's daily snapshot (replacing the same model and day);
     /// an account the store does not know refuses the whole snapshot.
-    fn put_snapshot(&mut self, snapshot: &DaySnapshot) -> StoreResult<WriteOutcome>;
+    fn put_snapshot(&self, snapshot: &DaySnapshot) -> StoreResult<WriteOutcome>;
     /// One model's snapshots of the days `from..=to`, in day order.
     fn snapshots(
         &self,
@@ -175,12 +310,31 @@ pub trait Store: Send {
     ) -> StoreResult<Vec<DaySnapshot>>;
 }
 
+/// The engine as loaded from a store, with where in the change log it stands.
+pub struct LoadedEngine {
+    pub state: rapport_core::engine::PortfolioState,
+    /// The change cursor read before anything was loaded: every change after
+    /// it may or may not be in `state` and is applied again (idempotently).
+    pub cursor: u64,
+    /// The highest activity sequence number loaded: activities are the one
+    /// record that is not idempotent to apply, so a replay skips those at or
+    /// below it.
+    pub activity_high_water: i64,
+}
+
 /// Builds the engine's in-memory state from everything the store holds: the
-/// start-up load. Later activities are added one at a time as they arrive.
-pub fn load_engine(store: &dyn Store) -> StoreResult<rapport_core::engine::PortfolioState> {
+/// start-up load. Later writes are applied by following the change log from
+/// the cursor returned (records again, idempotently; activities above the
+/// high-water mark only).
+pub fn load_engine(store: &dyn Store) -> StoreResult<LoadedEngine> {
+    let cursor = store.cursor()?;
     let mut state = load_records(store)?;
-    load_activities(store, &mut state)?;
-    Ok(state)
+    let activity_high_water = load_activities(store, &mut state)?;
+    Ok(LoadedEngine {
+        state,
+        cursor,
+        activity_high_water,
+    })
 }
 
 /// The first part of [`load_engine`]: accounts, contacts, the catalogue,
@@ -208,20 +362,25 @@ pub fn load_records(store: &dyn Store) -> StoreResult<rapport_core::engine::Port
     Ok(state)
 }
 
-/// The second part of [`load_engine`]: every activity, streamed into `state`.
+/// The second part of [`load_engine`]: every activity, streamed into `state`;
+/// returns the highest sequence number loaded (0 when there was none).
 pub fn load_activities(
     store: &dyn Store,
     state: &mut rapport_core::engine::PortfolioState,
-) -> StoreResult<()> {
-    store.for_each_activity(&mut |activity| state.add_activity(&activity))?;
+) -> StoreResult<i64> {
+    let mut high_water = 0;
+    store.for_each_activity(&mut |seq, activity| {
+        high_water = high_water.max(seq);
+        state.add_activity(&activity);
+    })?;
     state.compact();
-    Ok(())
+    Ok(high_water)
 }
 
 /// Opens the store a database URL names, creating and migrating it as needed.
-pub fn open(url: &str) -> StoreResult<Box<dyn Store>> {
+pub fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
     match DatabaseUrl::parse(url)? {
-        DatabaseUrl::Sqlite(location) => Ok(Box::new(SqliteStore::open(&location)?)),
+        DatabaseUrl::Sqlite(location) => Ok(std::sync::Arc::new(SqliteStore::open(&location)?)),
         DatabaseUrl::Postgres(_) => Err(StoreError::Unsupported(
             "the PostgreSQL backend is not built yet; use a sqlite:// URL".into(),
         )),

@@ -8,7 +8,7 @@ use rapport_core::{
 };
 use rapport_store::{Store, StoreError, WriteOutcome};
 
-type Check = fn(&mut dyn Store);
+type Check = fn(&dyn Store);
 
 const CHECKS: &[(&str, Check)] = &[
     ("accounts_upsert", accounts_upsert),
@@ -47,11 +47,11 @@ const CHECKS: &[(&str, Check)] = &[
     ),
 ];
 
-fn run_all(open: &dyn Fn() -> Box<dyn Store>) {
+fn run_all(open: &dyn Fn() -> std::sync::Arc<dyn Store>) {
     for (name, check) in CHECKS {
-        let mut store = open();
+        let store = open();
         eprintln!("store check: {name} on {}", store.backend());
-        check(store.as_mut());
+        check(store.as_ref());
     }
 }
 
@@ -80,7 +80,7 @@ fn sqlite_data_survives_reopening() {
     let folder = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/nested/dir/rapport.db", folder.path().display());
     {
-        let mut store = rapport_store::open(&url).unwrap();
+        let store = rapport_store::open(&url).unwrap();
         store.upsert_accounts(&[account("a1", 100.0)]).unwrap();
         store
             .insert_activities(&[login("a1", "2026-01-05T10:00:00Z", Some("x1"))])
@@ -126,7 +126,7 @@ fn activity(account: &str, at: &str, id: Option<&str>, detail: serde_json::Value
     }
 }
 
-fn accounts_upsert(store: &mut dyn Store) {
+fn accounts_upsert(store: &dyn Store) {
     use WriteOutcome::*;
     assert_eq!(
         store
@@ -146,7 +146,7 @@ fn accounts_upsert(store: &mut dyn Store) {
     assert_eq!(stored, [account("a1", 150.0), account("a2", 5.0)]);
 }
 
-fn contacts_features_outcomes_upsert(store: &mut dyn Store) {
+fn contacts_features_outcomes_upsert(store: &dyn Store) {
     use WriteOutcome::*;
     store
         .upsert_accounts(&[account("a1", 1.0), account("a2", 1.0)])
@@ -257,7 +257,7 @@ fn every_kind(account: &str) -> Vec<Activity> {
     .collect()
 }
 
-fn activities_are_idempotent_and_round_trip(store: &mut dyn Store) {
+fn activities_are_idempotent_and_round_trip(store: &dyn Store) {
     store
         .upsert_accounts(&[account("a1", 1.0), account("a2", 1.0)])
         .unwrap();
@@ -299,14 +299,14 @@ fn activities_are_idempotent_and_round_trip(store: &mut dyn Store) {
     // Streaming every activity returns all of them, in arrival order.
     let mut streamed = Vec::new();
     store
-        .for_each_activity(&mut |activity| streamed.push(activity))
+        .for_each_activity(&mut |_, activity| streamed.push(activity))
         .unwrap();
     let mut expected = activities.clone();
     expected.extend([later, earlier]);
     assert_eq!(streamed, expected);
 }
 
-fn unknown_accounts_are_refused_whole_batch(store: &mut dyn Store) {
+fn unknown_accounts_are_refused_whole_batch(store: &dyn Store) {
     store.upsert_accounts(&[account("a1", 1.0)]).unwrap();
     let batch = [
         login("a1", "2026-01-05T10:00:00Z", Some("ok")),
@@ -337,7 +337,7 @@ fn unknown_accounts_are_refused_whole_batch(store: &mut dyn Store) {
     assert_eq!(store.counts().unwrap().contacts, 0);
 }
 
-fn ping_and_counts(store: &mut dyn Store) {
+fn ping_and_counts(store: &dyn Store) {
     store.ping().unwrap();
     assert_eq!(
         store.counts().unwrap(),
@@ -349,7 +349,7 @@ fn ping_and_counts(store: &mut dyn Store) {
     assert_eq!((counts.accounts, counts.activities), (1, 12));
 }
 
-fn goals_round_trip_with_ids_and_history(store: &mut dyn Store) {
+fn goals_round_trip_with_ids_and_history(store: &dyn Store) {
     use rapport_core::success::Goal;
     store
         .upsert_accounts(&[account("a1", 1.0), account("a2", 2.0)])
@@ -405,7 +405,7 @@ fn goals_round_trip_with_ids_and_history(store: &mut dyn Store) {
     ));
 }
 
-fn override_events_append_and_read_in_time_order(store: &mut dyn Store) {
+fn override_events_append_and_read_in_time_order(store: &dyn Store) {
     use rapport_core::overrides::{OverrideAction, OverrideEvent};
     store
         .upsert_accounts(&[account("a1", 1.0), account("a2", 2.0)])
@@ -494,7 +494,7 @@ fn override_events_append_and_read_in_time_order(store: &mut dyn Store) {
     assert_eq!(store.override_events(None).unwrap().len(), 5);
 }
 
-fn snapshots_round_trip_packed_by_model_and_day(store: &mut dyn Store) {
+fn snapshots_round_trip_packed_by_model_and_day(store: &dyn Store) {
     use rapport_core::snapshot::DaySnapshot;
     use rapport_store::WriteOutcome;
     store
@@ -558,7 +558,7 @@ fn snapshots_round_trip_packed_by_model_and_day(store: &mut dyn Store) {
     );
 }
 
-fn alerts_keep_one_unresolved_per_rule_and_their_history(store: &mut dyn Store) {
+fn alerts_keep_one_unresolved_per_rule_and_their_history(store: &dyn Store) {
     use rapport_core::alerts::{StoredAlert, acknowledge, resolve};
     use rapport_core::breakdown::AlertPriority;
     store
@@ -621,7 +621,7 @@ fn alerts_keep_one_unresolved_per_rule_and_their_history(store: &mut dyn Store) 
     ));
 }
 
-fn webhooks_and_the_delivery_outbox(store: &mut dyn Store) {
+fn webhooks_and_the_delivery_outbox(store: &dyn Store) {
     use rapport_core::alerts::StoredAlert;
     use rapport_core::breakdown::AlertPriority;
     use rapport_core::delivery::{Delivery, DeliveryEvent, Subscription};

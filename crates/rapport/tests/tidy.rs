@@ -116,3 +116,61 @@ fn architecture_names_every_crate() {
         );
     }
 }
+
+/// The CLI and the HTTP surface call the application layer for every use
+/// case: they never write to the store themselves (a rule that lives at one
+/// edge only is how the CLI and the API came to disagree), and the CLI reaches
+/// into the server crate only to serve (`serve`, and `bench`, which times the API).
+#[test]
+fn surfaces_write_only_through_the_application_layer() {
+    let writes = [
+        ".upsert_accounts(",
+        ".upsert_contacts(",
+        ".upsert_features(",
+        ".insert_activities(",
+        ".upsert_outcomes(",
+        ".put_goal(",
+        ".delete_goal(",
+        ".edit_goals(",
+        ".record_override_event(",
+        ".append_override_event(",
+        ".write_alerts(",
+        ".reconcile_alerts(",
+        ".update_alert(",
+        ".add_webhook(",
+        ".remove_webhook(",
+        ".enqueue_deliveries(",
+        ".record_delivery_attempt(",
+        ".put_snapshot(",
+        "rapport_ingest::import_",
+    ];
+    for dir in ["crates/rapport/src", "crates/rapport-server/src"] {
+        let mut files = Vec::new();
+        rust_files(&workspace_root().join(dir), &mut files);
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for line in text.lines() {
+                for write in writes {
+                    // `app.add_webhook(` is the application's; `store.…(` is not.
+                    let direct = line.contains(&format!("store{write}"))
+                        || line.contains(&format!("store(){write}"))
+                        || (write.starts_with("rapport_ingest") && line.contains(write));
+                    assert!(
+                        !direct,
+                        "{} writes to the store itself: `{}`",
+                        file.display(),
+                        line.trim()
+                    );
+                }
+            }
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            if dir == "crates/rapport/src" && name != "serve.rs" && name != "bench.rs" {
+                assert!(
+                    !text.contains("rapport_server::"),
+                    "{} reaches into the server crate",
+                    file.display()
+                );
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@ use crate::domain::ContactRole;
 use crate::time::{MILLIS_PER_DAY, Period, Timestamp};
 
 /// `W = [as_of − P, as_of)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Window {
     pub as_of: Timestamp,

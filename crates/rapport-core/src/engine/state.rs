@@ -8,7 +8,8 @@ use crate::activity::{
     Severity, TicketStatus, TrainingStatus,
 };
 use crate::domain::{
-    Account, Contact, ContactRole, CustomerId, ExternalId, Feature, Outcome, OutcomeKind,
+    Account, AccountMatch, Contact, ContactRole, CustomerId, ExternalId, Feature, Outcome,
+    OutcomeKind, match_name,
 };
 use crate::success::Goal;
 use crate::{Activity, ActivityDetail, Timestamp};
@@ -653,28 +654,30 @@ impl PortfolioState {
             .map(|index| &self.accounts[*index])
     }
 
-    /// Finds an account by UUID, external id or exact name (then name ignoring case).
-    pub fn resolve(&self, query: &str) -> Option<&AccountState> {
+    /// Finds an account by the one reference rule ([`crate::domain::find_account`]):
+    /// UUID, then external id (both by index), then name.
+    pub fn find(&self, query: &str) -> AccountMatch<'_> {
         let query = query.trim();
         let by_uuid = CustomerId::parse(query).and_then(|id| self.customer_index.get(&id));
-        if let Some(index) = by_uuid.or_else(|| self.account_index.get(query)) {
-            return self
-                .accounts
-                .get(*index)
-                .filter(|state| state.account.is_some());
+        if let Some(account) = by_uuid
+            .or_else(|| self.account_index.get(query))
+            .and_then(|index| self.accounts.get(*index))
+            .and_then(AccountState::account)
+        {
+            return AccountMatch::Found(account);
         }
-        let named = |exact: bool| {
-            self.accounts.iter().find(|state| {
-                state.account.as_ref().is_some_and(|account| {
-                    if exact {
-                        account.name == query
-                    } else {
-                        account.name.eq_ignore_ascii_case(query)
-                    }
-                })
-            })
-        };
-        named(true).or_else(|| named(false))
+        match_name(
+            self.accounts.iter().filter_map(AccountState::account),
+            query,
+        )
+    }
+
+    /// The account [`PortfolioState::find`] finds, when exactly one answers.
+    pub fn resolve(&self, query: &str) -> Option<&AccountState> {
+        match self.find(query) {
+            AccountMatch::Found(account) => self.account(account.external_id.as_str()),
+            _ => None,
+        }
     }
 
     pub fn accounts(&self) -> impl Iterator<Item = &AccountState> {

@@ -21,13 +21,12 @@ fn account_row(transaction: &Connection, account: &ExternalId) -> StoreResult<i6
 }
 
 pub(super) fn write(
-    connection: &mut Connection,
+    transaction: &Connection,
     alerts: &[StoredAlert],
 ) -> StoreResult<Vec<StoredAlert>> {
-    let transaction = connection.transaction()?;
     let mut written = Vec::with_capacity(alerts.len());
     for alert in alerts {
-        let row = account_row(&transaction, &alert.account)?;
+        let row = account_row(transaction, &alert.account)?;
         let mut alert = alert.clone();
         let resolved = alert.resolved_at.map(|at| at.millis());
         if alert.id == 0 {
@@ -50,7 +49,6 @@ pub(super) fn write(
         }
         written.push(alert);
     }
-    transaction.commit()?;
     Ok(written)
 }
 

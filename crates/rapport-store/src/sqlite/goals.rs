@@ -9,30 +9,69 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{corrupt, external_id};
 use crate::StoreResult;
 
-/// The smallest `prefix{N}` (N ≥ 1) not in `taken`.
-fn next_id<'a>(prefix: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
-    (1..)
-        .map(|number| format!("{prefix}{number}"))
-        .find(|candidate| taken.clone().all(|id| id != candidate))
-        .expect("an unbounded range has a free number")
+/// The number `id` carries after `prefix` (`goal-7` → 7), if it is one of ours.
+fn number_after(prefix: &str, id: &str) -> Option<i64> {
+    id.strip_prefix(prefix)?.parse().ok()
 }
 
-pub(super) fn put(connection: &mut Connection, account: i64, goal: &Goal) -> StoreResult<Goal> {
-    let transaction = connection.transaction()?;
+/// The next `prefix{N}` of the counter `name`: one past both the counter and
+/// every id in `taken`, so an id is never handed out twice, even after the
+/// goal or metric that carried it was deleted (a retried DELETE must not
+/// remove a newer goal). The counter lives in the same transaction as the write.
+fn next_id<'a>(
+    transaction: &Connection,
+    name: &str,
+    prefix: &str,
+    taken: impl Iterator<Item = &'a str>,
+) -> StoreResult<String> {
+    let counter: i64 = transaction
+        .query_row(
+            "SELECT last FROM id_counters WHERE name = ?1",
+            [name],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let highest_taken = taken
+        .filter_map(|id| number_after(prefix, id))
+        .max()
+        .unwrap_or(0);
+    let next = counter.max(highest_taken) + 1;
+    transaction.execute(
+        "INSERT INTO id_counters (name, last) VALUES (?1, ?2) \
+         ON CONFLICT (name) DO UPDATE SET last = excluded.last",
+        params![name, next],
+    )?;
+    Ok(format!("{prefix}{next}"))
+}
+
+pub(super) fn put(transaction: &Connection, account: i64, goal: &Goal) -> StoreResult<Goal> {
     let mut goal = goal.clone();
     if goal.id.is_empty() {
         let mut statement = transaction.prepare("SELECT id FROM goals WHERE account = ?1")?;
         let taken: Vec<String> = statement
             .query_map([account], |row| row.get(0))?
             .collect::<Result<_, _>>()?;
-        goal.id = next_id("goal-", taken.iter().map(String::as_str));
+        goal.id = next_id(
+            transaction,
+            &format!("goals of account {account}"),
+            "goal-",
+            taken.iter().map(String::as_str),
+        )?;
     }
     for index in 0..goal.metrics.len() {
         if goal.metrics[index].id.is_empty() {
+            let taken: Vec<String> = goal
+                .metrics
+                .iter()
+                .map(|metric| metric.id.clone())
+                .collect();
             let id = next_id(
+                transaction,
+                &format!("metrics of account {account} goal {}", goal.id),
                 &format!("{}-m", goal.id),
-                goal.metrics.iter().map(|metric| metric.id.as_str()),
-            );
+                taken.iter().map(String::as_str),
+            )?;
             goal.metrics[index].id = id;
         }
     }
@@ -57,7 +96,6 @@ pub(super) fn put(connection: &mut Connection, account: i64, goal: &Goal) -> Sto
             params![account, goal.id, body],
         )?,
     };
-    transaction.commit()?;
     Ok(goal)
 }
 

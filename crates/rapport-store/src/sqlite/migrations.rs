@@ -141,6 +141,26 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_due ON deliveries (next_attempt_ms) WHERE delivered_at_ms IS NULL;
 "#,
+    r#"
+-- The change cursor: every write transaction appends one row per kind of
+-- record and account it changed, in commit order (SQLite has one writer at a
+-- time, so AUTOINCREMENT values are commit-ordered and never reused). A
+-- running server reads the rows after its cursor and applies them to its
+-- engine; `first_row`..`last_row` are the activities' `seq` range a batch wrote.
+CREATE TABLE changes (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind      TEXT NOT NULL,
+    account   INTEGER REFERENCES accounts(id),
+    first_row INTEGER,
+    last_row  INTEGER
+);
+-- Counters behind assigned ids (goal-N, goal-N-mM): an id once handed out is
+-- never handed out again, even after its goal or metric is deleted.
+CREATE TABLE id_counters (
+    name TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+);
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

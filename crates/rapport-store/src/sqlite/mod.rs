@@ -9,35 +9,136 @@ mod overrides;
 mod snapshots;
 mod webhooks;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::{Mutex, RwLock};
 
 use chrono::NaiveDate;
 use rapport_core::{
     Account, Activity, ActivityDetail, Contact, DomainError, Email, ExternalId, Feature,
     FeatureKey, Outcome, Timestamp,
 };
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::url::SqliteLocation;
-use crate::{Store, StoreCounts, StoreError, StoreResult, WriteOutcome};
+use crate::{
+    Change, ChangeKind, GoalWrite, Store, StoreCounts, StoreError, StoreResult, WriteOutcome,
+};
 use rapport_core::alerts::StoredAlert;
 use rapport_core::delivery::{Delivery, Subscription};
 use rapport_core::overrides::OverrideEvent;
 use rapport_core::snapshot::DaySnapshot;
 use rapport_core::success::Goal;
 
+/// How long a writer waits for another process's write transaction before
+/// giving up (a bulk import commits every 20,000 records, well inside this).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The SQLite store: one writer connection (write transactions are `BEGIN
+/// IMMEDIATE`, so they take the database's write lock up front and wait for
+/// other processes' writers instead of failing half-way), and a pool of reader
+/// connections (WAL lets them read while a writer writes). An in-memory
+/// database has one connection for both.
 pub struct SqliteStore {
-    connection: Connection,
-    /// external id → row id of every stored account, so activity inserts need
-    /// no lookup query.
-    account_rows: HashMap<String, i64>,
+    writer: Mutex<Connection>,
+    readers: Option<ReaderPool>,
+    /// external id → row id of the accounts seen so far, so activity inserts
+    /// need no lookup query; a miss asks the database (another process may
+    /// have added the account), and accounts are never deleted.
+    account_rows: RwLock<HashMap<String, i64>>,
+}
+
+/// Idle reader connections, opened on demand.
+struct ReaderPool {
+    path: std::path::PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReaderPool {
+    fn take(&self) -> StoreResult<Connection> {
+        if let Some(connection) = lock(&self.idle).pop() {
+            return Ok(connection);
+        }
+        let connection = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        connection.busy_timeout(BUSY_TIMEOUT)?;
+        connection.pragma_update(None, "cache_size", -16_000)?;
+        Ok(connection)
+    }
+
+    fn give_back(&self, connection: Connection) {
+        let mut idle = lock(&self.idle);
+        if idle.len() < 16 {
+            idle.push(connection);
+        }
+    }
+}
+
+/// Locks a mutex; a panic in another holder does not make the data unusable
+/// here (a connection rolls back an unfinished transaction when dropped).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+type LoggedChange = (ChangeKind, Option<i64>, Option<(i64, i64)>);
+
+/// The changes one write transaction made, appended to the change log just
+/// before it commits.
+#[derive(Default)]
+pub(crate) struct ChangeLog {
+    /// (kind, account row id, activity sequence range), in the order recorded.
+    entries: Vec<LoggedChange>,
+    seen: HashSet<(ChangeKind, Option<i64>)>,
+}
+
+impl ChangeLog {
+    /// Records that records of `kind` (of the account with row id `account`) changed.
+    pub(crate) fn touched(&mut self, kind: ChangeKind, account: Option<i64>) {
+        if self.seen.insert((kind, account)) {
+            self.entries.push((kind, account, None));
+        }
+    }
+
+    fn activities(&mut self, first: i64, last: i64) {
+        self.entries
+            .push((ChangeKind::Activities, None, Some((first, last))));
+    }
+
+    fn write(&self, transaction: &Connection) -> StoreResult<()> {
+        let mut insert = transaction.prepare_cached(
+            "INSERT INTO changes (kind, account, first_row, last_row) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (kind, account, range) in &self.entries {
+            insert.execute(params![
+                kind.as_str(),
+                account,
+                range.map(|range| range.0),
+                range.map(|range| range.1)
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+fn busy(error: rusqlite::Error) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::Busy {
+                seconds: BUSY_TIMEOUT.as_secs(),
+            }
+        }
+        _ => StoreError::Sqlite(error),
+    }
 }
 
 impl SqliteStore {
     pub fn open(location: &SqliteLocation) -> StoreResult<Self> {
-        let mut connection = match location {
-            SqliteLocation::Memory => Connection::open_in_memory()?,
+        let (mut connection, readers) = match location {
+            SqliteLocation::Memory => (Connection::open_in_memory()?, None),
             SqliteLocation::File(path) => {
                 if let Some(parent) = path
                     .parent()
@@ -48,50 +149,101 @@ impl SqliteStore {
                         source,
                     })?;
                 }
-                Connection::open(path)?
+                let readers = ReaderPool {
+                    path: path.clone(),
+                    idle: Mutex::new(Vec::new()),
+                };
+                (Connection::open(path)?, Some(readers))
             }
         };
+        connection.busy_timeout(BUSY_TIMEOUT)?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
-        connection.pragma_update(None, "busy_timeout", 5_000)?;
-        connection.pragma_update(None, "cache_size", -64_000)?;
+        connection.pragma_update(None, "cache_size", -256_000)?;
         connection.pragma_update(None, "temp_store", "MEMORY")?;
-        migrations::run(&mut connection)?;
-        let mut store = SqliteStore {
-            connection,
-            account_rows: HashMap::new(),
-        };
-        store.reload_account_rows()?;
-        Ok(store)
-    }
-
-    fn reload_account_rows(&mut self) -> StoreResult<()> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT external_id, id FROM accounts")?;
-        let rows = statement.query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        migrations::run(&mut connection).map_err(|error| match error {
+            StoreError::Sqlite(error) => busy(error),
+            other => other,
         })?;
-        self.account_rows = rows.collect::<Result<_, _>>()?;
-        Ok(())
+        Ok(SqliteStore {
+            writer: Mutex::new(connection),
+            readers,
+            account_rows: RwLock::new(HashMap::new()),
+        })
     }
 
-    fn account_row(&self, account: &ExternalId) -> StoreResult<i64> {
-        self.account_rows
-            .get(account.as_str())
-            .copied()
-            .ok_or_else(|| StoreError::UnknownAccount(account.to_string()))
-    }
-
-    fn check_accounts<'a>(
-        &self,
-        accounts: impl Iterator<Item = &'a ExternalId>,
-    ) -> StoreResult<()> {
-        for account in accounts {
-            self.account_row(account)?;
+    /// Runs `work` on a reader connection (the writer's, in memory).
+    fn read<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        match &self.readers {
+            Some(pool) => {
+                let connection = pool.take()?;
+                let result = work(&connection);
+                pool.give_back(connection);
+                result
+            }
+            None => work(&lock(&self.writer)),
         }
-        Ok(())
+    }
+
+    /// Runs `work` in one write transaction that takes the write lock up front
+    /// (waiting up to [`BUSY_TIMEOUT`] for other processes' writers), appends
+    /// the changes it records to the change log, and commits; an error rolls
+    /// everything back.
+    fn write<T>(
+        &self,
+        work: impl FnOnce(&Connection, &mut ChangeLog) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut connection = lock(&self.writer);
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(busy)?;
+        let mut log = ChangeLog::default();
+        let result = work(&transaction, &mut log)?;
+        log.write(&transaction)?;
+        transaction.commit().map_err(busy)?;
+        Ok(result)
+    }
+
+    /// The row id of an account, from the cache or the database.
+    fn account_row(&self, connection: &Connection, account: &ExternalId) -> StoreResult<i64> {
+        if let Some(row) = self
+            .account_rows
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(account.as_str())
+        {
+            return Ok(*row);
+        }
+        let row: i64 = connection
+            .query_row(
+                "SELECT id FROM accounts WHERE external_id = ?1",
+                [account.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownAccount(account.to_string()))?;
+        self.account_rows
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(account.as_str().to_string(), row);
+        Ok(row)
+    }
+
+    /// The row ids of every account the records name, or the first unknown
+    /// one refused before anything is written.
+    fn account_rows_of<'a>(
+        &self,
+        connection: &Connection,
+        accounts: impl Iterator<Item = &'a ExternalId>,
+    ) -> StoreResult<HashMap<&'a str, i64>> {
+        let mut rows = HashMap::new();
+        for account in accounts {
+            if !rows.contains_key(account.as_str()) {
+                rows.insert(account.as_str(), self.account_row(connection, account)?);
+            }
+        }
+        Ok(rows)
     }
 }
 
@@ -130,20 +282,21 @@ pub(crate) fn external_id(what: &str, text: &str) -> StoreResult<ExternalId> {
 const ACCOUNT_COLUMNS: &str = "external_id, name, tier, arr, seats, csm, status, contract_start, \
      renewal_date, industry, manager, at_risk_override";
 
-fn account_from_row(row: &Row<'_>) -> StoreResult<Account> {
+/// An account from the [`ACCOUNT_COLUMNS`] of `row`, starting at column `first`.
+fn account_from_row(row: &Row<'_>, first: usize) -> StoreResult<Account> {
     Ok(Account {
-        external_id: external_id("account id", &row.get::<_, String>(0)?)?,
-        name: row.get(1)?,
-        tier: parse_stored("account tier", &row.get::<_, String>(2)?)?,
-        arr: row.get(3)?,
-        seats: row.get(4)?,
-        csm: row.get(5)?,
-        status: parse_stored("account status", &row.get::<_, String>(6)?)?,
-        contract_start: stored_date("contract_start", row.get(7)?)?,
-        renewal_date: stored_date("renewal_date", row.get(8)?)?,
-        industry: row.get(9)?,
-        manager: row.get(10)?,
-        at_risk_override: row.get(11)?,
+        external_id: external_id("account id", &row.get::<_, String>(first)?)?,
+        name: row.get(first + 1)?,
+        tier: parse_stored("account tier", &row.get::<_, String>(first + 2)?)?,
+        arr: row.get(first + 3)?,
+        seats: row.get(first + 4)?,
+        csm: row.get(first + 5)?,
+        status: parse_stored("account status", &row.get::<_, String>(first + 6)?)?,
+        contract_start: stored_date("contract_start", row.get(first + 7)?)?,
+        renewal_date: stored_date("renewal_date", row.get(first + 8)?)?,
+        industry: row.get(first + 9)?,
+        manager: row.get(first + 10)?,
+        at_risk_override: row.get(first + 11)?,
     })
 }
 
@@ -167,16 +320,14 @@ impl Store for SqliteStore {
     }
 
     fn ping(&self) -> StoreResult<()> {
-        self.connection.query_row("SELECT 1", [], |_| Ok(()))?;
-        Ok(())
+        self.read(|connection| Ok(connection.query_row("SELECT 1", [], |_| Ok(()))?))
     }
 
-    fn upsert_accounts(&mut self, accounts: &[Account]) -> StoreResult<Vec<WriteOutcome>> {
-        let transaction = self.connection.transaction()?;
-        let mut outcomes = Vec::with_capacity(accounts.len());
-        {
+    fn upsert_accounts(&self, accounts: &[Account]) -> StoreResult<Vec<WriteOutcome>> {
+        self.write(|transaction, log| {
+            let mut outcomes = Vec::with_capacity(accounts.len());
             let mut select = transaction.prepare_cached(&format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE external_id = ?1"
+                "SELECT id, {ACCOUNT_COLUMNS} FROM accounts WHERE external_id = ?1"
             ))?;
             let mut upsert = transaction.prepare_cached(&format!(
                 "INSERT INTO accounts (customer_id, {ACCOUNT_COLUMNS}) \
@@ -185,46 +336,48 @@ impl Store for SqliteStore {
                  arr = excluded.arr, seats = excluded.seats, csm = excluded.csm, status = excluded.status, \
                  contract_start = excluded.contract_start, renewal_date = excluded.renewal_date, \
                  industry = excluded.industry, manager = excluded.manager, \
-                 at_risk_override = excluded.at_risk_override"
+                 at_risk_override = excluded.at_risk_override RETURNING id"
             ))?;
             for account in accounts {
                 let existing = select
                     .query_row([account.external_id.as_str()], |row| {
-                        Ok(account_from_row(row))
+                        Ok(account_from_row(row, 1))
                     })
                     .optional()?
                     .transpose()?;
                 let outcome = classify(existing.as_ref(), account);
                 if outcome != WriteOutcome::Unchanged {
-                    upsert.execute(params![
-                        account.customer_id().to_string(),
-                        account.external_id.as_str(),
-                        account.name,
-                        account.tier.as_str(),
-                        account.arr,
-                        account.seats,
-                        account.csm,
-                        account.status.as_str(),
-                        account.contract_start.map(|date| date.to_string()),
-                        account.renewal_date.map(|date| date.to_string()),
-                        account.industry,
-                        account.manager,
-                        account.at_risk_override,
-                    ])?;
+                    let row: i64 = upsert.query_row(
+                        params![
+                            account.customer_id().to_string(),
+                            account.external_id.as_str(),
+                            account.name,
+                            account.tier.as_str(),
+                            account.arr,
+                            account.seats,
+                            account.csm,
+                            account.status.as_str(),
+                            account.contract_start.map(|date| date.to_string()),
+                            account.renewal_date.map(|date| date.to_string()),
+                            account.industry,
+                            account.manager,
+                            account.at_risk_override,
+                        ],
+                        |row| row.get(0),
+                    )?;
+                    log.touched(ChangeKind::Account, Some(row));
                 }
                 outcomes.push(outcome);
             }
-        }
-        transaction.commit()?;
-        self.reload_account_rows()?;
-        Ok(outcomes)
+            Ok(outcomes)
+        })
     }
 
-    fn upsert_contacts(&mut self, contacts: &[Contact]) -> StoreResult<Vec<WriteOutcome>> {
-        self.check_accounts(contacts.iter().map(|contact| &contact.account))?;
-        let transaction = self.connection.transaction()?;
-        let mut outcomes = Vec::with_capacity(contacts.len());
-        {
+    fn upsert_contacts(&self, contacts: &[Contact]) -> StoreResult<Vec<WriteOutcome>> {
+        self.write(|transaction, log| {
+            let rows =
+                self.account_rows_of(transaction, contacts.iter().map(|contact| &contact.account))?;
+            let mut outcomes = Vec::with_capacity(contacts.len());
             let mut select = transaction.prepare_cached(
                 "SELECT name, role, department, title FROM contacts WHERE account = ?1 AND email = ?2",
             )?;
@@ -235,7 +388,7 @@ impl Store for SqliteStore {
                  title = excluded.title",
             )?;
             for contact in contacts {
-                let account = self.account_rows[contact.account.as_str()];
+                let account = rows[contact.account.as_str()];
                 let wanted = (
                     contact.name.clone(),
                     contact.role.as_str().to_string(),
@@ -257,18 +410,17 @@ impl Store for SqliteStore {
                         wanted.2,
                         wanted.3
                     ])?;
+                    log.touched(ChangeKind::Contacts, Some(account));
                 }
                 outcomes.push(outcome);
             }
-        }
-        transaction.commit()?;
-        Ok(outcomes)
+            Ok(outcomes)
+        })
     }
 
-    fn upsert_features(&mut self, features: &[Feature]) -> StoreResult<Vec<WriteOutcome>> {
-        let transaction = self.connection.transaction()?;
-        let mut outcomes = Vec::with_capacity(features.len());
-        {
+    fn upsert_features(&self, features: &[Feature]) -> StoreResult<Vec<WriteOutcome>> {
+        self.write(|transaction, log| {
+            let mut outcomes = Vec::with_capacity(features.len());
             let mut select = transaction
                 .prepare_cached("SELECT name, importance FROM features WHERE key = ?1")?;
             let mut upsert = transaction.prepare_cached(
@@ -286,24 +438,27 @@ impl Store for SqliteStore {
                 let outcome = classify(existing.as_ref(), &wanted);
                 if outcome != WriteOutcome::Unchanged {
                     upsert.execute(params![feature.key.as_str(), wanted.0, wanted.1])?;
+                    log.touched(ChangeKind::Features, None);
                 }
                 outcomes.push(outcome);
             }
-        }
-        transaction.commit()?;
-        Ok(outcomes)
+            Ok(outcomes)
+        })
     }
 
-    fn insert_activities(&mut self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>> {
-        self.check_accounts(activities.iter().map(|activity| &activity.account))?;
-        let transaction = self.connection.transaction()?;
-        let mut outcomes = Vec::with_capacity(activities.len());
-        {
+    fn insert_activities(&self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>> {
+        self.write(|transaction, log| {
+            let rows = self.account_rows_of(
+                transaction,
+                activities.iter().map(|activity| &activity.account),
+            )?;
+            let mut outcomes = Vec::with_capacity(activities.len());
             let mut insert = transaction.prepare_cached(
                 "INSERT INTO activities (dedup_key, has_source_id, account, at_ms, body) \
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dedup_key) DO NOTHING",
             )?;
             let mut body = Vec::with_capacity(256);
+            let mut range: Option<(i64, i64)> = None;
             for activity in activities {
                 body.clear();
                 serde_json::to_writer(&mut body, &activity.detail)
@@ -313,26 +468,30 @@ impl Store for SqliteStore {
                 let changed = insert.execute(params![
                     activity.dedup_key(),
                     activity.source_id.is_some(),
-                    self.account_rows[activity.account.as_str()],
+                    rows[activity.account.as_str()],
                     activity.at.millis(),
                     body_text,
                 ])?;
                 outcomes.push(if changed == 1 {
+                    let seq = transaction.last_insert_rowid();
+                    range = Some(range.map_or((seq, seq), |(first, _)| (first, seq)));
                     WriteOutcome::Inserted
                 } else {
                     WriteOutcome::Unchanged
                 });
             }
-        }
-        transaction.commit()?;
-        Ok(outcomes)
+            if let Some((first, last)) = range {
+                log.activities(first, last);
+            }
+            Ok(outcomes)
+        })
     }
 
-    fn upsert_outcomes(&mut self, outcomes: &[Outcome]) -> StoreResult<Vec<WriteOutcome>> {
-        self.check_accounts(outcomes.iter().map(|outcome| &outcome.account))?;
-        let transaction = self.connection.transaction()?;
-        let mut results = Vec::with_capacity(outcomes.len());
-        {
+    fn upsert_outcomes(&self, outcomes: &[Outcome]) -> StoreResult<Vec<WriteOutcome>> {
+        self.write(|transaction, log| {
+            let rows =
+                self.account_rows_of(transaction, outcomes.iter().map(|outcome| &outcome.account))?;
+            let mut results = Vec::with_capacity(outcomes.len());
             let mut select = transaction.prepare_cached(
                 "SELECT outcome, arr_change FROM outcomes WHERE account = ?1 AND date = ?2",
             )?;
@@ -342,7 +501,7 @@ impl Store for SqliteStore {
                  arr_change = excluded.arr_change",
             )?;
             for outcome in outcomes {
-                let account = self.account_rows[outcome.account.as_str()];
+                let account = rows[outcome.account.as_str()];
                 let date = outcome.date.to_string();
                 let existing: Option<(String, f64)> = select
                     .query_row(params![account, date], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -356,167 +515,318 @@ impl Store for SqliteStore {
                         outcome.outcome.as_str(),
                         outcome.arr_change
                     ])?;
+                    log.touched(ChangeKind::Outcomes, Some(account));
                 }
                 results.push(result);
             }
-        }
-        transaction.commit()?;
-        Ok(results)
-    }
-
-    fn accounts(&self) -> StoreResult<Vec<Account>> {
-        let mut statement = self.connection.prepare(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY external_id"
-        ))?;
-        let mut rows = statement.query([])?;
-        let mut accounts = Vec::new();
-        while let Some(row) = rows.next()? {
-            accounts.push(account_from_row(row)?);
-        }
-        Ok(accounts)
-    }
-
-    fn contacts(&self) -> StoreResult<Vec<Contact>> {
-        let mut statement = self.connection.prepare(
-            "SELECT a.external_id, c.email, c.name, c.role, c.department, c.title \
-             FROM contacts c JOIN accounts a ON a.id = c.account ORDER BY a.external_id, c.email",
-        )?;
-        let mut rows = statement.query([])?;
-        let mut contacts = Vec::new();
-        while let Some(row) = rows.next()? {
-            contacts.push(Contact {
-                account: external_id("contact account", &row.get::<_, String>(0)?)?,
-                email: Email::parse(&row.get::<_, String>(1)?)
-                    .map_err(|error| corrupt("contact email", error))?,
-                name: row.get(2)?,
-                role: parse_stored("contact role", &row.get::<_, String>(3)?)?,
-                department: row.get(4)?,
-                title: row.get(5)?,
-            });
-        }
-        Ok(contacts)
-    }
-
-    fn features(&self) -> StoreResult<Vec<Feature>> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT key, name, importance FROM features ORDER BY key")?;
-        let mut rows = statement.query([])?;
-        let mut features = Vec::new();
-        while let Some(row) = rows.next()? {
-            features.push(Feature {
-                key: FeatureKey::parse(&row.get::<_, String>(0)?)
-                    .map_err(|error| corrupt("feature key", error))?,
-                name: row.get(1)?,
-                importance: parse_stored("feature importance", &row.get::<_, String>(2)?)?,
-            });
-        }
-        Ok(features)
-    }
-
-    fn outcomes(&self) -> StoreResult<Vec<Outcome>> {
-        let mut statement = self.connection.prepare(
-            "SELECT a.external_id, o.date, o.outcome, o.arr_change \
-             FROM outcomes o JOIN accounts a ON a.id = o.account ORDER BY a.external_id, o.date",
-        )?;
-        let mut rows = statement.query([])?;
-        let mut outcomes = Vec::new();
-        while let Some(row) = rows.next()? {
-            outcomes.push(Outcome {
-                account: external_id("outcome account", &row.get::<_, String>(0)?)?,
-                date: stored_date("outcome date", row.get(1)?)?
-                    .ok_or_else(|| corrupt("outcome date", "missing"))?,
-                outcome: parse_stored("outcome", &row.get::<_, String>(2)?)?,
-                arr_change: row.get(3)?,
-            });
-        }
-        Ok(outcomes)
-    }
-
-    fn account_activities(&self, account: &ExternalId) -> StoreResult<Vec<Activity>> {
-        let row_id = self.account_row(account)?;
-        let mut statement = self.connection.prepare_cached(
-            "SELECT ?2, dedup_key, has_source_id, at_ms, body FROM activities \
-             WHERE account = ?1 ORDER BY at_ms, seq",
-        )?;
-        let mut rows = statement.query(params![row_id, account.as_str()])?;
-        let mut activities = Vec::new();
-        while let Some(row) = rows.next()? {
-            activities.push(activity_from_row(row)?);
-        }
-        Ok(activities)
-    }
-
-    fn for_each_activity(&self, visit: &mut dyn FnMut(Activity)) -> StoreResult<()> {
-        let mut statement = self.connection.prepare(
-            "SELECT a.external_id, v.dedup_key, v.has_source_id, v.at_ms, v.body \
-             FROM activities v JOIN accounts a ON a.id = v.account ORDER BY v.seq",
-        )?;
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
-            visit(activity_from_row(row)?);
-        }
-        Ok(())
-    }
-
-    fn counts(&self) -> StoreResult<StoreCounts> {
-        let count = |table: &str| -> StoreResult<u64> {
-            Ok(self
-                .connection
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-                    row.get::<_, i64>(0)
-                })? as u64)
-        };
-        Ok(StoreCounts {
-            accounts: count("accounts")?,
-            contacts: count("contacts")?,
-            features: count("features")?,
-            activities: count("activities")?,
-            outcomes: count("outcomes")?,
+            Ok(results)
         })
     }
 
-    fn put_goal(&mut self, account: &ExternalId, goal: &Goal) -> StoreResult<Goal> {
-        let row = self.account_row(account)?;
-        goals::put(&mut self.connection, row, goal)
+    fn accounts(&self) -> StoreResult<Vec<Account>> {
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY external_id"
+            ))?;
+            let mut rows = statement.query([])?;
+            let mut accounts = Vec::new();
+            while let Some(row) = rows.next()? {
+                accounts.push(account_from_row(row, 0)?);
+            }
+            Ok(accounts)
+        })
+    }
+
+    fn account(&self, account: &ExternalId) -> StoreResult<Option<Account>> {
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE external_id = ?1"
+            ))?;
+            statement
+                .query_row([account.as_str()], |row| Ok(account_from_row(row, 0)))
+                .optional()?
+                .transpose()
+        })
+    }
+
+    fn contacts(&self) -> StoreResult<Vec<Contact>> {
+        self.read(|connection| contacts_where(connection, None))
+    }
+
+    fn account_contacts(&self, account: &ExternalId) -> StoreResult<Vec<Contact>> {
+        self.read(|connection| {
+            let row = self.account_row(connection, account)?;
+            contacts_where(connection, Some(row))
+        })
+    }
+
+    fn features(&self) -> StoreResult<Vec<Feature>> {
+        self.read(|connection| {
+            let mut statement = connection
+                .prepare_cached("SELECT key, name, importance FROM features ORDER BY key")?;
+            let mut rows = statement.query([])?;
+            let mut features = Vec::new();
+            while let Some(row) = rows.next()? {
+                features.push(Feature {
+                    key: FeatureKey::parse(&row.get::<_, String>(0)?)
+                        .map_err(|error| corrupt("feature key", error))?,
+                    name: row.get(1)?,
+                    importance: parse_stored("feature importance", &row.get::<_, String>(2)?)?,
+                });
+            }
+            Ok(features)
+        })
+    }
+
+    fn outcomes(&self) -> StoreResult<Vec<Outcome>> {
+        self.read(|connection| outcomes_where(connection, None))
+    }
+
+    fn account_outcomes(&self, account: &ExternalId) -> StoreResult<Vec<Outcome>> {
+        self.read(|connection| {
+            let row = self.account_row(connection, account)?;
+            outcomes_where(connection, Some(row))
+        })
+    }
+
+    fn account_activities(&self, account: &ExternalId) -> StoreResult<Vec<Activity>> {
+        self.read(|connection| {
+            let row_id = self.account_row(connection, account)?;
+            let mut statement = connection.prepare_cached(
+                "SELECT ?2, dedup_key, has_source_id, at_ms, body FROM activities \
+                 WHERE account = ?1 ORDER BY at_ms, seq",
+            )?;
+            let mut rows = statement.query(params![row_id, account.as_str()])?;
+            let mut activities = Vec::new();
+            while let Some(row) = rows.next()? {
+                activities.push(activity_from_row(row)?);
+            }
+            Ok(activities)
+        })
+    }
+
+    fn for_each_activity(&self, visit: &mut dyn FnMut(i64, Activity)) -> StoreResult<()> {
+        self.activities_in(i64::MIN, i64::MAX, visit)
+    }
+
+    fn activities_in(
+        &self,
+        first: i64,
+        last: i64,
+        visit: &mut dyn FnMut(i64, Activity),
+    ) -> StoreResult<()> {
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT a.external_id, v.dedup_key, v.has_source_id, v.at_ms, v.body, v.seq \
+                 FROM activities v JOIN accounts a ON a.id = v.account \
+                 WHERE v.seq BETWEEN ?1 AND ?2 ORDER BY v.seq",
+            )?;
+            let mut rows = statement.query(params![first, last])?;
+            while let Some(row) = rows.next()? {
+                visit(row.get(5)?, activity_from_row(row)?);
+            }
+            Ok(())
+        })
+    }
+
+    fn counts(&self) -> StoreResult<StoreCounts> {
+        self.read(|connection| {
+            let count = |table: &str| -> StoreResult<u64> {
+                Ok(
+                    connection.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                        row.get::<_, i64>(0)
+                    })? as u64,
+                )
+            };
+            Ok(StoreCounts {
+                accounts: count("accounts")?,
+                contacts: count("contacts")?,
+                features: count("features")?,
+                activities: count("activities")?,
+                outcomes: count("outcomes")?,
+            })
+        })
+    }
+
+    fn cursor(&self) -> StoreResult<u64> {
+        self.read(|connection| {
+            let seq: Option<i64> =
+                connection.query_row("SELECT max(seq) FROM changes", [], |row| row.get(0))?;
+            Ok(seq.unwrap_or(0) as u64)
+        })
+    }
+
+    fn changes_since(&self, cursor: u64, limit: usize) -> StoreResult<Vec<Change>> {
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT c.seq, c.kind, a.external_id, c.first_row, c.last_row FROM changes c \
+                 LEFT JOIN accounts a ON a.id = c.account WHERE c.seq > ?1 ORDER BY c.seq LIMIT ?2",
+            )?;
+            let mut rows = statement.query(params![cursor as i64, limit as i64])?;
+            let mut changes = Vec::new();
+            while let Some(row) = rows.next()? {
+                let kind: String = row.get(1)?;
+                let account: Option<String> = row.get(2)?;
+                let first: Option<i64> = row.get(3)?;
+                let last: Option<i64> = row.get(4)?;
+                changes.push(Change {
+                    seq: row.get::<_, i64>(0)? as u64,
+                    kind: ChangeKind::parse(&kind)
+                        .ok_or_else(|| corrupt("change kind", format!("`{kind}`")))?,
+                    account: account
+                        .map(|account| external_id("change account", &account))
+                        .transpose()?,
+                    activities: first.zip(last),
+                });
+            }
+            Ok(changes)
+        })
+    }
+
+    fn put_goal(&self, account: &ExternalId, goal: &Goal) -> StoreResult<Goal> {
+        self.write(|transaction, log| {
+            let row = self.account_row(transaction, account)?;
+            log.touched(ChangeKind::Goals, Some(row));
+            goals::put(transaction, row, goal)
+        })
     }
 
     fn goals(&self, account: Option<&ExternalId>) -> StoreResult<Vec<(ExternalId, Goal)>> {
-        let row = account
-            .map(|account| self.account_row(account))
-            .transpose()?;
-        goals::list(&self.connection, row)
+        self.read(|connection| {
+            let row = account
+                .map(|account| self.account_row(connection, account))
+                .transpose()?;
+            goals::list(connection, row)
+        })
     }
 
-    fn delete_goal(&mut self, account: &ExternalId, goal_id: &str) -> StoreResult<bool> {
-        let row = self.account_row(account)?;
-        Ok(self.connection.execute(
-            "DELETE FROM goals WHERE account = ?1 AND id = ?2",
-            params![row, goal_id],
-        )? > 0)
+    fn delete_goal(&self, account: &ExternalId, goal_id: &str) -> StoreResult<bool> {
+        self.write(|transaction, log| {
+            let row = self.account_row(transaction, account)?;
+            let deleted = transaction.execute(
+                "DELETE FROM goals WHERE account = ?1 AND id = ?2",
+                params![row, goal_id],
+            )? > 0;
+            if deleted {
+                log.touched(ChangeKind::Goals, Some(row));
+            }
+            Ok(deleted)
+        })
+    }
+
+    fn edit_goals(
+        &self,
+        account: &ExternalId,
+        edit: &mut dyn FnMut(&[Goal]) -> Option<Vec<GoalWrite>>,
+    ) -> StoreResult<Option<Vec<Goal>>> {
+        self.write(|transaction, log| {
+            let row = self.account_row(transaction, account)?;
+            let stored: Vec<Goal> = goals::list(transaction, Some(row))?
+                .into_iter()
+                .map(|(_, goal)| goal)
+                .collect();
+            let Some(writes) = edit(&stored) else {
+                return Ok(None);
+            };
+            let mut written = Vec::new();
+            for write in writes {
+                match write {
+                    GoalWrite::Put(goal) => written.push(goals::put(transaction, row, &goal)?),
+                    GoalWrite::Delete(id) => {
+                        transaction.execute(
+                            "DELETE FROM goals WHERE account = ?1 AND id = ?2",
+                            params![row, id],
+                        )?;
+                    }
+                }
+            }
+            log.touched(ChangeKind::Goals, Some(row));
+            Ok(Some(written))
+        })
     }
 
     fn record_override_event(
-        &mut self,
+        &self,
         account: &ExternalId,
         event: &OverrideEvent,
     ) -> StoreResult<()> {
-        let row = self.account_row(account)?;
-        overrides::record(&self.connection, row, event)
+        self.append_override_event(account, &mut |_| Some(event.clone()))
+            .map(|_| ())
+    }
+
+    fn append_override_event(
+        &self,
+        account: &ExternalId,
+        decide: &mut dyn FnMut(&[OverrideEvent]) -> Option<OverrideEvent>,
+    ) -> StoreResult<Option<OverrideEvent>> {
+        self.write(|transaction, log| {
+            let row = self.account_row(transaction, account)?;
+            let trail: Vec<OverrideEvent> = overrides::list(transaction, Some(row))?
+                .into_iter()
+                .map(|(_, event)| event)
+                .collect();
+            let Some(event) = decide(&trail) else {
+                return Ok(None);
+            };
+            overrides::record(transaction, row, &event)?;
+            log.touched(ChangeKind::Overrides, Some(row));
+            Ok(Some(event))
+        })
     }
 
     fn override_events(
         &self,
         account: Option<&ExternalId>,
     ) -> StoreResult<Vec<(ExternalId, OverrideEvent)>> {
-        let row = account
-            .map(|account| self.account_row(account))
-            .transpose()?;
-        overrides::list(&self.connection, row)
+        self.read(|connection| {
+            let row = account
+                .map(|account| self.account_row(connection, account))
+                .transpose()?;
+            overrides::list(connection, row)
+        })
     }
 
-    fn write_alerts(&mut self, alerts: &[StoredAlert]) -> StoreResult<Vec<StoredAlert>> {
-        alerts::write(&mut self.connection, alerts)
+    fn write_alerts(&self, alerts: &[StoredAlert]) -> StoreResult<Vec<StoredAlert>> {
+        self.reconcile_alerts(None, &mut |_| alerts.to_vec())
+    }
+
+    fn reconcile_alerts(
+        &self,
+        account: Option<&ExternalId>,
+        decide: &mut dyn FnMut(&[StoredAlert]) -> Vec<StoredAlert>,
+    ) -> StoreResult<Vec<StoredAlert>> {
+        self.write(|transaction, log| {
+            let row = account
+                .map(|account| self.account_row(transaction, account))
+                .transpose()?;
+            let unresolved = alerts::list(transaction, row, true)?;
+            let wanted = decide(&unresolved);
+            let written = alerts::write(transaction, &wanted)?;
+            for alert in &written {
+                let row = self.account_row(transaction, &alert.account)?;
+                log.touched(ChangeKind::Alerts, Some(row));
+            }
+            Ok(written)
+        })
+    }
+
+    fn update_alert(
+        &self,
+        id: i64,
+        decide: &mut dyn FnMut(&StoredAlert) -> Option<StoredAlert>,
+    ) -> StoreResult<Option<StoredAlert>> {
+        self.write(|transaction, log| {
+            let Some(stored) = alerts::one(transaction, id)? else {
+                return Ok(None);
+            };
+            let Some(changed) = decide(&stored) else {
+                return Ok(None);
+            };
+            let mut written = alerts::write(transaction, &[changed])?;
+            let row = self.account_row(transaction, &stored.account)?;
+            log.touched(ChangeKind::Alerts, Some(row));
+            Ok(written.pop())
+        })
     }
 
     fn alerts(
@@ -524,52 +834,78 @@ impl Store for SqliteStore {
         account: Option<&ExternalId>,
         unresolved_only: bool,
     ) -> StoreResult<Vec<StoredAlert>> {
-        let row = account
-            .map(|account| self.account_row(account))
-            .transpose()?;
-        alerts::list(&self.connection, row, unresolved_only)
+        self.read(|connection| {
+            let row = account
+                .map(|account| self.account_row(connection, account))
+                .transpose()?;
+            alerts::list(connection, row, unresolved_only)
+        })
     }
 
     fn alert(&self, id: i64) -> StoreResult<Option<StoredAlert>> {
-        alerts::one(&self.connection, id)
+        self.read(|connection| alerts::one(connection, id))
     }
 
-    fn add_webhook(&mut self, subscription: &Subscription) -> StoreResult<Subscription> {
-        webhooks::add(&self.connection, subscription)
+    fn add_webhook(&self, subscription: &Subscription) -> StoreResult<Subscription> {
+        self.write(|transaction, log| {
+            log.touched(ChangeKind::Webhooks, None);
+            webhooks::add(transaction, subscription)
+        })
     }
 
     fn webhooks(&self) -> StoreResult<Vec<Subscription>> {
-        webhooks::list(&self.connection)
+        self.read(webhooks::list)
     }
 
-    fn remove_webhook(&mut self, id: i64, at: Timestamp) -> StoreResult<bool> {
-        webhooks::remove(&self.connection, id, at)
+    fn remove_webhook(&self, id: i64, at: Timestamp) -> StoreResult<bool> {
+        self.write(|transaction, log| {
+            let removed = webhooks::remove(transaction, id, at)?;
+            if removed {
+                log.touched(ChangeKind::Webhooks, None);
+            }
+            Ok(removed)
+        })
     }
 
-    fn enqueue_deliveries(&mut self, deliveries: &[Delivery]) -> StoreResult<()> {
-        webhooks::enqueue(&mut self.connection, deliveries)
+    fn enqueue_deliveries(&self, deliveries: &[Delivery]) -> StoreResult<()> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        self.write(|transaction, log| {
+            log.touched(ChangeKind::Deliveries, None);
+            webhooks::enqueue(transaction, deliveries)
+        })
     }
 
     fn due_deliveries(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<Delivery>> {
-        webhooks::due(&self.connection, now, limit)
+        self.read(|connection| webhooks::due(connection, now, limit))
     }
 
     fn deliveries(&self, alert_id: Option<i64>) -> StoreResult<Vec<Delivery>> {
-        webhooks::of_alert(&self.connection, alert_id)
+        self.read(|connection| webhooks::of_alert(connection, alert_id))
     }
 
     fn record_delivery_attempt(
-        &mut self,
+        &self,
         id: i64,
         at: Timestamp,
         outcome: Result<(), &str>,
         retry_at: Timestamp,
     ) -> StoreResult<()> {
-        webhooks::record(&self.connection, id, at, outcome, retry_at)
+        self.write(|transaction, log| {
+            log.touched(ChangeKind::Deliveries, None);
+            webhooks::record(transaction, id, at, outcome, retry_at)
+        })
     }
 
-    fn put_snapshot(&mut self, snapshot: &DaySnapshot) -> StoreResult<WriteOutcome> {
-        snapshots::put(&mut self.connection, snapshot)
+    fn put_snapshot(&self, snapshot: &DaySnapshot) -> StoreResult<WriteOutcome> {
+        self.write(|transaction, log| {
+            let outcome = snapshots::put(transaction, snapshot)?;
+            if outcome != WriteOutcome::Unchanged {
+                log.touched(ChangeKind::Snapshots, None);
+            }
+            Ok(outcome)
+        })
     }
 
     fn snapshots(
@@ -578,6 +914,48 @@ impl Store for SqliteStore {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> StoreResult<Vec<DaySnapshot>> {
-        snapshots::list(&self.connection, model, from, to)
+        self.read(|connection| snapshots::list(connection, model, from, to))
     }
+}
+
+fn contacts_where(connection: &Connection, account: Option<i64>) -> StoreResult<Vec<Contact>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT a.external_id, c.email, c.name, c.role, c.department, c.title \
+         FROM contacts c JOIN accounts a ON a.id = c.account WHERE ?1 IS NULL OR c.account = ?1 \
+         ORDER BY a.external_id, c.email",
+    )?;
+    let mut rows = statement.query([account])?;
+    let mut contacts = Vec::new();
+    while let Some(row) = rows.next()? {
+        contacts.push(Contact {
+            account: external_id("contact account", &row.get::<_, String>(0)?)?,
+            email: Email::parse(&row.get::<_, String>(1)?)
+                .map_err(|error| corrupt("contact email", error))?,
+            name: row.get(2)?,
+            role: parse_stored("contact role", &row.get::<_, String>(3)?)?,
+            department: row.get(4)?,
+            title: row.get(5)?,
+        });
+    }
+    Ok(contacts)
+}
+
+fn outcomes_where(connection: &Connection, account: Option<i64>) -> StoreResult<Vec<Outcome>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT a.external_id, o.date, o.outcome, o.arr_change \
+         FROM outcomes o JOIN accounts a ON a.id = o.account WHERE ?1 IS NULL OR o.account = ?1 \
+         ORDER BY a.external_id, o.date",
+    )?;
+    let mut rows = statement.query([account])?;
+    let mut outcomes = Vec::new();
+    while let Some(row) = rows.next()? {
+        outcomes.push(Outcome {
+            account: external_id("outcome account", &row.get::<_, String>(0)?)?,
+            date: stored_date("outcome date", row.get(1)?)?
+                .ok_or_else(|| corrupt("outcome date", "missing"))?,
+            outcome: parse_stored("outcome", &row.get::<_, String>(2)?)?,
+            arr_change: row.get(3)?,
+        });
+    }
+    Ok(outcomes)
 }

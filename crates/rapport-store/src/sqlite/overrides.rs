@@ -83,7 +83,7 @@ mod tests {
     /// absence of a trait method.
     #[test]
     fn stored_events_cannot_be_updated_or_deleted() {
-        let mut store = SqliteStore::open(&SqliteLocation::Memory).unwrap();
+        let store = SqliteStore::open(&SqliteLocation::Memory).unwrap();
         store
             .upsert_accounts(&[Account {
                 external_id: ExternalId::parse("a1").unwrap(),
@@ -117,7 +117,9 @@ mod tests {
             "UPDATE override_events SET new = 99",
             "DELETE FROM override_events",
         ] {
-            let error = store.connection.execute(statement, []).unwrap_err();
+            let error = super::super::lock(&store.writer)
+                .execute(statement, [])
+                .unwrap_err();
             assert!(error.to_string().contains("append only"), "{error}");
         }
         assert_eq!(store.override_events(None).unwrap().len(), 1);

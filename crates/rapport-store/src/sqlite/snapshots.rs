@@ -21,10 +21,7 @@ fn account_ids(connection: &Connection) -> StoreResult<Vec<(i64, String)>> {
     Ok(rows)
 }
 
-pub(super) fn put(
-    connection: &mut Connection,
-    snapshot: &DaySnapshot,
-) -> StoreResult<WriteOutcome> {
+pub(super) fn put(connection: &Connection, snapshot: &DaySnapshot) -> StoreResult<WriteOutcome> {
     let ids: HashMap<String, i64> = account_ids(connection)?
         .into_iter()
         .map(|(id, external)| (external, id))
@@ -51,7 +48,7 @@ pub(super) fn put(
     }
     let day = snapshot.day.to_string();
     let components = snapshot.components.join(",");
-    let transaction = connection.transaction()?;
+    let transaction = connection;
     let existing: Option<(String, Vec<u8>)> = transaction
         .query_row(
             "SELECT components, scores FROM score_snapshots WHERE model = ?1 AND day = ?2",
@@ -72,7 +69,6 @@ pub(super) fn put(
             params![snapshot.model, day, components, blob],
         )?;
     }
-    transaction.commit()?;
     Ok(outcome)
 }
 

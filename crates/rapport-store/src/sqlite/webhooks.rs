@@ -53,8 +53,7 @@ fn event_text(event: DeliveryEvent) -> &'static str {
     }
 }
 
-pub(super) fn enqueue(connection: &mut Connection, deliveries: &[Delivery]) -> StoreResult<()> {
-    let transaction = connection.transaction()?;
+pub(super) fn enqueue(transaction: &Connection, deliveries: &[Delivery]) -> StoreResult<()> {
     {
         let mut insert = transaction.prepare_cached(
             "INSERT INTO deliveries (alert_id, webhook_id, event, payload, attempts, next_attempt_ms) \
@@ -70,7 +69,6 @@ pub(super) fn enqueue(connection: &mut Connection, deliveries: &[Delivery]) -> S
             ])?;
         }
     }
-    transaction.commit()?;
     Ok(())
 }
 

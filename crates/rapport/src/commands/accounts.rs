@@ -4,15 +4,13 @@ use std::process::ExitCode;
 
 use rapport_core::AccountListing;
 
-use super::{Format, open_store};
+use super::{Format, open_app, print_json};
 use crate::settings::Settings;
 
 pub fn run(settings: &Settings, format: Format) -> anyhow::Result<ExitCode> {
-    let store = open_store(settings)?;
-    let accounts = store.accounts()?;
-    let listings: Vec<AccountListing> = accounts.iter().map(AccountListing::from).collect();
+    let listings: Vec<AccountListing> = open_app(settings)?.accounts()?;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&listings)?),
+        Format::Json => print_json(&listings)?,
         Format::Md => {
             println!("| Account | External id | Tier | ARR | CSM | Status |");
             println!("|---|---|---|---:|---|---|");

@@ -3,10 +3,9 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
-use rapport_core::alerts::{StatusFilter, StoredAlert};
+use rapport_app::alerts::{AlertQuery, AlertView};
 
-use super::{Format, open_store};
+use super::{Format, open_app, print_json};
 use crate::settings::Settings;
 
 #[derive(clap::Subcommand)]
@@ -16,6 +15,12 @@ pub enum AlertsCommand {
         /// open, acknowledged, resolved, unresolved or all.
         #[arg(long, default_value = "unresolved")]
         status: String,
+        /// Only this account's alerts (name, external id or UUID).
+        #[arg(long)]
+        account: Option<String>,
+        /// Only the alerts of this CSM's accounts.
+        #[arg(long)]
+        csm: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Md)]
         format: Format,
     },
@@ -38,76 +43,65 @@ pub enum AlertsCommand {
 }
 
 pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitCode> {
-    let mut store = open_store(settings)?;
+    let app = open_app(settings)?;
+    let now = super::now();
     match command {
-        AlertsCommand::List { status, format } => {
-            let wanted = StatusFilter::parse(status)
-                .map_err(anyhow::Error::msg)
-                .context("--status")?;
-            let alerts: Vec<StoredAlert> = store
-                .alerts(None, wanted.unresolved_only())?
-                .into_iter()
-                .filter(|alert| wanted.keeps(alert))
-                .collect();
+        AlertsCommand::List {
+            status,
+            account,
+            csm,
+            format,
+        } => {
+            let alerts = app
+                .alerts(&AlertQuery {
+                    status: Some(status.clone()),
+                    account: account.clone(),
+                    csm: csm.clone(),
+                })
+                .map_err(super::flag_error)?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&alerts)?),
-                Format::Md => {
-                    if alerts.is_empty() {
-                        println!("No alerts.");
-                    }
-                    for alert in &alerts {
-                        println!(
-                            "- #{} [{:?}] {} {}: {} ({:?}, opened {})",
-                            alert.id,
-                            alert.priority,
-                            alert.account,
-                            alert.rule,
-                            alert.message,
-                            alert.status(),
-                            alert.opened_at
-                        );
-                    }
-                }
+                Format::Json => print_json(&alerts)?,
+                Format::Md => print!("{}", markdown(&alerts)),
             }
         }
         AlertsCommand::Evaluate => {
-            let now = super::now();
-            let models = settings.engagement_models()?;
-            let health = settings.health_model()?;
-            let engine = rapport_store::load_engine(store.as_ref())
-                .context("cannot load the engine from the store")?;
-            let unresolved = store.alerts(None, true)?;
-            let (changed, run) = rapport_core::alerts::evaluate_portfolio(
-                &models,
-                &health,
-                &engine,
-                None,
-                &unresolved,
-                now,
-            );
-            rapport_server::delivery::write_evaluation(store.as_mut(), &engine, &changed, now)
-                .map_err(|error| anyhow::anyhow!("{error:?}"))?;
+            let run = app.evaluate_alerts(None, now)?;
             let (opened, seen, cleared) = (run.opened, run.seen, run.cleared);
             println!("alerts opened {opened}, still firing {seen}, cleared {cleared}");
         }
-        AlertsCommand::Ack { id, author } | AlertsCommand::Resolve { id, author, .. } => {
-            let alert = store
-                .alert(*id)?
-                .with_context(|| format!("no alert with id {id}"))?;
-            let now = super::now();
-            let changed = match command {
-                AlertsCommand::Resolve { note, .. } => {
-                    rapport_core::alerts::resolve(&alert, author, note.as_deref(), now)
-                }
-                _ => rapport_core::alerts::acknowledge(&alert, author, now),
-            }
-            .map_err(anyhow::Error::msg)?;
-            store.write_alerts(&[changed])?;
-            println!(
-                "alert {id} {:?}",
-                store.alert(*id)?.map(|alert| alert.status())
-            );
+        AlertsCommand::Ack { id, author } => {
+            let alert = app.acknowledge_alert(*id, author, now)?;
+            println!("alert {id} {:?}", alert.status());
+        }
+        AlertsCommand::Resolve { id, author, note } => {
+            let alert = app.resolve_alert(*id, author, note.as_deref(), now)?;
+            println!("alert {id} {:?}", alert.status());
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn markdown(alerts: &[AlertView]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if alerts.is_empty() {
+        out.push_str("No alerts.\n");
+    }
+    for view in alerts {
+        let alert = &view.alert;
+        let _ = writeln!(
+            out,
+            "- #{} [{:?}] {} ({}) {}: {} ({:?}, opened {}, CSM {})",
+            alert.id,
+            alert.priority,
+            view.account_name,
+            alert.account,
+            alert.rule,
+            alert.message,
+            view.status,
+            alert.opened_at,
+            view.csm
+        );
+    }
+    out
 }

@@ -17,6 +17,7 @@ use rapport_core::score::summary;
 use rapport_core::{Period, Timestamp};
 
 use super::open_store;
+
 use crate::settings::Settings;
 
 /// Resident memory of this process in bytes, from /proc (Linux only).
@@ -38,9 +39,10 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
     let mib = |bytes: u64| bytes as f64 / 1_048_576.0;
     let before = resident_bytes().unwrap_or(0);
     let started = Instant::now();
+    let cursor = store.cursor()?;
     let mut state = rapport_store::load_records(store.as_ref())?;
     let records = resident_bytes().unwrap_or(0);
-    rapport_store::load_activities(store.as_ref(), &mut state)?;
+    let activity_high_water = rapport_store::load_activities(store.as_ref(), &mut state)?;
     let activities = store.counts()?.activities;
     let load = started.elapsed();
     let after = resident_bytes().unwrap_or(0);
@@ -203,7 +205,12 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
 
     let ids = sample_ids(&sample);
     drop(sample);
-    api(store, state, model, as_of, &ids)?;
+    let loaded = rapport_store::LoadedEngine {
+        state,
+        cursor,
+        activity_high_water,
+    };
+    api(super::open_app_over(settings, store, loaded)?, as_of, &ids)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -220,13 +227,10 @@ fn sample_ids(sample: &[&rapport_core::engine::AccountState]) -> Vec<String> {
 /// `GET /api/intelligence/success-metrics/{id}?asOf=…` over the sample, after
 /// one request has warmed the caches.
 fn api(
-    store: Box<dyn rapport_store::Store>,
-    state: rapport_core::engine::PortfolioState,
-    model: rapport_core::model::Model,
+    app: std::sync::Arc<rapport_app::App>,
     as_of: Timestamp,
     ids: &[String],
 ) -> anyhow::Result<()> {
-    let app = rapport_server::AppState::from_parts(store, state, model);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

@@ -4,17 +4,13 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use rapport_core::Period;
+use rapport_app::reports::{EngagementRequest, engagement_window};
 use rapport_core::breakdown::{FactorTrend, Trend};
-use rapport_core::engagement::{
-    BreakdownCaches, Compare, EngagementBreakdown, engagement_breakdown,
-};
-use rapport_core::engine::Window;
+use rapport_core::engagement::EngagementBreakdown;
 use rapport_core::impact::ImpactSource;
 use rapport_core::score::{FactorScore, FactorStatus};
 
-use super::{Format, open_store};
+use super::{Format, flag_error, open_app, print_json};
 use crate::settings::Settings;
 
 #[derive(clap::Args)]
@@ -34,41 +30,20 @@ pub struct EngagementArgs {
 }
 
 pub fn run(settings: &Settings, args: &EngagementArgs) -> anyhow::Result<ExitCode> {
-    let period: Period = args.period.parse().context("--period")?;
-    let compare = Compare::parse(&args.compare)
-        .map_err(anyhow::Error::msg)
-        .context("--compare")?;
     let as_of = super::as_of(args.as_of.as_deref())?;
-    let store = open_store(settings)?;
-    let engine = rapport_store::load_engine(store.as_ref())
-        .context("cannot load the engine from the store")?;
-    let account = match engine.resolve(&args.account) {
-        Some(account) => account,
-        None => {
-            // Not exact: the same look-up as every command, for its candidates.
-            let found = super::find_account(store.as_ref(), &args.account)?;
-            engine
-                .account(found.external_id.as_str())
-                .context("the account is not in the engine")?
-        }
-    };
-    let models = settings.engagement_models()?;
-    let model = account
-        .account()
-        .map_or(&models.default, |info| models.for_tier(info.tier));
-    let mut breakdown = engagement_breakdown(
-        model,
-        &engine,
-        account,
-        Window::new(as_of, period),
-        compare,
-        &mut BreakdownCaches::default(),
-    )
-    .context("the account has no account record")?;
-    let external = rapport_core::ExternalId::parse(&breakdown.external_id)?;
-    breakdown.apply_overrides(&super::overrides::events_of(store.as_ref(), &external)?);
+    let (window, compare) =
+        engagement_window(Some(&args.period), Some(&args.compare), as_of).map_err(flag_error)?;
+    let app = open_app(settings)?;
+    let breakdown = app.engagement(
+        &args.account,
+        &EngagementRequest {
+            window,
+            compare,
+            model: None,
+        },
+    )?;
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&breakdown)?),
+        Format::Json => print_json(&breakdown)?,
         Format::Md => print!("{}", markdown(&breakdown)),
     }
     Ok(ExitCode::SUCCESS)

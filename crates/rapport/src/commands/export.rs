@@ -4,8 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rapport_core::success::report::ValueReport;
-use rapport_server::render::{DocumentFormat, value_report};
+use rapport_app::render::{DocumentFormat, value_report};
 
 use crate::settings::Settings;
 
@@ -30,8 +29,8 @@ pub fn run(settings: &Settings, command: &ExportCommand) -> anyhow::Result<ExitC
     } = command;
     let as_of = super::as_of(as_of.as_deref())?;
     let format = DocumentFormat::parse(format).context("--format")?;
-    let view = super::success::load(settings, account, as_of, false)?;
-    let document = value_report(&ValueReport::from(&view), format).map_err(anyhow::Error::msg)?;
+    let report = super::open_app(settings)?.value_report(account, as_of)?;
+    let document = value_report(&report, format).map_err(anyhow::Error::msg)?;
     print!("{document}");
     Ok(ExitCode::SUCCESS)
 }

@@ -4,13 +4,12 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use rapport_core::success::edit::{parse_goal, record_measurement};
+use anyhow::Context;
+use rapport_core::Timestamp;
+use rapport_core::success::edit::parse_goal;
 use rapport_core::success::{Goal, Measurement};
-use rapport_core::{ExternalId, Timestamp};
-use rapport_store::Store;
 
-use super::{Format, open_store};
+use super::{Format, open_app, print_json};
 use crate::settings::Settings;
 
 #[derive(clap::Subcommand)]
@@ -42,40 +41,26 @@ pub enum GoalsCommand {
     Delete { account: String, goal: String },
 }
 
-fn account_id(store: &dyn Store, query: &str) -> anyhow::Result<ExternalId> {
-    Ok(super::find_account(store, query)?.external_id)
-}
-
-fn goals_of(store: &dyn Store, account: &ExternalId) -> anyhow::Result<Vec<Goal>> {
-    Ok(store
-        .goals(Some(account))?
-        .into_iter()
-        .map(|(_, goal)| goal)
-        .collect())
-}
-
 pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCode> {
-    let mut store = open_store(settings)?;
+    let app = open_app(settings)?;
+    let now = super::now();
     match command {
         GoalsCommand::List { account, format } => {
-            let account = account_id(store.as_ref(), account)?;
-            let goals = goals_of(store.as_ref(), &account)?;
+            let goals = app.goals(account)?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&goals)?),
+                Format::Json => print_json(&goals)?,
                 Format::Md => print!("{}", markdown(&goals)),
             }
         }
         GoalsCommand::Add { account, file } => {
-            let account = account_id(store.as_ref(), account)?;
             let mut body = Vec::new();
             if file == "-" {
                 std::io::stdin().read_to_end(&mut body)?;
             } else {
                 body = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
             }
-            let mut goal = parse_goal(&body, super::now().date()).with_context(|| file.clone())?;
-            goal.id = String::new();
-            let stored = store.put_goal(&account, &goal)?;
+            let goal = parse_goal(&body, now.date()).with_context(|| file.clone())?;
+            let stored = app.create_goal(account, goal, now)?;
             println!(
                 "added {} ({}) with metrics {}",
                 stored.id,
@@ -95,31 +80,26 @@ pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCo
             at,
             note,
         } => {
-            let account = account_id(store.as_ref(), account)?;
-            if !value.is_finite() {
-                bail!("VALUE must be a finite number");
-            }
             let at = match at {
                 Some(text) => Timestamp::parse_lenient(text).context("--at")?,
-                None => super::now(),
+                None => now,
             };
-            let mut goals = goals_of(store.as_ref(), &account)?;
             let measurement = Measurement {
                 at,
                 value: *value,
                 note: note.clone(),
             };
-            let Some(index) = record_measurement(&mut goals, metric, measurement) else {
-                bail!("{account} has no metric `{metric}` (see `rapport goals list`)");
-            };
-            store.put_goal(&account, &goals[index])?;
+            app.record_measurement(account, metric, measurement, now)
+                .map_err(|error| match error {
+                    rapport_app::AppError::Invalid { reason, .. } => {
+                        anyhow::anyhow!("VALUE {reason}")
+                    }
+                    other => other.into(),
+                })?;
             println!("{metric} = {value} at {at}");
         }
         GoalsCommand::Delete { account, goal } => {
-            let account = account_id(store.as_ref(), account)?;
-            if !store.delete_goal(&account, goal)? {
-                bail!("{account} has no goal `{goal}`");
-            }
+            app.delete_goal(account, goal, now)?;
             println!("deleted {goal}");
         }
     }

@@ -4,11 +4,10 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use rapport_core::health::HealthView;
 use rapport_core::signals::SignalLevel;
 
-use super::{Format, open_store};
+use super::{Format, open_app, print_json};
 use crate::settings::Settings;
 
 #[derive(clap::Args)]
@@ -24,24 +23,9 @@ pub struct HealthArgs {
 
 pub fn run(settings: &Settings, args: &HealthArgs) -> anyhow::Result<ExitCode> {
     let as_of = super::as_of(args.as_of.as_deref())?;
-    let store = open_store(settings)?;
-    let account = super::find_account(store.as_ref(), &args.account)?;
-    let engine = rapport_store::load_engine(store.as_ref())
-        .context("cannot load the engine from the store")?;
-    let state = engine
-        .account(account.external_id.as_str())
-        .with_context(|| format!("account `{}` is not in the engine", account.external_id))?;
-    let events = super::overrides::events_of(store.as_ref(), &account.external_id)?;
-    let view = rapport_core::health::health_view(
-        &settings.health_model()?,
-        &engine,
-        state,
-        &events,
-        as_of,
-    )
-    .with_context(|| format!("account `{}` has no record", account.external_id))?;
+    let view = open_app(settings)?.health(&args.account, as_of)?;
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&view)?),
+        Format::Json => print_json(&view)?,
         Format::Md => print!("{}", markdown(&view)),
     }
     Ok(ExitCode::SUCCESS)

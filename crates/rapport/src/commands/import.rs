@@ -8,14 +8,14 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
-use rapport_ingest::{ContractFile, FileReport, ImportProgress, import_dir, import_file};
+use rapport_ingest::{ContractFile, FileReport, ImportProgress};
 use rapport_store::Store;
 
-use super::open_store;
+use super::open_app;
 use crate::settings::Settings;
 
 pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
-    let mut store = open_store(settings)?;
+    let app = open_app(settings)?;
     let progress = TerminalProgress::new();
     let reports = match target {
         [dir] => {
@@ -26,7 +26,7 @@ pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
                     dir.display()
                 );
             }
-            let reports = import_dir(store.as_mut(), dir, super::now(), &progress);
+            let reports = app.import_dir(dir, super::now(), &progress)?;
             if reports.is_empty() {
                 bail!(
                     "{} holds none of accounts.csv, contacts.csv, features.csv, activities.jsonl, outcomes.csv, goals.csv",
@@ -44,17 +44,11 @@ pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
                     "unknown kind `{kind}`: expected accounts, contacts, features, activities, outcomes or goals"
                 );
             };
-            vec![import_file(
-                store.as_mut(),
-                kind,
-                Path::new(file),
-                super::now(),
-                &progress,
-            )]
+            vec![app.import_file(kind, Path::new(file), super::now(), &progress)?]
         }
         _ => bail!("expected `rapport import DIR` or `rapport import KIND FILE`"),
     };
-    Ok(print_reports(&reports, store.as_ref()))
+    Ok(print_reports(&reports, app.store()))
 }
 
 /// Prints every rejection and a summary; returns the exit status the reports call for.

@@ -18,8 +18,10 @@ pub mod snapshot;
 pub mod success;
 pub mod webhooks;
 
+use std::sync::Arc;
+
 use anyhow::Context;
-use rapport_store::Store;
+use rapport_app::{App, AppConfig};
 
 use crate::settings::Settings;
 
@@ -35,33 +37,64 @@ pub fn now() -> rapport_core::time::Timestamp {
     rapport_core::time::Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
 }
 
-/// `--as-of` (RFC 3339 or YYYY-MM-DD), or now.
+/// `--as-of` (RFC 3339 or YYYY-MM-DD), or the instant the API would score
+/// "now" at ([`rapport_app::report_instant`]), so `--format json` prints
+/// what the API answers in the same second.
 pub fn as_of(text: Option<&str>) -> anyhow::Result<rapport_core::time::Timestamp> {
     match text {
         Some(text) => rapport_core::time::Timestamp::parse_lenient(text).context("--as-of"),
-        None => Ok(now()),
+        None => Ok(rapport_app::report_instant(now())),
     }
 }
 
-pub fn open_store(settings: &Settings) -> anyhow::Result<Box<dyn Store>> {
+/// The deployment's models, from the settings.
+pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
+    Ok(AppConfig {
+        models: settings.engagement_models()?,
+        health_model: settings.health_model()?,
+    })
+}
+
+/// The application over the configured store; its engine loads on first use.
+pub fn open_app(settings: &Settings) -> anyhow::Result<Arc<App>> {
+    Ok(App::new(open_store(settings)?, app_config(settings)?))
+}
+
+/// The store the settings name.
+pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn rapport_store::Store>> {
     rapport_store::open(&settings.database_url)
         .with_context(|| format!("cannot open the store {}", settings.database_url))
 }
 
-/// Finds an account by name, external id or UUID; a close but not exact name
-/// lists the candidates in the error.
-pub fn find_account(store: &dyn Store, query: &str) -> anyhow::Result<rapport_core::Account> {
-    let accounts = store.accounts()?;
-    match rapport_core::find_account(&accounts, query) {
-        rapport_core::AccountMatch::Found(account) => Ok(account.clone()),
-        rapport_core::AccountMatch::Candidates(candidates) => anyhow::bail!(
-            "no account named exactly `{query}`; did you mean:\n{}",
-            candidates
-                .iter()
-                .map(|account| format!("  {} ({})", account.name, account.external_id))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ),
-        rapport_core::AccountMatch::NotFound => anyhow::bail!("no account named `{query}`"),
+/// The application over `store` and an engine already loaded from it.
+pub fn open_app_over(
+    settings: &Settings,
+    store: Arc<dyn rapport_store::Store>,
+    loaded: rapport_store::LoadedEngine,
+) -> anyhow::Result<Arc<App>> {
+    Ok(App::from_loaded(store, app_config(settings)?, loaded))
+}
+
+/// An application error, with a refused field named as the command line
+/// spells its flag (`comparePeriod` → `--compare`, `expiresAt` → `--expires`).
+pub fn flag_error(error: rapport_app::AppError) -> anyhow::Error {
+    match error {
+        rapport_app::AppError::Invalid { field, reason } => {
+            let flag = match field.as_str() {
+                "comparePeriod" => "compare",
+                "expiresAt" => "expires",
+                "asOf" => "as-of",
+                "minPriority" => "min-priority",
+                other => other,
+            };
+            anyhow::anyhow!("--{flag}: {reason}")
+        }
+        other => other.into(),
     }
+}
+
+/// Prints `value` as the API's JSON body.
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
 }

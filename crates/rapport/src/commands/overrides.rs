@@ -5,17 +5,12 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use rapport_core::Timestamp;
 use rapport_core::model::Model;
-use rapport_core::overrides::{
-    AccountOverrides, OverrideEvent, OverrideRequest, ScoreOverride, account_overrides,
-    remove_override, set_override, validate_model_name,
-};
-use rapport_core::success::edit::FieldError;
-use rapport_core::{ExternalId, Timestamp};
-use rapport_store::Store;
+use rapport_core::overrides::{AccountOverrides, OverrideRequest, ScoreOverride};
 
-use super::{Format, open_store};
+use super::{Format, flag_error, open_app, print_json};
 use crate::settings::Settings;
 
 #[derive(clap::Subcommand)]
@@ -62,20 +57,13 @@ pub enum OverrideCommand {
     },
 }
 
-/// A refused field, named as the command line spells it.
-fn flag_error(error: FieldError) -> anyhow::Error {
-    let flag = match error.field.as_str() {
-        "expiresAt" => "expires",
-        other => other,
-    };
-    anyhow::anyhow!("--{flag}: {}", error.reason)
-}
-
-/// The model `--model` names: a shipped model (aliases accepted), the
-/// configured engagement model by name, or a model file (by the name inside).
-fn model_name(settings: &Settings, given: &str) -> anyhow::Result<String> {
-    if let Some(shipped) = Model::shipped(given) {
-        return Ok(shipped.name);
+/// The model `--model` names: a model file is read here (at the edge) for
+/// the name inside; a name is checked by the application's one rule.
+fn model_name(given: &str) -> anyhow::Result<String> {
+    if Model::shipped(given).is_some() {
+        return Ok(Model::shipped(given)
+            .map(|model| model.name)
+            .unwrap_or_default());
     }
     let path = std::path::Path::new(given);
     if path.is_file() {
@@ -83,26 +71,12 @@ fn model_name(settings: &Settings, given: &str) -> anyhow::Result<String> {
         let model = Model::from_toml(&text).with_context(|| format!("model file {given}"))?;
         return Ok(model.name);
     }
-    let configured: Vec<String> = [settings.engagement_model(), settings.health_model()]
-        .into_iter()
-        .filter_map(|model| model.ok().map(|model| model.name))
-        .collect();
-    let configured: Vec<&str> = configured.iter().map(String::as_str).collect();
-    validate_model_name(given, &configured).map_err(flag_error)?;
     Ok(given.to_string())
 }
 
-/// One account's override events (every command that shows a score reads them).
-pub fn events_of(store: &dyn Store, account: &ExternalId) -> anyhow::Result<Vec<OverrideEvent>> {
-    Ok(store
-        .override_events(Some(account))?
-        .into_iter()
-        .map(|(_, event)| event)
-        .collect())
-}
-
 pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<ExitCode> {
-    let mut store = open_store(settings)?;
+    let app = open_app(settings)?;
+    let now = super::now();
     match command {
         OverrideCommand::Set {
             account,
@@ -112,26 +86,26 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
             author,
             expires,
         } => {
-            let model = model_name(settings, model)?;
+            let model = model_name(model)?;
             let expires_at = expires
                 .as_deref()
                 .map(|text| Timestamp::parse_lenient(text).context("--expires"))
                 .transpose()?;
-            let account = super::find_account(store.as_ref(), account)?;
-            let events = events_of(store.as_ref(), &account.external_id)?;
             let request = OverrideRequest {
                 value: *value,
                 reason: reason.clone(),
                 author: author.clone(),
                 expires_at,
             };
-            let event =
-                set_override(&events, &model, &request, super::now()).map_err(flag_error)?;
-            store.record_override_event(&account.external_id, &event)?;
+            let target = app.resolve(account)?;
+            let set = app
+                .set_override(target.external_id.as_str(), &model, &request, now)
+                .map_err(flag_error)?;
+            let event = set.event;
             println!(
                 "{} ({}): {model} overridden to {}{} by {} at {}{}",
-                account.name,
-                account.external_id,
+                target.name,
+                target.external_id,
                 number(Some(*value)),
                 event
                     .old
@@ -149,23 +123,22 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
             author,
             reason,
         } => {
-            let model = model_name(settings, model)?;
-            let account = super::find_account(store.as_ref(), account)?;
-            let events = events_of(store.as_ref(), &account.external_id)?;
-            let Some(event) = remove_override(&events, &model, author, reason, super::now())
-                .map_err(flag_error)?
-            else {
-                bail!(
-                    "{} ({}) has no override of `{model}` in force (see `rapport override list`)",
-                    account.name,
-                    account.external_id
-                );
-            };
-            store.record_override_event(&account.external_id, &event)?;
+            let model = model_name(model)?;
+            let target = app.resolve(account)?;
+            let event = app
+                .remove_override(target.external_id.as_str(), &model, author, reason, now)
+                .map_err(|error| match error {
+                    rapport_app::AppError::NotFound(_) => anyhow::anyhow!(
+                        "{} ({}) has no override of `{model}` in force (see `rapport override list`)",
+                        target.name,
+                        target.external_id
+                    ),
+                    other => flag_error(other),
+                })?;
             println!(
                 "{} ({}): {model} override {} removed by {} at {}",
-                account.name,
-                account.external_id,
+                target.name,
+                target.external_id,
                 number(event.old),
                 event.author,
                 event.at
@@ -177,11 +150,9 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
             format,
         } => {
             let as_of = super::as_of(as_of.as_deref())?;
-            let account = super::find_account(store.as_ref(), account)?;
-            let events = events_of(store.as_ref(), &account.external_id)?;
-            let view = account_overrides(&account, &events, as_of);
+            let view = app.overrides(account, as_of)?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&view)?),
+                Format::Json => print_json(&view)?,
                 Format::Md => print!("{}", markdown(&view)),
             }
         }

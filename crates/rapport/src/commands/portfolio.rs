@@ -5,14 +5,11 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use rapport_core::engagement::Compare;
-use rapport_core::engine::Window;
-use rapport_core::overview::{ActivityCounts, Overview, OverviewFilter, VolumeRow, overview};
-use rapport_core::{Period, Tier};
+use rapport_app::render::money;
+use rapport_app::reports::{engagement_window, tier_filter};
+use rapport_core::overview::{ActivityCounts, Overview, VolumeRow};
 
-use super::{Format, open_store};
-use rapport_server::render::money;
+use super::{Format, flag_error, open_app, print_json};
 
 use crate::settings::Settings;
 
@@ -37,34 +34,13 @@ pub struct PortfolioArgs {
 }
 
 pub fn run(settings: &Settings, args: &PortfolioArgs) -> anyhow::Result<ExitCode> {
-    let period: Period = args.period.parse().context("--period")?;
-    let compare = Compare::parse(&args.compare)
-        .map_err(anyhow::Error::msg)
-        .context("--compare")?;
-    let window = Window::new(super::as_of(args.as_of.as_deref())?, period);
-    let tier = args
-        .tier
-        .as_deref()
-        .map(str::parse::<Tier>)
-        .transpose()
-        .context("--tier")?;
-    let filter = OverviewFilter {
-        csm: args.csm.clone(),
-        tier,
-    };
-    let store = open_store(settings)?;
-    let engine = rapport_store::load_engine(store.as_ref())
-        .context("cannot load the engine from the store")?;
-    let view = overview(
-        &engine,
-        &settings.engagement_model()?,
-        &settings.health_model()?,
-        window,
-        compare.window(window),
-        &filter,
-    );
+    let as_of = super::as_of(args.as_of.as_deref())?;
+    let (window, compare) =
+        engagement_window(Some(&args.period), Some(&args.compare), as_of).map_err(flag_error)?;
+    let filter = tier_filter(args.csm.as_deref(), args.tier.as_deref()).map_err(flag_error)?;
+    let view = open_app(settings)?.overview(window, compare, &filter)?;
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&view)?),
+        Format::Json => print_json(&view)?,
         Format::Md => print!("{}", markdown(&view)),
     }
     Ok(ExitCode::SUCCESS)

@@ -4,11 +4,9 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rapport_core::Tier;
-use rapport_core::overview::OverviewFilter;
-use rapport_server::render::{DocumentFormat, weekly_report};
+use rapport_app::render::{DocumentFormat, weekly_report};
+use rapport_app::reports::tier_filter;
 
-use super::open_store;
 use crate::settings::Settings;
 
 #[derive(clap::Subcommand)]
@@ -43,27 +41,10 @@ pub fn run(settings: &Settings, command: &ReportCommand) -> anyhow::Result<ExitC
                 .with_context(|| format!("--format `{other}` is not md, html or json"))?,
         ),
     };
-    let filter = OverviewFilter {
-        csm: csm.clone(),
-        tier: tier
-            .as_deref()
-            .map(str::parse::<Tier>)
-            .transpose()
-            .context("--tier")?,
-    };
-    let store = open_store(settings)?;
-    let engine = rapport_store::load_engine(store.as_ref())
-        .context("cannot load the engine from the store")?;
-    let alerts = store.alerts(None, true)?;
-    let report = rapport_core::weekly::weekly_report(
-        &engine,
-        &settings.health_model()?,
-        &filter,
-        &alerts,
-        as_of,
-    );
+    let filter = tier_filter(csm.as_deref(), tier.as_deref()).map_err(super::flag_error)?;
+    let report = super::open_app(settings)?.weekly(as_of, &filter)?;
     match document {
-        None => println!("{}", serde_json::to_string_pretty(&report)?),
+        None => super::print_json(&report)?,
         Some(format) => print!(
             "{}",
             weekly_report(&report, format).map_err(anyhow::Error::msg)?

@@ -2,17 +2,19 @@
 
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use anyhow::Context;
+use rapport_app::App;
 use rapport_demo::DemoConfig;
-use rapport_ingest::import_dir;
+use rapport_server::workers;
 
 use super::import::{TerminalProgress, print_reports};
-use super::open_store;
+use super::open_app;
 use crate::settings::Settings;
 
 pub fn run(settings: &Settings, addr: Option<&str>) -> anyhow::Result<ExitCode> {
-    let store = open_store(settings)?;
-    serve_store(settings, store, addr.unwrap_or(&settings.addr))
+    serve_app(open_app(settings)?, addr.unwrap_or(&settings.addr))
 }
 
 pub fn demo(
@@ -22,8 +24,8 @@ pub fn demo(
     days: u32,
     seed: u64,
 ) -> anyhow::Result<ExitCode> {
-    let mut store = open_store(settings)?;
-    if store.counts()?.accounts == 0 {
+    let app = open_app(settings)?;
+    if app.store().counts()?.accounts == 0 {
         let folder =
             tempfile::tempdir().context("cannot create a temporary folder for the demo files")?;
         let config = DemoConfig {
@@ -38,13 +40,8 @@ pub fn demo(
         );
         rapport_demo::write_portfolio(&config, folder.path())
             .context("cannot generate the demo portfolio")?;
-        let reports = import_dir(
-            store.as_mut(),
-            folder.path(),
-            super::now(),
-            &TerminalProgress::new(),
-        );
-        if print_reports(&reports, store.as_ref()) != ExitCode::SUCCESS {
+        let reports = app.import_dir(folder.path(), super::now(), &TerminalProgress::new())?;
+        if print_reports(&reports, app.store()) != ExitCode::SUCCESS {
             anyhow::bail!("the generated demo portfolio did not import cleanly");
         }
     } else {
@@ -53,73 +50,20 @@ pub fn demo(
             settings.database_url
         );
     }
-    serve_store(settings, store, addr.unwrap_or(&settings.addr))
+    serve_app(app, addr.unwrap_or(&settings.addr))
 }
 
-/// Every 5 seconds: sends the alert deliveries that are due.
-async fn deliver(state: std::sync::Arc<rapport_server::AppState>) {
-    loop {
-        match state.deliver_due(super::now()).await {
-            Ok(run) if run.delivered + run.failed > 0 => tracing::info!(
-                "alert deliveries: {} delivered, {} failed (to be retried)",
-                run.delivered,
-                run.failed
-            ),
-            Ok(_) => {}
-            Err(error) => tracing::warn!("alert delivery: {error:?}"),
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-    }
-}
-
-/// Every hour: evaluates every account's alert rules, and stores yesterday's
-/// daily score snapshots if they are missing.
-async fn hourly(state: std::sync::Arc<rapport_server::AppState>) {
-    loop {
-        let now = super::now();
-        let alerts = std::sync::Arc::clone(&state);
-        match tokio::task::spawn_blocking(move || alerts.evaluate_alerts(None, now)).await {
-            Ok(Ok(run)) => tracing::info!(
-                "alerts evaluated for {} accounts: {} opened, {} still firing, {} cleared",
-                run.accounts,
-                run.opened,
-                run.seen,
-                run.cleared
-            ),
-            Ok(Err(error)) => tracing::warn!("alert evaluation: {error:?}"),
-            Err(error) => tracing::warn!("alert evaluation task failed: {error}"),
-        }
-        if let Some(yesterday) = now.date().pred_opt() {
-            let state = std::sync::Arc::clone(&state);
-            match tokio::task::spawn_blocking(move || state.ensure_snapshots(yesterday, now)).await
-            {
-                Ok(Ok(written)) if written > 0 => {
-                    tracing::info!("stored {written} daily score snapshots of {yesterday}");
-                }
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => tracing::warn!("daily score snapshots of {yesterday}: {error:?}"),
-                Err(error) => tracing::warn!("daily score snapshot task failed: {error}"),
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-    }
-}
-
-fn serve_store(
-    settings: &Settings,
-    store: Box<dyn rapport_store::Store>,
-    addr: &str,
-) -> anyhow::Result<ExitCode> {
-    let models = settings.engagement_models()?;
-    let health_model = settings.health_model()?;
+/// Loads the engine, starts the background loops (following the change
+/// cursor, hourly alerts and snapshots, alert delivery) and serves.
+fn serve_app(app: Arc<App>, addr: &str) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let loading = std::time::Instant::now();
-    let engine = rapport_store::load_engine(store.as_ref())
+    app.load()
         .context("cannot load the engine from the store")?;
-    let state = rapport_server::AppState::with_models(store, engine, models, health_model);
-    runtime.spawn(hourly(std::sync::Arc::clone(&state)));
-    runtime.spawn(deliver(std::sync::Arc::clone(&state)));
     tracing::info!("engine loaded in {:.1} s", loading.elapsed().as_secs_f64());
+    runtime.spawn(workers::follow(Arc::clone(&app)));
+    runtime.spawn(workers::hourly(Arc::clone(&app)));
+    runtime.spawn(workers::deliver(Arc::clone(&app)));
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -131,7 +75,7 @@ fn serve_store(
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        rapport_server::serve(listener, state, shutdown)
+        rapport_server::serve(listener, app, shutdown)
             .await
             .context("the server stopped with an error")?;
         Ok(ExitCode::SUCCESS)

@@ -5,11 +5,9 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use rapport_core::snapshot::{snapshot_instant, take};
+use rapport_core::snapshot::snapshot_instant;
 use rapport_core::time::parse_date;
-use rapport_store::WriteOutcome;
 
-use super::open_store;
 use crate::settings::Settings;
 
 #[derive(clap::Args)]
@@ -31,20 +29,11 @@ pub fn run(settings: &Settings, args: &SnapshotArgs) -> anyhow::Result<ExitCode>
     if snapshot_instant(last) > now {
         bail!("--day {last} is not over yet: a snapshot is the score at the end of the day");
     }
-    let models = [settings.engagement_model()?, settings.health_model()?];
-    let mut store = open_store(settings)?;
-    let engine = rapport_store::load_engine(store.as_ref())
-        .context("cannot load the engine from the store")?;
-    let (mut written, mut unchanged) = (0, 0);
-    for back in (0..args.days.max(1)).rev() {
-        let day = last - chrono::Days::new(u64::from(back));
-        for model in &models {
-            match store.put_snapshot(&take(model, &engine, day))? {
-                WriteOutcome::Unchanged => unchanged += 1,
-                WriteOutcome::Inserted | WriteOutcome::Updated => written += 1,
-            }
-        }
-    }
+    let first = last - chrono::Days::new(u64::from(args.days.max(1) - 1));
+    let run = super::open_app(settings)?
+        .take_snapshots(first, last, true, now)
+        .map_err(super::flag_error)?;
+    let (written, unchanged) = (run.written, run.unchanged);
     println!("snapshots written {written}, unchanged {unchanged}");
     Ok(ExitCode::SUCCESS)
 }

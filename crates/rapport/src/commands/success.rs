@@ -5,13 +5,11 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use rapport_core::Timestamp;
-use rapport_core::success::account::{AccountSuccess, SuccessPeerCache, account_success};
+use rapport_core::success::account::AccountSuccess;
 use rapport_core::success::engine::{GoalStatus, MetricStatus};
 
-use super::{Format, open_store};
-use rapport_server::render::money;
+use super::{Format, open_app, print_json};
+use rapport_app::render::money;
 
 use crate::settings::Settings;
 
@@ -28,38 +26,12 @@ pub struct SuccessArgs {
 
 pub fn run(settings: &Settings, args: &SuccessArgs) -> anyhow::Result<ExitCode> {
     let as_of = super::as_of(args.as_of.as_deref())?;
-    let view = load(settings, &args.account, as_of, true)?;
+    let view = open_app(settings)?.success(&args.account, as_of, true, true)?;
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&view.to_json())?),
+        Format::Json => print_json(&view.to_json())?,
         Format::Md => print!("{}", markdown(&view)),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// One account's success metrics at `as_of`, from the store's engine state.
-pub fn load(
-    settings: &Settings,
-    query: &str,
-    as_of: Timestamp,
-    benchmarks: bool,
-) -> anyhow::Result<AccountSuccess> {
-    let store = open_store(settings)?;
-    let account = super::find_account(store.as_ref(), query)?;
-    let engine = rapport_store::load_engine(store.as_ref())
-        .context("cannot load the engine from the store")?;
-    engine
-        .account(account.external_id.as_str())
-        .and_then(|state| {
-            let mut peers = SuccessPeerCache::default();
-            account_success(
-                &engine,
-                state,
-                as_of,
-                benchmarks.then_some(&mut peers),
-                true,
-            )
-        })
-        .with_context(|| format!("account `{}` is not in the engine", account.external_id))
 }
 
 fn number(value: Option<f64>, decimals: usize) -> String {

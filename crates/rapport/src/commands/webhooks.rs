@@ -3,11 +3,10 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use rapport_core::breakdown::AlertPriority;
 use rapport_core::delivery::Subscription;
 
-use super::open_store;
 use crate::settings::Settings;
 
 #[derive(clap::Subcommand)]
@@ -36,7 +35,7 @@ pub enum WebhooksCommand {
 }
 
 pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<ExitCode> {
-    let mut store = open_store(settings)?;
+    let app = super::open_app(settings)?;
     match command {
         WebhooksCommand::Add {
             url,
@@ -61,13 +60,12 @@ pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<Exi
                 rule: rule.clone(),
                 min_priority,
             };
-            rapport_core::delivery::validate(&subscription)
-                .map_err(|error| anyhow::anyhow!("--{}: {}", error.field, error.reason))?;
-            let stored = store.add_webhook(&subscription)?;
-            println!("webhook {} added", stored.id);
+            let stored = app.add_webhook(subscription).map_err(super::flag_error)?;
+            println!("webhook {} added", stored.subscription.id);
         }
         WebhooksCommand::List => {
-            for subscription in store.webhooks()? {
+            for view in app.webhooks()? {
+                let subscription = view.subscription;
                 println!(
                     "{}\t{}\tperson={}\trule={}\tmin-priority={}",
                     subscription.id,
@@ -82,9 +80,7 @@ pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<Exi
             }
         }
         WebhooksCommand::Remove { id } => {
-            if !store.remove_webhook(*id, super::now())? {
-                bail!("no webhook with id {id}");
-            }
+            app.remove_webhook(*id, super::now())?;
             println!("webhook {id} removed");
         }
     }

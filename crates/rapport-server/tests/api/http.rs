@@ -1,62 +1,13 @@
-//! The HTTP surface end to end: a generated portfolio imported into SQLite,
-//! served on a loopback port, read with a real HTTP client.
+//! The routes end to end on a generated portfolio: breakdowns, goals, the
+//! reports, and precise errors.
 
-use std::sync::Arc;
-
-use rapport_core::model::Model;
-use rapport_demo::DemoConfig;
-use rapport_ingest::{NoProgress, import_dir};
 use serde_json::Value;
 
-struct Served {
-    base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _folder: tempfile::TempDir,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
+use super::support::{Served, get, send, serve_portfolio};
+use rapport_core::model::Model;
 
 async fn serve_demo() -> Served {
-    let folder = tempfile::tempdir().unwrap();
-    let data = folder.path().join("data");
-    let config = DemoConfig {
-        accounts: 12,
-        days: 120,
-        seed: 7,
-        end: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
-    };
-    rapport_demo::write_portfolio(&config, &data).unwrap();
-    let url = format!("sqlite://{}", folder.path().join("rapport.db").display());
-    let mut store = rapport_store::open(&url).unwrap();
-    let now = rapport_core::time::Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap();
-    let reports = import_dir(store.as_mut(), &data, now, &NoProgress);
-    assert!(reports.iter().all(|report| report.rejected.is_empty()));
-    let state = rapport_server::AppState::new(store, Model::prd070()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(rapport_server::serve(listener, Arc::clone(&state), async {
-        let _ = stopped.await;
-    }));
-    Served {
-        base,
-        stop: Some(stop),
-        _folder: folder,
-    }
-}
-
-async fn get(served: &Served, path: &str) -> (u16, Value) {
-    let response = reqwest::get(format!("{}{path}", served.base))
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    serve_portfolio(12, 120, Model::prd070()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,30 +110,6 @@ async fn engagement_endpoint_answers_breakdowns_and_precise_errors() {
     }
     let (status, _) = get(&served, "/api/no-such-thing").await;
     assert_eq!(status, 404);
-}
-
-async fn send(
-    served: &Served,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method, format!("{}{path}", served.base));
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap()
-    };
-    (status, body)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

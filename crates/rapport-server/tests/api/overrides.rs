@@ -4,76 +4,17 @@
 //! showing an override beside the computed score; the daily snapshots the
 //! server stores.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use rapport_core::Timestamp;
 use rapport_core::model::Model;
-use rapport_demo::DemoConfig;
-use rapport_ingest::{NoProgress, import_dir};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-struct Served {
-    base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _folder: tempfile::TempDir,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
+use super::support::{Served, portfolio, send, serve_portfolio};
 
 async fn serve_small_portfolio(model: Model) -> Served {
-    let folder = tempfile::tempdir().unwrap();
-    let data = folder.path().join("data");
-    let config = DemoConfig {
-        accounts: 3,
-        days: 30,
-        seed: 7,
-        end: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
-    };
-    rapport_demo::write_portfolio(&config, &data).unwrap();
-    let url = format!("sqlite://{}", folder.path().join("rapport.db").display());
-    let mut store = rapport_store::open(&url).unwrap();
-    let now = Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap();
-    let reports = import_dir(store.as_mut(), &data, now, &NoProgress);
-    assert!(reports.iter().all(|report| report.rejected.is_empty()));
-    let state = rapport_server::AppState::new(store, model).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(rapport_server::serve(listener, Arc::clone(&state), async {
-        let _ = stopped.await;
-    }));
-    Served {
-        base,
-        stop: Some(stop),
-        _folder: folder,
-    }
-}
-
-async fn send(served: &Served, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method, format!("{}{path}", served.base));
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap()
-    };
-    (status, body)
+    serve_portfolio(3, 30, model).await
 }
 
 /// The instant one millisecond after an event's `at`: the first moment it counts.
@@ -515,35 +456,22 @@ async fn the_health_report_shows_an_override_beside_the_computed_score() {
 
 #[test]
 fn the_server_stores_a_days_snapshots_once() {
-    let folder = tempfile::tempdir().unwrap();
-    let data = folder.path().join("data");
-    let config = DemoConfig {
-        accounts: 3,
-        days: 30,
-        seed: 7,
-        end: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
-    };
-    rapport_demo::write_portfolio(&config, &data).unwrap();
-    let url = format!("sqlite://{}", folder.path().join("rapport.db").display());
-    let mut store = rapport_store::open(&url).unwrap();
-    let now = Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap();
-    import_dir(store.as_mut(), &data, now, &NoProgress);
-    let state = rapport_server::AppState::new(store, Model::prd070()).unwrap();
+    let (_folder, url, app) = portfolio(3, 30, Model::prd070());
+    let now = super::support::import_instant();
     let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 30).unwrap();
     assert_eq!(
-        state.ensure_snapshots(day, now).unwrap(),
+        app.take_snapshots(day, day, false, now).unwrap().written,
         2,
         "engagement and health"
     );
     assert_eq!(
-        state.ensure_snapshots(day, now).unwrap(),
+        app.take_snapshots(day, day, false, now).unwrap().written,
         0,
         "already stored"
     );
     let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
-    assert_eq!(
-        state.ensure_snapshots(today, now).unwrap(),
-        0,
+    assert!(
+        app.take_snapshots(today, today, false, now).is_err(),
         "the day is not over"
     );
     let reopened = rapport_store::open(&url).unwrap();

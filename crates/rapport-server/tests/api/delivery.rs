@@ -9,8 +9,6 @@ use std::sync::{Arc, Mutex};
 use axum::http::{HeaderMap, StatusCode};
 use rapport_core::Timestamp;
 use rapport_core::model::Model;
-use rapport_demo::DemoConfig;
-use rapport_ingest::{NoProgress, import_dir};
 use serde_json::Value;
 
 type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
@@ -37,27 +35,9 @@ async fn receiver(down: Arc<AtomicBool>, received: Received) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_reach_a_receiver_that_was_down_signed_and_once() {
-    let folder = tempfile::tempdir().unwrap();
-    let data = folder.path().join("data");
-    let config = DemoConfig {
-        accounts: 6,
-        days: 30,
-        seed: 7,
-        end: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
-    };
-    rapport_demo::write_portfolio(&config, &data).unwrap();
-    let url = format!("sqlite://{}", folder.path().join("rapport.db").display());
-    let mut store = rapport_store::open(&url).unwrap();
-    let now = Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap();
-    import_dir(store.as_mut(), &data, now, &NoProgress);
-    let state = rapport_server::AppState::new(store, Model::prd070()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(rapport_server::serve(
-        listener,
-        Arc::clone(&state),
-        std::future::pending(),
-    ));
+    let served = super::support::serve_portfolio(6, 30, Model::prd070()).await;
+    let (state, base) = (std::sync::Arc::clone(&served.app), served.base.clone());
+    let now = super::support::import_instant();
 
     let down = Arc::new(AtomicBool::new(true));
     let received: Received = Arc::default();
@@ -152,7 +132,7 @@ async fn alerts_reach_a_receiver_that_was_down_signed_and_once() {
         assert_eq!(timestamp, later.millis() / 1000);
         assert_eq!(
             headers["x-rapport-signature"].to_str().unwrap(),
-            rapport_server::delivery::signature(secret, timestamp, body)
+            rapport_app::alerts::signature(secret, timestamp, body)
         );
         let json: Value = serde_json::from_str(body).unwrap();
         assert!(
@@ -180,7 +160,7 @@ fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
     // Checked against a value computed independently
     // (python3 -c "import hmac,hashlib;print(hmac.new(b'key',b'1700000000.{}',hashlib.sha256).hexdigest())").
     assert_eq!(
-        rapport_server::delivery::signature("key", 1_700_000_000, "{}"),
+        rapport_app::alerts::signature("key", 1_700_000_000, "{}"),
         "sha256=9d713ed406bb7076d4123f0dc2c39d2df5c654ed4b0cd56b52c8b4c940bd63ae"
     );
 }

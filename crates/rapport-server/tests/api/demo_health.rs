@@ -19,11 +19,11 @@ fn the_demo_shows_every_health_band_and_several_playbooks() {
     };
     rapport_demo::write_portfolio(&config, &data).unwrap();
     let url = format!("sqlite://{}", folder.path().join("rapport.db").display());
-    let mut store = rapport_store::open(&url).unwrap();
+    let store = rapport_store::open(&url).unwrap();
     let as_of = Timestamp::parse_rfc3339("2026-11-23T00:00:00Z").unwrap();
-    let reports = import_dir(store.as_mut(), &data, as_of, &NoProgress);
+    let reports = import_dir(store.as_ref(), &data, as_of, &NoProgress);
     assert!(reports.iter().all(|report| report.rejected.is_empty()));
-    let engine = rapport_store::load_engine(store.as_ref()).unwrap();
+    let engine = rapport_store::load_engine(store.as_ref()).unwrap().state;
     let model = Model::health();
     let mut bands = std::collections::BTreeMap::<String, usize>::new();
     let mut playbooks = std::collections::BTreeMap::<&str, usize>::new();

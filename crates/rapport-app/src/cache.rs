@@ -1,0 +1,60 @@
+//! What reports reuse between requests. Every cached value is keyed on the
+//! inputs it depends on (the engine's revision among them), so a cache can
+//! never change a figure; locks are held to look up and insert.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rapport_core::ExternalId;
+use rapport_core::engagement::{BreakdownCaches, Compare, EngagementBreakdown};
+use rapport_core::engine::Window;
+use rapport_core::success::account::SuccessPeerCache;
+
+use crate::lock;
+
+/// The inputs an engagement breakdown depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct BreakdownKey {
+    pub account: ExternalId,
+    pub model: String,
+    pub window: Window,
+    pub compare: Compare,
+    /// The engine's revision and the override trails' revision.
+    pub revision: (u64, u64),
+}
+
+/// At most this many whole breakdowns are kept (a dashboard's working set).
+const BREAKDOWNS_KEPT: usize = 4_096;
+
+#[derive(Default)]
+pub(crate) struct Caches {
+    breakdown_caches: Mutex<BreakdownCaches>,
+    success_peers: Mutex<SuccessPeerCache>,
+    breakdowns: Mutex<HashMap<BreakdownKey, Arc<EngagementBreakdown>>>,
+}
+
+impl Caches {
+    pub fn breakdown(&self, key: &BreakdownKey) -> Option<Arc<EngagementBreakdown>> {
+        lock(&self.breakdowns).get(key).cloned()
+    }
+
+    pub fn keep_breakdown(&self, key: BreakdownKey, breakdown: Arc<EngagementBreakdown>) {
+        let mut kept = lock(&self.breakdowns);
+        if kept.len() >= BREAKDOWNS_KEPT {
+            let newest = key.revision;
+            kept.retain(|cached, _| cached.revision == newest);
+            if kept.len() >= BREAKDOWNS_KEPT {
+                kept.clear();
+            }
+        }
+        kept.insert(key, breakdown);
+    }
+
+    pub fn with_breakdown_caches<T>(&self, work: impl FnOnce(&mut BreakdownCaches) -> T) -> T {
+        work(&mut lock(&self.breakdown_caches))
+    }
+
+    pub fn with_success_peers<T>(&self, work: impl FnOnce(&mut SuccessPeerCache) -> T) -> T {
+        work(&mut lock(&self.success_peers))
+    }
+}

@@ -1,0 +1,173 @@
+//! Success goals (PRD-069): create, replace and delete goals, edit or remove a
+//! metric, record a measurement. Each change is one read-modify-write
+//! transaction on the account's goals (concurrent writers wait, none is lost),
+//! then the engine follows it and the account's alert rules are evaluated.
+
+use rapport_core::Timestamp;
+use rapport_core::success::edit::{
+    parse_goal, record_measurement, remove_metric, replace_goal, validate_goal, validate_metric,
+};
+use rapport_core::success::{Goal, Measurement, Metric};
+use rapport_store::GoalWrite;
+
+use crate::{App, AppError, AppResult};
+
+impl App {
+    /// One account's goals, in creation order.
+    pub fn goals(&self, reference: &str) -> AppResult<Vec<Goal>> {
+        let account = self.resolve(reference)?;
+        Ok(self
+            .store
+            .goals(Some(&account.external_id))?
+            .into_iter()
+            .map(|(_, goal)| goal)
+            .collect())
+    }
+
+    /// Runs `edit` on the account's goals as stored, inside one write
+    /// transaction; an error from `edit` writes nothing. Then the engine
+    /// follows and the account's alerts are evaluated again.
+    fn change_goals(
+        &self,
+        reference: &str,
+        now: Timestamp,
+        mut edit: impl FnMut(&[Goal]) -> AppResult<Vec<GoalWrite>>,
+    ) -> AppResult<Vec<Goal>> {
+        let account = self.resolve(reference)?;
+        // A goal feeds the success score and, through it, health: the engine
+        // is needed to evaluate the account's alerts after the change.
+        self.engine()?;
+        let mut refused = None;
+        let written =
+            self.store
+                .edit_goals(&account.external_id, &mut |goals| match edit(goals) {
+                    Ok(writes) => Some(writes),
+                    Err(error) => {
+                        refused = Some(error);
+                        None
+                    }
+                })?;
+        if let Some(error) = refused {
+            return Err(error);
+        }
+        self.after_write(now)?;
+        Ok(written.unwrap_or_default())
+    }
+
+    /// Adds a goal (its ids are assigned and never reused); `goal.id` is ignored.
+    pub fn create_goal(&self, reference: &str, goal: Goal, now: Timestamp) -> AppResult<Goal> {
+        validate_goal(&goal)?;
+        let mut goal = goal;
+        goal.id = String::new();
+        let mut written =
+            self.change_goals(reference, now, |_| Ok(vec![GoalWrite::Put(goal.clone())]))?;
+        written
+            .pop()
+            .ok_or_else(|| AppError::Conflict("the goal was not written".into()))
+    }
+
+    /// Replaces a goal from a request body; metrics keep their histories.
+    pub fn replace_goal(
+        &self,
+        reference: &str,
+        goal_id: &str,
+        body: &[u8],
+        now: Timestamp,
+    ) -> AppResult<Goal> {
+        let mut written = self.change_goals(reference, now, |goals| {
+            let existing = find_goal(goals, goal_id)?;
+            let incoming = parse_goal(body, existing.start_date)?;
+            let goal = replace_goal(existing, incoming);
+            validate_goal(&goal)?;
+            Ok(vec![GoalWrite::Put(goal)])
+        })?;
+        written
+            .pop()
+            .ok_or_else(|| AppError::Conflict("the goal was not written".into()))
+    }
+
+    /// Deletes a goal; its id is never handed out again, so a retried DELETE
+    /// is a 404, never the deletion of a newer goal.
+    pub fn delete_goal(&self, reference: &str, goal_id: &str, now: Timestamp) -> AppResult<()> {
+        self.change_goals(reference, now, |goals| {
+            find_goal(goals, goal_id)?;
+            Ok(vec![GoalWrite::Delete(goal_id.to_string())])
+        })
+        .map(|_| ())
+    }
+
+    /// Records a metric's new value (kept in its history with its instant).
+    pub fn record_measurement(
+        &self,
+        reference: &str,
+        metric_id: &str,
+        measurement: Measurement,
+        now: Timestamp,
+    ) -> AppResult<Goal> {
+        if !measurement.value.is_finite() {
+            return Err(AppError::invalid("value", "must be a finite number"));
+        }
+        let mut written = self.change_goals(reference, now, |goals| {
+            let mut goals = goals.to_vec();
+            let index = record_measurement(&mut goals, metric_id, measurement.clone())
+                .ok_or_else(|| no_metric(metric_id))?;
+            Ok(vec![GoalWrite::Put(goals.swap_remove(index))])
+        })?;
+        written
+            .pop()
+            .ok_or_else(|| AppError::Conflict("the goal was not written".into()))
+    }
+
+    /// Replaces a metric's definition; its history is kept unless the new
+    /// definition brings one.
+    pub fn edit_metric(
+        &self,
+        reference: &str,
+        metric_id: &str,
+        metric: Metric,
+        now: Timestamp,
+    ) -> AppResult<Goal> {
+        validate_metric(&metric, "body")?;
+        let mut written = self.change_goals(reference, now, |goals| {
+            let mut goals = goals.to_vec();
+            let (goal, existing) = goals
+                .iter_mut()
+                .find_map(|goal| {
+                    let index = goal.metrics.iter().position(|m| m.id == metric_id)?;
+                    Some((goal, index))
+                })
+                .ok_or_else(|| no_metric(metric_id))?;
+            let mut metric = metric.clone();
+            metric.id = metric_id.to_string();
+            if metric.history.is_empty() {
+                metric.history = goal.metrics[existing].history.clone();
+            }
+            goal.metrics[existing] = metric;
+            Ok(vec![GoalWrite::Put(goal.clone())])
+        })?;
+        written
+            .pop()
+            .ok_or_else(|| AppError::Conflict("the goal was not written".into()))
+    }
+
+    /// Removes a metric from its goal (its id is never reused).
+    pub fn delete_metric(&self, reference: &str, metric_id: &str, now: Timestamp) -> AppResult<()> {
+        self.change_goals(reference, now, |goals| {
+            let mut goals = goals.to_vec();
+            let index = remove_metric(&mut goals, metric_id).ok_or_else(|| no_metric(metric_id))?;
+            Ok(vec![GoalWrite::Put(goals.swap_remove(index))])
+        })
+        .map(|_| ())
+    }
+}
+
+fn find_goal<'a>(goals: &'a [Goal], goal_id: &str) -> AppResult<&'a Goal> {
+    goals
+        .iter()
+        .find(|goal| goal.id == goal_id)
+        .ok_or_else(|| AppError::NotFound(format!("no goal with id `{goal_id}`")))
+}
+
+fn no_metric(metric_id: &str) -> AppError {
+    AppError::NotFound(format!("no metric with id `{metric_id}`"))
+}

@@ -1,0 +1,368 @@
+//! Rapport's application layer: one function per use case, each doing the
+//! whole job (store, engine, alerts, notifications, audit), so a CLI command
+//! and an HTTP handler are a few lines each (parse, call one function here,
+//! render) and can never disagree.
+//!
+//! **The live engine.** [`App`] holds the store and the in-memory engine. Every
+//! write goes to the store first (one transaction, which appends to the store's
+//! change log); the engine is then brought up to date by [`App::follow`], which
+//! reads the changes after the engine's cursor and applies each whole under
+//! the engine's write lock, so readers never see half a batch. A running
+//! server calls `follow` several times a second, which is how it sees writes
+//! made by other processes (a CLI import, another server); a use case calls it
+//! right after its own write, so its caller reads what it wrote.
+//!
+//! The clock is read at the edges: every use case takes `now` (and reports
+//! take `as_of`) as parameters.
+
+pub mod accounts;
+pub mod alerts;
+mod cache;
+pub mod error;
+pub mod goals;
+pub mod import;
+pub mod overrides;
+pub mod render;
+pub mod reports;
+pub mod snapshots;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
+
+use rapport_core::engine::PortfolioState;
+use rapport_core::model::{EngagementModels, Model};
+use rapport_core::{Activity, ExternalId, Timestamp};
+use rapport_store::{ChangeKind, Store};
+
+pub use error::{AppError, AppResult};
+
+/// What a deployment scores with.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The engagement models: the default and any per-tier choices.
+    pub models: EngagementModels,
+    /// The health model (`health` unless the deployment chose another).
+    pub health_model: Model,
+}
+
+impl AppConfig {
+    /// The shipped defaults: PRD-070's engagement model, the health model.
+    pub fn shipped() -> Self {
+        AppConfig {
+            models: EngagementModels::single(Model::prd070()),
+            health_model: Model::health(),
+        }
+    }
+}
+
+/// The engine and where in the store's change log it stands.
+pub struct Engine {
+    pub state: PortfolioState,
+    /// The last change applied.
+    cursor: u64,
+    /// The highest activity sequence number applied (activities are the one
+    /// record that must not be applied twice).
+    activity_high_water: i64,
+    /// Bumped whenever an account's override trail changed (the engine does
+    /// not hold overrides, but responses that show them are cached).
+    overrides_revision: u64,
+}
+
+impl Engine {
+    /// The change-log position the engine reflects.
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    /// A number that moves whenever anything a report shows may have moved.
+    pub fn revision(&self) -> (u64, u64) {
+        (self.state.revision(), self.overrides_revision)
+    }
+}
+
+/// The application: the store, the live engine (loaded on first use), the
+/// deployment's models and the caches shared between requests.
+pub struct App {
+    store: Arc<dyn Store>,
+    config: AppConfig,
+    engine: OnceLock<RwLock<Engine>>,
+    /// Serialises loading the engine and following the change log (one
+    /// follower at a time; readers are not blocked by it).
+    follower: Mutex<()>,
+    caches: cache::Caches,
+}
+
+/// What one [`App::follow`] applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Followed {
+    /// Changes applied.
+    pub changes: usize,
+    /// Activities applied.
+    pub activities: usize,
+    /// The accounts whose scoring inputs changed.
+    pub touched: BTreeSet<ExternalId>,
+    /// Whether a portfolio-wide input changed (the feature catalogue).
+    pub portfolio_wide: bool,
+    /// The cursor reached.
+    pub cursor: u64,
+}
+
+/// A change read from the store, ready to apply under the engine's write lock.
+enum Update {
+    Account(rapport_core::Account),
+    Contacts(Vec<rapport_core::Contact>),
+    Catalogue(Vec<rapport_core::Feature>),
+    Outcomes(Vec<rapport_core::Outcome>),
+    Goals(ExternalId, Vec<rapport_core::success::Goal>),
+    Activities(Vec<(i64, Activity)>),
+    Overrides,
+}
+
+/// Follow the log in rounds of at most this many changes or activities, so a
+/// bulk import by another process is applied in bounded steps.
+const CHANGES_PER_ROUND: usize = 500;
+const ACTIVITIES_PER_ROUND: usize = 100_000;
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl App {
+    /// An application over `store`; the engine is loaded on first use.
+    pub fn new(store: Arc<dyn Store>, config: AppConfig) -> Arc<App> {
+        Arc::new(App {
+            store,
+            config,
+            engine: OnceLock::new(),
+            follower: Mutex::new(()),
+            caches: cache::Caches::default(),
+        })
+    }
+
+    /// An application whose engine is loaded now (what `serve` wants before it
+    /// takes requests).
+    pub fn loaded(store: Arc<dyn Store>, config: AppConfig) -> AppResult<Arc<App>> {
+        let app = App::new(store, config);
+        app.engine()?;
+        Ok(app)
+    }
+
+    /// An application over an engine already loaded from `store`.
+    pub fn from_loaded(
+        store: Arc<dyn Store>,
+        config: AppConfig,
+        loaded: rapport_store::LoadedEngine,
+    ) -> Arc<App> {
+        let app = App::new(store, config);
+        let engine = Engine {
+            state: loaded.state,
+            cursor: loaded.cursor,
+            activity_high_water: loaded.activity_high_water,
+            overrides_revision: 0,
+        };
+        if app.engine.set(RwLock::new(engine)).is_err() {
+            unreachable!("a new application has no engine yet");
+        }
+        app
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    /// The live engine, loading it from the store on first use.
+    fn engine(&self) -> AppResult<&RwLock<Engine>> {
+        if let Some(engine) = self.engine.get() {
+            return Ok(engine);
+        }
+        let _one = lock(&self.follower);
+        if let Some(engine) = self.engine.get() {
+            return Ok(engine);
+        }
+        let loaded = rapport_store::load_engine(self.store.as_ref())?;
+        let engine = Engine {
+            state: loaded.state,
+            cursor: loaded.cursor,
+            activity_high_water: loaded.activity_high_water,
+            overrides_revision: 0,
+        };
+        Ok(self.engine.get_or_init(|| RwLock::new(engine)))
+    }
+
+    /// The engine for reading, brought up to date with the change log first
+    /// when it was never loaded. Readers hold this only while they compute.
+    pub fn read(&self) -> AppResult<RwLockReadGuard<'_, Engine>> {
+        Ok(self
+            .engine()?
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Loads the engine now if it is not in memory yet.
+    pub fn load(&self) -> AppResult<()> {
+        self.engine().map(|_| ())
+    }
+
+    /// Whether the engine is in memory (a one-shot CLI command that only
+    /// writes never loads it).
+    pub fn is_loaded(&self) -> bool {
+        self.engine.get().is_some()
+    }
+
+    /// Applies every change committed after the engine's cursor, by this
+    /// process or any other, and evaluates the alert rules of the accounts
+    /// whose data changed. Does nothing when the engine is not loaded (there
+    /// is nothing to keep current). A running server calls this several times
+    /// a second; every write use case calls it after its write.
+    pub fn follow(&self, now: Timestamp) -> AppResult<Followed> {
+        let followed = self.catch_up()?;
+        if followed.portfolio_wide {
+            self.evaluate_alerts(None, now)?;
+        } else {
+            for account in &followed.touched {
+                self.evaluate_alerts(Some(account), now)?;
+            }
+        }
+        Ok(followed)
+    }
+
+    /// [`App::follow`] without the alert evaluation: the engine only.
+    pub fn catch_up(&self) -> AppResult<Followed> {
+        let Some(engine) = self.engine.get() else {
+            return Ok(Followed::default());
+        };
+        let _one = lock(&self.follower);
+        let (mut cursor, mut high_water) = {
+            let engine = engine
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            (engine.cursor, engine.activity_high_water)
+        };
+        let mut followed = Followed {
+            cursor,
+            ..Followed::default()
+        };
+        loop {
+            let changes = self.store.changes_since(cursor, CHANGES_PER_ROUND)?;
+            if changes.is_empty() {
+                break;
+            }
+            // Read outside the engine lock; apply under it, whole changes only.
+            let mut updates = Vec::new();
+            let mut activities = 0;
+            for change in &changes {
+                let account = change.account.as_ref();
+                match (change.kind, account) {
+                    (ChangeKind::Account, Some(account)) => {
+                        if let Some(record) = self.store.account(account)? {
+                            updates.push(Update::Account(record));
+                        }
+                        followed.touched.insert(account.clone());
+                    }
+                    (ChangeKind::Contacts, Some(account)) => {
+                        updates.push(Update::Contacts(self.store.account_contacts(account)?));
+                        followed.touched.insert(account.clone());
+                    }
+                    (ChangeKind::Outcomes, Some(account)) => {
+                        updates.push(Update::Outcomes(self.store.account_outcomes(account)?));
+                        followed.touched.insert(account.clone());
+                    }
+                    (ChangeKind::Goals, Some(account)) => {
+                        let goals = self
+                            .store
+                            .goals(Some(account))?
+                            .into_iter()
+                            .map(|(_, goal)| goal)
+                            .collect();
+                        updates.push(Update::Goals(account.clone(), goals));
+                        followed.touched.insert(account.clone());
+                    }
+                    (ChangeKind::Features, _) => {
+                        updates.push(Update::Catalogue(self.store.features()?));
+                        followed.portfolio_wide = true;
+                    }
+                    (ChangeKind::Activities, _) => {
+                        if let Some((first, last)) = change.activities {
+                            let first = first.max(high_water + 1);
+                            if first <= last {
+                                let mut batch = Vec::new();
+                                self.store
+                                    .activities_in(first, last, &mut |seq, activity| {
+                                        batch.push((seq, activity));
+                                    })?;
+                                activities += batch.len();
+                                for (_, activity) in &batch {
+                                    if !followed.touched.contains(&activity.account) {
+                                        followed.touched.insert(activity.account.clone());
+                                    }
+                                }
+                                updates.push(Update::Activities(batch));
+                            }
+                        }
+                    }
+                    (ChangeKind::Overrides, _) => updates.push(Update::Overrides),
+                    _ => {}
+                }
+                cursor = change.seq;
+                if activities >= ACTIVITIES_PER_ROUND {
+                    break;
+                }
+            }
+            let mut engine = engine
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for update in updates {
+                followed.changes += 1;
+                match update {
+                    Update::Account(record) => engine.state.upsert_account(record),
+                    Update::Contacts(contacts) => {
+                        for contact in &contacts {
+                            engine.state.upsert_contact(contact);
+                        }
+                    }
+                    Update::Catalogue(features) => engine.state.set_catalogue(&features),
+                    Update::Outcomes(outcomes) => {
+                        for outcome in &outcomes {
+                            engine.state.upsert_outcome(outcome);
+                        }
+                    }
+                    Update::Goals(account, goals) => engine.state.set_goals(&account, goals),
+                    Update::Activities(batch) => {
+                        for (seq, activity) in &batch {
+                            engine.state.add_activity(activity);
+                            high_water = high_water.max(*seq);
+                        }
+                        followed.activities += batch.len();
+                    }
+                    Update::Overrides => engine.overrides_revision += 1,
+                }
+            }
+            engine.cursor = cursor;
+            engine.activity_high_water = high_water;
+            followed.cursor = cursor;
+        }
+        Ok(followed)
+    }
+
+    /// After a use case's own write: the engine follows it at once (when it
+    /// is loaded), so the caller reads what it wrote.
+    fn after_write(&self, now: Timestamp) -> AppResult<()> {
+        self.follow(now).map(|_| ())
+    }
+}
+
+/// "Now" as reports state it when the caller gives no `asOf`: the end of the
+/// current second (the next whole second, strictly after the clock's
+/// instant), so requests made within the same second share their peer
+/// figures, and everything written before the request (an override set a
+/// moment ago) is before the instant scored. The response's `asOf` says which
+/// instant it was.
+pub fn report_instant(now: Timestamp) -> Timestamp {
+    Timestamp::from_millis((now.millis().div_euclid(1000) + 1) * 1000)
+}

@@ -1,0 +1,118 @@
+//! Manual score overrides: set or replace, remove, and read at any instant,
+//! with their append-only audit trail. Each write is one transaction that reads
+//! the trail as stored and appends the event made from it, so concurrent
+//! writers chain (`old` = the previous event's `new`) in commit order.
+
+use rapport_core::Timestamp;
+use rapport_core::overrides::{
+    AccountOverrides, OverrideEvent, OverrideRequest, ScoreOverride, account_overrides,
+    remove_override, set_override, validate_model_name,
+};
+use serde::Serialize;
+
+use crate::{App, AppError, AppResult};
+
+/// What setting an override answers: the override now in force and the event written.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OverrideSet {
+    #[serde(rename = "override")]
+    pub override_: ScoreOverride,
+    pub event: OverrideEvent,
+}
+
+impl App {
+    /// Whether `model` names a score that may be overridden: a shipped model,
+    /// or one this deployment scores with (default, per tier, health).
+    pub fn check_override_model(&self, model: &str) -> AppResult<()> {
+        let configured: Vec<&str> = std::iter::once(&self.config.models.default)
+            .chain(self.config.models.by_tier.iter().map(|(_, model)| model))
+            .chain(std::iter::once(&self.config.health_model))
+            .map(|model| model.name.as_str())
+            .collect();
+        Ok(validate_model_name(model, &configured)?)
+    }
+
+    /// Sets (or replaces) the override of `model`'s score for an account.
+    pub fn set_override(
+        &self,
+        reference: &str,
+        model: &str,
+        request: &OverrideRequest,
+        now: Timestamp,
+    ) -> AppResult<OverrideSet> {
+        self.check_override_model(model)?;
+        let account = self.resolve(reference)?;
+        let mut refused = None;
+        let event = self
+            .store
+            .append_override_event(&account.external_id, &mut |trail| match set_override(
+                trail, model, request, now,
+            ) {
+                Ok(event) => Some(event),
+                Err(error) => {
+                    refused = Some(error);
+                    None
+                }
+            })?;
+        if let Some(error) = refused {
+            return Err(error.into());
+        }
+        let event =
+            event.ok_or_else(|| AppError::Conflict("the override was not written".into()))?;
+        let override_ = event
+            .override_set()
+            .ok_or_else(|| AppError::Conflict("a set event without its override".into()))?;
+        self.after_write(now)?;
+        Ok(OverrideSet { override_, event })
+    }
+
+    /// Removes the override of `model` in force; `NotFound` when none is.
+    pub fn remove_override(
+        &self,
+        reference: &str,
+        model: &str,
+        author: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> AppResult<OverrideEvent> {
+        self.check_override_model(model)?;
+        let account = self.resolve(reference)?;
+        let mut refused = None;
+        let mut none_in_force = false;
+        let event = self
+            .store
+            .append_override_event(&account.external_id, &mut |trail| match remove_override(
+                trail, model, author, reason, now,
+            ) {
+                Ok(Some(event)) => Some(event),
+                Ok(None) => {
+                    none_in_force = true;
+                    None
+                }
+                Err(error) => {
+                    refused = Some(error);
+                    None
+                }
+            })?;
+        if let Some(error) = refused {
+            return Err(error.into());
+        }
+        let event = event.ok_or_else(|| {
+            debug_assert!(none_in_force);
+            AppError::NotFound(format!(
+                "no override of `{model}` is in force for {} ({})",
+                account.name, account.external_id
+            ))
+        })?;
+        self.after_write(now)?;
+        Ok(event)
+    }
+
+    /// An account's overrides at `as_of`: in force, expired, and the trail.
+    pub fn overrides(&self, reference: &str, as_of: Timestamp) -> AppResult<AccountOverrides> {
+        let account = self.resolve(reference)?;
+        let events = self.override_events(&account.external_id)?;
+        Ok(account_overrides(&account, &events, as_of))
+    }
+}

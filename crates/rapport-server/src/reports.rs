@@ -1,0 +1,209 @@
+//! The report routes: one account's engagement breakdown, health and success
+//! metrics, the value report, the portfolio overview and the weekly report.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use rapport_app::render::{self, DocumentFormat};
+use rapport_app::reports::{EngagementRequest, engagement_window, tier_filter};
+use rapport_core::engagement::EngagementBreakdown;
+use rapport_core::health::HealthView;
+use rapport_core::overview::Overview;
+use serde::Deserialize;
+
+use crate::{ApiError, AppState, as_of, blocking};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EngagementQuery {
+    period: Option<String>,
+    compare_period: Option<String>,
+    as_of: Option<String>,
+    /// A model by name; default: the account's tier's model, else the default.
+    model: Option<String>,
+}
+
+/// `GET /api/intelligence/engagement/{customerId}?period&comparePeriod&asOf&model`
+pub(crate) async fn engagement(
+    State(state): State<AppState>,
+    Path(customer_id): Path<String>,
+    Query(query): Query<EngagementQuery>,
+) -> Result<Json<Arc<EngagementBreakdown>>, ApiError> {
+    let (window, compare) = engagement_window(
+        query.period.as_deref(),
+        query.compare_period.as_deref(),
+        as_of(query.as_of.as_deref())?,
+    )?;
+    let request = EngagementRequest {
+        window,
+        compare,
+        model: query.model,
+    };
+    blocking(&state, move |app| {
+        Ok(app.engagement(&customer_id, &request)?)
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AsOfQuery {
+    as_of: Option<String>,
+}
+
+/// `GET /api/intelligence/health/{customerId}?asOf`
+pub(crate) async fn health(
+    State(state): State<AppState>,
+    Path(customer_id): Path<String>,
+    Query(query): Query<AsOfQuery>,
+) -> Result<Json<HealthView>, ApiError> {
+    let as_of = as_of(query.as_of.as_deref())?;
+    blocking(&state, move |app| Ok(app.health(&customer_id, as_of)?))
+        .await
+        .map(Json)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SuccessQuery {
+    period: Option<String>,
+    include_benchmarks: Option<String>,
+    include_targets: Option<String>,
+    as_of: Option<String>,
+}
+
+fn flag(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
+    match value {
+        None | Some("") | Some("true") | Some("1") => Ok(true),
+        Some("false") | Some("0") => Ok(false),
+        Some(other) => Err(ApiError::BadRequest {
+            parameter: name.into(),
+            reason: format!("`{other}` is neither true nor false"),
+        }),
+    }
+}
+
+/// `GET /api/intelligence/success-metrics/{customerId}?period=all&includeBenchmarks&includeTargets&asOf`
+pub(crate) async fn success(
+    State(state): State<AppState>,
+    Path(customer_id): Path<String>,
+    Query(query): Query<SuccessQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    match query.period.as_deref() {
+        None | Some("") | Some("all") => {}
+        Some(other) => {
+            return Err(ApiError::BadRequest {
+                parameter: "period".into(),
+                reason: format!("`{other}`: only `all` (contract start to asOf) is supported"),
+            });
+        }
+    }
+    let benchmarks = flag("includeBenchmarks", query.include_benchmarks.as_deref())?;
+    let targets = flag("includeTargets", query.include_targets.as_deref())?;
+    let as_of = as_of(query.as_of.as_deref())?;
+    blocking(&state, move |app| {
+        Ok(app
+            .success(&customer_id, as_of, benchmarks, targets)?
+            .to_json())
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DocumentQuery {
+    format: Option<String>,
+    as_of: Option<String>,
+    csm: Option<String>,
+    tier: Option<String>,
+}
+
+/// `html` (the default), `md`, or `json` when `json` is allowed.
+fn document_format(text: Option<&str>, json: bool) -> Result<Option<DocumentFormat>, ApiError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(Some(DocumentFormat::Html)),
+        Some("json") if json => Ok(None),
+        Some(text) => DocumentFormat::parse(text)
+            .map(Some)
+            .ok_or_else(|| ApiError::BadRequest {
+                parameter: "format".into(),
+                reason: if json {
+                    format!("`{text}` is not html, md or json")
+                } else {
+                    format!("`{text}` is neither html nor md")
+                },
+            }),
+    }
+}
+
+fn document(format: DocumentFormat, text: String) -> Response {
+    ([(header::CONTENT_TYPE, format.content_type())], text).into_response()
+}
+
+/// `GET …/value-report?format=html|md&asOf`: the customer-facing value report.
+pub(crate) async fn value_report(
+    State(state): State<AppState>,
+    Path(customer_id): Path<String>,
+    Query(query): Query<DocumentQuery>,
+) -> Result<Response, ApiError> {
+    let format = document_format(query.format.as_deref(), false)?.unwrap_or(DocumentFormat::Html);
+    let as_of = as_of(query.as_of.as_deref())?;
+    let report = blocking(
+        &state,
+        move |app| Ok(app.value_report(&customer_id, as_of)?),
+    )
+    .await?;
+    let text = render::value_report(&report, format).map_err(ApiError::internal)?;
+    Ok(document(format, text))
+}
+
+/// `GET /api/reports/weekly?format=html|md|json&asOf&csm&tier`
+pub(crate) async fn weekly(
+    State(state): State<AppState>,
+    Query(query): Query<DocumentQuery>,
+) -> Result<Response, ApiError> {
+    let format = document_format(query.format.as_deref(), true)?;
+    let as_of = as_of(query.as_of.as_deref())?;
+    let filter = tier_filter(query.csm.as_deref(), query.tier.as_deref())?;
+    let report = blocking(&state, move |app| Ok(app.weekly(as_of, &filter)?)).await?;
+    Ok(match format {
+        None => Json(report).into_response(),
+        Some(format) => document(
+            format,
+            render::weekly_report(&report, format).map_err(ApiError::internal)?,
+        ),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OverviewQuery {
+    period: Option<String>,
+    compare_period: Option<String>,
+    as_of: Option<String>,
+    csm: Option<String>,
+    tier: Option<String>,
+}
+
+/// `GET /api/intelligence/engagement-overview?period&comparePeriod&asOf&csm&tier`
+pub(crate) async fn overview(
+    State(state): State<AppState>,
+    Query(query): Query<OverviewQuery>,
+) -> Result<Json<Overview>, ApiError> {
+    let (window, compare) = engagement_window(
+        query.period.as_deref(),
+        query.compare_period.as_deref(),
+        as_of(query.as_of.as_deref())?,
+    )?;
+    let filter = tier_filter(query.csm.as_deref(), query.tier.as_deref())?;
+    blocking(&state, move |app| {
+        Ok(app.overview(window, compare, &filter)?)
+    })
+    .await
+    .map(Json)
+}

@@ -1,0 +1,87 @@
+//! The background loops `rapport serve` runs beside the routes: following the
+//! store's change cursor (so writes from any process show within a second),
+//! the hourly alert evaluation and daily snapshots, and alert delivery.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{AppState, now};
+
+/// How often the running server looks for writes made by other processes.
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(200);
+
+/// Applies every committed change to the engine, several times a second,
+/// evaluating the alerts of the accounts whose data changed.
+pub async fn follow(app: AppState) {
+    loop {
+        let following = Arc::clone(&app);
+        match tokio::task::spawn_blocking(move || following.follow(now())).await {
+            Ok(Ok(followed)) if followed.changes > 0 => tracing::debug!(
+                "followed {} changes ({} activities, {} accounts) to cursor {}",
+                followed.changes,
+                followed.activities,
+                followed.touched.len(),
+                followed.cursor
+            ),
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::warn!("following the store's changes: {error}"),
+            Err(error) => tracing::warn!("the follower task failed: {error}"),
+        }
+        tokio::time::sleep(FOLLOW_EVERY).await;
+    }
+}
+
+/// Every 5 seconds: sends the alert deliveries that are due.
+pub async fn deliver(app: AppState) {
+    loop {
+        match app.deliver_due(now()).await {
+            Ok(run) if run.delivered + run.failed > 0 => tracing::info!(
+                "alert deliveries: {} delivered, {} failed (to be retried)",
+                run.delivered,
+                run.failed
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!("alert delivery: {error}"),
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}
+
+/// Every hour: evaluates every account's alert rules, and stores yesterday's
+/// daily score snapshots if they are missing.
+pub async fn hourly(app: AppState) {
+    loop {
+        let now = now();
+        let evaluating = Arc::clone(&app);
+        match tokio::task::spawn_blocking(move || evaluating.evaluate_alerts(None, now)).await {
+            Ok(Ok(run)) => tracing::info!(
+                "alerts evaluated for {} accounts: {} opened, {} still firing, {} cleared",
+                run.accounts,
+                run.opened,
+                run.seen,
+                run.cleared
+            ),
+            Ok(Err(error)) => tracing::warn!("alert evaluation: {error}"),
+            Err(error) => tracing::warn!("alert evaluation task failed: {error}"),
+        }
+        if let Some(yesterday) = now.date().pred_opt() {
+            let snapshotting = Arc::clone(&app);
+            match tokio::task::spawn_blocking(move || {
+                snapshotting.take_snapshots(yesterday, yesterday, false, now)
+            })
+            .await
+            {
+                Ok(Ok(run)) if run.written > 0 => {
+                    tracing::info!(
+                        "stored {} daily score snapshots of {yesterday}",
+                        run.written
+                    );
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::warn!("daily score snapshots of {yesterday}: {error}"),
+                Err(error) => tracing::warn!("daily score snapshot task failed: {error}"),
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}

@@ -1,0 +1,10 @@
+//! The HTTP surface end to end, as one test binary (one link, not one per
+//! file): generated portfolios imported into SQLite, served on loopback ports,
+//! read and written with a real HTTP client.
+
+mod delivery;
+mod demo_health;
+mod http;
+mod live;
+mod overrides;
+mod support;
