@@ -37,3 +37,34 @@ impl App {
         Ok(report)
     }
 }
+
+/// What recording a batch of activities did, per record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    pub inserted: usize,
+    /// Already stored (the same source id or content): a retry counts once.
+    pub unchanged: usize,
+}
+
+impl App {
+    /// Records a batch of activities (validated records of the import
+    /// contract) in one store transaction, then the engine follows: the batch
+    /// is seen whole or not at all. A record of an account the store does not
+    /// know refuses the batch, naming the account.
+    pub fn record_activities(
+        &self,
+        activities: &[rapport_core::Activity],
+        now: Timestamp,
+    ) -> AppResult<Recorded> {
+        let outcomes = self.store.insert_activities(activities)?;
+        let inserted = outcomes
+            .iter()
+            .filter(|outcome| **outcome == rapport_store::WriteOutcome::Inserted)
+            .count();
+        self.after_write(now)?;
+        Ok(Recorded {
+            inserted,
+            unchanged: outcomes.len() - inserted,
+        })
+    }
+}
