@@ -28,8 +28,9 @@ const BREAKDOWNS_KEPT: usize = 4_096;
 
 #[derive(Default)]
 pub(crate) struct Caches {
-    breakdown_caches: Mutex<BreakdownCaches>,
-    success_peers: Mutex<SuccessPeerCache>,
+    /// Peer scores and impact fits (shared; scoring happens outside their locks).
+    pub breakdown_caches: BreakdownCaches,
+    pub success_peers: SuccessPeerCache,
     breakdowns: Mutex<HashMap<BreakdownKey, Arc<EngagementBreakdown>>>,
 }
 
@@ -48,13 +49,5 @@ impl Caches {
             }
         }
         kept.insert(key, breakdown);
-    }
-
-    pub fn with_breakdown_caches<T>(&self, work: impl FnOnce(&mut BreakdownCaches) -> T) -> T {
-        work(&mut lock(&self.breakdown_caches))
-    }
-
-    pub fn with_success_peers<T>(&self, work: impl FnOnce(&mut SuccessPeerCache) -> T) -> T {
-        work(&mut lock(&self.success_peers))
     }
 }

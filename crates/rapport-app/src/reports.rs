@@ -126,19 +126,15 @@ impl App {
             .state
             .account(account.external_id.as_str())
             .ok_or_else(|| not_in_engine(&account))?;
-        let mut breakdown = self
-            .caches
-            .with_breakdown_caches(|caches| {
-                engagement_breakdown(
-                    &model,
-                    &engine.state,
-                    state,
-                    request.window,
-                    request.compare,
-                    caches,
-                )
-            })
-            .ok_or_else(|| not_in_engine(&account))?;
+        let mut breakdown = engagement_breakdown(
+            &model,
+            &engine.state,
+            state,
+            request.window,
+            request.compare,
+            &self.caches.breakdown_caches,
+        )
+        .ok_or_else(|| not_in_engine(&account))?;
         breakdown.apply_overrides(&events);
         let breakdown = Arc::new(breakdown);
         self.caches.keep_breakdown(key, Arc::clone(&breakdown));
@@ -180,13 +176,8 @@ impl App {
             .state
             .account(account.external_id.as_str())
             .ok_or_else(|| not_in_engine(&account))?;
-        let success = if benchmarks {
-            self.caches.with_success_peers(|peers| {
-                account_success(&engine.state, state, as_of, Some(peers), targets)
-            })
-        } else {
-            account_success(&engine.state, state, as_of, None, targets)
-        };
+        let peers = benchmarks.then_some(&self.caches.success_peers);
+        let success = account_success(&engine.state, state, as_of, peers, targets);
         success.ok_or_else(|| not_in_engine(&account))
     }
 

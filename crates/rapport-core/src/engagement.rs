@@ -165,8 +165,9 @@ impl ImpactAnalysis {
 }
 
 /// What a breakdown reuses between requests: peer scores and the impact model,
-/// both kept exact by the engine's generation counters.
-#[derive(Debug, Clone, Default)]
+/// both kept exact by the engine's generation counters, and both shared
+/// between threads (`&self`; scoring happens outside their locks).
+#[derive(Debug, Default)]
 pub struct BreakdownCaches {
     pub peers: PeerCache,
     pub impact: ImpactCache,
@@ -317,7 +318,7 @@ pub fn engagement_breakdown(
     account: &AccountState,
     window: Window,
     compare: Compare,
-    caches: &mut BreakdownCaches,
+    caches: &BreakdownCaches,
 ) -> Option<EngagementBreakdown> {
     let info = account.account()?;
     let compare_window = compare.window(window);

@@ -10,6 +10,7 @@
 //! or contracted (the customer stayed); expanded means expanded.
 
 use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 
@@ -158,13 +159,9 @@ impl ImpactModel {
     }
 }
 
-/// The impact model at `as_of`, with each outcome's score cached by its
-/// account's generation and the fit cached until an input changes: while the
-/// portfolio's revision and the number of outcomes before `as_of` stay the
-/// same, the fit is reused as it is.
+/// One model's cached outcome scores and fit.
 #[derive(Debug, Clone, Default)]
-pub struct ImpactCache {
-    model: String,
+struct ImpactState {
     scores: HashMap<(usize, i64), (u64, f64)>,
     /// The portfolio generation the scores were computed under.
     portfolio_generation: u64,
@@ -172,34 +169,55 @@ pub struct ImpactCache {
     fitted: Option<((u64, usize), ImpactModel)>,
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The impact model at `as_of`, per scoring model, with each outcome's score
+/// cached by its account's generation and the fit cached until an input
+/// changes: while the portfolio's revision and the number of outcomes before
+/// `as_of` stay the same, the fit is reused as it is. Shared between threads:
+/// the fit is computed outside the cache's lock, one fit at a time.
+#[derive(Debug, Default)]
+pub struct ImpactCache {
+    models: Mutex<HashMap<String, ImpactState>>,
+    fitting: Mutex<()>,
+}
+
 impl ImpactCache {
+    fn fitted(&self, model: &str, key: (u64, usize)) -> Option<ImpactModel> {
+        lock(&self.models)
+            .get(model)
+            .and_then(|state| state.fitted.as_ref())
+            .filter(|(cached, _)| *cached == key)
+            .map(|(_, fitted)| fitted.clone())
+    }
+
     pub fn model_at(
-        &mut self,
+        &self,
         model: &Model,
         portfolio: &PortfolioState,
         as_of: Timestamp,
     ) -> ImpactModel {
-        if self.model != model.name {
-            *self = ImpactCache {
-                model: model.name.clone(),
-                ..ImpactCache::default()
-            };
-        }
         let end = as_of.millis();
         let key = (portfolio.revision(), portfolio.outcomes_before(end));
-        if let Some((cached, fitted)) = &self.fitted
-            && *cached == key
-        {
-            return fitted.clone();
+        if let Some(fitted) = self.fitted(&model.name, key) {
+            return fitted;
         }
-        if self.portfolio_generation != portfolio.generation() {
-            self.scores.clear();
-            self.portfolio_generation = portfolio.generation();
+        let _one_fit = lock(&self.fitting);
+        if let Some(fitted) = self.fitted(&model.name, key) {
+            return fitted;
+        }
+        // Only the fitter touches the scores: take them out, put them back.
+        let mut state = lock(&self.models).remove(&model.name).unwrap_or_default();
+        if state.portfolio_generation != portfolio.generation() {
+            state.scores.clear();
+            state.portfolio_generation = portfolio.generation();
         }
         let mut points: Vec<(f64, OutcomeKind)> = Vec::with_capacity(key.1);
         for account in portfolio.accounts() {
             for (at, kind, _) in account.outcomes.iter().take_while(|(at, _, _)| *at < end) {
-                let entry = self
+                let entry = state
                     .scores
                     .entry((account.slot(), *at))
                     .or_insert((u64::MAX, 0.0));
@@ -214,7 +232,8 @@ impl ImpactCache {
             }
         }
         let fitted = ImpactModel::fit(&points);
-        self.fitted = Some((key, fitted.clone()));
+        state.fitted = Some((key, fitted.clone()));
+        lock(&self.models).insert(model.name.clone(), state);
         fitted
     }
 }

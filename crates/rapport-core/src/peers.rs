@@ -4,13 +4,16 @@
 //!
 //! Scoring a whole tier for every request would cost a tier's worth of work per
 //! breakdown, so [`PeerCache`] keeps, per (model, window), each account's score
-//! summary together with the account's generation. A summary is recomputed only
+//! summary together with the account's generation. The cache is shared between
+//! threads: its locks are held only to look up and insert, and concurrent
+//! requests needing the same peer group wait for one build of it. A summary is recomputed only
 //! when its account changed (or when a portfolio-wide change, such as a new
 //! feature catalogue, touched every account), so the figures are always those a
 //! full recomputation would give, and one account's new activity costs one
 //! account's rescoring.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 
@@ -85,77 +88,139 @@ impl Sorted {
     }
 }
 
-/// Every account's score summary for one (model, window).
-#[derive(Debug, Clone)]
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Every account's score summary for one (model, window, portfolio
+/// generation), and the peer groups built from them. Shared between threads:
+/// its locks are held only to look up and insert, never while scoring.
+#[derive(Debug)]
 struct PeerScores {
     model: String,
     window: Window,
     portfolio_generation: u64,
     /// By account slot.
-    entries: Vec<Option<Entry>>,
-    /// Peer groups by tier, valid while the portfolio's revision is `revision`.
-    groups: Vec<(Tier, Group)>,
-    revision: u64,
+    entries: Mutex<Vec<Option<Entry>>>,
+    /// Peer groups by tier, each valid for the portfolio revision it was built at.
+    groups: Mutex<Vec<(Tier, u64, Arc<Group>)>>,
+    /// Held while a group is built, so concurrent requests for the same table
+    /// wait for one build instead of each scoring the whole tier.
+    building: Mutex<()>,
 }
 
 impl PeerScores {
+    fn cached(&self, account: &AccountState) -> Option<ScoreSummary> {
+        lock(&self.entries)
+            .get(account.slot())
+            .and_then(Option::as_ref)
+            .filter(|entry| entry.generation == account.generation())
+            .map(|entry| entry.summary.clone())
+    }
+
+    fn keep(&self, computed: Vec<(usize, Entry)>) {
+        let mut entries = lock(&self.entries);
+        for (slot, entry) in computed {
+            if entries.len() <= slot {
+                entries.resize(slot + 1, None);
+            }
+            entries[slot] = Some(entry);
+        }
+    }
+
+    fn compute(&self, model: &Model, portfolio: &PortfolioState, account: &AccountState) -> Entry {
+        Entry {
+            generation: account.generation(),
+            summary: summary(model, &factor_facts(portfolio, account, self.window)),
+        }
+    }
+
     fn summary(
-        &mut self,
+        &self,
         model: &Model,
         portfolio: &PortfolioState,
         account: &AccountState,
-    ) -> &ScoreSummary {
-        let slot = account.slot();
-        if self.entries.len() <= slot {
-            self.entries.resize(slot + 1, None);
+    ) -> ScoreSummary {
+        if let Some(cached) = self.cached(account) {
+            return cached;
         }
-        let entry = &mut self.entries[slot];
-        if entry
-            .as_ref()
-            .is_none_or(|entry| entry.generation != account.generation())
-        {
-            *entry = Some(Entry {
-                generation: account.generation(),
-                summary: summary(model, &factor_facts(portfolio, account, self.window)),
-            });
-        }
-        &entry.as_ref().expect("just filled").summary
+        let entry = self.compute(model, portfolio, account);
+        let summary = entry.summary.clone();
+        self.keep(vec![(account.slot(), entry)]);
+        summary
     }
 
-    /// The tier's active accounts' figures, rebuilt when anything changed.
-    fn group(&mut self, model: &Model, portfolio: &PortfolioState, tier: Tier) -> &Group {
-        if self.revision != portfolio.revision() {
-            self.groups.clear();
-            self.revision = portfolio.revision();
+    fn built(&self, tier: Tier, revision: u64) -> Option<Arc<Group>> {
+        lock(&self.groups)
+            .iter()
+            .find(|(cached, at, _)| *cached == tier && *at == revision)
+            .map(|(_, _, group)| Arc::clone(group))
+    }
+
+    /// The tier's active accounts' figures, rebuilt when anything changed:
+    /// only the accounts whose generation moved are scored again.
+    fn group(&self, model: &Model, portfolio: &PortfolioState, tier: Tier) -> Arc<Group> {
+        let revision = portfolio.revision();
+        if let Some(group) = self.built(tier, revision) {
+            return group;
         }
-        if let Some(index) = self.groups.iter().position(|(cached, _)| *cached == tier) {
-            return &self.groups[index].1;
+        let _one_build = lock(&self.building);
+        if let Some(group) = self.built(tier, revision) {
+            return group;
         }
-        let mut peers = 0;
-        let mut overall = Vec::new();
+        let peers: Vec<&AccountState> = portfolio
+            .accounts()
+            .filter(|peer| is_peer(peer, tier))
+            .collect();
+        let stale: Vec<&AccountState> = {
+            let entries = lock(&self.entries);
+            peers
+                .iter()
+                .copied()
+                .filter(|peer| {
+                    entries
+                        .get(peer.slot())
+                        .and_then(Option::as_ref)
+                        .is_none_or(|entry| entry.generation != peer.generation())
+                })
+                .collect()
+        };
+        let computed: Vec<(usize, Entry)> = stale
+            .iter()
+            .map(|peer| (peer.slot(), self.compute(model, portfolio, peer)))
+            .collect();
+        self.keep(computed);
+        let mut overall = Vec::with_capacity(peers.len());
         let mut components: Vec<Vec<f64>> = vec![Vec::new(); model.components.len()];
-        for peer in portfolio.accounts().filter(|peer| is_peer(peer, tier)) {
-            peers += 1;
-            let scores = self.summary(model, portfolio, peer);
-            overall.extend(scores.overall);
-            for (values, score) in components.iter_mut().zip(&scores.components) {
-                values.extend(*score);
+        {
+            let entries = lock(&self.entries);
+            for peer in &peers {
+                let Some(Some(entry)) = entries.get(peer.slot()) else {
+                    continue;
+                };
+                overall.extend(entry.summary.overall);
+                for (values, score) in components.iter_mut().zip(&entry.summary.components) {
+                    values.extend(*score);
+                }
             }
         }
-        let group = Group {
-            peers,
+        let group = Arc::new(Group {
+            peers: peers.len(),
             overall: Sorted::new(overall),
             components: components.into_iter().map(Sorted::new).collect(),
-        };
-        self.groups.push((tier, group));
-        &self.groups.last().expect("just pushed").1
+        });
+        let mut groups = lock(&self.groups);
+        groups.retain(|(_, at, _)| *at == revision);
+        groups.push((tier, revision, Arc::clone(&group)));
+        group
     }
 }
 
 /// Per-(model, window) peer score tables, the most recently used few kept.
-#[derive(Debug, Clone)]
+/// Shared between threads (`&self`): scoring happens outside its locks.
+#[derive(Debug)]
 pub struct PeerCache {
-    tables: VecDeque<PeerScores>,
+    tables: Mutex<VecDeque<Arc<PeerScores>>>,
     capacity: usize,
 }
 
@@ -175,49 +240,41 @@ impl PeerCache {
     /// Keeps at most `capacity` (model, window) tables.
     pub fn with_capacity(capacity: usize) -> Self {
         PeerCache {
-            tables: VecDeque::new(),
+            tables: Mutex::new(VecDeque::new()),
             capacity: capacity.max(1),
         }
     }
 
-    fn table(
-        &mut self,
-        model: &Model,
-        portfolio: &PortfolioState,
-        window: Window,
-    ) -> &mut PeerScores {
-        let found = self
-            .tables
-            .iter()
-            .position(|table| table.model == model.name && table.window == window);
-        let mut table = match found.and_then(|index| self.tables.remove(index)) {
+    fn table(&self, model: &Model, portfolio: &PortfolioState, window: Window) -> Arc<PeerScores> {
+        let mut tables = lock(&self.tables);
+        let found = tables.iter().position(|table| {
+            table.model == model.name
+                && table.window == window
+                && table.portfolio_generation == portfolio.generation()
+        });
+        let table = match found.and_then(|index| tables.remove(index)) {
             Some(table) => table,
-            None => PeerScores {
+            None => Arc::new(PeerScores {
                 model: model.name.clone(),
                 window,
                 portfolio_generation: portfolio.generation(),
-                entries: Vec::new(),
-                groups: Vec::new(),
-                revision: portfolio.revision(),
-            },
+                entries: Mutex::new(Vec::new()),
+                groups: Mutex::new(Vec::new()),
+                building: Mutex::new(()),
+            }),
         };
-        if table.portfolio_generation != portfolio.generation() {
-            table.entries.clear();
-            table.groups.clear();
-            table.portfolio_generation = portfolio.generation();
+        if tables.len() >= self.capacity {
+            tables.pop_back();
         }
-        if self.tables.len() >= self.capacity {
-            self.tables.pop_back();
-        }
-        self.tables.push_front(table);
-        self.tables.front_mut().expect("just pushed")
+        tables.push_front(Arc::clone(&table));
+        table
     }
 
     /// The comparison of `account` with its peers over `window`: the active
     /// accounts of its tier, the account itself included even when it is not
     /// active. `None` for an account without an account record (no tier).
     pub fn comparison(
-        &mut self,
+        &self,
         model: &Model,
         portfolio: &PortfolioState,
         account: &AccountState,
@@ -226,7 +283,7 @@ impl PeerCache {
         let info = account.account()?;
         let tier = info.tier;
         let table = self.table(model, portfolio, window);
-        let own = table.summary(model, portfolio, account).clone();
+        let own = table.summary(model, portfolio, account);
         let outsider = info.status != AccountStatus::Active;
         let group = table.group(model, portfolio, tier);
         // An inactive account is compared with the active peers plus itself.

@@ -52,14 +52,14 @@ fn breakdown_compares_attributes_and_ranks_among_peers() {
     let model = Model::prd070();
     let as_of = Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap();
     let window = Window::new(as_of, Period::DEFAULT);
-    let mut caches = BreakdownCaches::default();
+    let caches = BreakdownCaches::default();
     let breakdown = engagement_breakdown(
         &model,
         &portfolio,
         portfolio.account("a").unwrap(),
         window,
         Compare::Previous,
-        &mut caches,
+        &caches,
     )
     .unwrap();
 
@@ -144,7 +144,7 @@ fn breakdown_compares_attributes_and_ranks_among_peers() {
         portfolio.account("a").unwrap(),
         window,
         Compare::Previous,
-        &mut caches,
+        &caches,
     )
     .unwrap();
     assert_eq!(before, serde_json::to_value(&after).unwrap());
@@ -161,7 +161,7 @@ fn breakdown_compares_attributes_and_ranks_among_peers() {
         portfolio.account("a").unwrap(),
         window,
         Compare::Previous,
-        &mut caches,
+        &caches,
     )
     .unwrap();
     let fresh = engagement_breakdown(
@@ -170,7 +170,7 @@ fn breakdown_compares_attributes_and_ranks_among_peers() {
         portfolio.account("a").unwrap(),
         window,
         Compare::Previous,
-        &mut BreakdownCaches::default(),
+        &BreakdownCaches::default(),
     )
     .unwrap();
     assert_eq!(
@@ -213,8 +213,8 @@ fn a_peers_goal_change_reaches_cached_health_model_peers() {
         Timestamp::parse_rfc3339("2026-01-31T00:00:00Z").unwrap(),
         Period::DEFAULT,
     );
-    let mut caches = BreakdownCaches::default();
-    let breakdown = |portfolio: &PortfolioState, caches: &mut BreakdownCaches| {
+    let caches = BreakdownCaches::default();
+    let breakdown = |portfolio: &PortfolioState, caches: &BreakdownCaches| {
         let view = engagement_breakdown(
             &model,
             portfolio,
@@ -226,7 +226,7 @@ fn a_peers_goal_change_reaches_cached_health_model_peers() {
         .unwrap();
         serde_json::to_value(&view.peer_comparison).unwrap()
     };
-    let before = breakdown(&portfolio, &mut caches);
+    let before = breakdown(&portfolio, &caches);
     // b gets a goal half-way to its target: its outcomes component, and so its
     // health score, change; a's peer comparison must see it through the cache.
     let goal: rapport_core::success::Goal = serde_json::from_value(serde_json::json!({
@@ -237,8 +237,8 @@ fn a_peers_goal_change_reaches_cached_health_model_peers() {
     }))
     .unwrap();
     portfolio.set_goals(&ExternalId::parse("b").unwrap(), vec![goal]);
-    let cached = breakdown(&portfolio, &mut caches);
-    let fresh = breakdown(&portfolio, &mut BreakdownCaches::default());
+    let cached = breakdown(&portfolio, &caches);
+    let fresh = breakdown(&portfolio, &BreakdownCaches::default());
     assert_eq!(cached, fresh);
     assert_ne!(before, cached, "b's new goal moved the peer figures");
 }

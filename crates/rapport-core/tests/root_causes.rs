@@ -65,7 +65,7 @@ fn breakdown(portfolio: &PortfolioState) -> EngagementBreakdown {
         portfolio.account("a1").unwrap(),
         Window::new(at("2026-01-31T00:00:00Z"), Period::DEFAULT),
         Compare::Previous,
-        &mut BreakdownCaches::default(),
+        &BreakdownCaches::default(),
     )
     .unwrap()
 }
@@ -331,7 +331,7 @@ fn thirty_outcomes_switch_the_impact_analysis_to_a_fitted_model() {
         state.account("a1").unwrap(),
         Window::new(at("2025-12-01T00:00:00Z"), Period::DEFAULT),
         Compare::Previous,
-        &mut BreakdownCaches::default(),
+        &BreakdownCaches::default(),
     )
     .unwrap();
     assert_eq!(earlier.impact_analysis.source, ImpactSource::FrameworkTable);

@@ -3,6 +3,8 @@
 //! from the engagement engine (quoted in adoption root causes) and the peer
 //! benchmark over the active accounts of its tier.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -68,27 +70,41 @@ fn usage(portfolio: &PortfolioState, state: &AccountState, as_of: Timestamp) -> 
 /// Every account's benchmarked figures at one `as_of`, computed once and
 /// reused while the portfolio's revision and the instant stay the same, so the
 /// benchmark of each account costs a pass over its tier, not over every goal.
-#[derive(Debug, Clone, Default)]
+/// Shared between threads (`&self`): the figures are computed outside the
+/// lock and kept for the last (revision, instant) asked.
+#[derive(Debug, Default)]
 pub struct SuccessPeerCache {
-    key: Option<(u64, i64)>,
     /// Per account slot; `None` for a slot without an account record.
-    figures: Vec<Option<PeerSuccess>>,
+    figures: Mutex<Option<PeerFigures>>,
 }
 
+/// The key the figures were computed for, and the figures by account slot.
+type PeerFigures = ((u64, i64), Arc<Vec<Option<PeerSuccess>>>);
+
 impl SuccessPeerCache {
-    fn figures(&mut self, portfolio: &PortfolioState, as_of: Timestamp) -> &[Option<PeerSuccess>] {
+    fn figures(
+        &self,
+        portfolio: &PortfolioState,
+        as_of: Timestamp,
+    ) -> Arc<Vec<Option<PeerSuccess>>> {
         let key = (portfolio.revision(), as_of.millis());
-        if self.key != Some(key) {
-            self.figures = portfolio
+        let lock = || self.figures.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((cached, figures)) = lock().as_ref()
+            && *cached == key
+        {
+            return Arc::clone(figures);
+        }
+        let figures: Arc<Vec<Option<PeerSuccess>>> = Arc::new(
+            portfolio
                 .accounts()
                 .map(|state| {
                     let account = state.account()?;
                     Some(peer_figures(state.goals(), as_of, account.arr))
                 })
-                .collect();
-            self.key = Some(key);
-        }
-        &self.figures
+                .collect(),
+        );
+        *lock() = Some((key, Arc::clone(&figures)));
+        figures
     }
 }
 
@@ -99,7 +115,7 @@ pub fn account_success(
     portfolio: &PortfolioState,
     state: &AccountState,
     as_of: Timestamp,
-    benchmarks: Option<&mut SuccessPeerCache>,
+    benchmarks: Option<&SuccessPeerCache>,
     include_targets: bool,
 ) -> Option<AccountSuccess> {
     let account = state.account()?;

@@ -79,7 +79,7 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
 
     // The full breakdown of every account: current, compare, six history months,
     // peers, root causes, recommendations, impact, alerts.
-    let mut caches = BreakdownCaches::default();
+    let caches = BreakdownCaches::default();
     let started = Instant::now();
     let mut built = 0;
     for account in state.accounts() {
@@ -89,7 +89,7 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
             account,
             windows[0],
             Compare::Previous,
-            &mut caches,
+            &caches,
         );
         built += usize::from(breakdown.is_some());
         std::hint::black_box(breakdown);
@@ -102,7 +102,7 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
     // One account at a time, as the API computes it: with the caches as a
     // running server has them, and with a new `as_of` each time (a cold peer group).
     let sample: Vec<_> = state.accounts().step_by((accounts / 200).max(1)).collect();
-    let time_one = |caches: &mut BreakdownCaches, account, window| {
+    let time_one = |caches: &BreakdownCaches, account, window| {
         let started = Instant::now();
         let breakdown =
             engagement_breakdown(&model, &state, account, window, Compare::Previous, caches);
@@ -111,7 +111,7 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
     };
     let warm: Vec<f64> = sample
         .iter()
-        .map(|account| time_one(&mut caches, account, windows[0]))
+        .map(|account| time_one(&caches, account, windows[0]))
         .collect();
     let (median, p90) = median_and_p90(warm);
     println!(
@@ -126,7 +126,7 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
                 Timestamp::from_millis(as_of.millis() - 1 - index as i64),
                 period,
             );
-            time_one(&mut caches, account, window)
+            time_one(&caches, account, window)
         })
         .collect();
     let (median, p90) = median_and_p90(cold);
@@ -138,13 +138,13 @@ pub fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
     let goals: usize = state.accounts().map(|account| account.goals().len()).sum();
     let started = Instant::now();
     let mut reports = 0;
-    let mut peers = rapport_core::success::account::SuccessPeerCache::default();
+    let peers = rapport_core::success::account::SuccessPeerCache::default();
     for account in state.accounts() {
         let view = rapport_core::success::account::account_success(
             &state,
             account,
             as_of,
-            Some(&mut peers),
+            Some(&peers),
             true,
         );
         reports += usize::from(view.is_some());
