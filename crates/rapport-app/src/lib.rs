@@ -29,7 +29,7 @@ pub mod snapshots;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
 
-use rapport_core::engine::PortfolioState;
+use rapport_core::engine::{PortfolioState, checkpoint};
 use rapport_core::model::{EngagementModels, Model};
 use rapport_core::{Activity, ExternalId, Timestamp};
 use rapport_store::{ChangeKind, Store};
@@ -43,6 +43,9 @@ pub struct AppConfig {
     pub models: EngagementModels,
     /// The health model (`health` unless the deployment chose another).
     pub health_model: Model,
+    /// Where the engine checkpoint lives (next to a SQLite file); `None`
+    /// keeps none and always loads from the store.
+    pub checkpoint: Option<std::path::PathBuf>,
 }
 
 impl AppConfig {
@@ -51,6 +54,7 @@ impl AppConfig {
         AppConfig {
             models: EngagementModels::single(Model::prd070()),
             health_model: Model::health(),
+            checkpoint: None,
         }
     }
 }
@@ -66,6 +70,17 @@ pub struct Engine {
     /// Bumped whenever an account's override trail changed (the engine does
     /// not hold overrides, but responses that show them are cached).
     overrides_revision: u64,
+    /// Where the engine was loaded from.
+    loaded_from: LoadedFrom,
+}
+
+/// Where the engine was loaded from at start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadedFrom {
+    /// Every record read from the store.
+    Store,
+    /// The checkpoint file, then the changes after it from the store.
+    Checkpoint,
 }
 
 impl Engine {
@@ -90,6 +105,8 @@ pub struct App {
     /// follower at a time; readers are not blocked by it).
     follower: Mutex<()>,
     caches: cache::Caches,
+    /// The cursor of the last checkpoint written or read.
+    checkpointed: std::sync::atomic::AtomicU64,
 }
 
 /// What one [`App::follow`] applied.
@@ -138,6 +155,7 @@ impl App {
             engine: OnceLock::new(),
             follower: Mutex::new(()),
             caches: cache::Caches::default(),
+            checkpointed: std::sync::atomic::AtomicU64::new(u64::MAX),
         })
     }
 
@@ -161,6 +179,7 @@ impl App {
             cursor: loaded.cursor,
             activity_high_water: loaded.activity_high_water,
             overrides_revision: 0,
+            loaded_from: LoadedFrom::Store,
         };
         if app.engine.set(RwLock::new(engine)).is_err() {
             unreachable!("a new application has no engine yet");
@@ -185,14 +204,103 @@ impl App {
         if let Some(engine) = self.engine.get() {
             return Ok(engine);
         }
+        let engine = match self.read_checkpoint() {
+            Ok(Some(engine)) => engine,
+            Ok(None) => self.load_from_store()?,
+            Err(error) => {
+                tracing::warn!("{error}; loading the engine from the store instead");
+                self.load_from_store()?
+            }
+        };
+        Ok(self.engine.get_or_init(|| RwLock::new(engine)))
+    }
+
+    fn load_from_store(&self) -> AppResult<Engine> {
         let loaded = rapport_store::load_engine(self.store.as_ref())?;
-        let engine = Engine {
+        Ok(Engine {
             state: loaded.state,
             cursor: loaded.cursor,
             activity_high_water: loaded.activity_high_water,
             overrides_revision: 0,
+            loaded_from: LoadedFrom::Store,
+        })
+    }
+
+    /// The engine from the checkpoint file, when there is one taken of this
+    /// store at a cursor the store has reached (the changes after it are
+    /// applied by following the log); `None` otherwise.
+    fn read_checkpoint(&self) -> AppResult<Option<Engine>> {
+        let Some(path) = &self.config.checkpoint else {
+            return Ok(None);
         };
-        Ok(self.engine.get_or_init(|| RwLock::new(engine)))
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => {
+                return Err(AppError::External(format!(
+                    "cannot read the engine checkpoint {}: {error}",
+                    path.display()
+                )));
+            }
+        };
+        let header = checkpoint::header(&bytes).map_err(checkpoint_error(path))?;
+        let usable = header.format == checkpoint::FORMAT
+            && header.store == self.store.identity()?
+            && header.cursor <= self.store.cursor()?;
+        if !usable {
+            tracing::info!(
+                "the engine checkpoint {} is of another store, format or history; loading from the store",
+                path.display()
+            );
+            return Ok(None);
+        }
+        let (header, state) = checkpoint::decode(&bytes).map_err(checkpoint_error(path))?;
+        self.checkpointed
+            .store(header.cursor, std::sync::atomic::Ordering::Relaxed);
+        Ok(Some(Engine {
+            state,
+            cursor: header.cursor,
+            activity_high_water: header.activity_high_water,
+            overrides_revision: 0,
+            loaded_from: LoadedFrom::Checkpoint,
+        }))
+    }
+
+    /// Writes the engine checkpoint (to a temporary file, then renamed over
+    /// the old one) unless it is current; returns the cursor written. Holds
+    /// the engine's read lock while it writes: readers go on, the follower
+    /// waits. `serve` calls this after start-up, hourly and when it stops.
+    pub fn write_checkpoint(&self) -> AppResult<Option<u64>> {
+        let (Some(path), Some(engine)) = (&self.config.checkpoint, self.engine.get()) else {
+            return Ok(None);
+        };
+        let identity = self.store.identity()?;
+        let engine = engine
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.checkpointed.load(std::sync::atomic::Ordering::Relaxed) == engine.cursor {
+            return Ok(None);
+        }
+        let header = checkpoint::Header {
+            format: checkpoint::FORMAT,
+            store: identity,
+            cursor: engine.cursor,
+            activity_high_water: engine.activity_high_water,
+        };
+        let temporary = path.with_extension("engine-writing");
+        let io_error = |error: std::io::Error| {
+            AppError::External(format!(
+                "cannot write the engine checkpoint {}: {error}",
+                path.display()
+            ))
+        };
+        let file = std::fs::File::create(&temporary).map_err(io_error)?;
+        checkpoint::write(&header, &engine.state, std::io::BufWriter::new(file))
+            .map_err(checkpoint_error(path))?;
+        std::fs::rename(&temporary, path).map_err(io_error)?;
+        self.checkpointed
+            .store(engine.cursor, std::sync::atomic::Ordering::Relaxed);
+        Ok(Some(engine.cursor))
     }
 
     /// The engine for reading, brought up to date with the change log first
@@ -207,6 +315,16 @@ impl App {
     /// Loads the engine now if it is not in memory yet.
     pub fn load(&self) -> AppResult<()> {
         self.engine().map(|_| ())
+    }
+
+    /// Where the engine was loaded from; `None` before it is loaded.
+    pub fn loaded_from(&self) -> Option<LoadedFrom> {
+        self.engine.get().map(|engine| {
+            engine
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .loaded_from
+        })
     }
 
     /// Whether the engine is in memory (a one-shot CLI command that only
@@ -355,6 +473,10 @@ impl App {
     fn after_write(&self, now: Timestamp) -> AppResult<()> {
         self.follow(now).map(|_| ())
     }
+}
+
+fn checkpoint_error(path: &std::path::Path) -> impl Fn(checkpoint::CheckpointError) -> AppError {
+    move |error| AppError::External(format!("{}: {error}", path.display()))
 }
 
 /// "Now" as reports state it when the caller gives no `asOf`: the end of the

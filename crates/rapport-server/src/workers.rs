@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rapport_app::App;
+
 use crate::{AppState, now};
 
 /// How often the running server looks for writes made by other processes.
@@ -47,8 +49,22 @@ pub async fn deliver(app: AppState) {
     }
 }
 
-/// Every hour: evaluates every account's alert rules, and stores yesterday's
-/// daily score snapshots if they are missing.
+/// Writes the engine checkpoint if it is behind, logging what happened.
+pub fn checkpoint(app: &App) {
+    let started = std::time::Instant::now();
+    match app.write_checkpoint() {
+        Ok(Some(cursor)) => tracing::info!(
+            "engine checkpoint written at change {cursor} in {:.1} s",
+            started.elapsed().as_secs_f64()
+        ),
+        Ok(None) => {}
+        Err(error) => tracing::warn!("engine checkpoint: {error}"),
+    }
+}
+
+/// Every hour: evaluates every account's alert rules, stores yesterday's
+/// daily score snapshots if they are missing, and brings the engine
+/// checkpoint up to date.
 pub async fn hourly(app: AppState) {
     loop {
         let now = now();
@@ -82,6 +98,8 @@ pub async fn hourly(app: AppState) {
                 Err(error) => tracing::warn!("daily score snapshot task failed: {error}"),
             }
         }
+        let checkpointing = Arc::clone(&app);
+        let _ = tokio::task::spawn_blocking(move || checkpoint(&checkpointing)).await;
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
 }

@@ -198,6 +198,9 @@ pub trait Store: Send + Sync {
     /// One account's outcomes, ordered by date.
     fn account_outcomes(&self, account: &ExternalId) -> StoreResult<Vec<Outcome>>;
 
+    /// A name for this store, the same every time it is opened, different
+    /// for every store (an engine checkpoint records it).
+    fn identity(&self) -> StoreResult<String>;
     /// The change cursor: the sequence number of the last committed change
     /// (0 for a store that was never written).
     fn cursor(&self) -> StoreResult<u64>;

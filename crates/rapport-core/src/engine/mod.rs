@@ -7,6 +7,7 @@
 //! portfolio for any `as_of` needs no store access and stays exact to the
 //! millisecond: nothing is pre-bucketed by day.
 
+pub mod checkpoint;
 pub mod evidence;
 pub mod facts;
 pub mod state;

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::activity::{
     CommunityAction, Direction, MeetingKind, MeetingStatus, Party, PaymentStatus, Sentiment,
     Severity, TicketStatus, TrainingStatus,
@@ -13,6 +15,24 @@ use crate::domain::{
 };
 use crate::success::Goal;
 use crate::{Activity, ActivityDetail, Timestamp};
+
+/// Goals in a checkpoint: their JSON text (their serde shape skips and
+/// flattens fields, which a compact binary format cannot read back).
+mod goals_as_json {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::success::Goal;
+
+    pub fn serialize<S: Serializer>(goals: &[Goal], serializer: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(goals).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Goal>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        serde_json::from_str(&text).map_err(serde::de::Error::custom)
+    }
+}
 
 /// The ticket tag that marks a feature request (root-cause evidence).
 pub const FEATURE_REQUEST_TAG: &str = "feature_request";
@@ -52,20 +72,20 @@ pub(crate) fn range_of<T>(
     low..high.max(low)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ThreadMessage {
     pub at: i64,
     pub inbound: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct EmailEvent {
     pub at: i64,
     pub thread: u32,
     pub inbound: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct MeetingEvent {
     pub at: i64,
     pub status: MeetingStatus,
@@ -80,7 +100,7 @@ pub(crate) struct MeetingEvent {
 /// No contact (an activity that names none).
 pub(crate) const NO_CONTACT: u32 = u32::MAX;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CallEvent {
     pub at: i64,
     /// Contact index, or [`NO_CONTACT`].
@@ -89,7 +109,7 @@ pub(crate) struct CallEvent {
     pub connected: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct TrainingEvent {
     pub at: i64,
     /// Contact index, or [`NO_CONTACT`] for a training that names a user only.
@@ -98,7 +118,7 @@ pub(crate) struct TrainingEvent {
 }
 
 /// An NPS (0–10) or CSAT (1–5) answer.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct SurveyEvent {
     pub at: i64,
     pub contact: u32,
@@ -106,14 +126,14 @@ pub(crate) struct SurveyEvent {
     pub nps: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct PaymentEvent {
     pub at: i64,
     pub amount: f64,
     pub status: PaymentStatus,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CommunityEvent {
     pub at: i64,
     pub contact: u32,
@@ -121,7 +141,7 @@ pub(crate) struct CommunityEvent {
 }
 
 /// One ticket event (a ticket's state as of `at`; a ticket usually has several).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct TicketEvent {
     pub at: i64,
     pub ticket: u32,
@@ -131,14 +151,14 @@ pub(crate) struct TicketEvent {
     pub feature_request: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct SessionEvent {
     pub at: i64,
     pub user: u32,
     pub minutes: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct FeatureEvent {
     pub at: i64,
     pub user: u32,
@@ -146,7 +166,7 @@ pub(crate) struct FeatureEvent {
 }
 
 /// Everything the engine keeps about one account.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AccountState {
     pub(crate) account: Option<Account>,
     /// Each thread's messages in time order (the response-rate rule needs the
@@ -188,7 +208,9 @@ pub struct AccountState {
     /// Renewal outcomes from outcomes.csv, by the first instant of their date,
     /// with their ARR change.
     pub(crate) outcomes: Vec<(i64, OutcomeKind, f64)>,
-    /// Success goals (PRD-069) with their measurement histories, as stored.
+    /// Success goals (PRD-069) with their measurement histories, as stored
+    /// (as JSON in a checkpoint: the goal's JSON shape skips empty fields).
+    #[serde(with = "goals_as_json")]
     goals: Vec<Goal>,
     /// Bumped on every change to this account, so cached scores know when
     /// they are stale.
@@ -482,7 +504,7 @@ impl AccountState {
 }
 
 /// The whole portfolio's engine state.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PortfolioState {
     pub(crate) accounts: Vec<AccountState>,
     account_index: HashMap<String, usize>,

@@ -58,6 +58,7 @@ pub fn portfolio(
         AppConfig {
             models: EngagementModels::single(model),
             health_model: Model::health(),
+            checkpoint: None,
         },
     );
     (folder, url, app)

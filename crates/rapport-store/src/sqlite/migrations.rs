@@ -160,6 +160,13 @@ CREATE TABLE id_counters (
     name TEXT PRIMARY KEY,
     last INTEGER NOT NULL
 );
+-- The store's identity: an engine checkpoint taken of this store is only
+-- ever read back against it.
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
 "#,
 ];
 

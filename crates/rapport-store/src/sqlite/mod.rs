@@ -648,6 +648,16 @@ impl Store for SqliteStore {
         })
     }
 
+    fn identity(&self) -> StoreResult<String> {
+        self.read(|connection| {
+            Ok(connection.query_row(
+                "SELECT value FROM meta WHERE key = 'store_id'",
+                [],
+                |row| row.get(0),
+            )?)
+        })
+    }
+
     fn cursor(&self) -> StoreResult<u64> {
         self.read(|connection| {
             let seq: Option<i64> =

@@ -47,11 +47,21 @@ pub fn as_of(text: Option<&str>) -> anyhow::Result<rapport_core::time::Timestamp
     }
 }
 
-/// The deployment's models, from the settings.
+/// The deployment's models, from the settings; the engine checkpoint lives
+/// next to a SQLite database file (`rapport.db.engine`).
 pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
+    let checkpoint = match rapport_store::DatabaseUrl::parse(&settings.database_url)? {
+        rapport_store::DatabaseUrl::Sqlite(rapport_store::url::SqliteLocation::File(path)) => {
+            let mut name = path.into_os_string();
+            name.push(".engine");
+            Some(std::path::PathBuf::from(name))
+        }
+        _ => None,
+    };
     Ok(AppConfig {
         models: settings.engagement_models()?,
         health_model: settings.health_model()?,
+        checkpoint,
     })
 }
 

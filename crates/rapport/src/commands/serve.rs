@@ -60,7 +60,19 @@ fn serve_app(app: Arc<App>, addr: &str) -> anyhow::Result<ExitCode> {
     let loading = std::time::Instant::now();
     app.load()
         .context("cannot load the engine from the store")?;
-    tracing::info!("engine loaded in {:.1} s", loading.elapsed().as_secs_f64());
+    tracing::info!(
+        "engine loaded from the {} in {:.1} s",
+        match app.loaded_from() {
+            Some(rapport_app::LoadedFrom::Checkpoint) => "checkpoint and the changes after it",
+            _ => "store",
+        },
+        loading.elapsed().as_secs_f64()
+    );
+    app.catch_up()
+        .context("cannot follow the store's changes")?;
+    // A checkpoint of the engine as loaded, so the next start reads one file.
+    let checkpointing = Arc::clone(&app);
+    runtime.spawn_blocking(move || workers::checkpoint(&checkpointing));
     runtime.spawn(workers::follow(Arc::clone(&app)));
     runtime.spawn(workers::hourly(Arc::clone(&app)));
     runtime.spawn(workers::deliver(Arc::clone(&app)));
@@ -75,9 +87,11 @@ fn serve_app(app: Arc<App>, addr: &str) -> anyhow::Result<ExitCode> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        rapport_server::serve(listener, app, shutdown)
+        rapport_server::serve(listener, Arc::clone(&app), shutdown)
             .await
             .context("the server stopped with an error")?;
+        let stopping = Arc::clone(&app);
+        let _ = tokio::task::spawn_blocking(move || workers::checkpoint(&stopping)).await;
         Ok(ExitCode::SUCCESS)
     })
 }
