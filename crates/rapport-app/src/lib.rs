@@ -195,24 +195,32 @@ impl App {
         &self.config
     }
 
-    /// The live engine, loading it from the store on first use.
+    /// The live engine, loading it on first use (from the checkpoint when
+    /// there is a usable one, else from the store) and then following the
+    /// change log from the position it was loaded at, so a one-shot command
+    /// reads everything committed before it started.
     fn engine(&self) -> AppResult<&RwLock<Engine>> {
         if let Some(engine) = self.engine.get() {
             return Ok(engine);
         }
-        let _one = lock(&self.follower);
-        if let Some(engine) = self.engine.get() {
-            return Ok(engine);
-        }
-        let engine = match self.read_checkpoint() {
-            Ok(Some(engine)) => engine,
-            Ok(None) => self.load_from_store()?,
-            Err(error) => {
-                tracing::warn!("{error}; loading the engine from the store instead");
-                self.load_from_store()?
+        {
+            let _one = lock(&self.follower);
+            if self.engine.get().is_none() {
+                let engine = match self.read_checkpoint() {
+                    Ok(Some(engine)) => engine,
+                    Ok(None) => self.load_from_store()?,
+                    Err(error) => {
+                        tracing::warn!("{error}; loading the engine from the store instead");
+                        self.load_from_store()?
+                    }
+                };
+                let _ = self.engine.set(RwLock::new(engine));
             }
-        };
-        Ok(self.engine.get_or_init(|| RwLock::new(engine)))
+        }
+        self.catch_up()?;
+        self.engine
+            .get()
+            .ok_or_else(|| AppError::Conflict("the engine was not loaded".into()))
     }
 
     fn load_from_store(&self) -> AppResult<Engine> {

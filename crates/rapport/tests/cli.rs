@@ -1,10 +1,14 @@
 //! End-to-end tests of the `rapport` command: import, re-import, bad records,
-//! exit statuses, generation, and the served demo.
+//! exit statuses, generation, and the served demo; and the CLI beside a
+//! running `rapport serve` on the same database: every report's JSON is the
+//! API's body, a CLI import is served within a second, concurrent writers
+//! from both never fail and the override trail chains.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 fn rapport(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rapport"))
@@ -287,21 +291,49 @@ impl Drop for Running {
     }
 }
 
+/// The address a starting `rapport serve` or `rapport demo` prints once it
+/// listens (its stdout must be piped).
+fn serving_address(running: &mut Running) -> String {
+    let mut stdout = BufReader::new(running.0.stdout.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "the server exited before serving"
+        );
+        if let Some(rest) = line.trim().strip_prefix("Rapport is serving on http://") {
+            return rest.split('/').next().unwrap().to_string();
+        }
+    }
+}
+
 fn http_get(address: &str, path: &str) -> (u16, String) {
+    http_send(address, "GET", path, None)
+}
+
+/// One HTTP/1.1 request on its own connection; the status and the body.
+fn http_send(address: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
     let mut stream = TcpStream::connect(address).unwrap();
+    let body = body.unwrap_or("");
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "a chunked response this helper does not decode: {head}"
+    );
+    (status, body.to_string())
 }
 
 #[test]
@@ -326,18 +358,7 @@ fn demo_generates_imports_and_serves() {
         .spawn()
         .unwrap();
     let mut running = Running(child);
-    let mut stdout = BufReader::new(running.0.stdout.take().unwrap());
-    let mut line = String::new();
-    let address = loop {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "the demo exited before serving"
-        );
-        if let Some(rest) = line.trim().strip_prefix("Rapport is serving on http://") {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
+    let address = serving_address(&mut running);
     let (status, body) = http_get(&address, "/healthz");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"ok\""), "{body}");
@@ -1105,5 +1126,660 @@ fn alerts_from_a_terminal_evaluate_list_acknowledge_resolve() {
         text(&twice.stderr).contains("already resolved"),
         "{}",
         text(&twice.stderr)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The CLI beside a running server on the same database: the same JSON, writes
+// from one surface visible on the other, concurrent writers.
+// ---------------------------------------------------------------------------
+
+/// `rapport serve` on `db`, on a free loopback port: the guard and the address.
+fn serve(db: &Path) -> (Running, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .arg("--db")
+        .arg(format!("sqlite://{}", db.display()))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env_remove("RAPPORT_DATABASE_URL")
+        .env("RAPPORT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    let address = serving_address(&mut running);
+    (running, address)
+}
+
+/// Generates `accounts` accounts over `days` days into `work/data` and imports
+/// them into `work/rapport.db`.
+fn imported_portfolio(work: &Path, accounts: &str, days: &str) -> std::path::PathBuf {
+    let data = work.join("data");
+    let db = work.join("rapport.db");
+    generate(&data, accounts, days);
+    let imported = rapport(&db, &["import", data.to_str().unwrap()]);
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    db
+}
+
+/// A CLI command's `--format json` output, after checking it exited 0.
+fn cli_json(db: &Path, args: &[&str]) -> serde_json::Value {
+    let output = rapport(db, args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "rapport {}: {}",
+        args.join(" "),
+        text(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("rapport {}: not JSON ({error})", args.join(" ")))
+}
+
+/// An API body, after checking the answer was 200.
+fn api_json(address: &str, path: &str) -> serde_json::Value {
+    let (status, body) = http_get(address, path);
+    assert_eq!(status, 200, "GET {path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|error| panic!("GET {path}: not JSON ({error})"))
+}
+
+/// Calls `probe` until it returns something, and returns it with how long that
+/// took; panics naming `what` when `limit` passes first.
+fn poll<T>(what: &str, limit: Duration, mut probe: impl FnMut() -> Option<T>) -> (T, Duration) {
+    let started = Instant::now();
+    loop {
+        if let Some(found) = probe() {
+            return (found, started.elapsed());
+        }
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Where two JSON values first differ (a JSON pointer and both sides), if they do.
+fn first_difference(
+    left: &serde_json::Value,
+    right: &serde_json::Value,
+    at: &str,
+) -> Option<String> {
+    use serde_json::Value;
+    match (left, right) {
+        (Value::Object(left), Value::Object(right)) => {
+            let mut keys: Vec<&String> = left.keys().chain(right.keys()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys.into_iter().find_map(|key| {
+                let at = format!("{at}/{key}");
+                match (left.get(key), right.get(key)) {
+                    (Some(left), Some(right)) => first_difference(left, right, &at),
+                    (left, right) => Some(format!(
+                        "{at}: {}  vs  {}",
+                        left.map_or("(absent)".into(), Value::to_string),
+                        right.map_or("(absent)".into(), Value::to_string)
+                    )),
+                }
+            })
+        }
+        (Value::Array(left_items), Value::Array(right_items))
+            if left_items.len() == right_items.len() =>
+        {
+            left_items
+                .iter()
+                .zip(right_items)
+                .enumerate()
+                .find_map(|(index, (left, right))| {
+                    first_difference(left, right, &format!("{at}/{index}"))
+                })
+        }
+        _ if left == right => None,
+        _ => {
+            let shorten = |value: &Value| value.to_string().chars().take(300).collect::<String>();
+            Some(format!("{at}: {}  vs  {}", shorten(left), shorten(right)))
+        }
+    }
+}
+
+/// Asserts the CLI's JSON for `args` is the API's body for `path`. The API is
+/// read before and after the CLI; a pair is compared only when the server's
+/// answer did not move in between (its follower may still be evaluating the
+/// alerts of a write), retried until a deadline.
+fn assert_cli_is_api(db: &Path, address: &str, args: &[&str], path: &str) {
+    let (difference, _) = poll(
+        &format!("a stable API answer to GET {path}"),
+        Duration::from_secs(10),
+        || {
+            let before = api_json(address, path);
+            let cli = cli_json(db, args);
+            let after = api_json(address, path);
+            if before != after {
+                println!("GET {path} moved while the CLI read; reading again");
+            }
+            (before == after).then(|| first_difference(&cli, &after, ""))
+        },
+    );
+    if let Some(difference) = difference {
+        panic!(
+            "`rapport {}` and GET {path} differ (CLI vs API) at {difference}",
+            args.join(" ")
+        );
+    }
+}
+
+/// The wall clock as the store stamps it, in milliseconds.
+fn wall_clock_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+const GOAL_JSON: &str = r#"{"title": "Enable self-service", "targetDate": "2026-12-31", "startDate": "2026-01-01",
+    "metrics": [{"category": "adoption", "name": "Self-serve share", "baseline": 40,
+                 "target": 90, "unit": "%", "direction": "higher_is_better"}]}"#;
+
+/// The report pairs compared at `as_of` for account `id` (`acc-0001`): the CLI's
+/// arguments and the API's path.
+fn reports_at(id: &str, as_of: &str) -> Vec<(Vec<String>, String)> {
+    let mut pairs = Vec::new();
+    for (command, route) in [
+        ("engagement", "engagement"),
+        ("health", "health"),
+        ("success", "success-metrics"),
+        ("override list", "overrides"),
+    ] {
+        let mut args: Vec<String> = command.split(' ').map(str::to_string).collect();
+        args.push("acc-0001".into());
+        pairs.push((args, format!("/api/intelligence/{route}/{id}?asOf={as_of}")));
+    }
+    pairs.push((
+        vec!["portfolio".into()],
+        format!("/api/intelligence/engagement-overview?asOf={as_of}"),
+    ));
+    pairs.push((
+        vec!["report".into(), "weekly".into()],
+        format!("/api/reports/weekly?format=json&asOf={as_of}"),
+    ));
+    for (args, _) in &mut pairs {
+        args.extend(["--as-of", as_of, "--format", "json"].map(str::to_string));
+    }
+    pairs
+}
+
+#[test]
+fn every_report_json_from_the_cli_is_the_api_body() {
+    let work = tempfile::tempdir().unwrap();
+    let db = imported_portfolio(work.path(), "12", "60");
+    let (_server, address) = serve(&db);
+    let accounts = api_json(&address, "/api/accounts");
+    let id = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|account| account["externalId"] == "acc-0001")
+        .map(|account| account["id"].as_str().unwrap().to_string())
+        .unwrap();
+    // The data's last day, and an instant after every write below (the writes
+    // take about a second; two minutes leave room for a loaded machine).
+    let later_millis = wall_clock_millis() + 120_000;
+    let later = rapport_core::Timestamp::from_millis(later_millis).to_rfc3339();
+    let as_ofs = ["2026-06-01T00:00:00Z", later.as_str()];
+    let account_paths = [
+        format!("/api/intelligence/success-metrics/{id}/goals"),
+        "/api/alerts?status=all".to_string(),
+        "/api/accounts".to_string(),
+    ];
+    // Every report is asked for once before the writes, so the server's
+    // caches hold what the writes must invalidate.
+    for as_of in as_ofs {
+        for (_, path) in reports_at(&id, as_of) {
+            api_json(&address, &path);
+        }
+    }
+    for path in &account_paths {
+        api_json(&address, path);
+    }
+    let engagement_model = api_json(
+        &address,
+        &format!("/api/intelligence/engagement/{id}?asOf={later}"),
+    )["model"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Writes through both surfaces.
+    let goal_file = work.path().join("goal.json");
+    std::fs::write(&goal_file, GOAL_JSON).unwrap();
+    let added = rapport(
+        &db,
+        &[
+            "goals",
+            "add",
+            "acc-0001",
+            "--file",
+            goal_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+    let (status, body) = http_send(
+        &address,
+        "PUT",
+        &format!("/api/intelligence/overrides/{id}/health"),
+        Some(r#"{"value": 72, "reason": "Exec sponsor confirmed renewal", "author": "dana"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let overridden = rapport(
+        &db,
+        &[
+            "override",
+            "set",
+            "acc-0001",
+            "--model",
+            &engagement_model,
+            "--value",
+            "41",
+            "--reason",
+            "QBR went well",
+            "--author",
+            "lee",
+        ],
+    );
+    assert_eq!(
+        overridden.status.code(),
+        Some(0),
+        "{}",
+        text(&overridden.stderr)
+    );
+    let evaluated = rapport(&db, &["alerts", "evaluate"]);
+    assert_eq!(
+        evaluated.status.code(),
+        Some(0),
+        "{}",
+        text(&evaluated.stderr)
+    );
+    let alerts = api_json(&address, "/api/alerts");
+    let alert = alerts[0]["id"]
+        .as_i64()
+        .expect("the evaluated portfolio has an unresolved alert");
+    let (status, body) = http_send(
+        &address,
+        "POST",
+        &format!("/api/alerts/{alert}/acknowledge"),
+        Some(r#"{"author": "dana"}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        wall_clock_millis() < later_millis,
+        "the writes took longer than the room left before {later}"
+    );
+
+    // The server has followed the CLI's goal and override into its engine
+    // and its caches.
+    let (_, followed) = poll(
+        "the server shows the goal and the override the CLI wrote",
+        Duration::from_secs(5),
+        || {
+            let success = api_json(
+                &address,
+                &format!("/api/intelligence/success-metrics/{id}?asOf={later}"),
+            );
+            let engagement = api_json(
+                &address,
+                &format!("/api/intelligence/engagement/{id}?asOf={later}"),
+            );
+            let goal_shown = success["goals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|goal| goal["title"] == "Enable self-service");
+            let override_shown = engagement["scoreOverride"]["override"]["value"] == 41.0;
+            (goal_shown && override_shown).then_some(())
+        },
+    );
+    println!("the server showed the CLI's writes {followed:?} after the writes ended");
+    let health = api_json(
+        &address,
+        &format!("/api/intelligence/health/{id}?asOf={later}"),
+    );
+    assert_eq!(
+        health["scoreOverride"]["override"]["value"], 72.0,
+        "{health}"
+    );
+    let listed = api_json(&address, "/api/alerts?status=acknowledged");
+    assert_eq!(listed[0]["id"], alert, "{listed}");
+
+    for as_of in as_ofs {
+        for (args, path) in reports_at(&id, as_of) {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            assert_cli_is_api(&db, &address, &args, &path);
+        }
+    }
+    let [goals, alerts, accounts] = &account_paths;
+    assert_cli_is_api(
+        &db,
+        &address,
+        &["goals", "list", "acc-0001", "--format", "json"],
+        goals,
+    );
+    assert_cli_is_api(
+        &db,
+        &address,
+        &["alerts", "list", "--status", "all", "--format", "json"],
+        alerts,
+    );
+    assert_cli_is_api(&db, &address, &["accounts", "--format", "json"], accounts);
+}
+
+#[test]
+fn a_running_server_sees_a_cli_import_within_a_second() {
+    let work = tempfile::tempdir().unwrap();
+    let db = imported_portfolio(work.path(), "4", "20");
+    let (_server, address) = serve(&db);
+    let engagement = "/api/intelligence/engagement/late-1?asOf=2026-06-01T00:00:00Z";
+    let (status, body) = http_get(&address, engagement);
+    assert_eq!(status, 404, "{body}");
+
+    let header = std::fs::read_to_string(work.path().join("data").join("accounts.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let accounts = work.path().join("late-accounts.csv");
+    std::fs::write(
+        &accounts,
+        format!(
+            "{header}\nlate-1,Latecomer Ltd,growth,42000,25,Dana Reyes,active,2025-06-01,2027-06-01,Software,Joseph Wilson,false\n"
+        ),
+    )
+    .unwrap();
+    let imported = rapport(&db, &["import", "accounts", accounts.to_str().unwrap()]);
+    let exited = Instant::now();
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    let (before, _) = poll(
+        "the imported account's engagement",
+        Duration::from_secs(5),
+        || {
+            let (status, body) = http_get(&address, engagement);
+            assert!(status == 200 || status == 404, "{status} {body}");
+            (status == 200).then(|| serde_json::from_str::<serde_json::Value>(&body).unwrap())
+        },
+    );
+    let account_delay = exited.elapsed();
+    println!("a CLI-imported account was served {account_delay:?} after the import exited");
+    assert_eq!(before["accountName"], "Latecomer Ltd");
+    assert!(
+        account_delay < Duration::from_secs(1),
+        "the new account took {account_delay:?}"
+    );
+
+    let mut lines = Vec::new();
+    for day in 1..=20 {
+        let at = format!("2026-05-{day:02}T10:00:00Z");
+        lines.push(format!(
+            r#"{{"id":"late-login-{day}","type":"login","account":"late-1","at":"{at}","user":"u{}@latecomer.example"}}"#,
+            day % 4
+        ));
+        lines.push(format!(
+            r#"{{"id":"late-mail-{day}","type":"email","account":"late-1","at":"{at}","direction":"inbound","thread":"t-late-{day}","from":"ops@latecomer.example","to":["dana.reyes@rapport-cs.example"],"subject":"Rollout"}}"#
+        ));
+    }
+    let activities = work.path().join("late-activities.jsonl");
+    std::fs::write(&activities, lines.join("\n") + "\n").unwrap();
+    let imported = rapport(&db, &["import", "activities", activities.to_str().unwrap()]);
+    let exited = Instant::now();
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    assert_eq!(
+        text(&imported.stdout).trim(),
+        "imported 40, unchanged 0, rejected 0"
+    );
+    let (after, _) = poll(
+        "the imported activities in the account's facts",
+        Duration::from_secs(5),
+        || {
+            let after = api_json(&address, engagement);
+            (after["factors"] != before["factors"]).then_some(after)
+        },
+    );
+    let activity_delay = exited.elapsed();
+    println!("CLI-imported activities were scored {activity_delay:?} after the import exited");
+    assert!(
+        activity_delay < Duration::from_secs(1),
+        "the new activities took {activity_delay:?}"
+    );
+    let login = after["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|factor| factor["key"] == "login_frequency")
+        .unwrap();
+    assert!(login["current"].as_f64().unwrap() > 0.0, "{login}");
+    // And what the server shows is what the CLI computes.
+    assert_eq!(
+        cli_json(
+            &db,
+            &[
+                "engagement",
+                "late-1",
+                "--as-of",
+                "2026-06-01T00:00:00Z",
+                "--format",
+                "json"
+            ]
+        ),
+        after
+    );
+}
+
+#[test]
+fn concurrent_writers_never_fail_and_the_override_trail_chains() {
+    const ROUNDS: usize = 15;
+    let work = tempfile::tempdir().unwrap();
+    let db = imported_portfolio(work.path(), "4", "20");
+    let (_server, address) = serve(&db);
+    let id = api_json(&address, "/api/accounts")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|account| account["externalId"] == "acc-0002")
+        .map(|account| account["id"].as_str().unwrap().to_string())
+        .unwrap();
+    let goals_path = format!("/api/intelligence/success-metrics/{id}/goals");
+    let goals_before = api_json(&address, &goals_path).as_array().unwrap().len();
+    let goal_file = work.path().join("goal.json");
+    std::fs::write(
+        &goal_file,
+        GOAL_JSON.replace("Enable self-service", "CLI goal"),
+    )
+    .unwrap();
+
+    let started = Instant::now();
+    // Each writer reports its statuses, the goal ids it was given and how many
+    // override sets it made.
+    let api_writer = {
+        let address = address.clone();
+        let id = id.clone();
+        std::thread::spawn(move || {
+            let (mut statuses, mut goal_ids, mut sets) = (Vec::new(), Vec::new(), 0);
+            for round in 0..ROUNDS {
+                let (status, body) = http_send(
+                    &address,
+                    "PUT",
+                    &format!("/api/intelligence/overrides/{id}/health"),
+                    Some(&format!(
+                        r#"{{"value": {}, "reason": "API round {round}", "author": "api"}}"#,
+                        10 + round
+                    )),
+                );
+                if status == 200 || status == 201 {
+                    sets += 1;
+                }
+                statuses.push((status, body));
+                let goal = GOAL_JSON.replace("Enable self-service", &format!("API goal {round}"));
+                let (status, body) = http_send(
+                    &address,
+                    "POST",
+                    &format!("/api/intelligence/success-metrics/{id}/goals"),
+                    Some(&goal),
+                );
+                if status == 201 {
+                    let goal: serde_json::Value = serde_json::from_str(&body).unwrap();
+                    goal_ids.push(goal["id"].as_str().unwrap().to_string());
+                }
+                statuses.push((status, body));
+            }
+            (statuses, goal_ids, sets)
+        })
+    };
+    let cli_overrides = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            let mut failures = Vec::new();
+            let mut sets = 0;
+            for round in 0..ROUNDS {
+                let value = (60 + round).to_string();
+                let reason = format!("CLI round {round}");
+                let output = rapport(
+                    &db,
+                    &[
+                        "override", "set", "acc-0002", "--model", "health", "--value", &value,
+                        "--reason", &reason, "--author", "cli",
+                    ],
+                );
+                if output.status.code() == Some(0) {
+                    sets += 1;
+                } else {
+                    failures.push(text(&output.stderr));
+                }
+            }
+            (failures, sets)
+        })
+    };
+    let cli_goals = {
+        let db = db.clone();
+        let goal_file = goal_file.clone();
+        std::thread::spawn(move || {
+            let (mut failures, mut goal_ids) = (Vec::new(), Vec::new());
+            for _ in 0..ROUNDS {
+                let output = rapport(
+                    &db,
+                    &[
+                        "goals",
+                        "add",
+                        "acc-0002",
+                        "--file",
+                        goal_file.to_str().unwrap(),
+                    ],
+                );
+                if output.status.code() == Some(0) {
+                    // "added goal-N (CLI goal) with metrics goal-N-m1"
+                    let stdout = text(&output.stdout);
+                    goal_ids.push(stdout.split_whitespace().nth(1).unwrap().to_string());
+                } else {
+                    failures.push(text(&output.stderr));
+                }
+            }
+            (failures, goal_ids)
+        })
+    };
+    let (api_statuses, api_goal_ids, api_sets) = api_writer.join().unwrap();
+    let (override_failures, cli_sets) = cli_overrides.join().unwrap();
+    let (goal_failures, cli_goal_ids) = cli_goals.join().unwrap();
+    println!(
+        "{} API requests and {} CLI processes wrote in {:?}",
+        api_statuses.len(),
+        2 * ROUNDS,
+        started.elapsed()
+    );
+
+    let server_errors: Vec<_> = api_statuses
+        .iter()
+        .filter(|(status, _)| *status >= 500)
+        .collect();
+    assert!(server_errors.is_empty(), "5xx answers: {server_errors:?}");
+    let refused: Vec<_> = api_statuses
+        .iter()
+        .filter(|(status, _)| !(200..300).contains(status))
+        .collect();
+    assert!(refused.is_empty(), "API writes refused: {refused:?}");
+    assert!(override_failures.is_empty(), "{override_failures:?}");
+    assert!(goal_failures.is_empty(), "{goal_failures:?}");
+    assert_eq!((api_sets, cli_sets), (ROUNDS, ROUNDS));
+    assert_eq!((api_goal_ids.len(), cli_goal_ids.len()), (ROUNDS, ROUNDS));
+
+    // Every goal the writers were given is stored, once, under its own id.
+    let goals = api_json(&address, &goals_path);
+    let goals = goals.as_array().unwrap();
+    assert_eq!(goals.len(), goals_before + 2 * ROUNDS);
+    let mut stored: Vec<&str> = goals
+        .iter()
+        .map(|goal| goal["id"].as_str().unwrap())
+        .collect();
+    stored.sort_unstable();
+    stored.dedup();
+    assert_eq!(stored.len(), goals.len(), "a goal id given twice");
+    for given in api_goal_ids.iter().chain(&cli_goal_ids) {
+        assert!(stored.contains(&given.as_str()), "{given} is not stored");
+    }
+
+    // The audit trail holds every set, and chains in time order.
+    let trail = api_json(
+        &address,
+        &format!("/api/intelligence/overrides/{id}?asOf=2100-01-01"),
+    );
+    let history = trail["history"].as_array().unwrap();
+    assert_eq!(history.len(), api_sets + cli_sets);
+    for author in ["api", "cli"] {
+        assert_eq!(
+            history
+                .iter()
+                .filter(|event| event["author"] == author)
+                .count(),
+            ROUNDS,
+            "{author}'s events"
+        );
+    }
+    assert_eq!(
+        history[0]["old"],
+        serde_json::Value::Null,
+        "{:?}",
+        history[0]
+    );
+    let switches = history
+        .windows(2)
+        .filter(|pair| pair[0]["author"] != pair[1]["author"])
+        .count();
+    println!(
+        "the trail of {} events switches writer {switches} times",
+        history.len()
+    );
+    let mut previous: Option<&serde_json::Value> = None;
+    for event in history {
+        if let Some(previous) = previous {
+            assert_eq!(event["old"], previous["new"], "{previous} then {event}");
+            let at = |event: &serde_json::Value| {
+                rapport_core::Timestamp::parse_rfc3339(event["at"].as_str().unwrap()).unwrap()
+            };
+            assert!(at(previous) <= at(event), "{previous} then {event}");
+        }
+        previous = Some(event);
+    }
+    assert_eq!(
+        trail["overrides"][0]["value"],
+        history.last().unwrap()["new"]
     );
 }
