@@ -25,7 +25,7 @@ use crate::{ActivityLines, FileError, Parsed, RecordError};
 
 /// Records are written in batches of this many: large enough that the
 /// per-transaction cost vanishes, small enough to keep memory flat.
-const BATCH_SIZE: usize = 20_000;
+const BATCH_SIZE: usize = 100_000;
 
 /// The files of the import contract, in the order a folder is imported (each
 /// may refer to accounts, so accounts come first).

@@ -179,10 +179,12 @@ pub trait Store: Send + Sync {
     fn features(&self) -> StoreResult<Vec<Feature>>;
     /// All outcomes, ordered by account then date.
     fn outcomes(&self) -> StoreResult<Vec<Outcome>>;
-    /// One account's activities, ordered by time (then by arrival).
+    /// One account's activities, ordered by time (then by arrival). For tools
+    /// and tests: it may scan every activity (the engine never needs it).
     fn account_activities(&self, account: &ExternalId) -> StoreResult<Vec<Activity>>;
-    /// Every activity, streamed in arrival order without holding them all, with
-    /// its sequence number (the order of writing, commit-ordered).
+    /// Every activity, streamed in the order of writing without holding them
+    /// all, with its sequence number: batches in commit order, each batch's
+    /// records grouped by account and time (arrival order among equal instants).
     fn for_each_activity(&self, visit: &mut dyn FnMut(i64, Activity)) -> StoreResult<()>;
     /// The activities whose sequence numbers are in `first..=last`, in order.
     fn activities_in(

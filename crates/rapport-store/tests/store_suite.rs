@@ -296,14 +296,22 @@ fn activities_are_idempotent_and_round_trip(store: &dyn Store) {
         [earlier.clone(), later.clone()]
     );
 
-    // Streaming every activity returns all of them, in arrival order.
+    // Streaming every activity returns all of them in the order of writing:
+    // batches in commit order, each batch's records grouped by account and
+    // time (arrival order among equal instants).
     let mut streamed = Vec::new();
+    let mut sequence = Vec::new();
     store
-        .for_each_activity(&mut |_, activity| streamed.push(activity))
+        .for_each_activity(&mut |seq, activity| {
+            sequence.push(seq);
+            streamed.push(activity);
+        })
         .unwrap();
     let mut expected = activities.clone();
-    expected.extend([later, earlier]);
+    expected.sort_by_key(|activity| activity.at);
+    expected.extend([earlier, later]);
     assert_eq!(streamed, expected);
+    assert!(sequence.windows(2).all(|pair| pair[0] < pair[1]));
 }
 
 fn unknown_accounts_are_refused_whole_batch(store: &dyn Store) {

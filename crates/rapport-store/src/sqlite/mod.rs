@@ -452,14 +452,27 @@ impl Store for SqliteStore {
                 transaction,
                 activities.iter().map(|activity| &activity.account),
             )?;
-            let mut outcomes = Vec::with_capacity(activities.len());
+            let mut outcomes = vec![WriteOutcome::Unchanged; activities.len()];
             let mut insert = transaction.prepare_cached(
                 "INSERT INTO activities (dedup_key, has_source_id, account, at_ms, body) \
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dedup_key) DO NOTHING",
             )?;
             let mut body = Vec::with_capacity(256);
             let mut range: Option<(i64, i64)> = None;
-            for activity in activities {
+            // Written grouped by account, in time order, arrival order among
+            // equal instants: the indexes then take each account's rows on
+            // neighbouring pages whatever the order of the input (an export
+            // ordered by time across accounts, or not at all).
+            let mut order: Vec<(i64, i64, usize)> = activities
+                .iter()
+                .enumerate()
+                .map(|(index, activity)| {
+                    (rows[activity.account.as_str()], activity.at.millis(), index)
+                })
+                .collect();
+            order.sort_unstable();
+            for (account_row, _, index) in order {
+                let activity = &activities[index];
                 body.clear();
                 serde_json::to_writer(&mut body, &activity.detail)
                     .map_err(|error| corrupt("activity body", error))?;
@@ -468,17 +481,15 @@ impl Store for SqliteStore {
                 let changed = insert.execute(params![
                     activity.dedup_key(),
                     activity.source_id.is_some(),
-                    rows[activity.account.as_str()],
+                    account_row,
                     activity.at.millis(),
                     body_text,
                 ])?;
-                outcomes.push(if changed == 1 {
+                if changed == 1 {
                     let seq = transaction.last_insert_rowid();
                     range = Some(range.map_or((seq, seq), |(first, _)| (first, seq)));
-                    WriteOutcome::Inserted
-                } else {
-                    WriteOutcome::Unchanged
-                });
+                    outcomes[index] = WriteOutcome::Inserted;
+                }
             }
             if let Some((first, last)) = range {
                 log.activities(first, last);
