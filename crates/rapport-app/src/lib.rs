@@ -17,7 +17,7 @@
 
 pub mod accounts;
 pub mod alerts;
-mod cache;
+pub mod cache;
 pub mod error;
 pub mod goals;
 pub mod import;

@@ -18,6 +18,7 @@ use rapport_core::success::report::ValueReport;
 use rapport_core::weekly::{WeeklyReport, weekly_report};
 use rapport_core::{Account, ExternalId, Period, Tier, Timestamp};
 
+use crate::cache::Shared;
 use crate::{App, AppError, AppResult};
 
 /// What an engagement breakdown is asked for.
@@ -107,7 +108,7 @@ impl App {
         &self,
         reference: &str,
         request: &EngagementRequest,
-    ) -> AppResult<Arc<EngagementBreakdown>> {
+    ) -> AppResult<Arc<Shared<EngagementBreakdown>>> {
         let account = self.resolve(reference)?;
         let model = self.engagement_model(request.model.as_deref(), &account)?;
         let engine = self.read()?;
@@ -136,7 +137,7 @@ impl App {
         )
         .ok_or_else(|| not_in_engine(&account))?;
         breakdown.apply_overrides(&events);
-        let breakdown = Arc::new(breakdown);
+        let breakdown = Arc::new(Shared::new(breakdown));
         self.caches.keep_breakdown(key, Arc::clone(&breakdown));
         Ok(breakdown)
     }

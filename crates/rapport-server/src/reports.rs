@@ -1,15 +1,12 @@
 //! The report routes: one account's engagement breakdown, health and success
 //! metrics, the value report, the portfolio overview and the weekly report.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use rapport_app::render::{self, DocumentFormat};
 use rapport_app::reports::{EngagementRequest, engagement_window, tier_filter};
-use rapport_core::engagement::EngagementBreakdown;
 use rapport_core::health::HealthView;
 use rapport_core::overview::Overview;
 use serde::Deserialize;
@@ -26,12 +23,14 @@ pub(crate) struct EngagementQuery {
     model: Option<String>,
 }
 
-/// `GET /api/intelligence/engagement/{customerId}?period&comparePeriod&asOf&model`
+/// `GET /api/intelligence/engagement/{customerId}?period&comparePeriod&asOf&model`:
+/// the breakdown's JSON body is rendered once per computed breakdown and
+/// shared by every request that reads the same one.
 pub(crate) async fn engagement(
     State(state): State<AppState>,
     Path(customer_id): Path<String>,
     Query(query): Query<EngagementQuery>,
-) -> Result<Json<Arc<EngagementBreakdown>>, ApiError> {
+) -> Result<Response, ApiError> {
     let (window, compare) = engagement_window(
         query.period.as_deref(),
         query.compare_period.as_deref(),
@@ -42,11 +41,15 @@ pub(crate) async fn engagement(
         compare,
         model: query.model,
     };
-    blocking(&state, move |app| {
-        Ok(app.engagement(&customer_id, &request)?)
+    let body = blocking(&state, move |app| {
+        Ok(app.engagement(&customer_id, &request)?.json()?)
     })
-    .await
-    .map(Json)
+    .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
