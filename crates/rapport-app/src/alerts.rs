@@ -7,11 +7,11 @@
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
+use rapport_core::alerts::delivery::{
+    Delivery, DeliveryEvent, Subscription, matches, payload, retry_after_seconds,
+};
 use rapport_core::alerts::{
     AlertActionError, AlertRun, AlertStatus, StatusFilter, StoredAlert, evaluate_portfolio,
-};
-use rapport_core::delivery::{
-    Delivery, DeliveryEvent, Subscription, matches, payload, retry_after_seconds,
 };
 use rapport_core::engine::PortfolioState;
 use rapport_core::{ExternalId, Timestamp};
@@ -264,7 +264,7 @@ impl App {
 
     /// Adds a webhook subscription (validated; its id is assigned).
     pub fn add_webhook(&self, subscription: Subscription) -> AppResult<SubscriptionView> {
-        rapport_core::delivery::validate(&subscription)?;
+        rapport_core::alerts::delivery::validate(&subscription)?;
         let mut subscription = subscription;
         subscription.id = 0;
         Ok(self.store.add_webhook(&subscription)?.into())

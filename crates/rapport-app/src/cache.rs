@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde::Serialize;
 
 use rapport_core::ExternalId;
+use rapport_core::account_success::SuccessPeerCache;
 use rapport_core::engagement::{BreakdownCaches, Compare, EngagementBreakdown};
 use rapport_core::engine::Window;
-use rapport_core::success::account::SuccessPeerCache;
 
 use crate::{AppError, lock};
 

@@ -3,7 +3,7 @@
 //! status.
 
 use rapport_core::AccountListing;
-use rapport_core::success::edit::FieldError;
+use rapport_core::validation::FieldError;
 use rapport_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]

@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
 
 use rapport_core::engine::{PortfolioState, checkpoint};
-use rapport_core::model::{EngagementModels, Model};
+use rapport_core::scoring::model::{EngagementModels, Model};
 use rapport_core::{Activity, ExternalId, Timestamp};
 use rapport_store::{ChangeKind, Store};
 

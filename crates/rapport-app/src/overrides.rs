@@ -4,7 +4,7 @@
 //! writers chain (`old` = the previous event's `new`) in commit order.
 
 use rapport_core::Timestamp;
-use rapport_core::overrides::{
+use rapport_core::scoring::overrides::{
     AccountOverrides, OverrideEvent, OverrideRequest, ScoreOverride, account_overrides,
     remove_override, set_override, validate_model_name,
 };

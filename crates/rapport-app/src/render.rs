@@ -4,7 +4,7 @@
 //! render through these same functions.
 
 use minijinja::{Environment, Value, context};
-use rapport_core::success::report::{ReportGoal, ValueReport};
+use rapport_core::account_success::report::{ReportGoal, ValueReport};
 use serde::Serialize;
 
 /// The document formats of an export.
@@ -117,7 +117,7 @@ struct Chart {
     last: String,
 }
 
-fn chart(metric: &rapport_core::success::report::ReportMetric) -> Option<Chart> {
+fn chart(metric: &rapport_core::account_success::report::ReportMetric) -> Option<Chart> {
     if metric.points.len() < 2 {
         return None;
     }
@@ -201,7 +201,7 @@ pub fn value_report(report: &ValueReport, format: DocumentFormat) -> Result<Stri
 
 /// The weekly portfolio report as a standalone Markdown or HTML document.
 pub fn weekly_report(
-    report: &rapport_core::weekly::WeeklyReport,
+    report: &rapport_core::portfolio::weekly::WeeklyReport,
     format: DocumentFormat,
 ) -> Result<String, String> {
     let name = match format {

@@ -7,15 +7,15 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use rapport_core::account_success::report::ValueReport;
+use rapport_core::account_success::{AccountSuccess, account_success};
 use rapport_core::engagement::{Compare, EngagementBreakdown, engagement_breakdown};
 use rapport_core::engine::Window;
 use rapport_core::health::{HealthView, health_view};
-use rapport_core::model::Model;
-use rapport_core::overrides::OverrideEvent;
-use rapport_core::overview::{Overview, OverviewFilter, overview};
-use rapport_core::success::account::{AccountSuccess, account_success};
-use rapport_core::success::report::ValueReport;
-use rapport_core::weekly::{WeeklyReport, weekly_report};
+use rapport_core::portfolio::overview::{Overview, OverviewFilter, overview};
+use rapport_core::portfolio::weekly::{WeeklyReport, weekly_report};
+use rapport_core::scoring::model::Model;
+use rapport_core::scoring::overrides::OverrideEvent;
 use rapport_core::{Account, ExternalId, Period, Tier, Timestamp};
 
 use crate::cache::Shared;

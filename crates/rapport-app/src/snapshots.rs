@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 use rapport_core::Timestamp;
-use rapport_core::model::Model;
-use rapport_core::snapshot::{snapshot_instant, take};
+use rapport_core::portfolio::snapshot::{snapshot_instant, take};
+use rapport_core::scoring::model::Model;
 use rapport_store::WriteOutcome;
 use serde::Serialize;
 

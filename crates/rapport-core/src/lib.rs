@@ -4,27 +4,19 @@
 //! Nothing in this crate performs IO or reads the clock: every computation takes
 //! its `as_of` instant as a parameter, so any past moment can be scored exactly.
 
+pub mod account_success;
 pub mod activity;
 pub mod alerts;
-pub mod breakdown;
-pub mod delivery;
 pub mod domain;
 pub mod engagement;
 pub mod engine;
-pub mod explain;
 pub mod health;
-pub mod impact;
-pub mod model;
-pub mod overrides;
-pub mod overview;
-pub mod peers;
-pub mod playbooks;
-pub mod score;
-pub mod signals;
-pub mod snapshot;
+pub mod portfolio;
+pub mod scoring;
+pub mod stats;
 pub mod success;
 pub mod time;
-pub mod weekly;
+pub mod validation;
 
 pub use activity::{Activity, ActivityDetail, ActivityKind};
 pub use domain::*;

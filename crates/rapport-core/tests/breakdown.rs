@@ -1,9 +1,9 @@
 //! The assembled engagement breakdown on a small hand-made portfolio.
 
+use rapport_core::engagement::impact::ImpactSource;
 use rapport_core::engagement::{BreakdownCaches, Compare, engagement_breakdown};
 use rapport_core::engine::{PortfolioState, Window};
-use rapport_core::impact::ImpactSource;
-use rapport_core::model::Model;
+use rapport_core::scoring::model::Model;
 use rapport_core::{Account, AccountStatus, Activity, ExternalId, Period, Tier, Timestamp};
 
 fn account(id: &str, tier: Tier, status: AccountStatus) -> Account {
@@ -110,7 +110,7 @@ fn breakdown_compares_attributes_and_ranks_among_peers() {
     );
     assert_eq!(
         active.trend,
-        Some(rapport_core::breakdown::FactorTrend::Down)
+        Some(rapport_core::engagement::breakdown::FactorTrend::Down)
     );
 
     // Peers: the active core accounts a and b (c is churned, d another tier).

@@ -4,8 +4,8 @@
 
 use rapport_core::engagement::Velocity;
 use rapport_core::engine::FactorFacts;
-use rapport_core::model::{FRAMEWORK_ENGAGEMENT, HEALTH, Model};
-use rapport_core::score::{score, summary};
+use rapport_core::scoring::model::{FRAMEWORK_ENGAGEMENT, HEALTH, Model};
+use rapport_core::scoring::score::{score, summary};
 
 fn close(actual: f64, expected: f64) {
     assert!(
@@ -14,7 +14,7 @@ fn close(actual: f64, expected: f64) {
     );
 }
 
-fn component(card: &rapport_core::score::Scorecard, key: &str) -> Option<f64> {
+fn component(card: &rapport_core::scoring::score::Scorecard, key: &str) -> Option<f64> {
     card.components
         .iter()
         .find(|component| component.key == key)
@@ -115,7 +115,10 @@ fn framework_engagement_by_hand() {
         (24.9, 20.0),
         (0.0, 20.0),
     ] {
-        close(rapport_core::score::score_value(response, rate), points);
+        close(
+            rapport_core::scoring::score::score_value(response, rate),
+            points,
+        );
     }
     // The multi-department bonus is all or nothing.
     let bonus = model
@@ -123,8 +126,8 @@ fn framework_engagement_by_hand() {
         .iter()
         .find(|factor| factor.name == "Multi-department bonus")
         .unwrap();
-    close(rapport_core::score::score_value(bonus, 2.0), 0.0);
-    close(rapport_core::score::score_value(bonus, 3.0), 100.0);
+    close(rapport_core::scoring::score::score_value(bonus, 2.0), 0.0);
+    close(rapport_core::scoring::score::score_value(bonus, 3.0), 100.0);
 }
 
 #[test]

@@ -4,8 +4,8 @@
 //! health = 100 × min(1, logins ÷ 5).
 
 use rapport_core::engine::{PortfolioState, Window};
-use rapport_core::model::Model;
-use rapport_core::overview::{OverviewFilter, overview};
+use rapport_core::portfolio::overview::{OverviewFilter, overview};
+use rapport_core::scoring::model::Model;
 use rapport_core::{Account, AccountStatus, Activity, ExternalId, Period, Tier, Timestamp};
 
 fn model(name: &str, target: u32, bands: &str) -> Model {
@@ -273,7 +273,7 @@ fn activity_volume_by_revenue_tier_band_and_users() {
         compare,
         &OverviewFilter::default(),
     );
-    let row = |rows: &[rapport_core::overview::VolumeRow], key: &str| {
+    let row = |rows: &[rapport_core::portfolio::overview::VolumeRow], key: &str| {
         let row = rows.iter().find(|row| row.key == key).unwrap();
         (
             row.accounts,

@@ -1,13 +1,13 @@
 //! Root causes and their evidence on a hand-made account (`definitions.md`
 //! §3.2), and the impact analysis switching to a fitted model at 30 outcomes.
 
+use rapport_core::engagement::explain::Evidence;
+use rapport_core::engagement::impact::ImpactSource;
 use rapport_core::engagement::{
     BreakdownCaches, Compare, EngagementBreakdown, engagement_breakdown,
 };
 use rapport_core::engine::{PortfolioState, Window};
-use rapport_core::explain::Evidence;
-use rapport_core::impact::ImpactSource;
-use rapport_core::model::{FactorKey, Model};
+use rapport_core::scoring::model::{FactorKey, Model};
 use rapport_core::{
     Account, AccountStatus, Activity, Contact, ContactRole, ExternalId, Feature, Outcome,
     OutcomeKind, Period, Tier, Timestamp,
@@ -158,7 +158,10 @@ fn hand_made() -> PortfolioState {
     state
 }
 
-fn cause(breakdown: &EngagementBreakdown, factor: FactorKey) -> &rapport_core::explain::RootCause {
+fn cause(
+    breakdown: &EngagementBreakdown,
+    factor: FactorKey,
+) -> &rapport_core::engagement::explain::RootCause {
     breakdown
         .root_causes
         .iter()

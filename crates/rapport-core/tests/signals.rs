@@ -4,9 +4,9 @@
 
 use rapport_core::engine::PortfolioState;
 use rapport_core::health::health_report;
-use rapport_core::model::Model;
-use rapport_core::playbooks::{cadence, playbooks};
-use rapport_core::signals::{Signal, SignalLevel, signals};
+use rapport_core::health::playbooks::{cadence, playbooks};
+use rapport_core::health::signals::{Signal, SignalLevel, signals};
+use rapport_core::scoring::model::Model;
 use rapport_core::{
     Account, AccountStatus, Activity, Contact, ContactRole, Email, ExternalId, Tier, Timestamp,
 };

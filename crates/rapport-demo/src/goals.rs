@@ -1333,12 +1333,15 @@ fn plan_metric(
             )
         } else {
             let users = user_base(plan);
+            // At least two: an account of one user (`Variation::max_users`)
+            // can still aim for a second.
+            let most_active = (users * plan.tier.max_active_share()).max(2.0);
             pinned_levels(
                 modelled_weekly_active_users(plan, latest_day),
                 latest_progress,
                 users * uniform(rng, 0.15, 0.35),
                 1.0,
-                users * plan.tier.max_active_share(),
+                most_active,
             )
         }
     });

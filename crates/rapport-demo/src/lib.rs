@@ -20,7 +20,8 @@
 //! generated one at a time from their own random stream and written as they
 //! are made, so ten million activity lines need only one account's events in
 //! memory. Goals draw from a second stream per account, so the five contract
-//! files are the same with or without them.
+//! files are the same with or without them. A [`Variation`] (benchmarks: at
+//! most N product users an account) draws from a third, and only when asked.
 //!
 //! Choices the contract leaves open, made here:
 //! - A ticket is one line, stamped when it was opened, carrying its status as
@@ -97,6 +98,17 @@ impl Default for DemoConfig {
     }
 }
 
+/// Departures from the default portfolio, for benchmarks that need another
+/// shape. The default departs from nothing: the files stay byte-identical.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Variation {
+    /// Caps every account's product users at a number drawn uniformly from
+    /// `1..=max_users` (on a random stream of its own), like a product whose
+    /// accounts have a handful of users each; provisioned seats shrink to
+    /// match. `None`: users fill the seats (5 to 400 an account, by tier).
+    pub max_users: Option<u32>,
+}
+
 /// How many records of each kind were written.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GenerationSummary {
@@ -125,6 +137,15 @@ pub fn write_portfolio(
     config: &DemoConfig,
     out_dir: &Path,
 ) -> Result<GenerationSummary, DemoError> {
+    write_varied_portfolio(config, &Variation::default(), out_dir)
+}
+
+/// [`write_portfolio`] with a [`Variation`] of its shape.
+pub fn write_varied_portfolio(
+    config: &DemoConfig,
+    variation: &Variation,
+    out_dir: &Path,
+) -> Result<GenerationSummary, DemoError> {
     std::fs::create_dir_all(out_dir).map_err(|source| DemoError::CreateDir {
         path: out_dir.to_path_buf(),
         source,
@@ -143,7 +164,8 @@ pub fn write_portfolio(
         outcomes: open(OUTCOMES_FILE)?,
         goals: open(GOALS_FILE)?,
     };
-    let summary = generate_into(config, &mut sinks).map_err(|error| error.inside(out_dir))?;
+    let summary = generate_varied_into(config, variation, &mut sinks)
+        .map_err(|error| error.inside(out_dir))?;
     for (name, sink) in [
         (ACCOUNTS_FILE, &mut sinks.accounts),
         (CONTACTS_FILE, &mut sinks.contacts),
@@ -164,6 +186,15 @@ pub fn write_portfolio(
 /// the file (by its file name) whose writer failed.
 pub fn generate_into<W: Write>(
     config: &DemoConfig,
+    sinks: &mut PortfolioSinks<W>,
+) -> Result<GenerationSummary, DemoError> {
+    generate_varied_into(config, &Variation::default(), sinks)
+}
+
+/// [`generate_into`] with a [`Variation`] of the portfolio's shape.
+pub fn generate_varied_into<W: Write>(
+    config: &DemoConfig,
+    variation: &Variation,
     sinks: &mut PortfolioSinks<W>,
 ) -> Result<GenerationSummary, DemoError> {
     let mut summary = GenerationSummary::default();
@@ -231,7 +262,11 @@ pub fn generate_into<W: Write>(
 
     for index in 0..config.accounts {
         let mut rng = sample::account_rng(config.seed, index);
-        let plan = portfolio::plan_account(index, &context, &mut names, &mut rng);
+        let mut plan = portfolio::plan_account(index, &context, &mut names, &mut rng);
+        if let Some(max_users) = variation.max_users {
+            let mut cap_rng = sample::user_cap_rng(config.seed, index);
+            portfolio::cap_users(&mut plan, max_users, &mut cap_rng);
+        }
         write_account(&mut accounts, &plan, &team).map_err(csv_error(ACCOUNTS_FILE))?;
         for contact in &plan.contacts {
             contacts

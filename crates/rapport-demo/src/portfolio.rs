@@ -823,6 +823,23 @@ fn plan_contacts(
     contacts
 }
 
+/// Keeps only the account's first `1..=max_users` product users (a uniform
+/// draw; contacts come first, so the committed users stay), as in a product
+/// whose accounts have a handful of users each, and shrinks the provisioned
+/// seats to match (most of them assigned, as [`plan_users`] fills them).
+pub(crate) fn cap_users(plan: &mut AccountPlan, max_users: u32, rng: &mut DemoRng) {
+    let cap = rng.random_range(1..=max_users.max(1)) as usize;
+    let assigned_share = uniform(rng, 0.85, 1.0);
+    if plan.users.len() <= cap {
+        return;
+    }
+    plan.users.truncate(cap);
+    if let Some(seats) = &mut plan.seats {
+        let needed = (cap as f64 / assigned_share).round() as u32;
+        *seats = (*seats).min(needed.max(cap as u32));
+    }
+}
+
 fn plan_users(rng: &mut DemoRng, contacts: &[Contact], seats: u32) -> Vec<ProductUser> {
     let mut users = Vec::with_capacity(seats as usize + 4);
     for (position, contact) in contacts.iter().enumerate() {

@@ -38,6 +38,18 @@ pub(crate) fn goal_rng(seed: u64, index: usize) -> DemoRng {
     rng
 }
 
+/// Mixed into the seed of the product-user cap streams (`Variation::max_users`).
+const USER_CAP_SALT: u64 = 0x7573_6572_5f63_6170; // "user_cap"
+
+/// The generator of account `index`'s product-user cap, apart from
+/// [`account_rng`] so that the default portfolio, which draws no cap, stays
+/// byte-identical.
+pub(crate) fn user_cap_rng(seed: u64, index: usize) -> DemoRng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ USER_CAP_SALT);
+    rng.set_stream(index as u64 + 1);
+    rng
+}
+
 /// Uniform in [0, 1).
 #[inline]
 pub(crate) fn unit(rng: &mut DemoRng) -> f64 {
@@ -147,6 +159,11 @@ mod tests {
         assert_ne!(x, other.random::<u64>());
         assert_ne!(x, team_rng(7).random::<u64>());
         assert_ne!(x, goal_rng(7, 3).random::<u64>());
+        assert_ne!(x, user_cap_rng(7, 3).random::<u64>());
+        assert_ne!(
+            goal_rng(7, 3).random::<u64>(),
+            user_cap_rng(7, 3).random::<u64>()
+        );
         assert_eq!(
             goal_rng(7, 3).random::<u64>(),
             goal_rng(7, 3).random::<u64>()

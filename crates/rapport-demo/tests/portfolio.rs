@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use rapport_demo::{
-    DemoConfig, DemoError, GenerationSummary, PortfolioSinks, generate_into, write_portfolio,
+    DemoConfig, DemoError, GenerationSummary, PortfolioSinks, Variation, generate_into,
+    generate_varied_into, write_portfolio,
 };
 use serde_json::Value;
 
@@ -20,6 +21,10 @@ struct Files {
 }
 
 fn generate(config: &DemoConfig) -> Files {
+    generate_varied(config, &Variation::default())
+}
+
+fn generate_varied(config: &DemoConfig, variation: &Variation) -> Files {
     let mut sinks = PortfolioSinks {
         accounts: Vec::new(),
         contacts: Vec::new(),
@@ -28,7 +33,8 @@ fn generate(config: &DemoConfig) -> Files {
         outcomes: Vec::new(),
         goals: Vec::new(),
     };
-    let summary = generate_into(config, &mut sinks).expect("generation into memory succeeds");
+    let summary = generate_varied_into(config, variation, &mut sinks)
+        .expect("generation into memory succeeds");
     let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("output is UTF-8");
     Files {
         summary,
@@ -136,6 +142,75 @@ fn the_same_config_gives_identical_bytes_and_another_seed_does_not() {
     let other = generate(&DemoConfig { seed: 43, ..config });
     assert_ne!(first.activities, other.activities);
     assert_ne!(first.accounts, other.accounts);
+}
+
+/// Distinct product users (of login, session and feature_used) per account.
+fn product_users(activities_text: &str) -> BTreeMap<String, HashSet<String>> {
+    let mut users: BTreeMap<String, HashSet<String>> = BTreeMap::new();
+    for activity in activities(activities_text) {
+        if let Some(user) = activity["user"].as_str() {
+            let account = activity["account"].as_str().unwrap().to_string();
+            users.entry(account).or_default().insert(user.to_string());
+        }
+    }
+    users
+}
+
+#[test]
+fn the_default_variation_changes_nothing_and_a_user_cap_changes_users_and_seats_only() {
+    let config = config(60, 30);
+    let plain = generate(&config);
+    let default = generate_varied(&config, &Variation::default());
+    assert_eq!(plain.activities, default.activities);
+    assert_eq!(plain.accounts, default.accounts);
+    assert_eq!(plain.goals, default.goals);
+
+    let capped = generate_varied(
+        &config,
+        &Variation {
+            max_users: Some(30),
+        },
+    );
+    let again = generate_varied(
+        &config,
+        &Variation {
+            max_users: Some(30),
+        },
+    );
+    assert_eq!(capped.activities, again.activities);
+    assert_eq!(capped.accounts, again.accounts);
+    assert_eq!(plain.contacts, capped.contacts);
+    assert_eq!(plain.outcomes, capped.outcomes);
+    assert_eq!(plain.features, capped.features);
+
+    let plain_users = product_users(&plain.activities);
+    let capped_users = product_users(&capped.activities);
+    assert!(
+        plain_users.values().any(|users| users.len() > 30),
+        "the default has accounts with more than 30 users"
+    );
+    assert!(
+        capped_users
+            .values()
+            .all(|users| (1..=30).contains(&users.len())),
+        "{:?}",
+        capped_users.values().map(HashSet::len).collect::<Vec<_>>()
+    );
+    assert!(capped.summary.activities < plain.summary.activities);
+
+    // Accounts are the same but for seats, which shrink with the users.
+    let plain_accounts = rows(&plain.accounts, ACCOUNTS_HEADER);
+    let capped_accounts = rows(&capped.accounts, ACCOUNTS_HEADER);
+    for (before, after) in plain_accounts.iter().zip(&capped_accounts) {
+        for (column, value) in before {
+            if column != "seats" {
+                assert_eq!(value, &after[column], "{column}");
+            }
+        }
+        if let Ok(seats) = after["seats"].parse::<u32>() {
+            assert!(seats <= 36, "{seats} seats for at most 30 users");
+        }
+    }
 }
 
 #[test]

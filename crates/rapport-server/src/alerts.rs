@@ -8,8 +8,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use rapport_app::alerts::{AlertQuery, AlertView, SubscriptionView};
+use rapport_core::alerts::delivery::{Delivery, Subscription};
 use rapport_core::alerts::{AlertRun, StoredAlert};
-use rapport_core::delivery::{Delivery, Subscription};
 use serde::Deserialize;
 
 use crate::{ApiError, AppState, blocking, now, parse_body};

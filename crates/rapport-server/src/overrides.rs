@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use rapport_app::overrides::OverrideSet;
-use rapport_core::overrides::{AccountOverrides, parse_override_request};
+use rapport_core::scoring::overrides::{AccountOverrides, parse_override_request};
 use serde::Deserialize;
 
 use crate::{ApiError, AppState, as_of, blocking, now};

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use rapport_app::render::{self, DocumentFormat};
 use rapport_app::reports::{EngagementRequest, engagement_window, tier_filter};
 use rapport_core::health::HealthView;
-use rapport_core::overview::Overview;
+use rapport_core::portfolio::overview::Overview;
 use serde::Deserialize;
 
 use crate::{ApiError, AppState, as_of, blocking};

@@ -19,9 +19,9 @@ pub mod sqlite;
 pub mod url;
 
 use rapport_core::alerts::StoredAlert;
-use rapport_core::delivery::{Delivery, Subscription};
-use rapport_core::overrides::OverrideEvent;
-use rapport_core::snapshot::DaySnapshot;
+use rapport_core::alerts::delivery::{Delivery, Subscription};
+use rapport_core::portfolio::snapshot::DaySnapshot;
+use rapport_core::scoring::overrides::OverrideEvent;
 use rapport_core::success::Goal;
 use rapport_core::time::Timestamp;
 use rapport_core::{Account, Activity, Contact, ExternalId, Feature, Outcome};
@@ -231,7 +231,7 @@ pub trait Store: Send + Sync {
 
     /// Appends one event to an account's score-override audit trail. The trail
     /// is append-only: events are never changed or removed, and the override in
-    /// force at any instant is derived from them (`rapport_core::overrides`).
+    /// force at any instant is derived from them (`rapport_core::scoring::overrides`).
     fn record_override_event(&self, account: &ExternalId, event: &OverrideEvent)
     -> StoreResult<()>;
     /// Appends the event `decide` makes from the account's trail as stored, in

@@ -414,7 +414,7 @@ fn goals_round_trip_with_ids_and_history(store: &dyn Store) {
 }
 
 fn override_events_append_and_read_in_time_order(store: &dyn Store) {
-    use rapport_core::overrides::{OverrideAction, OverrideEvent};
+    use rapport_core::scoring::overrides::{OverrideAction, OverrideEvent};
     store
         .upsert_accounts(&[account("a1", 1.0), account("a2", 2.0)])
         .unwrap();
@@ -503,7 +503,7 @@ fn override_events_append_and_read_in_time_order(store: &dyn Store) {
 }
 
 fn snapshots_round_trip_packed_by_model_and_day(store: &dyn Store) {
-    use rapport_core::snapshot::DaySnapshot;
+    use rapport_core::portfolio::snapshot::DaySnapshot;
     use rapport_store::WriteOutcome;
     store
         .upsert_accounts(&[account("a1", 1.0), account("a2", 2.0)])
@@ -568,7 +568,7 @@ fn snapshots_round_trip_packed_by_model_and_day(store: &dyn Store) {
 
 fn alerts_keep_one_unresolved_per_rule_and_their_history(store: &dyn Store) {
     use rapport_core::alerts::{StoredAlert, acknowledge, resolve};
-    use rapport_core::breakdown::AlertPriority;
+    use rapport_core::engagement::breakdown::AlertPriority;
     store
         .upsert_accounts(&[account("a1", 1.0), account("a2", 2.0)])
         .unwrap();
@@ -631,8 +631,8 @@ fn alerts_keep_one_unresolved_per_rule_and_their_history(store: &dyn Store) {
 
 fn webhooks_and_the_delivery_outbox(store: &dyn Store) {
     use rapport_core::alerts::StoredAlert;
-    use rapport_core::breakdown::AlertPriority;
-    use rapport_core::delivery::{Delivery, DeliveryEvent, Subscription};
+    use rapport_core::alerts::delivery::{Delivery, DeliveryEvent, Subscription};
+    use rapport_core::engagement::breakdown::AlertPriority;
     store.upsert_accounts(&[account("a1", 1.0)]).unwrap();
     let at = |seconds: i64| Timestamp::from_millis(1_772_323_200_000 + seconds * 1000);
     let hook = store

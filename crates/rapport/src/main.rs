@@ -66,14 +66,10 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
-    /// Benchmarks (not tests): `rapport bench engine --as-of DATE`.
-    Bench {
-        #[arg(value_parser = ["engine"])]
-        what: String,
-        /// The instant to score at (RFC 3339 or YYYY-MM-DD).
-        #[arg(long)]
-        as_of: String,
-    },
+    /// Benchmarks (not tests): `rapport bench engine --as-of DATE`, `bench load`,
+    /// `bench writer --rate N --seconds S` (see scripts/bench).
+    #[command(subcommand)]
+    Bench(commands::bench::BenchCommand),
     /// The engagement score breakdown of one account (PRD-070).
     Engagement(commands::engagement::EngagementArgs),
     /// The success metrics of one account (PRD-069): goals, progress, value, ROI.
@@ -149,7 +145,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
             days,
             seed,
         } => commands::serve::demo(settings, addr.as_deref(), accounts, days, seed),
-        Command::Bench { what: _, as_of } => commands::bench::engine(settings, &as_of),
+        Command::Bench(command) => commands::bench::run(settings, &command),
         Command::Engagement(args) => commands::engagement::run(settings, &args),
         Command::Success(args) => commands::success::run(settings, &args),
         Command::Health(args) => commands::health::run(settings, &args),

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use rapport_core::Tier;
-use rapport_core::model::{EngagementModels, Model};
+use rapport_core::scoring::model::{EngagementModels, Model};
 use serde::Deserialize;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://rapport.db";

@@ -445,7 +445,7 @@ fn engagement_json_is_the_api_body_and_close_names_list_candidates() {
     );
 
     // A model of one's own: the shipped one with product weighted more.
-    let shipped = rapport_core::model::PRD070_ENGAGEMENT;
+    let shipped = rapport_core::scoring::model::PRD070_ENGAGEMENT;
     let custom = shipped
         .replacen("name = \"prd070-engagement\"", "name = \"our-model\"", 1)
         .replacen("weight = 15\ntarget = 3", "weight = 40\ntarget = 3", 1);

@@ -174,3 +174,120 @@ fn surfaces_write_only_through_the_application_layer() {
         }
     }
 }
+
+/// The core's modules, grouped by subdomain, and which group may import
+/// which: lower groups never import higher ones, so no import circle can form.
+/// A new top-level module must be placed in a group here.
+const CORE_GROUPS: &[(&str, &[&str])] = &[
+    ("domain", &["domain", "activity", "time"]),
+    ("stats", &["stats"]),
+    ("validation", &["validation"]),
+    ("success", &["success"]),
+    ("engine", &["engine"]),
+    ("scoring", &["scoring"]),
+    ("engagement", &["engagement"]),
+    ("health", &["health"]),
+    ("alerts", &["alerts"]),
+    ("account_success", &["account_success"]),
+    ("portfolio", &["portfolio"]),
+];
+
+const CORE_ALLOWED_IMPORTS: &[(&str, &[&str])] = &[
+    ("domain", &[]),
+    ("stats", &[]),
+    ("validation", &[]),
+    ("success", &["domain", "stats", "validation"]),
+    ("engine", &["domain", "success"]),
+    ("scoring", &["domain", "engine", "validation"]),
+    ("engagement", &["domain", "engine", "scoring", "stats"]),
+    (
+        "health",
+        &["domain", "engine", "scoring", "engagement", "success"],
+    ),
+    (
+        "alerts",
+        &[
+            "domain",
+            "engine",
+            "scoring",
+            "engagement",
+            "health",
+            "validation",
+        ],
+    ),
+    ("account_success", &["domain", "engine", "success"]),
+    (
+        "portfolio",
+        &[
+            "domain",
+            "engine",
+            "scoring",
+            "engagement",
+            "health",
+            "alerts",
+        ],
+    ),
+];
+
+fn core_group(module: &str) -> Option<&'static str> {
+    CORE_GROUPS
+        .iter()
+        .find(|(_, modules)| modules.contains(&module))
+        .map(|(group, _)| *group)
+}
+
+#[test]
+fn core_groups_import_only_what_the_table_allows() {
+    let source = workspace_root().join("crates/rapport-core/src");
+    let mut files = Vec::new();
+    rust_files(&source, &mut files);
+    let mut refused = Vec::new();
+    for file in files {
+        let relative = file.strip_prefix(&source).unwrap();
+        let top = relative
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        if top == "lib" {
+            continue;
+        }
+        let group = core_group(&top)
+            .unwrap_or_else(|| panic!("core module `{top}` is in no group of CORE_GROUPS"));
+        let allowed = CORE_ALLOWED_IMPORTS
+            .iter()
+            .find(|(name, _)| *name == group)
+            .map(|(_, allowed)| *allowed)
+            .unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (index, _) in text.match_indices("crate::") {
+            let rest = &text[index + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|character| character.is_ascii_alphanumeric() || *character == '_')
+                .collect();
+            // `crate::{…}` and `crate::Type` are the root's re-exports of the domain.
+            let imported = if name.is_empty() || name.starts_with(char::is_uppercase) {
+                "domain"
+            } else {
+                core_group(&name)
+                    .unwrap_or_else(|| panic!("{}: unknown module `{name}`", file.display()))
+            };
+            if imported != group && !allowed.contains(&imported) {
+                refused.push(format!(
+                    "{} ({group}) imports {imported}",
+                    relative.display()
+                ));
+            }
+        }
+    }
+    refused.sort();
+    refused.dedup();
+    assert!(
+        refused.is_empty(),
+        "imports the table refuses: {refused:#?}"
+    );
+}

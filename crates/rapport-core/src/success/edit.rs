@@ -2,66 +2,9 @@
 //! goal with errors naming the field, replacing a goal while keeping its
 //! metrics' measurement histories, recording a measurement, removing a metric.
 
-use serde::Serialize;
-
 use super::{Goal, Measurement, Metric, ValueDriver};
-
-/// A goal or metric that cannot be stored, naming the offending field the way
-/// the JSON body spells it (`metrics[1].target`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("{field}: {reason}")]
-pub struct FieldError {
-    pub field: String,
-    pub reason: String,
-}
-
-fn field_error(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.into(),
-        reason: reason.into(),
-    }
-}
-
-fn finite(field: String, value: f64) -> Result<(), FieldError> {
-    if value.is_finite() {
-        Ok(())
-    } else {
-        Err(field_error(field, "must be a finite number"))
-    }
-}
-
-fn non_negative(field: String, value: f64) -> Result<(), FieldError> {
-    finite(field.clone(), value)?;
-    if value < 0.0 {
-        return Err(field_error(field, "must not be negative"));
-    }
-    Ok(())
-}
-
-/// Parses a JSON object into `T`, naming the field that does not fit (`body`
-/// for the object as a whole). `fill` may add defaults before parsing.
-pub fn parse_json<T: serde::de::DeserializeOwned>(
-    body: &[u8],
-    fill: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
-) -> Result<T, FieldError> {
-    let mut value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|error| field_error("body", format!("not valid JSON: {error}")))?;
-    let Some(object) = value.as_object_mut() else {
-        return Err(field_error("body", "must be a JSON object"));
-    };
-    fill(object);
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
-        field_error(
-            if path == "." {
-                "body".to_string()
-            } else {
-                path
-            },
-            error.into_inner().to_string(),
-        )
-    })
-}
+pub use crate::validation::{FieldError, parse_json};
+use crate::validation::{field_error, finite, non_negative};
 
 /// Parses and validates a goal; `startDate` defaults to `default_start`.
 pub fn parse_goal(body: &[u8], default_start: chrono::NaiveDate) -> Result<Goal, FieldError> {

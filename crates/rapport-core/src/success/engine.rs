@@ -29,7 +29,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::breakdown::{mid_rank_percentile, peer_average};
+use crate::stats::{mid_rank_percentile, peer_average};
 use crate::success::{
     Confidence, Goal, Measurement, Metric, MetricCategory, MetricDirection, ValueDriver,
     ValueDriverKind,

@@ -5,10 +5,8 @@
 //! Types here are the stored shape: what the API accepts (camelCase JSON) and
 //! the store keeps. Every figure derived from them is computed by the engine.
 
-pub mod account;
 pub mod edit;
 pub mod engine;
-pub mod report;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

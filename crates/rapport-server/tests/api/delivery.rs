@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
 use rapport_core::Timestamp;
-use rapport_core::model::Model;
+use rapport_core::scoring::model::Model;
 use serde_json::Value;
 
 type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;

@@ -2,7 +2,7 @@
 //! and every playbook triggered on several accounts (issue 5's "done means").
 
 use rapport_core::health::health_report;
-use rapport_core::model::Model;
+use rapport_core::scoring::model::Model;
 use rapport_core::time::Timestamp;
 use rapport_demo::DemoConfig;
 use rapport_ingest::{NoProgress, import_dir};

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::support::{Served, get, send, serve_portfolio};
-use rapport_core::model::Model;
+use rapport_core::scoring::model::Model;
 
 async fn serve_demo() -> Served {
     serve_portfolio(12, 120, Model::prd070()).await

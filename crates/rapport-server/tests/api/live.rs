@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rapport_app::{App, AppConfig};
-use rapport_core::model::Model;
-use rapport_core::overrides::OverrideRequest;
+use rapport_core::scoring::model::Model;
+use rapport_core::scoring::overrides::OverrideRequest;
 use rapport_core::{Account, AccountStatus, Activity, ActivityDetail, ExternalId, Tier, Timestamp};
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use rapport_core::Timestamp;
-use rapport_core::model::Model;
+use rapport_core::scoring::model::Model;
 use reqwest::Method;
 use serde_json::{Value, json};
 

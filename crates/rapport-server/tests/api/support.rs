@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rapport_app::{App, AppConfig};
 use rapport_core::Timestamp;
-use rapport_core::model::{EngagementModels, Model};
+use rapport_core::scoring::model::{EngagementModels, Model};
 use rapport_demo::DemoConfig;
 use rapport_ingest::{NoProgress, import_dir};
 use serde_json::Value;

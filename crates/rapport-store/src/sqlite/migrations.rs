@@ -96,7 +96,7 @@ END;
 "#,
     r#"
 -- Daily score snapshots, one row per model and day: every account's overall and
--- component scores at the end of the day, packed (rapport_core::snapshot): per
+-- component scores at the end of the day, packed (rapport_core::portfolio::snapshot): per
 -- account its row id as 4 bytes, then 2 bytes per score.
 CREATE TABLE score_snapshots (
     model      TEXT NOT NULL,

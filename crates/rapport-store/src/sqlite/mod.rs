@@ -25,9 +25,9 @@ use crate::{
     Change, ChangeKind, GoalWrite, Store, StoreCounts, StoreError, StoreResult, WriteOutcome,
 };
 use rapport_core::alerts::StoredAlert;
-use rapport_core::delivery::{Delivery, Subscription};
-use rapport_core::overrides::OverrideEvent;
-use rapport_core::snapshot::DaySnapshot;
+use rapport_core::alerts::delivery::{Delivery, Subscription};
+use rapport_core::portfolio::snapshot::DaySnapshot;
+use rapport_core::scoring::overrides::OverrideEvent;
 use rapport_core::success::Goal;
 
 /// How long a writer waits for another process's write transaction before

@@ -2,7 +2,7 @@
 //! changed (triggers refuse updates and deletes), read back in time order with
 //! the order of writing breaking ties.
 
-use rapport_core::overrides::{OverrideAction, OverrideEvent};
+use rapport_core::scoring::overrides::{OverrideAction, OverrideEvent};
 use rapport_core::{ExternalId, Timestamp};
 use rusqlite::{Connection, Row, params};
 
@@ -72,7 +72,7 @@ pub(super) fn list(
 
 #[cfg(test)]
 mod tests {
-    use rapport_core::overrides::{OverrideAction, OverrideEvent};
+    use rapport_core::scoring::overrides::{OverrideAction, OverrideEvent};
     use rapport_core::{Account, AccountStatus, ExternalId, Tier, Timestamp};
 
     use crate::Store;

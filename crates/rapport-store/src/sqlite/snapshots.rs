@@ -1,13 +1,13 @@
 //! Daily score snapshots in SQLite: one row per model and day, every
 //! account's scores packed in one blob (its account row id in 4 bytes, then
-//! `rapport_core::snapshot::encode`'s 2 bytes a score), so a year of daily
+//! `rapport_core::portfolio::snapshot::encode`'s 2 bytes a score), so a year of daily
 //! snapshots of 10,000 accounts and three models stays near 200 MB.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rapport_core::ExternalId;
-use rapport_core::snapshot::{DaySnapshot, decode, encode};
+use rapport_core::portfolio::snapshot::{DaySnapshot, decode, encode};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{corrupt, external_id};

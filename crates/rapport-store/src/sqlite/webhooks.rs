@@ -1,7 +1,7 @@
 //! Webhook subscriptions and the delivery outbox in SQLite. Deliveries are
 //! never deleted: each keeps its attempts, last error and delivery time.
 
-use rapport_core::delivery::{Delivery, DeliveryEvent, Subscription};
+use rapport_core::alerts::delivery::{Delivery, DeliveryEvent, Subscription};
 use rapport_core::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 

@@ -5,10 +5,10 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use rapport_app::reports::{EngagementRequest, engagement_window};
-use rapport_core::breakdown::{FactorTrend, Trend};
 use rapport_core::engagement::EngagementBreakdown;
-use rapport_core::impact::ImpactSource;
-use rapport_core::score::{FactorScore, FactorStatus};
+use rapport_core::engagement::breakdown::{FactorTrend, Trend};
+use rapport_core::engagement::impact::ImpactSource;
+use rapport_core::scoring::score::{FactorScore, FactorStatus};
 
 use super::{Format, flag_error, open_app, print_json};
 use crate::settings::Settings;

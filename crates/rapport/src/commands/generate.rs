@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rapport_demo::DemoConfig;
+use rapport_demo::{DemoConfig, Variation};
 
 #[derive(clap::Args)]
 pub struct GenerateArgs {
@@ -18,6 +18,11 @@ pub struct GenerateArgs {
     /// size and end date ⇒ byte-identical files.
     #[arg(long)]
     end: Option<chrono::NaiveDate>,
+    /// At most this many product users an account: each account keeps a
+    /// random 1..=N of its users (seats shrink to match). Default: users fill
+    /// the seats, as before.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    max_users: Option<u32>,
     /// Folder to write accounts.csv, contacts.csv, features.csv, activities.jsonl, outcomes.csv, goals.csv into.
     #[arg(long)]
     out: PathBuf,
@@ -35,12 +40,16 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         end: args.end.unwrap_or_else(today),
     };
     let started = std::time::Instant::now();
-    let summary = rapport_demo::write_portfolio(&config, &args.out).with_context(|| {
-        format!(
-            "cannot write the demo portfolio into {}",
-            args.out.display()
-        )
-    })?;
+    let variation = Variation {
+        max_users: args.max_users,
+    };
+    let summary = rapport_demo::write_varied_portfolio(&config, &variation, &args.out)
+        .with_context(|| {
+            format!(
+                "cannot write the demo portfolio into {}",
+                args.out.display()
+            )
+        })?;
     eprintln!(
         "wrote {} accounts, {} contacts, {} features, {} activities, {} outcomes, {} goals to {} in {:.1}s",
         summary.accounts,

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use rapport_core::health::HealthView;
-use rapport_core::signals::SignalLevel;
+use rapport_core::health::signals::SignalLevel;
 
 use super::{Format, open_app, print_json};
 use crate::settings::Settings;

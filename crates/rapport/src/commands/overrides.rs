@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use rapport_core::Timestamp;
-use rapport_core::model::Model;
-use rapport_core::overrides::{AccountOverrides, OverrideRequest, ScoreOverride};
+use rapport_core::scoring::model::Model;
+use rapport_core::scoring::overrides::{AccountOverrides, OverrideRequest, ScoreOverride};
 
 use super::{Format, flag_error, open_app, print_json};
 use crate::settings::Settings;

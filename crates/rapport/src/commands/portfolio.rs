@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use rapport_app::render::money;
 use rapport_app::reports::{engagement_window, tier_filter};
-use rapport_core::overview::{ActivityCounts, Overview, VolumeRow};
+use rapport_core::portfolio::overview::{ActivityCounts, Overview, VolumeRow};
 
 use super::{Format, flag_error, open_app, print_json};
 

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use rapport_core::snapshot::snapshot_instant;
+use rapport_core::portfolio::snapshot::snapshot_instant;
 use rapport_core::time::parse_date;
 
 use crate::settings::Settings;

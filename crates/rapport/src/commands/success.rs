@@ -5,7 +5,7 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use rapport_core::success::account::AccountSuccess;
+use rapport_core::account_success::AccountSuccess;
 use rapport_core::success::engine::{GoalStatus, MetricStatus};
 
 use super::{Format, open_app, print_json};

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rapport_core::breakdown::AlertPriority;
-use rapport_core::delivery::Subscription;
+use rapport_core::alerts::delivery::Subscription;
+use rapport_core::engagement::breakdown::AlertPriority;
 
 use crate::settings::Settings;
 

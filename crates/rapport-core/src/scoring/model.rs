@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::engine::FactorFacts;
 
 /// The PRD-070 engagement model, as shipped (the default).
-pub const PRD070_ENGAGEMENT: &str = include_str!("../models/prd070-engagement.toml");
+pub const PRD070_ENGAGEMENT: &str = include_str!("../../models/prd070-engagement.toml");
 /// The engagement-scoring framework's model (frequency, quality, breadth, product).
-pub const FRAMEWORK_ENGAGEMENT: &str = include_str!("../models/framework-engagement.toml");
+pub const FRAMEWORK_ENGAGEMENT: &str = include_str!("../../models/framework-engagement.toml");
 /// The customer health score (usage, engagement, outcomes, relationship, financial).
-pub const HEALTH: &str = include_str!("../models/health.toml");
+pub const HEALTH: &str = include_str!("../../models/health.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ModelError {

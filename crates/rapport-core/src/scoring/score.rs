@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::engine::FactorFacts;
-use crate::model::{Better, FactorDefinition, FactorKey, FactorValue, Model};
+use crate::scoring::model::{Better, FactorDefinition, FactorKey, FactorValue, Model};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

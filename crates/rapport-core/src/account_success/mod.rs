@@ -3,15 +3,19 @@
 //! from the engagement engine (quoted in adoption root causes) and the peer
 //! benchmark over the active accounts of its tier.
 
+pub mod report;
+
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::engine::{PeerSuccess, SuccessReport, UsageContext, peer_figures, success_report};
 use crate::domain::{AccountStatus, CustomerId, Tier};
 use crate::engine::facts::factor_facts;
 use crate::engine::{AccountState, PortfolioState, Window};
+use crate::success::engine::{
+    PeerSuccess, SuccessReport, UsageContext, peer_figures, success_report,
+};
 use crate::time::{Period, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -13,10 +13,10 @@ use crate::engine::PortfolioState;
 use crate::engine::Window;
 use crate::engine::facts::factor_facts;
 use crate::health::health_report;
-use crate::model::Model;
-use crate::overview::OverviewFilter;
-use crate::score::summary;
-use crate::signals::SignalLevel;
+use crate::health::signals::SignalLevel;
+use crate::portfolio::overview::OverviewFilter;
+use crate::scoring::model::Model;
+use crate::scoring::score::summary;
 use crate::time::{Period, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -149,7 +149,7 @@ pub fn weekly_report(
         (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
     };
     let is_at_risk = |info: &crate::domain::Account, report: &crate::health::HealthReport| {
-        crate::overview::at_risk(health_model, report.score, info.at_risk_override)
+        crate::portfolio::overview::at_risk(health_model, report.score, info.at_risk_override)
     };
     let mut at_risk: Vec<AtRiskDetail> = rows
         .iter()

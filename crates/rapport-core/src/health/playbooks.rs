@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::domain::ContactRole;
 use crate::engine::AccountState;
-use crate::signals::{SignalEvidence, negative_interactions};
+use crate::health::signals::{SignalEvidence, negative_interactions};
 use crate::time::{MILLIS_PER_DAY, Timestamp};
 
 /// A play to run, attached to the account.

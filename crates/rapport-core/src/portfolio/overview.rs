@@ -8,13 +8,13 @@
 
 use serde::Serialize;
 
-use crate::breakdown::change_attribution;
 use crate::domain::{AccountStatus, CustomerId, Tier};
+use crate::engagement::breakdown::change_attribution;
 use crate::engine::facts::factor_facts;
 use crate::engine::state::range_of;
 use crate::engine::{AccountState, PortfolioState, Window};
-use crate::model::Model;
-use crate::score::{score, summary};
+use crate::scoring::model::Model;
+use crate::scoring::score::{score, summary};
 use crate::time::MILLIS_PER_DAY;
 
 /// Which accounts the overview covers (besides being active).

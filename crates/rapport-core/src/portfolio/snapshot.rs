@@ -12,8 +12,8 @@ use serde::Serialize;
 use crate::domain::ExternalId;
 use crate::engine::facts::factor_facts;
 use crate::engine::{PortfolioState, Window};
-use crate::model::Model;
-use crate::score::summary;
+use crate::scoring::model::Model;
+use crate::scoring::score::summary;
 use crate::time::{Period, Timestamp};
 
 /// No data.

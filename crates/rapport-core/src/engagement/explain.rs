@@ -12,8 +12,8 @@ use crate::engine::evidence::{
     UnusedFeature,
 };
 use crate::engine::{AccountState, FactorFacts, PortfolioState, Window};
-use crate::model::FactorKey;
-use crate::score::{FactorScore, Scorecard};
+use crate::scoring::model::FactorKey;
+use crate::scoring::score::{FactorScore, Scorecard};
 use crate::time::Timestamp;
 
 /// Lists in evidence are cut to this many items; the totals say how many there were.

@@ -3,18 +3,23 @@
 //! recommendations, impact analysis and alerts. This one structure is what the
 //! API returns and every other surface renders.
 
+pub mod breakdown;
+pub mod explain;
+pub mod impact;
+pub mod peers;
+
 use serde::Serialize;
 
-use crate::breakdown::{self, Alert, FactorChange, FactorTrend, HistoryMonth, Trend};
 use crate::domain::CustomerId;
+use crate::engagement::breakdown::{Alert, FactorChange, FactorTrend, HistoryMonth, Trend};
+use crate::engagement::explain::{ExplainContext, RootCause};
+use crate::engagement::impact::{ImpactCache, ImpactModel, ImpactSource};
+use crate::engagement::peers::{PeerCache, PeerComparison};
 use crate::engine::facts::{FactorFacts, factor_facts};
 use crate::engine::{AccountState, PortfolioState, Window};
-use crate::explain::{self, ExplainContext, RootCause};
-use crate::impact::{ImpactCache, ImpactModel, ImpactSource};
-use crate::model::{FactorKey, Model};
-use crate::overrides::{OverrideEvent, OverrideStatus, OverrideView, beside, view_at};
-use crate::peers::{PeerCache, PeerComparison};
-use crate::score::{FactorScore, Scorecard, score};
+use crate::scoring::model::{FactorKey, Model};
+use crate::scoring::overrides::{OverrideEvent, OverrideStatus, OverrideView, beside, view_at};
+use crate::scoring::score::{FactorScore, Scorecard, score};
 use crate::time::{MILLIS_PER_DAY, Period, Timestamp};
 
 /// The compare period: the one before the window, or explicit dates.
@@ -368,7 +373,7 @@ pub fn engagement_breakdown(
                         .iter()
                         .find(|definition| definition.key == factor.key)
                         .map(|definition| definition.better)
-                        .unwrap_or(crate::model::Better::Higher);
+                        .unwrap_or(crate::scoring::model::Better::Higher);
                     EngagementFactor {
                         score: factor.clone(),
                         previous: before,
@@ -401,7 +406,7 @@ pub fn engagement_breakdown(
         .sort_by(|left, right| right.recoverable_points.total_cmp(&left.recoverable_points));
     let risk_factors = factors
         .iter()
-        .filter(|factor| factor.score.status == crate::score::FactorStatus::Critical)
+        .filter(|factor| factor.score.status == crate::scoring::score::FactorStatus::Critical)
         .map(|factor| {
             let cause = root_causes
                 .iter()

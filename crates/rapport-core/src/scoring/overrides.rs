@@ -21,9 +21,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Account, CustomerId};
-use crate::model::Model;
-use crate::success::edit::{FieldError, parse_json};
+use crate::scoring::model::Model;
 use crate::time::Timestamp;
+use crate::validation::{FieldError, field_error, not_empty, parse_json};
 
 /// The lowest and highest value an override may take: scores run 0–100.
 pub const VALUE_RANGE: (f64, f64) = (0.0, 100.0);
@@ -229,21 +229,6 @@ fn in_force_when_writing(
     at: Timestamp,
 ) -> Option<ScoreOverride> {
     latest_set(events, model, |_| true).filter(|candidate| unexpired(candidate, at))
-}
-
-fn field_error(field: &str, reason: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.to_string(),
-        reason: reason.into(),
-    }
-}
-
-fn not_empty(field: &str, text: &str) -> Result<(), FieldError> {
-    if text.trim().is_empty() {
-        Err(field_error(field, "must not be empty"))
-    } else {
-        Ok(())
-    }
 }
 
 /// Checks an override before it is recorded, naming the field as the API's

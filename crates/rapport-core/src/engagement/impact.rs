@@ -14,12 +14,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 
-use crate::breakdown::framework_probabilities;
 use crate::domain::OutcomeKind;
+use crate::engagement::breakdown::framework_probabilities;
 use crate::engine::facts::factor_facts;
 use crate::engine::{PortfolioState, Window};
-use crate::model::Model;
-use crate::score::summary;
+use crate::scoring::model::Model;
+use crate::scoring::score::summary;
 use crate::time::{Period, Timestamp};
 
 /// Outcomes needed before a logistic model replaces the framework's table.

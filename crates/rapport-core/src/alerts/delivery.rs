@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::alerts::StoredAlert;
-use crate::breakdown::AlertPriority;
 use crate::domain::Account;
+use crate::engagement::breakdown::AlertPriority;
 use crate::time::Timestamp;
 
 /// A webhook subscription.
@@ -34,8 +34,8 @@ pub struct Subscription {
 
 /// Checks a subscription before it is stored: an http(s) URL and a secret of
 /// at least 8 characters. The error names the field.
-pub fn validate(subscription: &Subscription) -> Result<(), crate::success::edit::FieldError> {
-    let error = |field: &str, reason: &str| crate::success::edit::FieldError {
+pub fn validate(subscription: &Subscription) -> Result<(), crate::validation::FieldError> {
+    let error = |field: &str, reason: &str| crate::validation::FieldError {
         field: field.into(),
         reason: reason.into(),
     };

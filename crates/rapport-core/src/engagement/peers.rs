@@ -17,12 +17,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 
-use crate::breakdown::peer_average;
 use crate::domain::{AccountStatus, Tier};
 use crate::engine::facts::factor_facts;
 use crate::engine::{AccountState, PortfolioState, Window};
-use crate::model::Model;
-use crate::score::{ScoreSummary, summary};
+use crate::scoring::model::Model;
+use crate::scoring::score::{ScoreSummary, summary};
+use crate::stats::peer_average;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -326,7 +326,7 @@ impl PeerCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::breakdown::mid_rank_percentile;
+    use crate::stats::mid_rank_percentile;
 
     #[test]
     fn sorted_percentile_equals_the_mid_rank_definition() {

@@ -6,14 +6,16 @@
 //! resolved by Rapport, and people acknowledge and resolve alerts with their
 //! name and the time. Pure: the instant and the stored alerts are parameters.
 
+pub mod delivery;
+
 use serde::{Deserialize, Serialize};
 
-use crate::breakdown::{self, AlertPriority};
 use crate::domain::ExternalId;
+use crate::engagement::breakdown::{self, AlertPriority};
 use crate::engine::facts::factor_facts;
 use crate::engine::{AccountState, PortfolioState, Window};
-use crate::model::Model;
-use crate::score::score;
+use crate::scoring::model::Model;
+use crate::scoring::score::score;
 use crate::time::{Period, Timestamp};
 
 /// Who resolves an alert whose condition cleared.
@@ -242,7 +244,7 @@ pub struct AlertRun {
 /// against its `unresolved` alerts: each account with its tier's engagement
 /// model and the health model. Returns the alerts to write and the counts.
 pub fn evaluate_portfolio(
-    models: &crate::model::EngagementModels,
+    models: &crate::scoring::model::EngagementModels,
     health_model: &Model,
     portfolio: &PortfolioState,
     only: Option<&ExternalId>,

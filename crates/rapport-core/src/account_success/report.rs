@@ -6,8 +6,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::account::AccountSuccess;
-use super::engine::{GoalStatus, MetricStatus, TrendPoint, ValueCategory};
+use super::AccountSuccess;
+use crate::success::engine::{GoalStatus, MetricStatus, TrendPoint, ValueCategory};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -4,17 +4,20 @@
 //! triggered playbooks and the band's action cadence. Every surface renders
 //! this one structure. Pure: `as_of` and the model are parameters.
 
+pub mod playbooks;
+pub mod signals;
+
 use serde::Serialize;
 
-use crate::breakdown::{self, AlertPriority, HistoryMonth, Trend};
 use crate::domain::{CustomerId, Tier};
+use crate::engagement::breakdown::{self, AlertPriority, HistoryMonth, Trend};
 use crate::engine::facts::factor_facts;
 use crate::engine::{AccountState, FactorFacts, PortfolioState, Window};
-use crate::model::Model;
-use crate::overrides::{OverrideEvent, OverrideView, view_at};
-use crate::playbooks::{Cadence, PlaybookTrigger, cadence, playbooks};
-use crate::score::{ComponentScore, Scorecard, score};
-use crate::signals::{Signal, signals};
+use crate::health::playbooks::{Cadence, PlaybookTrigger, cadence, playbooks};
+use crate::health::signals::{Signal, signals};
+use crate::scoring::model::Model;
+use crate::scoring::overrides::{OverrideEvent, OverrideView, view_at};
+use crate::scoring::score::{ComponentScore, Scorecard, score};
 use crate::success::engine::{GoalStatus, evaluate_goal_status};
 use crate::time::{Period, Timestamp};
 
