@@ -93,6 +93,10 @@ pub struct EngagementFactor {
     pub score: FactorScore,
     pub previous: Option<f64>,
     pub trend: Option<FactorTrend>,
+    /// The factor's share of the overall score, in percent: its weight when
+    /// factor weights are shares of the overall (PRD-070), else its share of
+    /// its component's weight (a model whose components carry their own).
+    pub share_of_overall: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -316,6 +320,17 @@ fn scorecard(
     (facts, card)
 }
 
+/// A factor's share of the overall score: its own weight when the
+/// component's factor weights add up to the component's weight (they are
+/// shares of the overall), else its part of the component's weight.
+fn share_of_overall(component_weight: f64, factor_weight: f64, factor_weights: f64) -> f64 {
+    if (factor_weights - component_weight).abs() <= 1e-9 || factor_weights <= 0.0 {
+        factor_weight
+    } else {
+        component_weight * factor_weight / factor_weights
+    }
+}
+
 /// The whole breakdown of one account at `window`, against `compare`.
 pub fn engagement_breakdown(
     model: &Model,
@@ -378,6 +393,11 @@ pub fn engagement_breakdown(
                         score: factor.clone(),
                         previous: before,
                         trend: breakdown::factor_trend(model, better, factor.current, before),
+                        share_of_overall: share_of_overall(
+                            component.weight,
+                            factor.weight,
+                            component.factors.iter().map(|factor| factor.weight).sum(),
+                        ),
                     }
                 })
                 .collect(),
@@ -467,4 +487,20 @@ pub fn engagement_breakdown(
         factors,
         facts,
     })
+}
+
+#[cfg(test)]
+mod share_tests {
+    use super::share_of_overall;
+
+    #[test]
+    fn a_factors_share_of_the_overall() {
+        // PRD-070: factor weights are shares of the overall (they add up to
+        // the component's weight).
+        assert_eq!(share_of_overall(30.0, 12.0, 30.0), 12.0);
+        // The framework: a component of 25 % whose factors carry points 30
+        // and 20 of 50: 25 × 30 / 50 = 15 %.
+        assert_eq!(share_of_overall(25.0, 30.0, 50.0), 15.0);
+        assert_eq!(share_of_overall(25.0, 20.0, 50.0), 10.0);
+    }
 }

@@ -46,6 +46,9 @@ pub struct PeerComparison {
     pub peers: usize,
     pub overall: PeerFigure,
     pub components: Vec<PeerFigure>,
+    /// The components at or above their peer average, and those below (keys).
+    pub above_average: Vec<String>,
+    pub below_average: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -308,17 +311,30 @@ impl PeerCache {
                 peers: sorted.values.len(),
             }
         };
+        let components: Vec<PeerFigure> = model
+            .components
+            .iter()
+            .zip(&group.components)
+            .zip(&own.components)
+            .map(|((component, sorted), value)| figure(&component.key, *value, sorted))
+            .collect();
+        let (mut above_average, mut below_average) = (Vec::new(), Vec::new());
+        for component in &components {
+            if let (Some(value), Some(average)) = (component.value, component.peer_average) {
+                if value >= average {
+                    above_average.push(component.key.clone());
+                } else {
+                    below_average.push(component.key.clone());
+                }
+            }
+        }
         Some(PeerComparison {
             group: format!("{tier} tier, active accounts"),
             peers: group.peers + usize::from(outsider),
             overall: figure("overall", own.overall, &group.overall),
-            components: model
-                .components
-                .iter()
-                .zip(&group.components)
-                .zip(&own.components)
-                .map(|((component, sorted), value)| figure(&component.key, *value, sorted))
-                .collect(),
+            components,
+            above_average,
+            below_average,
         })
     }
 }

@@ -213,17 +213,8 @@ pub fn markdown(breakdown: &EngagementBreakdown) -> String {
             out,
             "| Factor | Current | Target | Score | Weight | Status | Trend |\n|---|---:|---:|---:|---:|:---:|:---:|"
         );
-        // PRD-070's factor weights are shares of the overall; a model whose
-        // components carry their own weight (the framework's points) shows each
-        // factor's share of the overall instead.
-        let factor_weights: f64 = component.factors.iter().map(|f| f.score.weight).sum();
-        let own_weights = (factor_weights - component.weight).abs() > 1e-9;
         for factor in &component.factors {
-            let weight = if own_weights {
-                component.weight * factor.score.weight / factor_weights
-            } else {
-                factor.score.weight
-            };
+            let weight = factor.share_of_overall;
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {weight:.0}% | {} | {} |",
@@ -308,8 +299,6 @@ pub fn markdown(breakdown: &EngagementBreakdown) -> String {
             "\n---\n\n### Peer Comparison ({}, {} peers)\n| | {name} | Peer Avg | Percentile |\n|---|---:|---:|---:|",
             peers.group, peers.peers
         );
-        let mut above = Vec::new();
-        let mut below = Vec::new();
         for figure in std::iter::once(&peers.overall).chain(&peers.components) {
             let _ = writeln!(
                 out,
@@ -321,28 +310,19 @@ pub fn markdown(breakdown: &EngagementBreakdown) -> String {
                     .percentile
                     .map_or("–".into(), |percentile| format!("{percentile:.0}th"))
             );
-            if figure.key != "overall"
-                && let (Some(value), Some(average)) = (figure.value, figure.peer_average)
-            {
-                if value >= average {
-                    above.push(figure.key.as_str());
-                } else {
-                    below.push(figure.key.as_str());
-                }
-            }
         }
         let _ = writeln!(
             out,
             "\n**Insight**: above the peer average on {}; below on {}",
-            if above.is_empty() {
+            if peers.above_average.is_empty() {
                 "nothing".into()
             } else {
-                above.join(", ")
+                peers.above_average.join(", ")
             },
-            if below.is_empty() {
+            if peers.below_average.is_empty() {
                 "nothing".into()
             } else {
-                below.join(", ")
+                peers.below_average.join(", ")
             }
         );
     }
