@@ -46,27 +46,27 @@ pub fn unanswered_threads(
     let mut found = Vec::new();
     for thread in threads {
         let messages = &account.threads[thread as usize];
-        let messages = &messages[..messages.partition_point(|message| message.at < end)];
+        let messages = &messages[..messages.partition_point(|message| message.at() < end)];
         let mut best: Option<UnansweredThread> = None;
         let mut index = 0;
         while index < messages.len() {
-            if messages[index].inbound {
+            if messages[index].inbound() {
                 index += 1;
                 continue;
             }
             let run_start = index;
-            while index < messages.len() && !messages[index].inbound {
+            while index < messages.len() && !messages[index].inbound() {
                 index += 1;
             }
             let run = &messages[run_start..index];
             let answered = index < messages.len();
             let unanswered = run.len() as u32 - u32::from(answered);
-            let last = run[run.len() - 1].at;
+            let last = run[run.len() - 1].at();
             if unanswered >= min_run && last >= start {
                 let candidate = UnansweredThread {
                     thread: account.thread_name(thread).to_string(),
                     unanswered,
-                    first_sent: Timestamp::from_millis(run[0].at),
+                    first_sent: Timestamp::from_millis(run[0].at()),
                     last_sent: Timestamp::from_millis(last),
                     answered_at_last: answered,
                 };
@@ -112,20 +112,20 @@ pub fn slow_responses(
             continue;
         }
         let thread = &account.threads[email.thread as usize];
-        let next = thread.partition_point(|message| message.at <= email.at);
-        let Some(reply) = thread.get(next).filter(|message| message.at < end) else {
+        let next = thread.partition_point(|message| message.at() <= email.at);
+        let Some(reply) = thread.get(next).filter(|message| message.at() < end) else {
             continue;
         };
         let answered = thread[next..]
             .iter()
-            .take_while(|message| message.at == reply.at)
-            .any(|message| message.inbound);
-        let hours = (reply.at - email.at) as f64 / 3_600_000.0;
+            .take_while(|message| message.at() == reply.at())
+            .any(|message| message.inbound());
+        let hours = (reply.at() - email.at) as f64 / 3_600_000.0;
         if answered && hours > target_hours {
             slow.push(SlowResponse {
                 thread: account.thread_name(email.thread).to_string(),
                 sent: Timestamp::from_millis(email.at),
-                answered: Timestamp::from_millis(reply.at),
+                answered: Timestamp::from_millis(reply.at()),
                 hours,
             });
         }
@@ -172,7 +172,7 @@ pub fn last_customer_initiated(account: &AccountState, as_of: Timestamp) -> Opti
                 let thread = &account.threads[email.thread as usize];
                 thread
                     .first()
-                    .is_some_and(|first| first.at == email.at && first.inbound)
+                    .is_some_and(|first| first.at() == email.at && first.inbound())
             }
         })
         .map(|email| email.at);

@@ -129,9 +129,9 @@ pub fn factor_facts(
         if email.inbound {
             // An inbound e-mail that opens its thread: no earlier message, and the
             // first of the thread's messages at that instant.
-            let first = thread.partition_point(|message| message.at < email.at);
+            let first = thread.partition_point(|message| message.at() < email.at);
             if first == 0
-                && thread[0].inbound
+                && thread[0].inbound()
                 && std::ptr::eq(email, first_inbound_at(account, email))
             {
                 thread_openers += 1;
@@ -139,16 +139,16 @@ pub fn factor_facts(
             continue;
         }
         facts.outbound_emails += 1;
-        let next = thread.partition_point(|message| message.at <= email.at);
-        if let Some(next_message) = thread.get(next).filter(|message| message.at < end) {
+        let next = thread.partition_point(|message| message.at() <= email.at);
+        if let Some(next_message) = thread.get(next).filter(|message| message.at() < end) {
             // Several messages at the next instant: the customer did answer then.
             let answered = thread[next..]
                 .iter()
-                .take_while(|message| message.at == next_message.at)
-                .any(|message| message.inbound);
+                .take_while(|message| message.at() == next_message.at())
+                .any(|message| message.inbound());
             if answered {
                 facts.responded_emails += 1;
-                response_hours_total += (next_message.at - email.at) as f64 / 3_600_000.0;
+                response_hours_total += (next_message.at() - email.at) as f64 / 3_600_000.0;
             }
         }
     }

@@ -10,6 +10,7 @@
 pub mod checkpoint;
 pub mod evidence;
 pub mod facts;
+mod interner;
 pub mod state;
 
 pub use facts::{FactorFacts, Window};

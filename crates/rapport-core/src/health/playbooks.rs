@@ -124,7 +124,7 @@ fn lost_champion(account: &AccountState, as_of: Timestamp) -> Option<PlaybookTri
                 at: Some(Timestamp::from_millis(last)),
                 detail: format!(
                     "champion {} last engaged {:.0} days ago",
-                    account.contact_emails[*contact],
+                    &account.contact_emails[*contact],
                     (end - last) as f64 / DAY as f64
                 ),
             })

@@ -75,7 +75,7 @@ fn contact_name(account: &AccountState, contact: u32) -> String {
         .get(index)
         .and_then(|name| name.as_deref())
     {
-        Some(name) if !name.is_empty() => format!("{name} <{}>", account.contact_emails[index]),
+        Some(name) if !name.is_empty() => format!("{name} <{}>", &account.contact_emails[index]),
         _ => account.contact_emails[index].to_string(),
     }
 }
@@ -394,9 +394,9 @@ fn mean_response_hours(
             continue;
         }
         let thread = &account.threads[email.thread as usize];
-        let next = thread.partition_point(|message| message.at <= email.at);
-        if let Some(message) = thread.get(next).filter(|m| m.at < as_of && m.inbound) {
-            total += (message.at - email.at) as f64 / 3_600_000.0;
+        let next = thread.partition_point(|message| message.at() <= email.at);
+        if let Some(message) = thread.get(next).filter(|m| m.at() < as_of && m.inbound()) {
+            total += (message.at() - email.at) as f64 / 3_600_000.0;
             answered += 1;
         }
     }
@@ -592,7 +592,7 @@ fn ticket_severity_rising(account: &AccountState, end: i64) -> Option<Signal> {
             at: at(event.at),
             detail: format!(
                 "ticket {} ({})",
-                account.ticket_ids[event.ticket as usize],
+                &account.ticket_ids[event.ticket as usize],
                 event.severity.as_str()
             ),
         })
@@ -628,7 +628,7 @@ fn repeated_issues(account: &AccountState, end: i64) -> Option<Signal> {
                 at: at(event.at),
                 detail: format!(
                     "ticket {} reopened",
-                    account.ticket_ids[event.ticket as usize]
+                    &account.ticket_ids[event.ticket as usize]
                 ),
             });
         }
@@ -662,7 +662,7 @@ pub(crate) fn negative_interactions(
         at: at(ticket.at),
         detail: format!(
             "ticket {}: negative sentiment",
-            account.ticket_ids[ticket.ticket as usize]
+            &account.ticket_ids[ticket.ticket as usize]
         ),
     })
     .collect();
