@@ -3,11 +3,11 @@
 //! the trail as stored and appends the event made from it, so concurrent
 //! writers chain (`old` = the previous event's `new`) in commit order.
 
-use rapport_core::Timestamp;
 use rapport_core::scoring::overrides::{
     AccountOverrides, OverrideEvent, OverrideRequest, ScoreOverride, account_overrides,
     remove_override, set_override, validate_model_name,
 };
+use rapport_core::{Account, Timestamp};
 use serde::Serialize;
 
 use crate::{App, AppError, AppResult};
@@ -33,6 +33,34 @@ impl App {
         Ok(validate_model_name(model, &configured)?)
     }
 
+    /// Appends the event `decide` makes from the account's trail as stored,
+    /// in one write transaction (concurrent writers chain); `Ok(None)` when
+    /// `decide` wrote nothing. Then the engine follows.
+    fn append_override(
+        &self,
+        account: &Account,
+        now: Timestamp,
+        mut decide: impl FnMut(&[OverrideEvent]) -> AppResult<Option<OverrideEvent>>,
+    ) -> AppResult<Option<OverrideEvent>> {
+        let mut refused = None;
+        let event = self
+            .store
+            .append_override_event(&account.external_id, &mut |trail| match decide(trail) {
+                Ok(event) => event,
+                Err(error) => {
+                    refused = Some(error);
+                    None
+                }
+            })?;
+        if let Some(error) = refused {
+            return Err(error);
+        }
+        if event.is_some() {
+            self.after_write(now)?;
+        }
+        Ok(event)
+    }
+
     /// Sets (or replaces) the override of `model`'s score for an account.
     pub fn set_override(
         &self,
@@ -43,27 +71,14 @@ impl App {
     ) -> AppResult<OverrideSet> {
         self.check_override_model(model)?;
         let account = self.resolve(reference)?;
-        let mut refused = None;
         let event = self
-            .store
-            .append_override_event(&account.external_id, &mut |trail| match set_override(
-                trail, model, request, now,
-            ) {
-                Ok(event) => Some(event),
-                Err(error) => {
-                    refused = Some(error);
-                    None
-                }
-            })?;
-        if let Some(error) = refused {
-            return Err(error.into());
-        }
-        let event =
-            event.ok_or_else(|| AppError::Conflict("the override was not written".into()))?;
+            .append_override(&account, now, |trail| {
+                Ok(Some(set_override(trail, model, request, now)?))
+            })?
+            .ok_or_else(|| AppError::Conflict("the override was not written".into()))?;
         let override_ = event
             .override_set()
             .ok_or_else(|| AppError::Conflict("a set event without its override".into()))?;
-        self.after_write(now)?;
         Ok(OverrideSet { override_, event })
     }
 
@@ -78,35 +93,15 @@ impl App {
     ) -> AppResult<OverrideEvent> {
         self.check_override_model(model)?;
         let account = self.resolve(reference)?;
-        let mut refused = None;
-        let mut none_in_force = false;
-        let event = self
-            .store
-            .append_override_event(&account.external_id, &mut |trail| match remove_override(
-                trail, model, author, reason, now,
-            ) {
-                Ok(Some(event)) => Some(event),
-                Ok(None) => {
-                    none_in_force = true;
-                    None
-                }
-                Err(error) => {
-                    refused = Some(error);
-                    None
-                }
-            })?;
-        if let Some(error) = refused {
-            return Err(error.into());
-        }
-        let event = event.ok_or_else(|| {
-            debug_assert!(none_in_force);
+        self.append_override(&account, now, |trail| {
+            Ok(remove_override(trail, model, author, reason, now)?)
+        })?
+        .ok_or_else(|| {
             AppError::NotFound(format!(
                 "no override of `{model}` is in force for {} ({})",
                 account.name, account.external_id
             ))
-        })?;
-        self.after_write(now)?;
-        Ok(event)
+        })
     }
 
     /// An account's overrides at `as_of`: in force, expired, and the trail.
