@@ -4,6 +4,7 @@
 //! the delivery outbox and the worker that sends it, signed with HMAC-SHA256
 //! (`X-Rapport-Signature: sha256=<hex of HMAC(secret, "<X-Rapport-Timestamp>.<body>")>`).
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -130,10 +131,26 @@ impl App {
         only: Option<&ExternalId>,
         now: Timestamp,
     ) -> AppResult<AlertRun> {
+        let only: Option<BTreeSet<ExternalId>> = only.map(|account| [account.clone()].into());
+        self.evaluate_alerts_of(only.as_ref(), now)
+    }
+
+    /// [`App::evaluate_alerts`] for a set of accounts (or all).
+    pub fn evaluate_alerts_of(
+        &self,
+        only: Option<&BTreeSet<ExternalId>>,
+        now: Timestamp,
+    ) -> AppResult<AlertRun> {
+        if only.is_some_and(BTreeSet::is_empty) {
+            return Ok(AlertRun::default());
+        }
         let engine = self.read()?;
         let mut run = AlertRun::default();
         let mut opened = Vec::new();
-        let written = self.store.reconcile_alerts(only, &mut |unresolved| {
+        let single = only
+            .filter(|accounts| accounts.len() == 1)
+            .and_then(|accounts| accounts.first());
+        let written = self.store.reconcile_alerts(single, &mut |unresolved| {
             let (changed, evaluated) = evaluate_portfolio(
                 &self.config.models,
                 &self.config.health_model,
@@ -258,7 +275,7 @@ impl App {
             return Err(action_error(error));
         }
         let alert = written.ok_or_else(|| AppError::NotFound(format!("no alert with id {id}")))?;
-        self.after_write(now)?;
+        self.after_write(now, &[])?;
         Ok(alert)
     }
 

@@ -50,7 +50,7 @@ impl App {
         if let Some(error) = refused {
             return Err(error);
         }
-        self.after_write(now)?;
+        self.after_write(now, std::slice::from_ref(&account.external_id))?;
         Ok(written.unwrap_or_default())
     }
 

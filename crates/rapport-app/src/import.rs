@@ -20,7 +20,7 @@ impl App {
         progress: &dyn ImportProgress,
     ) -> AppResult<Vec<FileReport>> {
         let reports = rapport_ingest::import_dir(self.store(), dir, now, progress);
-        self.after_write(now)?;
+        self.after_write(now, &[])?;
         Ok(reports)
     }
 
@@ -33,7 +33,7 @@ impl App {
         progress: &dyn ImportProgress,
     ) -> AppResult<FileReport> {
         let report = rapport_ingest::import_file(self.store(), kind, path, now, progress);
-        self.after_write(now)?;
+        self.after_write(now, &[])?;
         Ok(report)
     }
 }
@@ -61,7 +61,7 @@ impl App {
             .iter()
             .filter(|outcome| **outcome == rapport_store::WriteOutcome::Inserted)
             .count();
-        self.after_write(now)?;
+        self.after_write(now, &[])?;
         Ok(Recorded {
             inserted,
             unchanged: outcomes.len() - inserted,

@@ -29,6 +29,7 @@ pub mod snapshots;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
 
+use rapport_core::alerts::AlertRun;
 use rapport_core::engine::{PortfolioState, checkpoint};
 use rapport_core::scoring::model::{EngagementModels, Model};
 use rapport_core::{Activity, ExternalId, Timestamp};
@@ -107,6 +108,9 @@ pub struct App {
     caches: cache::Caches,
     /// The cursor of the last checkpoint written or read.
     checkpointed: std::sync::atomic::AtomicU64,
+    /// Accounts whose data changed since their alerts were last evaluated,
+    /// and whether a portfolio-wide input changed.
+    pending_alerts: Mutex<(BTreeSet<ExternalId>, bool)>,
 }
 
 /// What one [`App::follow`] applied.
@@ -140,6 +144,10 @@ enum Update {
 const CHANGES_PER_ROUND: usize = 500;
 const ACTIVITIES_PER_ROUND: usize = 100_000;
 
+/// Beyond this many accounts waiting for their alerts, one evaluation of the
+/// whole portfolio is cheaper than one per account.
+const PENDING_BEFORE_ALL: usize = 200;
+
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
@@ -156,6 +164,7 @@ impl App {
             follower: Mutex::new(()),
             caches: cache::Caches::default(),
             checkpointed: std::sync::atomic::AtomicU64::new(u64::MAX),
+            pending_alerts: Mutex::new((BTreeSet::new(), false)),
         })
     }
 
@@ -341,24 +350,38 @@ impl App {
         self.engine.get().is_some()
     }
 
-    /// Applies every change committed after the engine's cursor, by this
-    /// process or any other, and evaluates the alert rules of the accounts
-    /// whose data changed. Does nothing when the engine is not loaded (there
-    /// is nothing to keep current). A running server calls this several times
-    /// a second; every write use case calls it after its write.
+    /// Applies every committed change to the engine (by this process or any
+    /// other), then evaluates the alert rules of the accounts whose data
+    /// changed since the last evaluation ([`App::evaluate_pending_alerts`]).
+    /// Does nothing when the engine is not loaded.
     pub fn follow(&self, now: Timestamp) -> AppResult<Followed> {
         let followed = self.catch_up()?;
-        if followed.portfolio_wide {
-            self.evaluate_alerts(None, now)?;
-        } else {
-            for account in &followed.touched {
-                self.evaluate_alerts(Some(account), now)?;
-            }
-        }
+        self.evaluate_pending_alerts(now)?;
         Ok(followed)
     }
 
-    /// [`App::follow`] without the alert evaluation: the engine only.
+    /// Evaluates the alert rules of the accounts whose data changed since the
+    /// last evaluation (every active account when a portfolio-wide input
+    /// changed, or when many did). A running server calls this every few
+    /// seconds, so a writer adding activities to many accounts costs one
+    /// evaluation per account per period, not one per batch.
+    pub fn evaluate_pending_alerts(&self, now: Timestamp) -> AppResult<AlertRun> {
+        let (accounts, all) = {
+            let mut pending = lock(&self.pending_alerts);
+            (
+                std::mem::take(&mut pending.0),
+                std::mem::take(&mut pending.1),
+            )
+        };
+        if all || accounts.len() > PENDING_BEFORE_ALL {
+            self.evaluate_alerts_of(None, now)
+        } else {
+            self.evaluate_alerts_of(Some(&accounts), now)
+        }
+    }
+
+    /// Applies every committed change to the engine; the accounts whose data
+    /// changed wait for [`App::evaluate_pending_alerts`].
     pub fn catch_up(&self) -> AppResult<Followed> {
         let Some(engine) = self.engine.get() else {
             return Ok(Followed::default());
@@ -473,13 +496,28 @@ impl App {
             engine.activity_high_water = high_water;
             followed.cursor = cursor;
         }
+        if followed.changes > 0 {
+            let mut pending = lock(&self.pending_alerts);
+            pending.0.extend(followed.touched.iter().cloned());
+            pending.1 |= followed.portfolio_wide;
+        }
         Ok(followed)
     }
 
     /// After a use case's own write: the engine follows it at once (when it
-    /// is loaded), so the caller reads what it wrote.
-    fn after_write(&self, now: Timestamp) -> AppResult<()> {
-        self.follow(now).map(|_| ())
+    /// is loaded), so the caller reads what it wrote, and the alert rules of
+    /// the accounts the use case changed are evaluated now.
+    fn after_write(&self, now: Timestamp, changed: &[ExternalId]) -> AppResult<()> {
+        self.catch_up()?;
+        if changed.is_empty() || !self.is_loaded() {
+            return Ok(());
+        }
+        let accounts: BTreeSet<ExternalId> = changed.iter().cloned().collect();
+        {
+            let mut pending = lock(&self.pending_alerts);
+            pending.0.retain(|account| !accounts.contains(account));
+        }
+        self.evaluate_alerts_of(Some(&accounts), now).map(|_| ())
     }
 }
 

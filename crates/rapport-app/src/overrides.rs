@@ -56,7 +56,7 @@ impl App {
             return Err(error);
         }
         if event.is_some() {
-            self.after_write(now)?;
+            self.after_write(now, &[])?;
         }
         Ok(event)
     }

@@ -12,12 +12,33 @@ use crate::{AppState, now};
 /// How often the running server looks for writes made by other processes.
 pub const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 
-/// Applies every committed change to the engine, several times a second,
-/// evaluating the alerts of the accounts whose data changed.
+/// How often the alerts of accounts whose data changed are evaluated.
+pub const EVALUATE_EVERY: Duration = Duration::from_secs(10);
+
+/// Applies every committed change to the engine, several times a second; the
+/// alerts of the accounts whose data changed are evaluated every
+/// [`EVALUATE_EVERY`].
 pub async fn follow(app: AppState) {
+    let evaluating = Arc::clone(&app);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(EVALUATE_EVERY).await;
+            let app = Arc::clone(&evaluating);
+            match tokio::task::spawn_blocking(move || app.evaluate_pending_alerts(now())).await {
+                Ok(Ok(run)) if run.opened + run.cleared > 0 => tracing::info!(
+                    "alerts of changed accounts: {} opened, {} cleared",
+                    run.opened,
+                    run.cleared
+                ),
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::warn!("alert evaluation of changed accounts: {error}"),
+                Err(error) => tracing::warn!("alert evaluation task failed: {error}"),
+            }
+        }
+    });
     loop {
         let following = Arc::clone(&app);
-        match tokio::task::spawn_blocking(move || following.follow(now())).await {
+        match tokio::task::spawn_blocking(move || following.catch_up()).await {
             Ok(Ok(followed)) if followed.changes > 0 => tracing::debug!(
                 "followed {} changes ({} activities, {} accounts) to cursor {}",
                 followed.changes,

@@ -240,14 +240,15 @@ pub struct AlertRun {
     pub cleared: usize,
 }
 
-/// Evaluates the rules of every active account (or only `only`) at `now`
-/// against its `unresolved` alerts: each account with its tier's engagement
-/// model and the health model. Returns the alerts to write and the counts.
+/// Evaluates the rules of every active account (or only those in `only`) at
+/// `now` against its `unresolved` alerts: each account with its tier's
+/// engagement model and the health model. Returns the alerts to write and the
+/// counts.
 pub fn evaluate_portfolio(
     models: &crate::scoring::model::EngagementModels,
     health_model: &Model,
     portfolio: &PortfolioState,
-    only: Option<&ExternalId>,
+    only: Option<&std::collections::BTreeSet<ExternalId>>,
     unresolved: &[StoredAlert],
     now: Timestamp,
 ) -> (Vec<StoredAlert>, AlertRun) {
@@ -257,7 +258,7 @@ pub fn evaluate_portfolio(
         let Some(info) = account.account() else {
             continue;
         };
-        if only.is_some_and(|only| *only != info.external_id)
+        if only.is_some_and(|only| !only.contains(&info.external_id))
             || info.status != crate::domain::AccountStatus::Active
         {
             continue;
