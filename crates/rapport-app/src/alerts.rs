@@ -12,7 +12,8 @@ use rapport_core::alerts::delivery::{
     Delivery, DeliveryEvent, Subscription, matches, payload, retry_after_seconds,
 };
 use rapport_core::alerts::{
-    AlertActionError, AlertRun, AlertStatus, StatusFilter, StoredAlert, evaluate_portfolio,
+    AlertActionError, AlertRun, AlertStatus, StatusFilter, StoredAlert, firing_portfolio,
+    reconcile_portfolio,
 };
 use rapport_core::engine::PortfolioState;
 use rapport_core::{ExternalId, Timestamp};
@@ -112,6 +113,9 @@ fn outbox(
     outbox
 }
 
+/// Accounts evaluated under one hold of the engine's read lock.
+const EVALUATED_PER_LOCK: usize = 100;
+
 fn action_error(error: AlertActionError) -> AppError {
     match error {
         AlertActionError::NoAuthor => AppError::invalid("author", "must not be empty"),
@@ -144,21 +148,42 @@ impl App {
         if only.is_some_and(BTreeSet::is_empty) {
             return Ok(AlertRun::default());
         }
-        let engine = self.read()?;
+        // The rules are evaluated from the engine outside the store's write
+        // transaction (it can take a second for a whole portfolio); only the
+        // reconciliation with the alerts as stored runs inside it, so other
+        // writers wait milliseconds, not the evaluation.
+        // In chunks, each under the engine's read lock on its own, so the
+        // follower (and the readers queued behind it) never waits for a
+        // whole portfolio's evaluation.
+        let accounts: Vec<ExternalId> = {
+            let engine = self.read()?;
+            engine
+                .state
+                .accounts()
+                .filter_map(|state| state.account())
+                .map(|account| account.external_id.clone())
+                .filter(|account| only.is_none_or(|only| only.contains(account)))
+                .collect()
+        };
+        let mut firing = Vec::with_capacity(accounts.len());
+        for chunk in accounts.chunks(EVALUATED_PER_LOCK) {
+            let chunk: BTreeSet<ExternalId> = chunk.iter().cloned().collect();
+            let engine = self.read()?;
+            firing.extend(firing_portfolio(
+                &self.config.models,
+                &self.config.health_model,
+                &engine.state,
+                Some(&chunk),
+                now,
+            ));
+        }
         let mut run = AlertRun::default();
         let mut opened = Vec::new();
         let single = only
             .filter(|accounts| accounts.len() == 1)
             .and_then(|accounts| accounts.first());
         let written = self.store.reconcile_alerts(single, &mut |unresolved| {
-            let (changed, evaluated) = evaluate_portfolio(
-                &self.config.models,
-                &self.config.health_model,
-                &engine.state,
-                only,
-                unresolved,
-                now,
-            );
+            let (changed, evaluated) = reconcile_portfolio(&firing, unresolved, now);
             run = evaluated;
             opened = changed.iter().map(|alert| alert.id == 0).collect();
             changed
@@ -178,6 +203,7 @@ impl App {
             .collect();
         if !events.is_empty() {
             let subscriptions = self.store.webhooks()?;
+            let engine = self.read()?;
             self.store
                 .enqueue_deliveries(&outbox(&engine.state, &subscriptions, &events, now))?;
         }

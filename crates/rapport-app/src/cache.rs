@@ -70,28 +70,52 @@ pub(crate) struct BreakdownKey {
 /// At most this many whole breakdowns are kept (a dashboard's working set).
 const BREAKDOWNS_KEPT: usize = 4_096;
 
+/// One breakdown, computed by the first request that needs it while the
+/// others wait for it (not each computing it again); `None` inside when the
+/// computation failed (the caller computes again and reports the error).
+type BreakdownSlot = Arc<OnceLock<Option<Arc<Shared<EngagementBreakdown>>>>>;
+
 #[derive(Default)]
 pub(crate) struct Caches {
     /// Peer scores and impact fits (shared; scoring happens outside their locks).
     pub breakdown_caches: BreakdownCaches,
     pub success_peers: SuccessPeerCache,
-    breakdowns: Mutex<HashMap<BreakdownKey, Arc<Shared<EngagementBreakdown>>>>,
+    breakdowns: Mutex<HashMap<BreakdownKey, BreakdownSlot>>,
 }
 
 impl Caches {
-    pub fn breakdown(&self, key: &BreakdownKey) -> Option<Arc<Shared<EngagementBreakdown>>> {
-        lock(&self.breakdowns).get(key).cloned()
-    }
-
-    pub fn keep_breakdown(&self, key: BreakdownKey, breakdown: Arc<Shared<EngagementBreakdown>>) {
-        let mut kept = lock(&self.breakdowns);
-        if kept.len() >= BREAKDOWNS_KEPT {
-            let newest = key.revision;
-            kept.retain(|cached, _| cached.revision == newest);
-            if kept.len() >= BREAKDOWNS_KEPT {
-                kept.clear();
+    /// The breakdown of `key`, computed once by `compute` however many
+    /// requests ask for it at the same time.
+    pub fn breakdown(
+        &self,
+        key: BreakdownKey,
+        compute: impl FnOnce() -> Result<Shared<EngagementBreakdown>, AppError>,
+    ) -> Result<Arc<Shared<EngagementBreakdown>>, AppError> {
+        let slot = {
+            let mut kept = lock(&self.breakdowns);
+            if !kept.contains_key(&key) && kept.len() >= BREAKDOWNS_KEPT {
+                let newest = key.revision;
+                kept.retain(|cached, _| cached.revision == newest);
+                if kept.len() >= BREAKDOWNS_KEPT {
+                    kept.clear();
+                }
             }
+            Arc::clone(kept.entry(key).or_default())
+        };
+        let mut failure = None;
+        let computed = slot.get_or_init(|| match compute() {
+            Ok(breakdown) => Some(Arc::new(breakdown)),
+            Err(error) => {
+                failure = Some(error);
+                None
+            }
+        });
+        match (computed, failure) {
+            (Some(breakdown), _) => Ok(Arc::clone(breakdown)),
+            (None, Some(error)) => Err(error),
+            (None, None) => Err(AppError::Conflict(
+                "the breakdown could not be computed; try again".into(),
+            )),
         }
-        kept.insert(key, breakdown);
     }
 }

@@ -111,6 +111,7 @@ pub struct App {
     /// Accounts whose data changed since their alerts were last evaluated,
     /// and whether a portfolio-wide input changed.
     pending_alerts: Mutex<(BTreeSet<ExternalId>, bool)>,
+    checkpointing: Mutex<()>,
 }
 
 /// What one [`App::follow`] applied.
@@ -165,6 +166,7 @@ impl App {
             caches: cache::Caches::default(),
             checkpointed: std::sync::atomic::AtomicU64::new(u64::MAX),
             pending_alerts: Mutex::new((BTreeSet::new(), false)),
+            checkpointing: Mutex::new(()),
         })
     }
 
@@ -291,6 +293,8 @@ impl App {
         let (Some(path), Some(engine)) = (&self.config.checkpoint, self.engine.get()) else {
             return Ok(None);
         };
+        // One writer of the file at a time (they share its temporary name).
+        let _one = lock(&self.checkpointing);
         let identity = self.store.identity()?;
         let engine = engine
             .read()

@@ -119,27 +119,24 @@ impl App {
             compare: request.compare,
             revision: engine.revision(),
         };
-        if let Some(cached) = self.caches.breakdown(&key) {
-            return Ok(cached);
-        }
-        let events = self.override_events(&account.external_id)?;
-        let state = engine
-            .state
-            .account(account.external_id.as_str())
+        self.caches.breakdown(key, || {
+            let events = self.override_events(&account.external_id)?;
+            let state = engine
+                .state
+                .account(account.external_id.as_str())
+                .ok_or_else(|| not_in_engine(&account))?;
+            let mut breakdown = engagement_breakdown(
+                &model,
+                &engine.state,
+                state,
+                request.window,
+                request.compare,
+                &self.caches.breakdown_caches,
+            )
             .ok_or_else(|| not_in_engine(&account))?;
-        let mut breakdown = engagement_breakdown(
-            &model,
-            &engine.state,
-            state,
-            request.window,
-            request.compare,
-            &self.caches.breakdown_caches,
-        )
-        .ok_or_else(|| not_in_engine(&account))?;
-        breakdown.apply_overrides(&events);
-        let breakdown = Arc::new(Shared::new(breakdown));
-        self.caches.keep_breakdown(key, Arc::clone(&breakdown));
-        Ok(breakdown)
+            breakdown.apply_overrides(&events);
+            Ok(Shared::new(breakdown))
+        })
     }
 
     /// The health report of one account at `as_of`, with a manual override

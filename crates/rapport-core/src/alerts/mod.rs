@@ -240,43 +240,58 @@ pub struct AlertRun {
     pub cleared: usize,
 }
 
-/// Evaluates the rules of every active account (or only those in `only`) at
-/// `now` against its `unresolved` alerts: each account with its tier's
-/// engagement model and the health model. Returns the alerts to write and the
-/// counts.
-pub fn evaluate_portfolio(
+/// What the rules say of each active account (or only those in `only`) at
+/// `now`: each account with its tier's engagement model and the health model.
+/// The expensive half of an evaluation, computed from the engine alone.
+pub fn firing_portfolio(
     models: &crate::scoring::model::EngagementModels,
     health_model: &Model,
     portfolio: &PortfolioState,
     only: Option<&std::collections::BTreeSet<ExternalId>>,
+    now: Timestamp,
+) -> Vec<(ExternalId, Vec<Firing>)> {
+    portfolio
+        .accounts()
+        .filter_map(|account| {
+            let info = account.account()?;
+            if only.is_some_and(|only| !only.contains(&info.external_id))
+                || info.status != crate::domain::AccountStatus::Active
+            {
+                return None;
+            }
+            let firing = evaluate(
+                models.for_tier(info.tier),
+                health_model,
+                portfolio,
+                account,
+                now,
+            );
+            Some((info.external_id.clone(), firing))
+        })
+        .collect()
+}
+
+/// The cheap half: each evaluated account's firing rules against its
+/// `unresolved` alerts as stored. Returns the alerts to write and the counts.
+pub fn reconcile_portfolio(
+    firing: &[(ExternalId, Vec<Firing>)],
     unresolved: &[StoredAlert],
     now: Timestamp,
 ) -> (Vec<StoredAlert>, AlertRun) {
+    let mut by_account: std::collections::HashMap<&ExternalId, Vec<StoredAlert>> =
+        std::collections::HashMap::new();
+    for alert in unresolved {
+        by_account
+            .entry(&alert.account)
+            .or_default()
+            .push(alert.clone());
+    }
     let mut run = AlertRun::default();
     let mut changed = Vec::new();
-    for account in portfolio.accounts() {
-        let Some(info) = account.account() else {
-            continue;
-        };
-        if only.is_some_and(|only| !only.contains(&info.external_id))
-            || info.status != crate::domain::AccountStatus::Active
-        {
-            continue;
-        }
+    for (account, fired) in firing {
         run.accounts += 1;
-        let mine: Vec<StoredAlert> = unresolved
-            .iter()
-            .filter(|alert| alert.account == info.external_id)
-            .cloned()
-            .collect();
-        let firing = evaluate(
-            models.for_tier(info.tier),
-            health_model,
-            portfolio,
-            account,
-            now,
-        );
-        for change in reconcile(&info.external_id, &mine, firing, now) {
+        let mine = by_account.get(account).map_or(&[][..], Vec::as_slice);
+        for change in reconcile(account, mine, fired.clone(), now) {
             changed.push(match change {
                 AlertChange::Open(alert) => {
                     run.opened += 1;
@@ -294,6 +309,21 @@ pub fn evaluate_portfolio(
         }
     }
     (changed, run)
+}
+
+/// Evaluates the rules of every active account (or only those in `only`) at
+/// `now` against its `unresolved` alerts: [`firing_portfolio`], then
+/// [`reconcile_portfolio`].
+pub fn evaluate_portfolio(
+    models: &crate::scoring::model::EngagementModels,
+    health_model: &Model,
+    portfolio: &PortfolioState,
+    only: Option<&std::collections::BTreeSet<ExternalId>>,
+    unresolved: &[StoredAlert],
+    now: Timestamp,
+) -> (Vec<StoredAlert>, AlertRun) {
+    let firing = firing_portfolio(models, health_model, portfolio, only, now);
+    reconcile_portfolio(&firing, unresolved, now)
 }
 
 /// Why a person's action on an alert was refused.
