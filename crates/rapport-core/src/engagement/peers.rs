@@ -188,10 +188,32 @@ impl PeerScores {
                 })
                 .collect()
         };
-        let computed: Vec<(usize, Entry)> = stale
-            .iter()
-            .map(|peer| (peer.slot(), self.compute(model, portfolio, peer)))
-            .collect();
+        // A new window (a new second, for requests scored "now") rescores the
+        // whole tier: on every core, since the requests waiting for the group
+        // wait for this.
+        let threads = if stale.len() >= 256 {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            1
+        };
+        let part = stale.len().div_ceil(threads).max(1);
+        let computed: Vec<(usize, Entry)> = std::thread::scope(|scope| {
+            let parts: Vec<_> = stale
+                .chunks(part)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|peer| (peer.slot(), self.compute(model, portfolio, peer)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|part| part.join().unwrap_or_default())
+                .collect()
+        });
         self.keep(computed);
         let mut overall = Vec::with_capacity(peers.len());
         let mut components: Vec<Vec<f64>> = vec![Vec::new(); model.components.len()];
