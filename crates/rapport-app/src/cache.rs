@@ -67,8 +67,9 @@ pub(crate) struct BreakdownKey {
     pub revision: (u64, u64),
 }
 
-/// At most this many whole breakdowns are kept (a dashboard's working set).
-const BREAKDOWNS_KEPT: usize = 4_096;
+/// At most this many whole breakdowns are kept (a dashboard's working set of
+/// the current second; each is tens of kilobytes with its rendered JSON).
+const BREAKDOWNS_KEPT: usize = 256;
 
 /// One breakdown, computed by the first request that needs it while the
 /// others wait for it (not each computing it again); `None` inside when the
@@ -94,8 +95,9 @@ impl Caches {
         let slot = {
             let mut kept = lock(&self.breakdowns);
             if !kept.contains_key(&key) && kept.len() >= BREAKDOWNS_KEPT {
-                let newest = key.revision;
-                kept.retain(|cached, _| cached.revision == newest);
+                // Keep what the newest state and instant can still be asked for.
+                let (newest, window) = (key.revision, key.window);
+                kept.retain(|cached, _| cached.revision == newest && cached.window == window);
                 if kept.len() >= BREAKDOWNS_KEPT {
                     kept.clear();
                 }

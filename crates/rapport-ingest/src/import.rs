@@ -353,7 +353,9 @@ fn import_activities<R: Read + Send>(
     progress: &dyn ImportProgress,
     report: &mut FileReport,
 ) -> Result<(), String> {
-    let (sender, receiver) = mpsc::sync_channel::<ActivityBatch>(4);
+    // One parsed batch waits while one is written: memory stays at a few
+    // batches whatever the file's size.
+    let (sender, receiver) = mpsc::sync_channel::<ActivityBatch>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut batch = ActivityBatch {

@@ -454,6 +454,10 @@ impl Store for SqliteStore {
     }
 
     fn insert_activities(&self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>> {
+        // Keys and bodies are made before the write lock is taken (on two
+        // threads for a large batch), so other writers wait for the inserts
+        // alone.
+        let prepared = prepare_activities(activities)?;
         self.write(|transaction, log| {
             let rows = self.account_rows_of(
                 transaction,
@@ -464,7 +468,6 @@ impl Store for SqliteStore {
                 "INSERT INTO activities (dedup_key, has_source_id, account, at_ms, body) \
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dedup_key) DO NOTHING",
             )?;
-            let mut body = Vec::with_capacity(256);
             let mut range: Option<(i64, i64)> = None;
             // Written grouped by account, in time order, arrival order among
             // equal instants: the indexes then take each account's rows on
@@ -480,17 +483,13 @@ impl Store for SqliteStore {
             order.sort_unstable();
             for (account_row, _, index) in order {
                 let activity = &activities[index];
-                body.clear();
-                serde_json::to_writer(&mut body, &activity.detail)
-                    .map_err(|error| corrupt("activity body", error))?;
-                let body_text =
-                    std::str::from_utf8(&body).map_err(|error| corrupt("activity body", error))?;
+                let (dedup_key, body) = &prepared[index];
                 let changed = insert.execute(params![
-                    activity.dedup_key(),
+                    dedup_key,
                     activity.source_id.is_some(),
                     account_row,
                     activity.at.millis(),
-                    body_text,
+                    body,
                 ])?;
                 if changed == 1 {
                     let seq = transaction.last_insert_rowid();
@@ -944,6 +943,31 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<DaySnapshot>> {
         self.read(|connection| snapshots::list(connection, model, from, to))
     }
+}
+
+/// Each activity's dedup key and body (the type-specific part as JSON), in
+/// order; a large batch on two threads.
+fn prepare_activities(activities: &[Activity]) -> StoreResult<Vec<(String, String)>> {
+    let prepare = |part: &[Activity]| -> StoreResult<Vec<(String, String)>> {
+        part.iter()
+            .map(|activity| {
+                let body = serde_json::to_string(&activity.detail)
+                    .map_err(|error| corrupt("activity body", error))?;
+                Ok((activity.dedup_key(), body))
+            })
+            .collect()
+    };
+    if activities.len() < 8_192 {
+        return prepare(activities);
+    }
+    let (first, second) = activities.split_at(activities.len() / 2);
+    let (first, second) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| prepare(second));
+        (prepare(first), other.join())
+    });
+    let mut prepared = first?;
+    prepared.extend(second.map_err(|_| corrupt("activity body", "a preparing thread failed"))??);
+    Ok(prepared)
 }
 
 fn contacts_where(connection: &Connection, account: Option<i64>) -> StoreResult<Vec<Contact>> {
