@@ -25,7 +25,7 @@ use crate::{ActivityLines, FileError, Parsed, RecordError};
 
 /// Records are written in batches of this many: large enough that the
 /// per-transaction cost vanishes, small enough to keep memory flat.
-const BATCH_SIZE: usize = 100_000;
+const BATCH_SIZE: usize = 1_000_000;
 
 /// The files of the import contract, in the order a folder is imported (each
 /// may refer to accounts, so accounts come first).
@@ -353,9 +353,10 @@ fn import_activities<R: Read + Send>(
     progress: &dyn ImportProgress,
     report: &mut FileReport,
 ) -> Result<(), String> {
-    // One parsed batch waits while one is written: memory stays at a few
-    // batches whatever the file's size.
-    let (sender, receiver) = mpsc::sync_channel::<ActivityBatch>(1);
+    // The parser hands a batch over only when the writer takes it: at most
+    // two batches live (one being parsed, one being written), whatever the
+    // file's size.
+    let (sender, receiver) = mpsc::sync_channel::<ActivityBatch>(0);
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut batch = ActivityBatch {

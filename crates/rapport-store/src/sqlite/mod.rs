@@ -88,6 +88,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 type LoggedChange = (ChangeKind, Option<i64>, Option<(i64, i64)>);
 
+/// The most activities one change of the log names.
+const ACTIVITIES_PER_CHANGE: i64 = 100_000;
+
 /// The changes one write transaction made, appended to the change log just
 /// before it commits.
 #[derive(Default)]
@@ -105,9 +108,19 @@ impl ChangeLog {
         }
     }
 
+    /// Activities `first..=last` written, logged in changes of at most
+    /// [`ACTIVITIES_PER_CHANGE`]: a follower applies each change whole under
+    /// its engine's write lock, and a bulk import's million-row transaction
+    /// must not hold a server's readers for the whole of it. (A batch written
+    /// through the API is smaller and stays one change: seen whole.)
     fn activities(&mut self, first: i64, last: i64) {
-        self.entries
-            .push((ChangeKind::Activities, None, Some((first, last))));
+        let mut start = first;
+        while start <= last {
+            let end = last.min(start + ACTIVITIES_PER_CHANGE - 1);
+            self.entries
+                .push((ChangeKind::Activities, None, Some((start, end))));
+            start = end + 1;
+        }
     }
 
     fn write(&self, transaction: &Connection) -> StoreResult<()> {
