@@ -26,6 +26,18 @@ pub enum TimeError {
         "`{0}` is not a period (expected a whole number of days or months, e.g. 7d, 30d, 90d, 6m)"
     )]
     BadPeriod(String),
+    #[error("`{0}` is outside the years {FIRST_YEAR} to {LAST_YEAR} that Rapport accepts")]
+    OutOfRange(String),
+}
+
+/// The years an instant or a date may fall in: wide enough for any customer
+/// history and contract, narrow enough that no date arithmetic can overflow
+/// (an `asOf` of year −262143 once panicked the breakdown).
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2199;
+
+fn in_range(date: NaiveDate) -> bool {
+    (FIRST_YEAR..=LAST_YEAR).contains(&chrono::Datelike::year(&date))
 }
 
 impl Timestamp {
@@ -39,21 +51,29 @@ impl Timestamp {
 
     /// Parses an RFC 3339 timestamp with any offset; the result is in UTC.
     pub fn parse_rfc3339(text: &str) -> Result<Self, TimeError> {
-        DateTime::parse_from_rfc3339(text.trim())
-            .map(|parsed| Timestamp(parsed.timestamp_millis()))
-            .map_err(|_| TimeError::BadTimestamp(text.to_string()))
+        let parsed = DateTime::parse_from_rfc3339(text.trim())
+            .map_err(|_| TimeError::BadTimestamp(text.to_string()))?;
+        if !in_range(parsed.with_timezone(&Utc).date_naive()) {
+            return Err(TimeError::OutOfRange(text.to_string()));
+        }
+        Ok(Timestamp(parsed.timestamp_millis()))
     }
 
     /// Accepts either an RFC 3339 timestamp or a bare date (taken as its first
     /// instant, 00:00:00 UTC). Used for `--as-of` style inputs.
     pub fn parse_lenient(text: &str) -> Result<Self, TimeError> {
         let trimmed = text.trim();
-        if let Ok(timestamp) = Self::parse_rfc3339(trimmed) {
-            return Ok(timestamp);
+        match Self::parse_rfc3339(trimmed) {
+            Ok(timestamp) => return Ok(timestamp),
+            Err(TimeError::OutOfRange(_)) => return Err(TimeError::OutOfRange(text.to_string())),
+            Err(_) => {}
         }
-        NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
-            .map(Self::start_of_day)
-            .map_err(|_| TimeError::BadTimestamp(text.to_string()))
+        let date = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
+            .map_err(|_| TimeError::BadTimestamp(text.to_string()))?;
+        if !in_range(date) {
+            return Err(TimeError::OutOfRange(text.to_string()));
+        }
+        Ok(Self::start_of_day(date))
     }
 
     pub fn start_of_day(date: NaiveDate) -> Self {
@@ -129,9 +149,13 @@ impl<'de> Deserialize<'de> for Timestamp {
 /// reduced to its UTC date, since exports often carry midnight timestamps.
 pub fn parse_date(text: &str) -> Result<NaiveDate, TimeError> {
     let trimmed = text.trim();
-    NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
+    let date = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
         .or_else(|_| Timestamp::parse_rfc3339(trimmed).map(Timestamp::date))
-        .map_err(|_| TimeError::BadDate(text.to_string()))
+        .map_err(|_| TimeError::BadDate(text.to_string()))?;
+    if !in_range(date) {
+        return Err(TimeError::OutOfRange(text.to_string()));
+    }
+    Ok(date)
 }
 
 /// A window length: a whole number of days. `6m` means 180 days (months are 30 days).
@@ -239,5 +263,35 @@ mod tests {
         let later = Timestamp::parse_rfc3339("2026-01-02T12:00:00Z").unwrap();
         assert_eq!(start.hours_until(later), 36.0);
         assert_eq!(start.days_until(later), 1.5);
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[test]
+    fn instants_and_dates_outside_the_accepted_years_are_refused() {
+        for text in [
+            "-262143-01-01",
+            "1899-12-31",
+            "2200-01-01",
+            "2500-06-01T00:00:00Z",
+        ] {
+            assert!(
+                matches!(
+                    Timestamp::parse_lenient(text),
+                    Err(TimeError::OutOfRange(_))
+                ),
+                "{text}"
+            );
+        }
+        assert!(matches!(
+            parse_date("0001-01-01"),
+            Err(TimeError::OutOfRange(_))
+        ));
+        assert!(Timestamp::parse_lenient("1900-01-01").is_ok());
+        assert!(Timestamp::parse_lenient("2199-12-31T23:59:59Z").is_ok());
+        assert!(Timestamp::parse_lenient("yesterday").is_err());
     }
 }

@@ -976,12 +976,19 @@ fn health_report_and_daily_snapshots_from_a_terminal() {
         text(&again.stdout).trim(),
         "snapshots written 0, unchanged 4"
     );
-    let future = rapport(&db, &["snapshot", "--day", "2999-01-01"]);
+    let future = rapport(&db, &["snapshot", "--day", "2199-12-31"]);
     assert_eq!(future.status.code(), Some(2));
     assert!(
         text(&future.stderr).contains("is not over yet"),
         "{}",
         text(&future.stderr)
+    );
+    let beyond = rapport(&db, &["snapshot", "--day", "2999-01-01"]);
+    assert_eq!(beyond.status.code(), Some(2));
+    assert!(
+        text(&beyond.stderr).contains("outside the years 1900 to 2199"),
+        "{}",
+        text(&beyond.stderr)
     );
 }
 

@@ -558,3 +558,18 @@ async fn weekly_report_as_json_markdown_and_standalone_html() {
     let (status, error) = get(&served, &format!("{path}&format=pdf")).await;
     assert_eq!((status, error["parameter"].as_str()), (400, Some("format")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instant_outside_the_accepted_years_is_a_400_naming_as_of() {
+    let served = serve_demo().await;
+    for path in [
+        "/api/intelligence/engagement/acc-0001?asOf=-262143-01-01",
+        "/api/intelligence/health/acc-0001?asOf=-262143-01-01",
+        "/api/reports/weekly?format=json&asOf=-262143-01-01",
+        "/api/intelligence/engagement/acc-0001?asOf=%2B262142-12-31T00:00:00Z",
+    ] {
+        let (status, body) = get(&served, path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["parameter"], "asOf", "{path}: {body}");
+    }
+}
