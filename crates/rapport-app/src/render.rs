@@ -31,6 +31,20 @@ impl DocumentFormat {
     }
 }
 
+/// A percentile rank as people write it, rounded to a whole number: `1st`,
+/// `2nd`, `3rd`, `11th`, `12th`, `13th`, `21st`, `42nd`, `100th`.
+pub fn ordinal(value: f64) -> String {
+    let whole = value.round().max(0.0) as u64;
+    let suffix = match (whole % 10, whole % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{whole}{suffix}")
+}
+
 /// Whole dollars with thousands separators: `$1,234,567`, `-$5`.
 pub fn money(value: f64) -> String {
     let whole = value.round() as i64;
@@ -213,4 +227,26 @@ pub fn weekly_report(
     template
         .render(context! { w => Value::from_serialize(report) })
         .map_err(|error| format!("{error:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinals_are_written_as_people_write_them() {
+        let written: Vec<String> = [
+            0.0, 1.0, 2.0, 3.0, 4.0, 11.0, 12.0, 13.0, 21.0, 22.4, 41.0, 100.0, 111.0, 112.6,
+        ]
+        .into_iter()
+        .map(ordinal)
+        .collect();
+        assert_eq!(
+            written,
+            [
+                "0th", "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "41st",
+                "100th", "111th", "113th"
+            ]
+        );
+    }
 }

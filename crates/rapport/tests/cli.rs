@@ -1790,3 +1790,47 @@ fn concurrent_writers_never_fail_and_the_override_trail_chains() {
         history.last().unwrap()["new"]
     );
 }
+
+/// Every percentile rank the reports print is an English ordinal ("1st",
+/// "22nd", "83rd", "112th"), never "1th" (issue 20, item 18).
+#[test]
+fn percentile_ranks_are_written_as_ordinals() {
+    let work = tempfile::tempdir().unwrap();
+    let db = imported_portfolio(work.path(), "24", "60");
+    let accounts = cli_json(&db, &["accounts", "--format", "json"]);
+    let mut ranks = 0;
+    for account in accounts.as_array().unwrap() {
+        let id = account["externalId"].as_str().unwrap();
+        for command in ["engagement", "success"] {
+            let output = rapport(&db, &[command, id, "--as-of", "2026-05-31"]);
+            assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+            let page = text(&output.stdout);
+            for word in page.split(|c: char| !c.is_ascii_alphanumeric()) {
+                let Some(number) = ["st", "nd", "rd", "th"]
+                    .iter()
+                    .find_map(|suffix| word.strip_suffix(suffix))
+                    .filter(|number| {
+                        !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
+                    })
+                else {
+                    continue;
+                };
+                ranks += 1;
+                let value: u64 = number.parse().unwrap();
+                let expected = match (value % 10, value % 100) {
+                    (_, 11..=13) => "th",
+                    (1, _) => "st",
+                    (2, _) => "nd",
+                    (3, _) => "rd",
+                    _ => "th",
+                };
+                assert_eq!(
+                    &word[number.len()..],
+                    expected,
+                    "`{word}` in `rapport {command} {id}`"
+                );
+            }
+        }
+    }
+    assert!(ranks > 20, "only {ranks} ranks printed");
+}

@@ -308,7 +308,7 @@ pub fn markdown(breakdown: &EngagementBreakdown) -> String {
                 number(figure.peer_average, 0),
                 figure
                     .percentile
-                    .map_or("–".into(), |percentile| format!("{percentile:.0}th"))
+                    .map_or("–".into(), rapport_app::render::ordinal)
             );
         }
         let _ = writeln!(

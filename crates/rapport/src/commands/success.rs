@@ -257,7 +257,7 @@ pub fn markdown(view: &AccountSuccess) -> String {
                 number(figure.peer_average, 0),
                 figure
                     .percentile
-                    .map_or("–".to_string(), |percentile| format!("{percentile:.0}th"))
+                    .map_or("–".to_string(), rapport_app::render::ordinal)
             );
         }
     }
