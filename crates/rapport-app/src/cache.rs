@@ -35,8 +35,8 @@ impl<T: Serialize> Shared<T> {
         if let Some(json) = self.json.get() {
             return Ok(Arc::clone(json));
         }
-        let text: Arc<str> = serde_json::to_string(&self.value)
-            .map_err(|error| AppError::Render(error.to_string()))?
+        let text: Arc<str> = crate::render::json(&self.value, false)
+            .map_err(AppError::Render)?
             .into();
         Ok(Arc::clone(self.json.get_or_init(|| text)))
     }

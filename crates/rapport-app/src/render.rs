@@ -31,6 +31,86 @@ impl DocumentFormat {
     }
 }
 
+/// JSON as every surface writes it (the API's bodies, `--format json`):
+/// compact or indented, and a negative zero written as `0.0` (a figure that
+/// rounds to nothing has no sign).
+pub fn json<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<String, String> {
+    let mut out = Vec::with_capacity(1024);
+    let result = if pretty {
+        let mut serializer = serde_json::Serializer::with_formatter(
+            &mut out,
+            Unsigned(serde_json::ser::PrettyFormatter::new()),
+        );
+        value.serialize(&mut serializer)
+    } else {
+        let mut serializer = serde_json::Serializer::with_formatter(
+            &mut out,
+            Unsigned(serde_json::ser::CompactFormatter),
+        );
+        value.serialize(&mut serializer)
+    };
+    result.map_err(|error| error.to_string())?;
+    String::from_utf8(out).map_err(|error| error.to_string())
+}
+
+/// A JSON formatter that writes `-0.0` as `0.0` and otherwise is `F`.
+struct Unsigned<F>(F);
+
+macro_rules! delegate {
+    ($($method:ident),*) => {$(
+        fn $method<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+            self.0.$method(writer)
+        }
+    )*};
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Unsigned<F> {
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
+        self.0
+            .write_f64(writer, if value == 0.0 { 0.0 } else { value })
+    }
+
+    fn write_f32<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        value: f32,
+    ) -> std::io::Result<()> {
+        self.0
+            .write_f32(writer, if value == 0.0 { 0.0 } else { value })
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+
+    delegate!(
+        begin_array,
+        end_array,
+        end_array_value,
+        begin_object,
+        end_object,
+        end_object_key,
+        begin_object_value,
+        end_object_value
+    );
+}
+
 /// A percentile rank as people write it, rounded to a whole number: `1st`,
 /// `2nd`, `3rd`, `11th`, `12th`, `13th`, `21st`, `42nd`, `100th`.
 pub fn ordinal(value: f64) -> String {
@@ -232,6 +312,23 @@ pub fn weekly_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_has_no_negative_zero_and_keeps_its_shape() {
+        let value = serde_json::json!({"a": -0.0, "b": [-0.0, -1.5, 2.0], "c": {"d": 0.0}});
+        assert_eq!(
+            json(&value, false).unwrap(),
+            r#"{"a":0.0,"b":[0.0,-1.5,2.0],"c":{"d":0.0}}"#
+        );
+        let pretty = json(&value, true).unwrap();
+        assert_eq!(
+            pretty,
+            serde_json::to_string_pretty(&value)
+                .unwrap()
+                .replace("-0.0", "0.0")
+        );
+        assert!(!pretty.contains("-0"));
+    }
 
     #[test]
     fn ordinals_are_written_as_people_write_them() {

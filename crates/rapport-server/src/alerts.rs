@@ -3,7 +3,6 @@
 //! and `POST /api/alerts/{id}/resolve` (`{"author": …, "note"?: …}`), an
 //! alert's deliveries, and the webhook subscriptions.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -12,7 +11,7 @@ use rapport_core::alerts::delivery::{Delivery, Subscription};
 use rapport_core::alerts::{AlertRun, StoredAlert};
 use serde::Deserialize;
 
-use crate::{ApiError, AppState, blocking, now, parse_body};
+use crate::{ApiError, AppState, Json, blocking, now, parse_body};
 
 #[derive(Deserialize)]
 pub(crate) struct ListQuery {

@@ -3,7 +3,6 @@
 //! field so a bad one gets a 400 naming the field; the rules are the
 //! application layer's.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,7 +11,7 @@ use rapport_core::success::edit::parse_goal;
 use rapport_core::success::{Goal, Measurement, Metric};
 use serde::Deserialize;
 
-use crate::{ApiError, AppState, blocking, now, parse_body};
+use crate::{ApiError, AppState, Json, blocking, now, parse_body};
 
 /// `GET /api/intelligence/success-metrics/{customerId}/goals`
 pub(crate) async fn list(

@@ -15,7 +15,6 @@ pub mod workers;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -27,6 +26,23 @@ use rapport_core::{AccountListing, Timestamp};
 use serde::Serialize;
 
 pub use error::ApiError;
+
+/// A JSON response body, written by the one JSON writer every surface uses
+/// (`rapport_app::render::json`: no negative zero).
+pub(crate) struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        match rapport_app::render::json(&self.0, false) {
+            Ok(body) => (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response(),
+            Err(error) => ApiError::internal(format!("cannot write JSON: {error}")).into_response(),
+        }
+    }
+}
 
 /// What every handler shares: the application.
 pub type AppState = Arc<App>;

@@ -3,7 +3,6 @@
 //! trail. The server stamps each event with its clock; the rules are the
 //! application layer's.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,7 +10,7 @@ use rapport_app::overrides::OverrideSet;
 use rapport_core::scoring::overrides::{AccountOverrides, parse_override_request};
 use serde::Deserialize;
 
-use crate::{ApiError, AppState, as_of, blocking, now};
+use crate::{ApiError, AppState, Json, as_of, blocking, now};
 
 /// `PUT /api/intelligence/overrides/{customerId}/{model}` with
 /// `{"value", "reason", "author", "expiresAt"?}`: 201 when no override was in

@@ -1,7 +1,6 @@
 //! The report routes: one account's engagement breakdown, health and success
 //! metrics, the value report, the portfolio overview and the weekly report.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -11,7 +10,7 @@ use rapport_core::health::HealthView;
 use rapport_core::portfolio::overview::Overview;
 use serde::Deserialize;
 
-use crate::{ApiError, AppState, as_of, blocking};
+use crate::{ApiError, AppState, Json, as_of, blocking};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

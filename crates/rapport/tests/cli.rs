@@ -1834,3 +1834,28 @@ fn percentile_ranks_are_written_as_ordinals() {
     }
     assert!(ranks > 20, "only {ranks} ranks printed");
 }
+
+/// No report's JSON carries a negative zero (`-0.0`): a figure that rounds to
+/// nothing has no sign (issue 20, item 17; the API writes through the same
+/// JSON writer).
+#[test]
+fn report_json_never_carries_a_negative_zero() {
+    let work = tempfile::tempdir().unwrap();
+    let db = imported_portfolio(work.path(), "24", "60");
+    let accounts = cli_json(&db, &["accounts", "--format", "json"]);
+    for account in accounts.as_array().unwrap() {
+        let id = account["externalId"].as_str().unwrap();
+        for command in ["engagement", "success", "health"] {
+            let output = rapport(
+                &db,
+                &[command, id, "--as-of", "2026-05-31", "--format", "json"],
+            );
+            assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+            let body = text(&output.stdout);
+            assert!(
+                !body.contains("-0.0,") && !body.contains("-0.0\n") && !body.contains("-0.0]"),
+                "`rapport {command} {id}` writes a negative zero"
+            );
+        }
+    }
+}
