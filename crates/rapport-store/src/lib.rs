@@ -47,6 +47,8 @@ pub enum StoreError {
     },
     #[error("stored data is unreadable ({what}): {reason}")]
     Corrupt { what: String, reason: String },
+    #[error("the store {0} does not exist (`rapport import` or `rapport demo` creates one)")]
+    Missing(String),
     #[error("account `{0}` is not in the store")]
     UnknownAccount(String),
     #[error(
@@ -380,6 +382,18 @@ pub fn load_activities(
     })?;
     state.compact();
     Ok(high_water)
+}
+
+/// Opens the store a database URL names, which must exist already (migrating
+/// it as needed): what every command that only reads or changes a store uses,
+/// so a mistyped path is an error, not a new empty store.
+pub fn open_existing(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    if let DatabaseUrl::Sqlite(url::SqliteLocation::File(path)) = DatabaseUrl::parse(url)?
+        && !path.is_file()
+    {
+        return Err(StoreError::Missing(path.display().to_string()));
+    }
+    open(url)
 }
 
 /// Opens the store a database URL names, creating and migrating it as needed.

@@ -1859,3 +1859,42 @@ fn report_json_never_carries_a_negative_zero() {
         }
     }
 }
+
+/// Only the commands meant to create a store create one: any other names a
+/// missing store as an error, exit 2, and creates nothing (issue 20, item 13).
+#[test]
+fn a_missing_store_is_an_error_not_a_new_empty_one() {
+    let work = tempfile::tempdir().unwrap();
+    let missing = work.path().join("nonexistent/dir/x.db");
+    for args in [
+        &["accounts"][..],
+        &["engagement", "acc-0001"],
+        &["alerts", "list"],
+        &["override", "list", "acc-0001"],
+    ] {
+        let output = rapport(&missing, args);
+        assert_eq!(output.status.code(), Some(2), "rapport {}", args.join(" "));
+        assert!(
+            text(&output.stderr).contains("does not exist"),
+            "rapport {}: {}",
+            args.join(" "),
+            text(&output.stderr)
+        );
+    }
+    assert!(
+        !work.path().join("nonexistent").exists(),
+        "a folder was created"
+    );
+    // `import` is meant to create one.
+    let data = work.path().join("data");
+    generate(&data, "3", "10");
+    let created = work.path().join("new/rapport.db");
+    let imported = rapport(&created, &["import", data.to_str().unwrap()]);
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    assert_eq!(rapport(&created, &["accounts"]).status.code(), Some(0));
+}

@@ -11,11 +11,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rapport_ingest::{ContractFile, FileReport, ImportProgress};
 use rapport_store::Store;
 
-use super::open_app;
+use super::open_or_create_app;
 use crate::settings::Settings;
 
 pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
-    let app = open_app(settings)?;
+    let app = open_or_create_app(settings)?;
     let progress = TerminalProgress::new();
     let reports = match target {
         [dir] => {

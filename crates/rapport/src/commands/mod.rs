@@ -65,8 +65,17 @@ pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
     })
 }
 
-/// The application over the configured store; its engine loads on first use.
+/// The application over the configured store, which must exist; its engine
+/// loads on first use.
 pub fn open_app(settings: &Settings) -> anyhow::Result<Arc<App>> {
+    let store = rapport_store::open_existing(&settings.database_url)
+        .with_context(|| format!("cannot open the store {}", settings.database_url))?;
+    Ok(App::new(store, app_config(settings)?))
+}
+
+/// The application over the configured store, created when missing: for the
+/// commands meant to create one (`import`, `demo`, `serve`).
+pub fn open_or_create_app(settings: &Settings) -> anyhow::Result<Arc<App>> {
     Ok(App::new(open_store(settings)?, app_config(settings)?))
 }
 

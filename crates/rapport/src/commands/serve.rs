@@ -10,11 +10,14 @@ use rapport_demo::DemoConfig;
 use rapport_server::workers;
 
 use super::import::{TerminalProgress, print_reports};
-use super::open_app;
+use super::open_or_create_app;
 use crate::settings::Settings;
 
 pub fn run(settings: &Settings, addr: Option<&str>) -> anyhow::Result<ExitCode> {
-    serve_app(open_app(settings)?, addr.unwrap_or(&settings.addr))
+    serve_app(
+        open_or_create_app(settings)?,
+        addr.unwrap_or(&settings.addr),
+    )
 }
 
 pub fn demo(
@@ -24,7 +27,7 @@ pub fn demo(
     days: u32,
     seed: u64,
 ) -> anyhow::Result<ExitCode> {
-    let app = open_app(settings)?;
+    let app = open_or_create_app(settings)?;
     if app.store().counts()?.accounts == 0 {
         let folder =
             tempfile::tempdir().context("cannot create a temporary folder for the demo files")?;
