@@ -218,6 +218,7 @@ impl App {
             Some(reference) if !reference.is_empty() => Some(self.resolve(reference)?),
             _ => None,
         };
+        self.check_csm(query.csm.as_deref())?;
         let csm = query
             .csm
             .as_deref()

@@ -185,6 +185,47 @@ impl App {
         Ok(ValueReport::from(&success))
     }
 
+    /// Refuses a CSM filter that no account's CSM answers to (case
+    /// ignored), naming `csm` and the closest names: an empty report would
+    /// read as "nothing to worry about".
+    pub fn check_csm(&self, csm: Option<&str>) -> AppResult<()> {
+        let Some(csm) = csm.map(str::trim).filter(|csm| !csm.is_empty()) else {
+            return Ok(());
+        };
+        let engine = self.read()?;
+        let mut known: Vec<&str> = engine
+            .state
+            .accounts()
+            .filter_map(|state| state.account())
+            .map(|account| account.csm.as_str())
+            .collect();
+        if known.iter().any(|name| name.eq_ignore_ascii_case(csm)) {
+            return Ok(());
+        }
+        known.sort_unstable();
+        known.dedup();
+        let lowered = csm.to_lowercase();
+        let close: Vec<&str> = known
+            .iter()
+            .copied()
+            .filter(|name| {
+                let name = name.to_lowercase();
+                name.contains(&lowered) || rapport_core::domain::close_spelling(&name, &lowered)
+            })
+            .collect();
+        Err(AppError::invalid(
+            "csm",
+            if close.is_empty() {
+                format!("no account has the CSM `{csm}`")
+            } else {
+                format!(
+                    "no account has the CSM `{csm}`; did you mean {}",
+                    close.join(", ")
+                )
+            },
+        ))
+    }
+
     /// The portfolio engagement overview (default engagement model).
     pub fn overview(
         &self,
@@ -192,6 +233,7 @@ impl App {
         compare: Compare,
         filter: &OverviewFilter,
     ) -> AppResult<Overview> {
+        self.check_csm(filter.csm.as_deref())?;
         let engine = self.read()?;
         Ok(overview(
             &engine.state,
@@ -205,6 +247,7 @@ impl App {
 
     /// The weekly portfolio report at `as_of`.
     pub fn weekly(&self, as_of: Timestamp, filter: &OverviewFilter) -> AppResult<WeeklyReport> {
+        self.check_csm(filter.csm.as_deref())?;
         let alerts = self.store.alerts(None, true)?;
         let engine = self.read()?;
         Ok(weekly_report(

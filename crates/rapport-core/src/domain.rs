@@ -318,6 +318,15 @@ pub struct Outcome {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn close_spellings_are_candidates() {
+        assert!(close_spelling("acme corp", "acme crop"));
+        assert!(close_spelling("acme corp", "acme corps"));
+        assert!(!close_spelling("acme corp", "beta ltd"));
+        assert!(close_spelling("zeta", "zetа".replace('а', "a").as_str()));
+        assert!(!close_spelling("zeta", "beta ltd"));
+    }
+
     use super::*;
 
     #[test]
@@ -444,6 +453,14 @@ pub fn find_account<'a>(accounts: &'a [Account], query: &str) -> AccountMatch<'a
     match_name(accounts.iter(), query)
 }
 
+/// Whether `name` is a close spelling of `query` (both lower case): at most
+/// one edit (insertion, deletion, substitution or swap of neighbours) for a
+/// short query, two from eight characters on.
+pub fn close_spelling(name: &str, query: &str) -> bool {
+    let allowed = if query.chars().count() >= 8 { 2 } else { 1 };
+    !query.is_empty() && strsim::damerau_levenshtein(name, query) <= allowed
+}
+
 /// The name steps of [`find_account`]'s rule, for a reference that is neither
 /// a known UUID nor a known external id.
 pub fn match_name<'a>(
@@ -473,9 +490,17 @@ pub fn match_name<'a>(
             return AccountMatch::Candidates(several.iter().take(10).copied().collect());
         }
     }
+    // Names that contain the reference, else names spelled closely (a typo,
+    // two letters swapped: "Acme Crop" for "Acme Corp").
     let mut candidates: Vec<&Account> = accounts
+        .clone()
         .filter(|account| account.name.to_lowercase().contains(&lowered))
         .collect();
+    if candidates.is_empty() {
+        candidates = accounts
+            .filter(|account| close_spelling(&account.name.to_lowercase(), &lowered))
+            .collect();
+    }
     candidates.sort_by(|left, right| {
         left.name
             .len()

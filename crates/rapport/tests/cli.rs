@@ -1898,3 +1898,62 @@ fn a_missing_store_is_an_error_not_a_new_empty_one() {
     );
     assert_eq!(rapport(&created, &["accounts"]).status.code(), Some(0));
 }
+
+/// A misspelt account gets its close names as candidates, and an unknown CSM
+/// is refused naming `--csm` rather than printing an empty report (issue 20,
+/// item 15).
+#[test]
+fn misspelt_accounts_and_unknown_csms_get_suggestions() {
+    let work = tempfile::tempdir().unwrap();
+    let db = imported_portfolio(work.path(), "6", "30");
+    let typo = rapport(&db, &["engagement", "Acme Crop", "--as-of", "2026-05-31"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        text(&typo.stderr).contains("did you mean:\n  Acme Corp (acc-0001)"),
+        "{}",
+        text(&typo.stderr)
+    );
+    let accounts = cli_json(&db, &["accounts", "--format", "json"]);
+    let csm = accounts[0]["csm"].as_str().unwrap().to_string();
+    for args in [
+        &[
+            "portfolio",
+            "--csm",
+            "Nobody At All",
+            "--as-of",
+            "2026-05-31",
+        ][..],
+        &["report", "weekly", "--csm", "Nobody At All"],
+        &["alerts", "list", "--csm", "Nobody At All"],
+    ] {
+        let output = rapport(&db, args);
+        assert_eq!(output.status.code(), Some(2), "rapport {}", args.join(" "));
+        assert!(
+            text(&output.stderr).contains("--csm: no account has the CSM `Nobody At All`"),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+    let close = format!("{}x", &csm[..csm.len() - 1]);
+    let output = rapport(
+        &db,
+        &["portfolio", "--csm", &close, "--as-of", "2026-05-31"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains(&format!("did you mean {csm}")),
+        "{}",
+        text(&output.stderr)
+    );
+    let known = rapport(
+        &db,
+        &[
+            "portfolio",
+            "--csm",
+            &csm.to_uppercase(),
+            "--as-of",
+            "2026-05-31",
+        ],
+    );
+    assert_eq!(known.status.code(), Some(0), "{}", text(&known.stderr));
+}

@@ -38,7 +38,9 @@ pub fn run(settings: &Settings, args: &PortfolioArgs) -> anyhow::Result<ExitCode
     let (window, compare) =
         engagement_window(Some(&args.period), Some(&args.compare), as_of).map_err(flag_error)?;
     let filter = tier_filter(args.csm.as_deref(), args.tier.as_deref()).map_err(flag_error)?;
-    let view = open_app(settings)?.overview(window, compare, &filter)?;
+    let view = open_app(settings)?
+        .overview(window, compare, &filter)
+        .map_err(flag_error)?;
     match args.format {
         Format::Json => print_json(&view)?,
         Format::Md => print!("{}", markdown(&view)),

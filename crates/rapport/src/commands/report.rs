@@ -42,7 +42,9 @@ pub fn run(settings: &Settings, command: &ReportCommand) -> anyhow::Result<ExitC
         ),
     };
     let filter = tier_filter(csm.as_deref(), tier.as_deref()).map_err(super::flag_error)?;
-    let report = super::open_app(settings)?.weekly(as_of, &filter)?;
+    let report = super::open_app(settings)?
+        .weekly(as_of, &filter)
+        .map_err(super::flag_error)?;
     match document {
         None => super::print_json(&report)?,
         Some(format) => print!(
