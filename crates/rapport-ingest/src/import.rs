@@ -158,13 +158,19 @@ pub fn import_file(
     };
     let total_bytes = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
     let bytes_read = Arc::new(AtomicU64::new(0));
-    let reader = BufReader::with_capacity(
+    let mut reader = BufReader::with_capacity(
         256 * 1024,
         CountingReader {
             inner: file,
             bytes_read: Arc::clone(&bytes_read),
         },
     );
+    // Spreadsheets and Windows tools start UTF-8 files with a byte-order
+    // mark; it is not part of the first header or record.
+    if let Err(error) = skip_byte_order_mark(&mut reader) {
+        report.fatal = Some(format!("cannot read: {error}"));
+        return report;
+    }
     progress.start(path, total_bytes);
     let result = match kind {
         ContractFile::Accounts => import_table(
@@ -226,6 +232,15 @@ pub fn import_file(
         report.fatal = Some(error);
     }
     report
+}
+
+/// Consumes a UTF-8 byte-order mark at the start of `reader`, if there is one.
+fn skip_byte_order_mark(reader: &mut impl std::io::BufRead) -> std::io::Result<()> {
+    const MARK: &[u8] = b"\xEF\xBB\xBF";
+    if reader.fill_buf()?.starts_with(MARK) {
+        reader.consume(MARK.len());
+    }
+    Ok(())
 }
 
 fn known_accounts(store: &dyn Store) -> Result<HashSet<String>, String> {

@@ -1957,3 +1957,31 @@ fn misspelt_accounts_and_unknown_csms_get_suggestions() {
     );
     assert_eq!(known.status.code(), Some(0), "{}", text(&known.stderr));
 }
+
+/// Files that start with a UTF-8 byte-order mark (as spreadsheets and Windows
+/// tools write them) import like any other (issue 20, item 16, first part).
+#[test]
+fn files_with_a_byte_order_mark_import_whole() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    generate(&data, "3", "10");
+    for file in ["accounts.csv", "contacts.csv", "activities.jsonl"] {
+        let path = data.join(file);
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend(std::fs::read(&path).unwrap());
+        std::fs::write(&path, bytes).unwrap();
+    }
+    let db = work.path().join("rapport.db");
+    let imported = rapport(&db, &["import", data.to_str().unwrap()]);
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    assert!(
+        text(&imported.stderr).contains("rejected 0"),
+        "{}",
+        text(&imported.stderr)
+    );
+}
