@@ -12,7 +12,7 @@ use rapport_core::alerts::delivery::{
     Delivery, DeliveryEvent, Subscription, matches, payload, retry_after_seconds,
 };
 use rapport_core::alerts::{
-    AlertActionError, AlertRun, AlertStatus, StatusFilter, StoredAlert, firing_portfolio,
+    AlertActionError, AlertRun, AlertStatus, StatusFilter, StoredAlert, firing_of,
     reconcile_portfolio,
 };
 use rapport_core::engine::PortfolioState;
@@ -167,13 +167,16 @@ impl App {
         };
         let mut firing = Vec::with_capacity(accounts.len());
         for chunk in accounts.chunks(EVALUATED_PER_LOCK) {
-            let chunk: BTreeSet<ExternalId> = chunk.iter().cloned().collect();
             let engine = self.read()?;
-            firing.extend(firing_portfolio(
+            let states: Vec<_> = chunk
+                .iter()
+                .filter_map(|account| engine.state.account(account.as_str()))
+                .collect();
+            firing.extend(firing_of(
                 &self.config.models,
                 &self.config.health_model,
                 &engine.state,
-                Some(&chunk),
+                &states,
                 now,
             ));
         }

@@ -59,11 +59,9 @@ impl App {
         validate_goal(&goal)?;
         let mut goal = goal;
         goal.id = String::new();
-        let mut written =
+        let written =
             self.change_goals(reference, now, |_| Ok(vec![GoalWrite::Put(goal.clone())]))?;
-        written
-            .pop()
-            .ok_or_else(|| AppError::Conflict("the goal was not written".into()))
+        the_goal(written)
     }
 
     /// Replaces a goal from a request body; metrics keep their histories.
@@ -74,16 +72,14 @@ impl App {
         body: &[u8],
         now: Timestamp,
     ) -> AppResult<Goal> {
-        let mut written = self.change_goals(reference, now, |goals| {
+        let written = self.change_goals(reference, now, |goals| {
             let existing = find_goal(goals, goal_id)?;
             let incoming = parse_goal(body, existing.start_date)?;
             let goal = replace_goal(existing, incoming);
             validate_goal(&goal)?;
             Ok(vec![GoalWrite::Put(goal)])
         })?;
-        written
-            .pop()
-            .ok_or_else(|| AppError::Conflict("the goal was not written".into()))
+        the_goal(written)
     }
 
     /// Deletes a goal; its id is never handed out again, so a retried DELETE
@@ -107,15 +103,13 @@ impl App {
         if !measurement.value.is_finite() {
             return Err(AppError::invalid("value", "must be a finite number"));
         }
-        let mut written = self.change_goals(reference, now, |goals| {
+        let written = self.change_goals(reference, now, |goals| {
             let mut goals = goals.to_vec();
             let index = record_measurement(&mut goals, metric_id, measurement.clone())
                 .ok_or_else(|| no_metric(metric_id))?;
             Ok(vec![GoalWrite::Put(goals.swap_remove(index))])
         })?;
-        written
-            .pop()
-            .ok_or_else(|| AppError::Conflict("the goal was not written".into()))
+        the_goal(written)
     }
 
     /// Replaces a metric's definition; its history is kept unless the new
@@ -128,7 +122,7 @@ impl App {
         now: Timestamp,
     ) -> AppResult<Goal> {
         validate_metric(&metric, "body")?;
-        let mut written = self.change_goals(reference, now, |goals| {
+        let written = self.change_goals(reference, now, |goals| {
             let mut goals = goals.to_vec();
             let (goal, existing) = goals
                 .iter_mut()
@@ -145,9 +139,7 @@ impl App {
             goal.metrics[existing] = metric;
             Ok(vec![GoalWrite::Put(goal.clone())])
         })?;
-        written
-            .pop()
-            .ok_or_else(|| AppError::Conflict("the goal was not written".into()))
+        the_goal(written)
     }
 
     /// Removes a metric from its goal (its id is never reused).
@@ -159,6 +151,13 @@ impl App {
         })
         .map(|_| ())
     }
+}
+
+/// The one goal a change wrote.
+fn the_goal(mut written: Vec<Goal>) -> AppResult<Goal> {
+    written
+        .pop()
+        .ok_or_else(|| AppError::Conflict("the goal was not written".into()))
 }
 
 fn find_goal<'a>(goals: &'a [Goal], goal_id: &str) -> AppResult<&'a Goal> {

@@ -250,13 +250,30 @@ pub fn firing_portfolio(
     only: Option<&std::collections::BTreeSet<ExternalId>>,
     now: Timestamp,
 ) -> Vec<(ExternalId, Vec<Firing>)> {
-    portfolio
+    let accounts: Vec<&AccountState> = portfolio
         .accounts()
+        .filter(|account| {
+            account
+                .account()
+                .is_some_and(|info| only.is_none_or(|only| only.contains(&info.external_id)))
+        })
+        .collect();
+    firing_of(models, health_model, portfolio, &accounts, now)
+}
+
+/// [`firing_portfolio`] for the given accounts; those not active are skipped.
+pub fn firing_of(
+    models: &crate::scoring::model::EngagementModels,
+    health_model: &Model,
+    portfolio: &PortfolioState,
+    accounts: &[&AccountState],
+    now: Timestamp,
+) -> Vec<(ExternalId, Vec<Firing>)> {
+    accounts
+        .iter()
         .filter_map(|account| {
             let info = account.account()?;
-            if only.is_some_and(|only| !only.contains(&info.external_id))
-                || info.status != crate::domain::AccountStatus::Active
-            {
+            if info.status != crate::domain::AccountStatus::Active {
                 return None;
             }
             let firing = evaluate(

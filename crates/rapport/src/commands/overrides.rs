@@ -60,10 +60,8 @@ pub enum OverrideCommand {
 /// The model `--model` names: a model file is read here (at the edge) for
 /// the name inside; a name is checked by the application's one rule.
 fn model_name(given: &str) -> anyhow::Result<String> {
-    if Model::shipped(given).is_some() {
-        return Ok(Model::shipped(given)
-            .map(|model| model.name)
-            .unwrap_or_default());
+    if let Some(shipped) = Model::shipped(given) {
+        return Ok(shipped.name);
     }
     let path = std::path::Path::new(given);
     if path.is_file() {
