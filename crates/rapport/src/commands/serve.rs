@@ -71,8 +71,6 @@ fn serve_app(app: Arc<App>, addr: &str) -> anyhow::Result<ExitCode> {
         },
         loading.elapsed().as_secs_f64()
     );
-    app.catch_up()
-        .context("cannot follow the store's changes")?;
     // A checkpoint of the engine as loaded, so the next start reads one file.
     let checkpointing = Arc::clone(&app);
     runtime.spawn_blocking(move || workers::checkpoint(&checkpointing));
