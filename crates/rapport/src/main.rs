@@ -4,6 +4,26 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `println!` for command output that returns the write's error instead of
+/// panicking: a reader that stops early (`rapport accounts | head -1`) closes
+/// the pipe, and `main` ends quietly with status 0 (see [`closed_pipe`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+/// `print!` for command output; see [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        write!(stdout, $($arg)*)?;
+        stdout.flush()?
+    }};
+}
+
 mod commands;
 mod settings;
 
@@ -127,11 +147,22 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(code) => code,
+        Err(error) if closed_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the command failed only because whoever read its output stopped
+/// reading (a closed pipe): not an error of the command's, as for `cat`.
+fn closed_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {

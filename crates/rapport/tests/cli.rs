@@ -1985,3 +1985,36 @@ fn files_with_a_byte_order_mark_import_whole() {
         text(&imported.stderr)
     );
 }
+
+/// A reader that stops early (`rapport accounts | head -1`) closes the pipe:
+/// the command ends quietly with status 0, as `cat` would, instead of
+/// panicking with "Broken pipe" and status 101 (issue 20, item 11).
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    let work = tempfile::tempdir().unwrap();
+    let db = imported_portfolio(work.path(), "6", "30");
+    for args in [
+        &["accounts"][..],
+        &["report", "weekly"],
+        &["report", "weekly", "--format", "html"],
+        &["alerts", "list"],
+        &["portfolio", "--format", "json"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+            .arg("--db")
+            .arg(format!("sqlite://{}", db.display()))
+            .args(args)
+            .env_remove("RAPPORT_DATABASE_URL")
+            .env("RAPPORT_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the command has opened its store, so its first write fails.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

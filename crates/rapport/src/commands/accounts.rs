@@ -12,10 +12,10 @@ pub fn run(settings: &Settings, format: Format) -> anyhow::Result<ExitCode> {
     match format {
         Format::Json => print_json(&listings)?,
         Format::Md => {
-            println!("| Account | External id | Tier | ARR | CSM | Status |");
-            println!("|---|---|---|---:|---|---|");
+            outln!("| Account | External id | Tier | ARR | CSM | Status |");
+            outln!("|---|---|---|---:|---|---|");
             for listing in &listings {
-                println!(
+                outln!(
                     "| {} | {} | {} | {:.0} | {} | {} |",
                     listing.name,
                     listing.external_id,
@@ -25,7 +25,7 @@ pub fn run(settings: &Settings, format: Format) -> anyhow::Result<ExitCode> {
                     listing.status
                 );
             }
-            println!("\n{} accounts", listings.len());
+            outln!("\n{} accounts", listings.len());
         }
     }
     Ok(ExitCode::SUCCESS)

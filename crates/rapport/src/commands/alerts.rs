@@ -61,21 +61,21 @@ pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitC
                 .map_err(super::flag_error)?;
             match format {
                 Format::Json => print_json(&alerts)?,
-                Format::Md => print!("{}", markdown(&alerts)),
+                Format::Md => out!("{}", markdown(&alerts)),
             }
         }
         AlertsCommand::Evaluate => {
             let run = app.evaluate_alerts(None, now)?;
             let (opened, seen, cleared) = (run.opened, run.seen, run.cleared);
-            println!("alerts opened {opened}, still firing {seen}, cleared {cleared}");
+            outln!("alerts opened {opened}, still firing {seen}, cleared {cleared}");
         }
         AlertsCommand::Ack { id, author } => {
             let alert = app.acknowledge_alert(*id, author, now)?;
-            println!("alert {id} {:?}", alert.status());
+            outln!("alert {id} {:?}", alert.status());
         }
         AlertsCommand::Resolve { id, author, note } => {
             let alert = app.resolve_alert(*id, author, note.as_deref(), now)?;
-            println!("alert {id} {:?}", alert.status());
+            outln!("alert {id} {:?}", alert.status());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -97,7 +97,7 @@ fn load_measured(
     let load = started.elapsed();
     let after = resident_bytes().unwrap_or(0);
     let per_activity = after.saturating_sub(records);
-    println!(
+    outln!(
         "load: {activities} activities into the engine in {:.1} s; resident memory grew {:.0} MiB: {:.0} MiB for accounts, contacts, outcomes and goals, then {:.0} MiB for the activities = {:.1} bytes per activity ({:.1} counting everything)",
         load.as_secs_f64(),
         mib(after.saturating_sub(before)),
@@ -134,7 +134,7 @@ fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
             checksum += summary(&model, &facts).overall.unwrap_or(0.0);
         }
     }
-    println!(
+    outln!(
         "scores: {accounts} accounts x {} windows in {:.0} ms (checksum {checksum:.3})",
         windows.len(),
         started.elapsed().as_secs_f64() * 1000.0
@@ -157,7 +157,7 @@ fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
         built += usize::from(breakdown.is_some());
         std::hint::black_box(breakdown);
     }
-    println!(
+    outln!(
         "full breakdown of every account: {built} accounts in {:.0} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
@@ -177,7 +177,7 @@ fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
         .map(|account| time_one(&caches, account, windows[0]))
         .collect();
     let (median, p90) = median_and(warm, 0.9);
-    println!(
+    outln!(
         "one account, engine, caches current: median {median:.2} ms, p90 {p90:.2} ms over {} accounts",
         sample.len()
     );
@@ -193,7 +193,7 @@ fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let (median, p90) = median_and(cold, 0.9);
-    println!(
+    outln!(
         "one account, engine, new as_of each time (peers and impact recomputed): median {median:.2} ms, p90 {p90:.2} ms"
     );
 
@@ -213,7 +213,7 @@ fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
         reports += usize::from(view.is_some());
         std::hint::black_box(view);
     }
-    println!(
+    outln!(
         "success metrics of every account ({goals} goals), with benchmarks: {reports} accounts in {:.0} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
@@ -228,13 +228,13 @@ fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
         reports += usize::from(report.is_some());
         std::hint::black_box(report);
     }
-    println!(
+    outln!(
         "health report of every account: {reports} accounts in {:.0} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
     let started = Instant::now();
     let snapshot = rapport_core::portfolio::snapshot::take(&health, state, as_of.date());
-    println!(
+    outln!(
         "one day's health snapshot of {} accounts in {:.0} ms ({} bytes packed)",
         snapshot.scores.len(),
         started.elapsed().as_secs_f64() * 1000.0,
@@ -262,7 +262,7 @@ fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
         timings.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     let (median, _) = median_and(timings, 0.9);
-    println!(
+    outln!(
         "portfolio engagement overview of every active account: median {median:.0} ms over 5 runs"
     );
 
@@ -327,7 +327,7 @@ fn api(
             .map(|id| get(&path(id)))
             .collect::<anyhow::Result<Vec<f64>>>()?;
         let (median, p90) = median_and(timings, 0.9);
-        println!(
+        outln!(
             "one account's {what} through the API (HTTP on loopback, JSON included): first request {first:.1} ms, then median {median:.2} ms, p90 {p90:.2} ms over {} accounts",
             ids.len()
         );
@@ -370,7 +370,7 @@ fn writer(settings: &Settings, rate: u32, seconds: f64) -> anyhow::Result<ExitCo
     let batch_size = (rate / 10).max(1) as usize;
     let interval = Duration::from_secs_f64(batch_size as f64 / f64::from(rate));
     let run = super::now().millis();
-    println!(
+    outln!(
         "writer: {rate} activities a second for {seconds} s, {batch_size} a batch, over {} accounts",
         users.len()
     );
@@ -424,7 +424,7 @@ fn writer(settings: &Settings, rate: u32, seconds: f64) -> anyhow::Result<ExitCo
     let elapsed = started.elapsed().as_secs_f64();
     let batches = batch_times.len();
     let (median, p99) = median_and(batch_times, 0.99);
-    println!(
+    outln!(
         "writer: wrote {inserted} new activities ({written} sent) in {batches} batches over {elapsed:.1} s = {:.0} a second; a batch's transaction median {median:.1} ms, p99 {p99:.1} ms; {behind} batches late, {failed} failed",
         inserted as f64 / elapsed
     );

@@ -44,7 +44,7 @@ pub fn run(settings: &Settings, args: &EngagementArgs) -> anyhow::Result<ExitCod
     )?;
     match args.format {
         Format::Json => print_json(&breakdown)?,
-        Format::Md => print!("{}", markdown(&breakdown)),
+        Format::Md => out!("{}", markdown(&breakdown)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -31,6 +31,6 @@ pub fn run(settings: &Settings, command: &ExportCommand) -> anyhow::Result<ExitC
     let format = DocumentFormat::parse(format).context("--format")?;
     let report = super::open_app(settings)?.value_report(account, as_of)?;
     let document = value_report(&report, format).map_err(anyhow::Error::msg)?;
-    print!("{document}");
+    out!("{document}");
     Ok(ExitCode::SUCCESS)
 }

@@ -49,7 +49,7 @@ pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCo
             let goals = app.goals(account)?;
             match format {
                 Format::Json => print_json(&goals)?,
-                Format::Md => print!("{}", markdown(&goals)),
+                Format::Md => out!("{}", markdown(&goals)),
             }
         }
         GoalsCommand::Add { account, file } => {
@@ -61,7 +61,7 @@ pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCo
             }
             let goal = parse_goal(&body, now.date()).with_context(|| file.clone())?;
             let stored = app.create_goal(account, goal, now)?;
-            println!(
+            outln!(
                 "added {} ({}) with metrics {}",
                 stored.id,
                 stored.title,
@@ -96,11 +96,11 @@ pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCo
                     }
                     other => other.into(),
                 })?;
-            println!("{metric} = {value} at {at}");
+            outln!("{metric} = {value} at {at}");
         }
         GoalsCommand::Delete { account, goal } => {
             app.delete_goal(account, goal, now)?;
-            println!("deleted {goal}");
+            outln!("deleted {goal}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -26,7 +26,7 @@ pub fn run(settings: &Settings, args: &HealthArgs) -> anyhow::Result<ExitCode> {
     let view = open_app(settings)?.health(&args.account, as_of)?;
     match args.format {
         Format::Json => print_json(&view)?,
-        Format::Md => print!("{}", markdown(&view)),
+        Format::Md => out!("{}", markdown(&view)),
     }
     Ok(ExitCode::SUCCESS)
 }

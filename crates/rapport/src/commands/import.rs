@@ -48,11 +48,11 @@ pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
         }
         _ => bail!("expected `rapport import DIR` or `rapport import KIND FILE`"),
     };
-    Ok(print_reports(&reports, app.store()))
+    print_reports(&reports, app.store())
 }
 
 /// Prints every rejection and a summary; returns the exit status the reports call for.
-pub fn print_reports(reports: &[FileReport], store: &dyn Store) -> ExitCode {
+pub fn print_reports(reports: &[FileReport], store: &dyn Store) -> anyhow::Result<ExitCode> {
     let mut totals = FileReport::default();
     for report in reports {
         let path = report.path.display();
@@ -80,7 +80,7 @@ pub fn print_reports(reports: &[FileReport], store: &dyn Store) -> ExitCode {
         totals.unchanged += report.unchanged;
         totals.rejected.extend(report.rejected.iter().cloned());
     }
-    println!(
+    outln!(
         "imported {}, unchanged {}, rejected {}",
         totals.imported(),
         totals.unchanged,
@@ -96,13 +96,13 @@ pub fn print_reports(reports: &[FileReport], store: &dyn Store) -> ExitCode {
     let nothing_done = reports
         .iter()
         .all(|report| report.fatal.is_some() && report.imported() == 0 && report.unchanged == 0);
-    if nothing_done {
+    Ok(if nothing_done {
         ExitCode::from(2)
     } else if any_fatal || !totals.rejected.is_empty() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
 /// A byte-based progress bar on stderr; indicatif draws nothing when stderr is

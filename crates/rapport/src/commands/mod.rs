@@ -114,7 +114,7 @@ pub fn flag_error(error: rapport_app::AppError) -> anyhow::Error {
 
 /// Prints `value` as the API's JSON body.
 pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    println!(
+    outln!(
         "{}",
         rapport_app::render::json(value, true).map_err(anyhow::Error::msg)?
     );

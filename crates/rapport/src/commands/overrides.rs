@@ -100,7 +100,7 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
                 .set_override(target.external_id.as_str(), &model, &request, now)
                 .map_err(flag_error)?;
             let event = set.event;
-            println!(
+            outln!(
                 "{} ({}): {model} overridden to {}{} by {} at {}{}",
                 target.name,
                 target.external_id,
@@ -133,7 +133,7 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
                     ),
                     other => flag_error(other),
                 })?;
-            println!(
+            outln!(
                 "{} ({}): {model} override {} removed by {} at {}",
                 target.name,
                 target.external_id,
@@ -151,7 +151,7 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
             let view = app.overrides(account, as_of)?;
             match format {
                 Format::Json => print_json(&view)?,
-                Format::Md => print!("{}", markdown(&view)),
+                Format::Md => out!("{}", markdown(&view)),
             }
         }
     }

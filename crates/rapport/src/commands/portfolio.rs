@@ -43,7 +43,7 @@ pub fn run(settings: &Settings, args: &PortfolioArgs) -> anyhow::Result<ExitCode
         .map_err(flag_error)?;
     match args.format {
         Format::Json => print_json(&view)?,
-        Format::Md => print!("{}", markdown(&view)),
+        Format::Md => out!("{}", markdown(&view)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -47,7 +47,7 @@ pub fn run(settings: &Settings, command: &ReportCommand) -> anyhow::Result<ExitC
         .map_err(super::flag_error)?;
     match document {
         None => super::print_json(&report)?,
-        Some(format) => print!(
+        Some(format) => out!(
             "{}",
             weekly_report(&report, format).map_err(anyhow::Error::msg)?
         ),

@@ -44,7 +44,7 @@ pub fn demo(
         rapport_demo::write_portfolio(&config, folder.path())
             .context("cannot generate the demo portfolio")?;
         let reports = app.import_dir(folder.path(), super::now(), &TerminalProgress::new())?;
-        if print_reports(&reports, app.store()) != ExitCode::SUCCESS {
+        if print_reports(&reports, app.store())? != ExitCode::SUCCESS {
             anyhow::bail!("the generated demo portfolio did not import cleanly");
         }
     } else {
@@ -84,7 +84,7 @@ fn serve_app(app: Arc<App>, addr: &str) -> anyhow::Result<ExitCode> {
         let local = listener
             .local_addr()
             .context("cannot read the listening address")?;
-        println!("Rapport is serving on http://{local}/ (Ctrl-C to stop)");
+        outln!("Rapport is serving on http://{local}/ (Ctrl-C to stop)");
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };

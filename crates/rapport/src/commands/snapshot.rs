@@ -34,6 +34,6 @@ pub fn run(settings: &Settings, args: &SnapshotArgs) -> anyhow::Result<ExitCode>
         .take_snapshots(first, last, true, now)
         .map_err(super::flag_error)?;
     let (written, unchanged) = (run.written, run.unchanged);
-    println!("snapshots written {written}, unchanged {unchanged}");
+    outln!("snapshots written {written}, unchanged {unchanged}");
     Ok(ExitCode::SUCCESS)
 }

@@ -29,7 +29,7 @@ pub fn run(settings: &Settings, args: &SuccessArgs) -> anyhow::Result<ExitCode> 
     let view = open_app(settings)?.success(&args.account, as_of, true, true)?;
     match args.format {
         Format::Json => print_json(&view.to_json())?,
-        Format::Md => print!("{}", markdown(&view)),
+        Format::Md => out!("{}", markdown(&view)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -61,12 +61,12 @@ pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<Exi
                 min_priority,
             };
             let stored = app.add_webhook(subscription).map_err(super::flag_error)?;
-            println!("webhook {} added", stored.subscription.id);
+            outln!("webhook {} added", stored.subscription.id);
         }
         WebhooksCommand::List => {
             for view in app.webhooks()? {
                 let subscription = view.subscription;
-                println!(
+                outln!(
                     "{}\t{}\tperson={}\trule={}\tmin-priority={}",
                     subscription.id,
                     subscription.url,
@@ -81,7 +81,7 @@ pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<Exi
         }
         WebhooksCommand::Remove { id } => {
             app.remove_webhook(*id, super::now())?;
-            println!("webhook {id} removed");
+            outln!("webhook {id} removed");
         }
     }
     Ok(ExitCode::SUCCESS)
