@@ -225,6 +225,29 @@ impl AccountState {
         self.account.as_ref()
     }
 
+    /// Whether the account had churned at `as_of`: its status is `churned`
+    /// and its latest `churned` outcome, if it has one, is dated at or before
+    /// `as_of` (a moment before the churn is scored as it was then). The
+    /// churn's date, when an outcome gives one, comes with it.
+    pub fn churned_at(&self, as_of: crate::time::Timestamp) -> Option<Churn> {
+        let account = self.account.as_ref()?;
+        if account.status != crate::AccountStatus::Churned {
+            return None;
+        }
+        let outcome = self
+            .outcomes
+            .iter()
+            .rev()
+            .find(|(_, kind, _)| *kind == OutcomeKind::Churned);
+        match outcome {
+            Some((at, _, _)) if *at > as_of.millis() => None,
+            Some((at, _, _)) => Some(Churn {
+                on: Some(crate::time::Timestamp::from_millis(*at).date()),
+            }),
+            None => Some(Churn { on: None }),
+        }
+    }
+
     /// Its index among the portfolio's accounts.
     pub fn slot(&self) -> usize {
         self.slot
@@ -709,3 +732,11 @@ impl PortfolioState {
         self.accounts.iter()
     }
 }
+/// An account that has churned (see [`AccountState::churned_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Churn {
+    /// The date of its `churned` outcome, when outcomes.csv gives one.
+    pub on: Option<chrono::NaiveDate>,
+}
+
