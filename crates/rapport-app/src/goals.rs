@@ -5,9 +5,10 @@
 
 use rapport_core::Timestamp;
 use rapport_core::success::edit::{
-    parse_goal, record_measurement, remove_metric, replace_goal, validate_goal, validate_metric,
+    GoalRequest, MetricRequest, parse_goal, plausible, record_measurement, remove_metric,
+    replace_goal, replace_metric, validate_goal, validate_metric_request,
 };
-use rapport_core::success::{Goal, Measurement, Metric};
+use rapport_core::success::{Goal, Measurement};
 use rapport_store::GoalWrite;
 
 use crate::{App, AppError, AppResult};
@@ -54,17 +55,25 @@ impl App {
         Ok(written.unwrap_or_default())
     }
 
-    /// Adds a goal (its ids are assigned and never reused); `goal.id` is ignored.
-    pub fn create_goal(&self, reference: &str, goal: Goal, now: Timestamp) -> AppResult<Goal> {
+    /// Adds a goal (its ids are assigned and never reused); `goal.id` is
+    /// ignored. A metric's current value becomes its measurement at its
+    /// `measuredAt`, else at `now`.
+    pub fn create_goal(
+        &self,
+        reference: &str,
+        goal: GoalRequest,
+        now: Timestamp,
+    ) -> AppResult<Goal> {
+        let mut goal = goal.into_goal(now);
         validate_goal(&goal)?;
-        let mut goal = goal;
         goal.id = String::new();
         let written =
             self.change_goals(reference, now, |_| Ok(vec![GoalWrite::Put(goal.clone())]))?;
         the_goal(written)
     }
 
-    /// Replaces a goal from a request body; metrics keep their histories.
+    /// Replaces a goal from a request body; metrics keep their histories, and
+    /// a current value in the body is added to its metric's history.
     pub fn replace_goal(
         &self,
         reference: &str,
@@ -75,7 +84,7 @@ impl App {
         let written = self.change_goals(reference, now, |goals| {
             let existing = find_goal(goals, goal_id)?;
             let incoming = parse_goal(body, existing.start_date)?;
-            let goal = replace_goal(existing, incoming);
+            let goal = replace_goal(existing, incoming, now);
             validate_goal(&goal)?;
             Ok(vec![GoalWrite::Put(goal)])
         })?;
@@ -100,9 +109,7 @@ impl App {
         measurement: Measurement,
         now: Timestamp,
     ) -> AppResult<Goal> {
-        if !measurement.value.is_finite() {
-            return Err(AppError::invalid("value", "must be a finite number"));
-        }
+        plausible("value".into(), measurement.value)?;
         let written = self.change_goals(reference, now, |goals| {
             let mut goals = goals.to_vec();
             let index = record_measurement(&mut goals, metric_id, measurement.clone())
@@ -113,15 +120,15 @@ impl App {
     }
 
     /// Replaces a metric's definition; its history is kept unless the new
-    /// definition brings one.
+    /// definition brings one, and a current value in the body is added to it.
     pub fn edit_metric(
         &self,
         reference: &str,
         metric_id: &str,
-        metric: Metric,
+        metric: MetricRequest,
         now: Timestamp,
     ) -> AppResult<Goal> {
-        validate_metric(&metric, "body")?;
+        validate_metric_request(&metric, "")?;
         let written = self.change_goals(reference, now, |goals| {
             let mut goals = goals.to_vec();
             let (goal, existing) = goals
@@ -131,12 +138,7 @@ impl App {
                     Some((goal, index))
                 })
                 .ok_or_else(|| no_metric(metric_id))?;
-            let mut metric = metric.clone();
-            metric.id = metric_id.to_string();
-            if metric.history.is_empty() {
-                metric.history = goal.metrics[existing].history.clone();
-            }
-            goal.metrics[existing] = metric;
+            goal.metrics[existing] = replace_metric(&goal.metrics[existing], metric.clone(), now);
             Ok(vec![GoalWrite::Put(goal.clone())])
         })?;
         the_goal(written)

@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rapport_core::Timestamp;
-use rapport_core::success::edit::parse_goal;
-use rapport_core::success::{Goal, Measurement, Metric};
+use rapport_core::success::edit::{parse_goal, parse_metric};
+use rapport_core::success::{Goal, Measurement};
 use serde::Deserialize;
 
 use crate::{ApiError, AppState, Json, blocking, now, parse_body};
@@ -24,8 +24,9 @@ pub(crate) async fn list(
 }
 
 /// `POST …/goals`: the body is a goal (PRD-069's `title`, `metrics`,
-/// `targetDate`, …); `startDate` defaults to today. 201 with the goal as
-/// stored, ids assigned.
+/// `targetDate`, …); `startDate` defaults to today; a metric's `current`
+/// (at `measuredAt`, default now) is its first measurement. 201 with the goal
+/// as stored, ids assigned. An unknown field is a 400 naming its path.
 pub(crate) async fn create(
     State(state): State<AppState>,
     Path(customer_id): Path<String>,
@@ -96,13 +97,14 @@ pub(crate) async fn measure(
     Ok((StatusCode::CREATED, Json(goal)))
 }
 
-/// `PUT …/metrics/{metricId}`: edits a metric's definition (its history is kept).
+/// `PUT …/metrics/{metricId}`: edits a metric's definition (its history is
+/// kept; a `current` value is added to it).
 pub(crate) async fn edit_metric(
     State(state): State<AppState>,
     Path((customer_id, metric_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Goal>, ApiError> {
-    let metric: Metric = parse_body(&body)?;
+    let metric = parse_metric(&body).map_err(rapport_app::AppError::from)?;
     let now = now();
     blocking(&state, move |app| {
         Ok(app.edit_metric(&customer_id, &metric_id, metric, now)?)

@@ -1,36 +1,417 @@
-//! Changes to an account's goals, shared by the API and the CLI: validation of a
-//! goal with errors naming the field, replacing a goal while keeping its
-//! metrics' measurement histories, recording a measurement, removing a metric.
+//! Changes to an account's goals, shared by the API and the CLI: request
+//! bodies (PRD-069's goal and metric, a metric's `current` value included)
+//! parsed with errors naming the field, validation, replacing a goal while
+//! keeping its metrics' measurement histories, recording a measurement,
+//! removing a metric.
 
-use super::{Goal, Measurement, Metric, ValueDriver};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::{
+    Confidence, Goal, Measurement, Metric, MetricCategory, MetricDirection, MetricFrequency,
+    ValueDriver, ValueDriverKind,
+};
+use crate::domain::CustomerId;
+use crate::time::Timestamp;
 pub use crate::validation::{FieldError, parse_json};
-use crate::validation::{field_error, finite, non_negative};
+use crate::validation::{field_error, finite};
 
-/// Parses and validates a goal; `startDate` defaults to `default_start`.
-pub fn parse_goal(body: &[u8], default_start: chrono::NaiveDate) -> Result<Goal, FieldError> {
-    let goal: Goal = parse_json(body, |object| {
+// ---- Request bodies ---------------------------------------------------------
+
+/// A metric's current value as a body states it (PRD-069's `current` and
+/// `measuredAt`): recorded in the metric's history as a measurement at
+/// `measured_at` or, when that was left out, at the instant the change is
+/// applied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurrentValue {
+    pub value: f64,
+    pub measured_at: Option<Timestamp>,
+}
+
+impl CurrentValue {
+    fn measurement(self, now: Timestamp) -> Measurement {
+        Measurement {
+            at: self.measured_at.unwrap_or(now),
+            value: self.value,
+            note: None,
+        }
+    }
+}
+
+/// A goal as a request body states it: the goal, and the current values its
+/// metrics carried (by index into `goal.metrics`), which become measurements
+/// when the goal is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalRequest {
+    pub goal: Goal,
+    pub current: Vec<(usize, CurrentValue)>,
+}
+
+impl From<Goal> for GoalRequest {
+    fn from(goal: Goal) -> Self {
+        GoalRequest {
+            goal,
+            current: Vec::new(),
+        }
+    }
+}
+
+impl GoalRequest {
+    /// The goal as written at `now`: each metric's current value recorded in
+    /// its history (a measurement at the same instant is replaced).
+    pub fn into_goal(self, now: Timestamp) -> Goal {
+        let GoalRequest { mut goal, current } = self;
+        for (index, value) in current {
+            if let Some(metric) = goal.metrics.get_mut(index) {
+                insert_measurement(&mut metric.history, value.measurement(now));
+            }
+        }
+        goal
+    }
+}
+
+/// A metric as a request body states it, with its current value if it gave one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRequest {
+    pub metric: Metric,
+    pub current: Option<CurrentValue>,
+}
+
+/// PRD-069 fields Rapport computes; a body naming one is told so rather than
+/// that the field is unknown.
+const COMPUTED_FIELDS: [&str; 2] = ["status", "progressPercent"];
+
+/// The goal body. Its own type, not the stored [`Goal`]: it refuses fields it
+/// does not know at every level (a misspelt `curent` must not vanish) and
+/// carries each metric's `current`, which the stored shape keeps as history.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GoalBody {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    customer_id: Option<CustomerId>,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    owner: String,
+    start_date: NaiveDate,
+    target_date: NaiveDate,
+    #[serde(default = "super::default_weight")]
+    weight: f64,
+    #[serde(default)]
+    checkpoints: Vec<NaiveDate>,
+    #[serde(default)]
+    value_drivers: Vec<ValueDriverBody>,
+    #[serde(default)]
+    metrics: Vec<MetricBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MetricBody {
+    #[serde(default)]
+    id: String,
+    category: MetricCategory,
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    baseline: Option<f64>,
+    target: f64,
+    #[serde(default)]
+    unit: String,
+    direction: MetricDirection,
+    #[serde(default)]
+    data_source: String,
+    #[serde(default = "super::default_frequency")]
+    frequency: MetricFrequency,
+    #[serde(default)]
+    history: Vec<MeasurementBody>,
+    #[serde(default)]
+    current: Option<f64>,
+    #[serde(default)]
+    measured_at: Option<Timestamp>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MeasurementBody {
+    at: Timestamp,
+    value: f64,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// [`ValueDriver`] as a body states it. The stored type flattens its kind,
+/// and serde cannot refuse unknown fields through a flattened field, so the
+/// body spells each kind out with the common fields.
+#[derive(Deserialize)]
+#[serde(tag = "kind", deny_unknown_fields)]
+enum ValueDriverBody {
+    #[serde(rename = "time_saved", rename_all = "camelCase")]
+    TimeSaved {
+        hours_per_month: f64,
+        hourly_rate: f64,
+        confidence: Confidence,
+        #[serde(default)]
+        label: String,
+    },
+    #[serde(rename = "cost_reduction", rename_all = "camelCase")]
+    CostReduction {
+        amount_per_year: f64,
+        confidence: Confidence,
+        #[serde(default)]
+        label: String,
+    },
+    #[serde(rename = "revenue_increase", rename_all = "camelCase")]
+    RevenueIncrease {
+        amount_per_year: f64,
+        confidence: Confidence,
+        #[serde(default)]
+        label: String,
+    },
+    #[serde(rename = "tools_retired", rename_all = "camelCase")]
+    ToolsRetired {
+        annual_cost: f64,
+        #[serde(default)]
+        tools: u32,
+        confidence: Confidence,
+        #[serde(default)]
+        label: String,
+    },
+}
+
+impl From<ValueDriverBody> for ValueDriver {
+    fn from(body: ValueDriverBody) -> Self {
+        let (kind, confidence, label) = match body {
+            ValueDriverBody::TimeSaved {
+                hours_per_month,
+                hourly_rate,
+                confidence,
+                label,
+            } => (
+                ValueDriverKind::TimeSaved {
+                    hours_per_month,
+                    hourly_rate,
+                },
+                confidence,
+                label,
+            ),
+            ValueDriverBody::CostReduction {
+                amount_per_year,
+                confidence,
+                label,
+            } => (
+                ValueDriverKind::CostReduction { amount_per_year },
+                confidence,
+                label,
+            ),
+            ValueDriverBody::RevenueIncrease {
+                amount_per_year,
+                confidence,
+                label,
+            } => (
+                ValueDriverKind::RevenueIncrease { amount_per_year },
+                confidence,
+                label,
+            ),
+            ValueDriverBody::ToolsRetired {
+                annual_cost,
+                tools,
+                confidence,
+                label,
+            } => (
+                ValueDriverKind::ToolsRetired { annual_cost, tools },
+                confidence,
+                label,
+            ),
+        };
+        ValueDriver {
+            kind,
+            confidence,
+            label,
+        }
+    }
+}
+
+impl MetricBody {
+    /// The metric and its current value; `prefix` is its path in the body.
+    fn into_request(self, prefix: &str) -> Result<MetricRequest, FieldError> {
+        let current = match (self.current, self.measured_at) {
+            (Some(value), measured_at) => Some(CurrentValue { value, measured_at }),
+            (None, Some(_)) => {
+                return Err(field_error(
+                    path(prefix, "measuredAt"),
+                    "given without `current`: it is the instant of the current value",
+                ));
+            }
+            (None, None) => None,
+        };
+        let metric = Metric {
+            id: self.id,
+            category: self.category,
+            name: self.name,
+            description: self.description,
+            baseline: self.baseline,
+            target: self.target,
+            unit: self.unit,
+            direction: self.direction,
+            data_source: self.data_source,
+            frequency: self.frequency,
+            history: self
+                .history
+                .into_iter()
+                .map(|measurement| Measurement {
+                    at: measurement.at,
+                    value: measurement.value,
+                    note: measurement.note,
+                })
+                .collect(),
+        };
+        let request = MetricRequest { metric, current };
+        validate_metric_request(&request, prefix)?;
+        Ok(request)
+    }
+}
+
+/// `field` inside `prefix` (`metrics[0]` + `target`); the field alone at the
+/// top of a body.
+fn path(prefix: &str, field: &str) -> String {
+    if prefix.is_empty() {
+        field.to_string()
+    } else {
+        format!("{prefix}.{field}")
+    }
+}
+
+/// [`parse_json`] naming an unknown field by its own path at every level
+/// (serde names an internally tagged value driver's unknown field by the
+/// driver's path), and PRD-069's computed fields as such.
+fn parse_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    fill: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) -> Result<T, FieldError> {
+    parse_json(body, fill).map_err(|error| {
+        let Some((name, rest)) = error
+            .reason
+            .strip_prefix("unknown field `")
+            .and_then(|after| after.split_once('`'))
+        else {
+            return error;
+        };
+        let field = if error.field == "body" {
+            name.to_string()
+        } else if error.field == name || error.field.ends_with(&format!(".{name}")) {
+            error.field.clone()
+        } else {
+            format!("{}.{name}", error.field)
+        };
+        if COMPUTED_FIELDS.contains(&name) {
+            field_error(
+                field,
+                "computed by Rapport from the measurements; a body cannot set it",
+            )
+        } else {
+            field_error(field, format!("unknown field{rest}"))
+        }
+    })
+}
+
+/// Parses and validates a goal body; `startDate` defaults to `default_start`.
+pub fn parse_goal(body: &[u8], default_start: NaiveDate) -> Result<GoalRequest, FieldError> {
+    let body: GoalBody = parse_body(body, |object| {
         object
             .entry("startDate")
             .or_insert_with(|| default_start.to_string().into());
     })?;
+    let mut metrics = Vec::with_capacity(body.metrics.len());
+    let mut current = Vec::new();
+    for (index, metric) in body.metrics.into_iter().enumerate() {
+        let request = metric.into_request(&format!("metrics[{index}]"))?;
+        if let Some(value) = request.current {
+            current.push((index, value));
+        }
+        metrics.push(request.metric);
+    }
+    let goal = Goal {
+        id: body.id,
+        customer_id: body.customer_id,
+        title: body.title,
+        description: body.description,
+        owner: body.owner,
+        start_date: body.start_date,
+        target_date: body.target_date,
+        weight: body.weight,
+        checkpoints: body.checkpoints,
+        value_drivers: body.value_drivers.into_iter().map(Into::into).collect(),
+        metrics,
+    };
     validate_goal(&goal)?;
-    Ok(goal)
+    Ok(GoalRequest { goal, current })
 }
 
-/// Checks a metric; `prefix` is its path in the body (`metrics[0]`).
+/// Parses and validates a metric body (`PUT …/metrics/{id}`); fields are
+/// named from the top of the body (`history[0].value`).
+pub fn parse_metric(body: &[u8]) -> Result<MetricRequest, FieldError> {
+    let metric: MetricBody = parse_body(body, |_| {})?;
+    metric.into_request("")
+}
+
+// ---- Validation -------------------------------------------------------------
+
+/// The largest magnitude a metric value, target, baseline, weight or value
+/// driver may have: a trillion, above any count, amount or rate a customer
+/// measures, and far enough below `f64`'s range that every figure computed
+/// from it (differences, progress × 100, yearly values) stays exact enough to
+/// read.
+pub const LARGEST_VALUE: f64 = 1e12;
+
+/// Refuses a number that is not finite or is beyond [`LARGEST_VALUE`].
+pub fn plausible(field: String, value: f64) -> Result<(), FieldError> {
+    finite(field.clone(), value)?;
+    if value.abs() > LARGEST_VALUE {
+        return Err(field_error(
+            field,
+            format!("{value:e} is implausibly large: a value must lie within ±1,000,000,000,000"),
+        ));
+    }
+    Ok(())
+}
+
+fn plausible_non_negative(field: String, value: f64) -> Result<(), FieldError> {
+    plausible(field.clone(), value)?;
+    if value < 0.0 {
+        return Err(field_error(field, "must not be negative"));
+    }
+    Ok(())
+}
+
+/// Checks a metric; `prefix` is its path in the body (`metrics[0]`, or empty
+/// for a metric's own body).
 pub fn validate_metric(metric: &Metric, prefix: &str) -> Result<(), FieldError> {
     if metric.name.trim().is_empty() {
-        return Err(field_error(format!("{prefix}.name"), "must not be empty"));
+        return Err(field_error(path(prefix, "name"), "must not be empty"));
     }
-    finite(format!("{prefix}.target"), metric.target)?;
+    plausible(path(prefix, "target"), metric.target)?;
     if let Some(baseline) = metric.baseline {
-        finite(format!("{prefix}.baseline"), baseline)?;
+        plausible(path(prefix, "baseline"), baseline)?;
     }
     for (index, measurement) in metric.history.iter().enumerate() {
-        finite(
-            format!("{prefix}.history[{index}].value"),
+        plausible(
+            path(prefix, &format!("history[{index}].value")),
             measurement.value,
         )?;
+    }
+    Ok(())
+}
+
+/// Checks a metric body: the metric and its current value.
+pub fn validate_metric_request(request: &MetricRequest, prefix: &str) -> Result<(), FieldError> {
+    validate_metric(&request.metric, prefix)?;
+    if let Some(current) = request.current {
+        plausible(path(prefix, "current"), current.value)?;
     }
     Ok(())
 }
@@ -49,7 +430,7 @@ pub fn validate_goal(goal: &Goal) -> Result<(), FieldError> {
             ),
         ));
     }
-    finite("weight".into(), goal.weight)?;
+    plausible("weight".into(), goal.weight)?;
     if goal.weight <= 0.0 {
         return Err(field_error("weight", "must be a positive number"));
     }
@@ -69,30 +450,43 @@ pub fn validate_goal(goal: &Goal) -> Result<(), FieldError> {
     for (index, driver) in goal.value_drivers.iter().enumerate() {
         let prefix = format!("valueDrivers[{index}]");
         match driver.kind {
-            super::ValueDriverKind::TimeSaved {
+            ValueDriverKind::TimeSaved {
                 hours_per_month,
                 hourly_rate,
             } => {
-                non_negative(format!("{prefix}.hoursPerMonth"), hours_per_month)?;
-                non_negative(format!("{prefix}.hourlyRate"), hourly_rate)?;
+                plausible_non_negative(format!("{prefix}.hoursPerMonth"), hours_per_month)?;
+                plausible_non_negative(format!("{prefix}.hourlyRate"), hourly_rate)?;
+                let annual = hours_per_month * hourly_rate * 12.0;
+                if annual > LARGEST_VALUE {
+                    return Err(field_error(
+                        prefix,
+                        format!(
+                            "hoursPerMonth × hourlyRate × 12 = {annual:e} is implausibly large: \
+                             a value must lie within ±1,000,000,000,000"
+                        ),
+                    ));
+                }
             }
-            super::ValueDriverKind::CostReduction { amount_per_year }
-            | super::ValueDriverKind::RevenueIncrease { amount_per_year } => {
-                non_negative(format!("{prefix}.amountPerYear"), amount_per_year)?;
+            ValueDriverKind::CostReduction { amount_per_year }
+            | ValueDriverKind::RevenueIncrease { amount_per_year } => {
+                plausible_non_negative(format!("{prefix}.amountPerYear"), amount_per_year)?;
             }
-            super::ValueDriverKind::ToolsRetired { annual_cost, .. } => {
-                non_negative(format!("{prefix}.annualCost"), annual_cost)?;
+            ValueDriverKind::ToolsRetired { annual_cost, .. } => {
+                plausible_non_negative(format!("{prefix}.annualCost"), annual_cost)?;
             }
         }
     }
     Ok(())
 }
 
-/// The goal `incoming` replacing `existing`: a metric with the id of an existing
-/// one and no history of its own keeps the existing history, so editing a
-/// goal's description or a metric's target never loses measurements.
-pub fn replace_goal(existing: &Goal, incoming: Goal) -> Goal {
-    let mut goal = incoming;
+// ---- Changes ----------------------------------------------------------------
+
+/// The goal `incoming` replacing `existing` at `now`: a metric with the id of
+/// an existing one and no history of its own keeps the existing history, so
+/// editing a goal's description or a metric's target never loses
+/// measurements; a current value the body gave is then added to the history.
+pub fn replace_goal(existing: &Goal, incoming: GoalRequest, now: Timestamp) -> Goal {
+    let GoalRequest { mut goal, current } = incoming;
     goal.id = existing.id.clone();
     for metric in &mut goal.metrics {
         if metric.history.is_empty()
@@ -101,7 +495,25 @@ pub fn replace_goal(existing: &Goal, incoming: Goal) -> Goal {
             metric.history = before.history.clone();
         }
     }
-    goal
+    GoalRequest { goal, current }.into_goal(now)
+}
+
+/// The metric `incoming` replacing `existing` at `now`: its id stays; its
+/// history is kept unless the body brought one; a current value the body
+/// gave is added to the history.
+pub fn replace_metric(existing: &Metric, incoming: MetricRequest, now: Timestamp) -> Metric {
+    let MetricRequest {
+        mut metric,
+        current,
+    } = incoming;
+    metric.id = existing.id.clone();
+    if metric.history.is_empty() {
+        metric.history = existing.history.clone();
+    }
+    if let Some(current) = current {
+        insert_measurement(&mut metric.history, current.measurement(now));
+    }
+    metric
 }
 
 /// A goal read from an import file, with the measurements that carried no
@@ -252,7 +664,6 @@ pub fn remove_metric(goals: &mut [Goal], metric_id: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Timestamp;
 
     fn goal() -> Goal {
         serde_json::from_value(serde_json::json!({
@@ -293,7 +704,8 @@ mod tests {
         edited.id = String::new();
         edited.metrics[0].history.clear();
         edited.metrics[0].target = 1.0;
-        let replaced = replace_goal(&goal(), edited);
+        let now = Timestamp::parse_rfc3339("2025-07-01T00:00:00Z").unwrap();
+        let replaced = replace_goal(&goal(), edited.into(), now);
         assert_eq!(replaced.id, "goal-1");
         assert_eq!(replaced.metrics[0].history.len(), 1);
         assert_eq!(replaced.metrics[0].target, 1.0);
@@ -412,7 +824,7 @@ mod tests {
             .value_drivers
             .iter()
             .map(|driver| match driver.kind {
-                super::super::ValueDriverKind::CostReduction { amount_per_year } => {
+                ValueDriverKind::CostReduction { amount_per_year } => {
                     (driver.label.clone(), amount_per_year)
                 }
                 _ => unreachable!(),
@@ -425,6 +837,242 @@ mod tests {
                 ("Licences".to_string(), 5.0),
                 ("Travel".to_string(), 1.0)
             ]
+        );
+    }
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(text).unwrap()
+    }
+
+    fn start() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()
+    }
+
+    fn body_with_metric(metric: serde_json::Value) -> Vec<u8> {
+        serde_json::json!({"title": "Accuracy", "targetDate": "2025-12-31", "metrics": [metric]})
+            .to_string()
+            .into_bytes()
+    }
+
+    fn error_rate(extra: serde_json::Value) -> serde_json::Value {
+        let mut metric = serde_json::json!({"category": "quality", "name": "Error rate",
+            "baseline": 12, "target": 2, "direction": "lower_is_better"});
+        metric
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        metric
+    }
+
+    #[test]
+    fn a_current_value_is_a_measurement_at_measured_at_or_now() {
+        let now = at("2025-06-15T12:00:00Z");
+        let dated = parse_goal(
+            &body_with_metric(error_rate(
+                serde_json::json!({"current": 8, "measuredAt": "2025-03-01T00:00:00Z"}),
+            )),
+            start(),
+        )
+        .unwrap();
+        assert_eq!(dated.goal.start_date, start());
+        let history = &dated.into_goal(now).metrics[0].history;
+        assert_eq!(
+            history,
+            &[Measurement {
+                at: at("2025-03-01T00:00:00Z"),
+                value: 8.0,
+                note: None
+            }]
+        );
+        let undated = parse_goal(
+            &body_with_metric(error_rate(serde_json::json!({"current": 8}))),
+            start(),
+        )
+        .unwrap();
+        assert_eq!(undated.into_goal(now).metrics[0].history[0].at, now);
+        // With a history of its own, the current value joins it in time order.
+        let both = parse_goal(
+            &body_with_metric(error_rate(serde_json::json!({"current": 6,
+                "history": [{"at": "2025-03-01T00:00:00Z", "value": 8}]}))),
+            start(),
+        )
+        .unwrap();
+        let values: Vec<f64> = both.into_goal(now).metrics[0]
+            .history
+            .iter()
+            .map(|measurement| measurement.value)
+            .collect();
+        assert_eq!(values, [8.0, 6.0]);
+        // Replacing a goal keeps the stored history and adds the current value.
+        let replaced = replace_goal(
+            &goal(),
+            parse_goal(
+                &body_with_metric(error_rate(
+                    serde_json::json!({"id": "goal-1-m1", "current": 5}),
+                )),
+                start(),
+            )
+            .unwrap(),
+            now,
+        );
+        let values: Vec<f64> = replaced.metrics[0]
+            .history
+            .iter()
+            .map(|measurement| measurement.value)
+            .collect();
+        assert_eq!(values, [8.0, 5.0]);
+        // A metric's own body.
+        let metric = parse_metric(
+            error_rate(serde_json::json!({"current": 4}))
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap();
+        let replaced = replace_metric(&goal().metrics[0], metric, now);
+        assert_eq!(replaced.id, "goal-1-m1");
+        assert_eq!(replaced.history.len(), 2);
+        assert_eq!(replaced.history[1].value, 4.0);
+    }
+
+    #[test]
+    fn a_stored_goal_reads_back_as_a_body() {
+        // Every field the stored shape has is one the body knows, so what
+        // `GET …/goals` returns can be sent back with `PUT`.
+        let mut stored = goal();
+        stored.customer_id = Some(CustomerId::for_external_id(
+            &crate::domain::ExternalId::parse("acc-1").unwrap(),
+        ));
+        stored.description = "From the spreadsheet".into();
+        stored.owner = "VP Quality".into();
+        stored.checkpoints = vec![NaiveDate::from_ymd_opt(2025, 6, 30).unwrap()];
+        stored.metrics[0].history[0].note = Some("audit".into());
+        stored.value_drivers = vec![
+            ValueDriver {
+                kind: ValueDriverKind::TimeSaved {
+                    hours_per_month: 120.0,
+                    hourly_rate: 85.0,
+                },
+                confidence: Confidence::High,
+                label: "Time Savings".into(),
+            },
+            ValueDriver {
+                kind: ValueDriverKind::ToolsRetired {
+                    annual_cost: 1000.0,
+                    tools: 2,
+                },
+                confidence: Confidence::Low,
+                label: String::new(),
+            },
+        ];
+        let body = serde_json::to_vec(&stored).unwrap();
+        let parsed = parse_goal(&body, start()).unwrap();
+        assert_eq!(parsed, GoalRequest::from(stored.clone()));
+        let metric = serde_json::to_vec(&stored.metrics[0]).unwrap();
+        assert_eq!(parse_metric(&metric).unwrap().metric, stored.metrics[0]);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_by_their_path_at_every_level() {
+        let field = |body: serde_json::Value| {
+            let error = parse_goal(body.to_string().as_bytes(), start()).unwrap_err();
+            (error.field, error.reason)
+        };
+        let metric = |extra| {
+            serde_json::json!({"title": "Accuracy", "targetDate": "2025-12-31",
+            "metrics": [error_rate(extra)]})
+        };
+        let (name, reason) = field(metric(serde_json::json!({"curent": 8})));
+        assert_eq!(name, "metrics[0].curent");
+        assert!(
+            reason.starts_with("unknown field, expected one of"),
+            "{reason}"
+        );
+        assert_eq!(
+            field(serde_json::json!({"title": "A", "targetDate": "2025-12-31", "ownr": "x"})).0,
+            "ownr"
+        );
+        assert_eq!(
+            field(metric(serde_json::json!({"history": [
+                {"at": "2025-03-01T00:00:00Z", "value": 8, "valeu": 1}]})))
+            .0,
+            "metrics[0].history[0].valeu"
+        );
+        let (name, reason) = field(serde_json::json!({"title": "A", "targetDate": "2025-12-31",
+            "valueDrivers": [{"kind": "cost_reduction", "amountPerYear": 5,
+                              "confidence": "high", "hoursPerMonth": 3}]}));
+        assert_eq!(name, "valueDrivers[0].hoursPerMonth");
+        assert!(reason.starts_with("unknown field"), "{reason}");
+        let (name, reason) = field(metric(serde_json::json!({"status": "on_track"})));
+        assert_eq!(name, "metrics[0].status");
+        assert!(reason.starts_with("computed by Rapport"), "{reason}");
+        let (name, reason) = field(metric(
+            serde_json::json!({"measuredAt": "2025-03-01T00:00:00Z"}),
+        ));
+        assert_eq!(name, "metrics[0].measuredAt");
+        assert!(reason.contains("without `current`"), "{reason}");
+        let error = parse_metric(
+            br#"{"category": "quality", "name": "E", "target": 1,
+            "direction": "higher_is_better", "progressPercent": 3}"#,
+        )
+        .unwrap_err();
+        assert_eq!(error.field, "progressPercent");
+    }
+
+    #[test]
+    fn numbers_beyond_plausible_magnitudes_are_refused() {
+        let field = |extra| {
+            parse_goal(&body_with_metric(error_rate(extra)), start())
+                .unwrap_err()
+                .field
+        };
+        assert_eq!(
+            field(serde_json::json!({"current": 1e200})),
+            "metrics[0].current"
+        );
+        assert_eq!(
+            field(serde_json::json!({"target": -1.5e12})),
+            "metrics[0].target"
+        );
+        assert_eq!(
+            field(serde_json::json!({"baseline": 1e13})),
+            "metrics[0].baseline"
+        );
+        assert_eq!(
+            field(serde_json::json!({"history": [{"at": "2025-03-01T00:00:00Z", "value": 2e12}]})),
+            "metrics[0].history[0].value"
+        );
+        let error = plausible("value".into(), 1e200).unwrap_err();
+        assert_eq!(
+            error.reason,
+            "1e200 is implausibly large: a value must lie within ±1,000,000,000,000"
+        );
+        // JSON has no NaN or infinity; a number too large for a double is not JSON.
+        assert_eq!(parse_goal(b"", start()).unwrap_err().field, "body");
+        let overflow = br#"{"title": "A", "targetDate": "2025-12-31", "weight": 1e400}"#;
+        assert_eq!(parse_goal(overflow, start()).unwrap_err().field, "body");
+        // A trillion is allowed; the bound applies to the driver's annual value too.
+        assert!(
+            parse_goal(
+                &body_with_metric(error_rate(serde_json::json!({"target": 1e12}))),
+                start()
+            )
+            .is_ok()
+        );
+        let drivers = serde_json::json!({"title": "A", "targetDate": "2025-12-31",
+            "valueDrivers": [{"kind": "time_saved", "hoursPerMonth": 1e6, "hourlyRate": 1e6,
+                              "confidence": "high"}]});
+        let error = parse_goal(drivers.to_string().as_bytes(), start()).unwrap_err();
+        assert_eq!(error.field, "valueDrivers[0]");
+        assert!(
+            error.reason.contains("implausibly large"),
+            "{}",
+            error.reason
+        );
+        let mut nan = goal();
+        nan.metrics[0].history[0].value = f64::INFINITY;
+        assert_eq!(
+            validate_goal(&nan).unwrap_err().field,
+            "metrics[0].history[0].value"
         );
     }
 }

@@ -4,6 +4,7 @@
 
 mod delivery;
 mod demo_health;
+mod goals_body;
 mod http;
 mod live;
 mod overrides;
