@@ -391,6 +391,79 @@ fn success_score_weights_and_clamps_goal_progress() {
     }
 }
 
+/// The demo's acc-0002 ("Speed up support resolution", 2026-12): the only goal
+/// is past its target date, both metrics declined last month, and one has no
+/// baseline. Its measured metric is beyond target, so averaging only the
+/// metric with progress read 129 % → "100/100 (Strong)".
+#[test]
+fn a_metric_without_baseline_counts_no_progress_in_its_goal() {
+    let resolution_time = metric(
+        "Resolution time",
+        MetricCategory::Operational,
+        None,
+        7.5,
+        LOWER,
+        &[("2026-10-31T00:00:00Z", 5.8), ("2026-11-30T00:00:00Z", 7.6)],
+    );
+    let first_contact = metric(
+        "First-contact resolution",
+        MetricCategory::Quality,
+        Some(60.0),
+        80.0,
+        HIGHER,
+        &[
+            ("2026-10-31T00:00:00Z", 93.0),
+            ("2026-11-30T00:00:00Z", 90.0),
+        ],
+    );
+    let goal = goal(
+        "support",
+        "2025-10-01",
+        "2026-08-31",
+        vec![resolution_time, first_contact],
+    );
+    let as_of = at("2026-12-04T00:00:00Z");
+    let report = success_report(std::slice::from_ref(&goal), as_of, 0.0, None, None, None);
+    let view = &report.goals[0];
+    assert!(view.past_target_date);
+    assert_eq!(view.status, GoalStatus::InProgress);
+    assert_eq!(view.metrics[0].progress, None);
+    assert_eq!(view.metrics[0].status, MetricStatus::NoData);
+    // 100 × (90 − 60) ÷ (80 − 60) = 150.
+    assert_close(view.metrics[1].progress, 150.0);
+    for metric in &view.metrics {
+        assert_eq!(metric.trend.direction, Some(TrendDirection::Declining));
+    }
+    // Goal: (0 + 150) ÷ 2 = 75, within 0–100; the score is that goal's: 75, moderate.
+    assert_close(view.progress, 75.0);
+    assert_close(report.success_score, 75.0);
+    assert_eq!(report.score_band, Some(ScoreBand::Moderate));
+    assert_close(
+        rapport_core::success::engine::score_at(std::slice::from_ref(&goal), as_of),
+        75.0,
+    );
+
+    // A metric without a current value stays out ("showing available data"):
+    // on 2026-11-15 the second metric alone, 100 × (93 − 60) ÷ 20 = 165.
+    let mut unmeasured = goal.clone();
+    unmeasured.metrics[0].history.clear();
+    let report = success_report(
+        &[unmeasured],
+        at("2026-11-15T00:00:00Z"),
+        0.0,
+        None,
+        None,
+        None,
+    );
+    assert_close(report.goals[0].progress, 165.0);
+    // No metric with progress: the goal has none and the score none.
+    let mut unproven = goal;
+    unproven.metrics.truncate(1);
+    let report = success_report(&[unproven], as_of, 0.0, None, None, None);
+    assert_eq!(report.goals[0].progress, None);
+    assert_eq!(report.success_score, None);
+}
+
 #[test]
 fn value_of_each_driver_kind() {
     let cases = [

@@ -19,6 +19,9 @@
 //! - A goal without metrics is `not_started`, never `achieved`.
 //! - A metric "has moved from baseline" when it has both a baseline and a
 //!   current value and they differ.
+//! - Goal progress averages the metrics that have a current value; one of
+//!   them without a baseline has no progress and counts 0 (it is not left
+//!   out); a goal none of whose metrics has progress has none.
 //! - Goals whose weight is not a positive number are left out of the score.
 //! - Score bands: ≥ 80 strong, ≥ 60 moderate, ≥ 40 weak, else critical.
 //! - A value category's confidence is the lowest among its drivers.
@@ -309,11 +312,7 @@ fn evaluate_goal(goal: &Goal, as_of: Timestamp) -> GoalEvaluation {
             }
         })
         .collect();
-    let progresses: Vec<f64> = metrics
-        .iter()
-        .filter_map(|metric| metric.progress)
-        .collect();
-    let progress = mean(&progresses);
+    let progress = goal_progress(&metrics);
     let moved = goal
         .metrics
         .iter()
@@ -327,6 +326,25 @@ fn evaluate_goal(goal: &Goal, as_of: Timestamp) -> GoalEvaluation {
         progress,
         status,
     }
+}
+
+/// Goal progress = mean of its metrics' progress (`definitions.md` §5), over
+/// the metrics that have a current value (a metric without one is missing:
+/// "Showing available data"). A metric with a current value but no baseline
+/// has no progress, so it counts 0: leaving it out would let the goal's other
+/// metrics speak for it, and a goal whose only measured metric exceeds its
+/// target would read 100 % with the rest unproven. `None` when no metric has
+/// progress ("Cannot calculate progress").
+fn goal_progress(metrics: &[MetricEvaluation]) -> Option<f64> {
+    if metrics.iter().all(|metric| metric.progress.is_none()) {
+        return None;
+    }
+    let counted: Vec<f64> = metrics
+        .iter()
+        .filter(|metric| metric.current.is_some())
+        .map(|metric| metric.progress.unwrap_or(0.0))
+        .collect();
+    mean(&counted)
 }
 
 /// Goal status, the first rule that holds: `achieved` when every metric has
@@ -931,7 +949,8 @@ pub struct GoalView {
     pub description: String,
     pub owner: String,
     pub status: GoalStatus,
-    /// Mean progress of the metrics that have progress; `null` when none has.
+    /// Mean progress of the metrics that have a current value (one without a
+    /// baseline counting 0); `null` when no metric has progress.
     pub progress: Option<f64>,
     pub start_date: NaiveDate,
     pub target_date: NaiveDate,
