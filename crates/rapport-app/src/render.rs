@@ -111,81 +111,192 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Unsigned<F> {
     );
 }
 
-/// A percentile rank as people write it, rounded to a whole number: `1st`,
-/// `2nd`, `3rd`, `11th`, `12th`, `13th`, `21st`, `42nd`, `100th`.
-pub fn ordinal(value: f64) -> String {
-    let whole = value.round().max(0.0) as u64;
-    let suffix = match (whole % 10, whole % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{whole}{suffix}")
-}
+pub use rapport_core::numbers::{money, ordinal};
+use rapport_core::numbers::{self, MISSING};
 
-/// Whole dollars with thousands separators: `$1,234,567`, `-$5`.
-pub fn money(value: f64) -> String {
-    let whole = value.round() as i64;
-    let digits = whole.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            grouped.push(',');
+/// Markdown's characters with a meaning, escaped in text that comes from
+/// data (names, reasons, titles) so it reads as written: `<script>` is shown,
+/// never passed on as HTML, and a `|` cannot break a table.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        match character {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' => {
+                out.push('\\');
+                out.push(character);
+            }
+            '\n' | '\r' => out.push(' '),
+            other => out.push(other),
         }
-        grouped.push(digit);
     }
-    format!("{}${grouped}", if whole < 0 { "-" } else { "" })
+    out
 }
 
-fn number(value: Option<f64>, decimals: usize) -> String {
-    value.map_or_else(|| "–".into(), |value| format!("{value:.decimals$}"))
+/// The auto-escape mode of `.md` templates.
+const MARKDOWN: minijinja::AutoEscape = minijinja::AutoEscape::Custom("markdown");
+
+/// Writes a value into a document: strings from data escaped for the
+/// document's format (HTML or Markdown) unless a template marked them safe;
+/// a bare float, which a template should have put through a filter, still
+/// never reads "-0", "NaN" or "inf".
+fn formatter(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    let text;
+    let value = if let Ok(float) = f64::try_from(value.clone())
+        && matches!(value.kind(), minijinja::value::ValueKind::Number)
+        && !value.is_integer()
+    {
+        text = Value::from(numbers::fixed(float, if float.fract() == 0.0 { 0 } else { 1 }));
+        &text
+    } else {
+        value
+    };
+    if state.auto_escape() == MARKDOWN {
+        if value.is_safe() {
+            return write!(out, "{value}").map_err(minijinja::Error::from);
+        }
+        let written = if value.is_none() || value.is_undefined() {
+            String::new()
+        } else {
+            escape_markdown(&value.to_string())
+        };
+        return out.write_str(&written).map_err(minijinja::Error::from);
+    }
+    minijinja::escape_formatter(out, state, value)
 }
 
-fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.add_template(
-        "value_report.md",
-        include_str!("../templates/value_report.md"),
-    )
-    .expect("the Markdown template parses");
-    env.add_template(
-        "value_report.html",
-        include_str!("../templates/value_report.html"),
-    )
-    .expect("the HTML template parses");
-    env.add_template(
-        "weekly_report.md",
-        include_str!("../templates/weekly_report.md"),
-    )
-    .expect("the weekly Markdown template parses");
-    env.add_template(
-        "weekly_report.html",
-        include_str!("../templates/weekly_report.html"),
-    )
-    .expect("the weekly HTML template parses");
-    env.add_filter("money", |value: f64| money(value));
-    env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
-        number(value, decimals.unwrap_or(1))
-    });
-    env.add_filter("unit", |value: Option<f64>, unit: String| match value {
-        None => "–".to_string(),
-        Some(value) if unit == "%" => format!("{value:.1}%"),
-        Some(value) if unit.is_empty() => format!("{value:.1}"),
-        Some(value) => format!("{value:.1} {unit}"),
-    });
-    env.add_filter("date", |value: String| {
-        value.chars().take(10).collect::<String>()
-    });
-    env.add_filter("status", |value: String| match value.as_str() {
-        "achieved" => "Achieved".to_string(),
-        "in_progress" => "In progress".to_string(),
-        "not_started" => "Not started".to_string(),
-        "at_risk" => "Needs attention".to_string(),
-        other => other.replace('_', " "),
-    });
-    env
+fn or_missing(value: Option<f64>, write: impl FnOnce(f64) -> String) -> String {
+    value.map_or_else(|| MISSING.to_string(), write)
+}
+
+/// A text bar of `width` cells for a 0–100 score.
+fn bar(score: Option<f64>, width: Option<usize>) -> String {
+    let width = width.unwrap_or(20);
+    let Some(score) = score.filter(|score| score.is_finite()) else {
+        return String::new();
+    };
+    let filled = ((score.clamp(0.0, 100.0) / 100.0) * width as f64).round() as usize;
+    format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
+}
+
+macro_rules! template {
+    ($env:ident, $($name:literal),* $(,)?) => {$(
+        $env.add_template($name, include_str!(concat!("../templates/", $name)))
+            .expect(concat!("the template ", $name, " parses"));
+    )*};
+}
+
+/// The one template environment, built once: every document's template and
+/// the filters that write numbers (all through `rapport_core::numbers`).
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".md") {
+                MARKDOWN
+            } else if name.ends_with(".html") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
+        env.set_formatter(formatter);
+        env.set_trim_blocks(false);
+        template!(
+            env,
+            "value_report.md",
+            "value_report.html",
+            "weekly_report.md",
+            "weekly_report.html",
+            "engagement.md",
+            "health.md",
+        );
+        env.add_filter("money", |value: Option<f64>| or_missing(value, money));
+        env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
+            or_missing(value, |value| numbers::fixed(value, decimals.unwrap_or(1)))
+        });
+        env.add_filter("score", |value: Option<f64>| {
+            numbers::score_or_missing(value)
+        });
+        env.add_filter("pct", |value: Option<f64>, decimals: Option<usize>| {
+            or_missing(value, |value| numbers::percent(value, decimals.unwrap_or(0)))
+        });
+        env.add_filter("signed", |value: Option<f64>, decimals: Option<usize>| {
+            or_missing(value, |value| numbers::signed(value, decimals.unwrap_or(1)))
+        });
+        env.add_filter("ordinal", |value: Option<f64>| or_missing(value, ordinal));
+        env.add_filter(
+            "plural",
+            |value: u64, singular: String, plural: Option<String>| {
+                numbers::count(value, &singular, plural.as_deref())
+            },
+        );
+        env.add_filter("days_ago", |value: Option<f64>| {
+            or_missing(value, numbers::days_ago)
+        });
+        env.add_filter("with_unit", |value: Option<f64>, unit: String| {
+            or_missing(value, |value| numbers::with_unit(value, &unit))
+        });
+        env.add_filter("target_unit", |value: Option<f64>, unit: String| {
+            or_missing(value, |value| numbers::target_with_unit(value, &unit))
+        });
+        env.add_filter("unit", |value: Option<f64>, unit: String| match value {
+            None => MISSING.to_string(),
+            Some(value) if unit == "%" => numbers::percent(value, 1),
+            Some(value) if unit.is_empty() => numbers::fixed(value, 1),
+            Some(value) => format!("{} {unit}", numbers::fixed(value, 1)),
+        });
+        env.add_filter("bar", bar);
+        // A name cut or padded to `width` characters (text charts' labels).
+        env.add_filter("pad", |value: String, width: usize| {
+            let mut padded: String = value.chars().take(width).collect();
+            let length = padded.chars().count();
+            padded.extend(std::iter::repeat_n(' ', width - length));
+            padded
+        });
+        // A text chart's cells: one per `per` units, none for a negative value.
+        env.add_filter("cells", |value: Option<f64>, per: f64| {
+            let cells = value.filter(|value| value.is_finite()).unwrap_or(0.0) / per;
+            "█".repeat(cells.round().clamp(0.0, 200.0) as usize)
+        });
+        env.add_filter("date", |value: String| {
+            value.chars().take(10).collect::<String>()
+        });
+        env.add_filter("status", |value: String| match value.as_str() {
+            "achieved" => "Achieved".to_string(),
+            "in_progress" => "In progress".to_string(),
+            "not_started" => "Not started".to_string(),
+            "at_risk" => "Needs attention".to_string(),
+            other => other.replace('_', " "),
+        });
+        env.add_filter("label", |value: String| label(&value));
+        env
+    })
+}
+
+/// A key (`highly_engaged`, `not_met`) as words people read: `Highly engaged`.
+pub fn label(key: &str) -> String {
+    let words = key.replace(['_', '-'], " ");
+    let mut characters = words.chars();
+    match characters.next() {
+        Some(first) => first.to_uppercase().chain(characters).collect(),
+        None => String::new(),
+    }
+}
+
+/// Renders the template `name` over `context`.
+pub fn document(name: &str, context: Value) -> Result<String, String> {
+    environment()
+        .get_template(name)
+        .map_err(|error| error.to_string())?
+        .render(context)
+        .map_err(|error| format!("{error:#}"))
 }
 
 #[derive(Serialize)]
@@ -284,13 +395,22 @@ pub fn value_report(report: &ValueReport, format: DocumentFormat) -> Result<Stri
         DocumentFormat::Markdown => "value_report.md",
         DocumentFormat::Html => "value_report.html",
     };
-    let env = environment();
-    let template = env.get_template(name).map_err(|error| error.to_string())?;
-    template
-        .render(
-            context! { r => Value::from_serialize(report), goals => Value::from_serialize(&goals) },
-        )
-        .map_err(|error| format!("{error:#}"))
+    document(
+        name,
+        context! { r => Value::from_serialize(report), goals => Value::from_serialize(&goals) },
+    )
+}
+
+/// The engagement breakdown as Markdown (PRD-070's layout, with any
+/// model's components).
+pub fn engagement(breakdown: &rapport_core::engagement::EngagementBreakdown) -> Result<String, String> {
+    document("engagement.md", context! { b => Value::from_serialize(breakdown) })
+}
+
+/// The health report as Markdown: score, components, alerts, warnings,
+/// playbooks, cadence, history and the override trail.
+pub fn health(view: &rapport_core::health::HealthView) -> Result<String, String> {
+    document("health.md", context! { h => Value::from_serialize(view) })
 }
 
 /// The weekly portfolio report as a standalone Markdown or HTML document.
@@ -302,11 +422,7 @@ pub fn weekly_report(
         DocumentFormat::Markdown => "weekly_report.md",
         DocumentFormat::Html => "weekly_report.html",
     };
-    let env = environment();
-    let template = env.get_template(name).map_err(|error| error.to_string())?;
-    template
-        .render(context! { w => Value::from_serialize(report) })
-        .map_err(|error| format!("{error:#}"))
+    document(name, context! { w => Value::from_serialize(report) })
 }
 
 #[cfg(test)]

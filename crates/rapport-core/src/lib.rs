@@ -11,6 +11,7 @@ pub mod domain;
 pub mod engagement;
 pub mod engine;
 pub mod health;
+pub mod numbers;
 pub mod portfolio;
 pub mod scoring;
 pub mod stats;

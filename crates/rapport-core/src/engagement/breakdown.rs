@@ -124,6 +124,99 @@ pub struct HistoryMonth {
     pub components: Vec<(String, Option<f64>)>,
 }
 
+/// One component's pattern over the history (PRD-070's "Pattern Analysis").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pattern {
+    pub component: String,
+    /// `volatile`, `rising`, `declining`, `consistently_strong`,
+    /// `consistently_weak` or `stable`.
+    pub kind: &'static str,
+    /// "Product volatile (between 41 and 68)".
+    pub summary: String,
+}
+
+/// Points between a history's lowest and highest month that make it volatile.
+const VOLATILE_RANGE: f64 = 15.0;
+/// Points from the first scored month to the last that make a rise or a fall.
+const MOVE_POINTS: f64 = 8.0;
+
+/// The pattern of each component (and the overall) over the history months
+/// that have a score; none with fewer than three such months. In order:
+/// volatile (a range of 15+ points), rising or declining (8+ points from the
+/// first month to the last), consistently strong (every month in the model's
+/// top two bands), consistently weak (every month in its lowest band), stable.
+pub fn patterns(model: &Model, history: &[HistoryMonth]) -> Vec<Pattern> {
+    let score = crate::numbers::score;
+    let strong_from = model.bands.get(1).map_or(f64::INFINITY, |band| band.from);
+    let weak_below = model
+        .bands
+        .iter()
+        .rev()
+        .nth(1)
+        .map_or(f64::NEG_INFINITY, |band| band.from);
+    let series = model
+        .components
+        .iter()
+        .enumerate()
+        .map(|(index, component)| {
+            let scores: Vec<f64> = history
+                .iter()
+                .filter_map(|month| month.components.get(index).and_then(|(_, score)| *score))
+                .collect();
+            (component.key.clone(), component.name.clone(), scores)
+        })
+        .chain(std::iter::once((
+            "overall".to_string(),
+            "Overall".to_string(),
+            history.iter().filter_map(|month| month.overall).collect(),
+        )));
+    series
+        .filter(|(_, _, scores)| scores.len() >= 3)
+        .map(|(component, name, scores)| {
+            let low = scores.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let (first, last) = (scores[0], scores[scores.len() - 1]);
+            let (kind, summary) = if high - low >= VOLATILE_RANGE {
+                (
+                    "volatile",
+                    format!("{name} volatile (between {} and {})", score(low), score(high)),
+                )
+            } else if last - first >= MOVE_POINTS {
+                (
+                    "rising",
+                    format!("{name} rising ({} → {})", score(first), score(last)),
+                )
+            } else if first - last >= MOVE_POINTS {
+                (
+                    "declining",
+                    format!("{name} declining ({} → {})", score(first), score(last)),
+                )
+            } else if low >= strong_from {
+                (
+                    "consistently_strong",
+                    format!("{name} consistently strong (never below {})", score(low)),
+                )
+            } else if high < weak_below {
+                (
+                    "consistently_weak",
+                    format!("{name} consistently weak (never above {})", score(high)),
+                )
+            } else {
+                (
+                    "stable",
+                    format!("{name} stable (between {} and {})", score(low), score(high)),
+                )
+            };
+            Pattern {
+                component,
+                kind,
+                summary,
+            }
+        })
+        .collect()
+}
+
 fn first_of_month(date: NaiveDate) -> NaiveDate {
     date.with_day(1).expect("day 1 exists")
 }
@@ -240,7 +333,8 @@ pub fn alerts(model: &Model, current: &Scorecard, previous: &Scorecard) -> Vec<A
                 priority: AlertPriority::Critical,
                 notify: vec!["csm".into(), "manager".into()],
                 message: format!(
-                    "Engagement score {overall:.0} is below {}",
+                    "Engagement score {} is below {}",
+                    crate::numbers::score(overall),
                     model.alerts.overall_below
                 ),
             });
@@ -253,8 +347,10 @@ pub fn alerts(model: &Model, current: &Scorecard, previous: &Scorecard) -> Vec<A
                 priority: AlertPriority::High,
                 notify: vec!["csm".into()],
                 message: format!(
-                    "Engagement score fell {:.1} points ({before:.0} → {overall:.0}) against the compare period",
-                    before - overall
+                    "Engagement score fell {} points ({} → {}) against the compare period",
+                    crate::numbers::fixed(before - overall, 1),
+                    crate::numbers::score(before),
+                    crate::numbers::score(overall)
                 ),
             });
         }
@@ -268,8 +364,10 @@ pub fn alerts(model: &Model, current: &Scorecard, previous: &Scorecard) -> Vec<A
                 priority: AlertPriority::Medium,
                 notify: vec!["csm".into()],
                 message: format!(
-                    "{} engagement {component_score:.0} is below {}",
-                    component.name, model.alerts.component_below
+                    "{} engagement {} is below {}",
+                    component.name,
+                    crate::numbers::score(component_score),
+                    model.alerts.component_below
                 ),
             });
         }

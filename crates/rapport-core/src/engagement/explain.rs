@@ -102,7 +102,7 @@ fn cut<T>(mut items: Vec<T>) -> (usize, Vec<T>) {
 }
 
 fn plural(count: usize, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
+    crate::numbers::count(count as u64, one, Some(many))
 }
 
 fn date(at: Timestamp) -> String {
@@ -183,13 +183,17 @@ fn root_cause(context: &ExplainContext<'_>, factor: &FactorScore) -> RootCause {
         FactorKey::SessionDuration => session_duration(context),
         FactorKey::ActiveUserPercent => active_users(context),
         FactorKey::StakeholderDepth => stakeholder_depth(context),
-        FactorKey::ExecutiveAccess
-        | FactorKey::ExecutiveEngaged
-        | FactorKey::MeetingExecutiveShare => role_access(context, ContactRole::Executive),
+        FactorKey::ExecutiveAccess | FactorKey::ExecutiveEngaged => {
+            role_access(context, ContactRole::Executive)
+        }
         FactorKey::ChampionActivity | FactorKey::ChampionsEngaged => {
             role_access(context, ContactRole::Champion)
         }
-        FactorKey::CsmTouchpoints | FactorKey::MeetingStrategicShare => meeting_attendance(context),
+        // Shares and counts of meetings held: the figure against its target
+        // says why (missed meetings are the attendance factor's cause).
+        FactorKey::CsmTouchpoints
+        | FactorKey::MeetingStrategicShare
+        | FactorKey::MeetingExecutiveShare => measured(factor),
         FactorKey::EmailExchanges => email_response(context),
         FactorKey::Logins => login_frequency(context),
         FactorKey::PowerUsersEngaged | FactorKey::DepartmentsEngaged => stakeholder_depth(context),
@@ -222,8 +226,10 @@ fn root_cause(context: &ExplainContext<'_>, factor: &FactorScore) -> RootCause {
 fn measured(factor: &FactorScore) -> (String, Vec<Evidence>) {
     let summary = match factor.current {
         Some(current) => format!(
-            "{} is {current:.1} {} against a target of {} {}",
-            factor.name, factor.unit, factor.target, factor.unit
+            "{} at {} against a target of {}",
+            factor.name,
+            crate::numbers::with_unit(current, &factor.unit),
+            crate::numbers::target_with_unit(factor.target, &factor.unit)
         ),
         None => format!("{}: no value yet", factor.name),
     };
@@ -268,10 +274,10 @@ fn response_time(context: &ExplainContext<'_>, target: f64) -> (String, Vec<Evid
     ));
     let summary = match responses.first() {
         Some(slowest) => format!(
-            "{} of {} answers took longer than {target} hours; the slowest took {:.0} hours (sent {})",
+            "{} of {} took longer than {target} hours; the slowest took {} (sent {})",
             total,
-            context.facts.responded_emails,
-            slowest.hours,
+            plural(context.facts.responded_emails as usize, "answer", "answers"),
+            plural(slowest.hours.round().max(0.0) as usize, "hour", "hours"),
             date(slowest.sent)
         ),
         None => format!("answers took {target}+ hours on average"),
@@ -304,9 +310,9 @@ fn proactive_outreach(context: &ExplainContext<'_>) -> (String, Vec<Evidence>) {
         context.window.period.days(),
         match last {
             Some(last) => format!(
-                "the last was on {} ({:.0} days ago)",
+                "the last was on {} ({})",
                 date(last),
-                last.days_until(context.window.as_of)
+                crate::numbers::days_ago(last.days_until(context.window.as_of))
             ),
             None => "they have never initiated one".into(),
         }
@@ -511,9 +517,10 @@ fn role_access(context: &ExplainContext<'_>, role: ContactRole) -> (String, Vec<
         None => format!("no {label} contact on file"),
         Some(latest) => match (latest.last_engaged, latest.days_since) {
             (Some(last), Some(days)) => format!(
-                "{label} {} last engaged on {} ({days:.0} days ago)",
+                "{label} {} last engaged on {} ({})",
                 display_contact(latest),
-                date(last)
+                date(last),
+                crate::numbers::days_ago(days)
             ),
             _ => format!(
                 "no {label} has ever engaged ({} on file)",

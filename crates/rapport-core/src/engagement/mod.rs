@@ -148,6 +148,40 @@ pub struct ImpactAnalysis {
     pub current: Option<Scenario>,
     pub if_improves_to_85: Scenario,
     pub if_drops_to_60: Scenario,
+    /// The scenarios to show people, phrased from where the account is: a
+    /// rise to 85 (or 10 points higher when the score is already 85 or more,
+    /// none at 100) and a fall to 60 (or 15 points lower when it is already
+    /// 60 or less, none at 0). Without a current score, the two fixed ones.
+    pub scenarios: Vec<ImpactScenario>,
+}
+
+/// A scenario with the sentence it is shown under.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImpactScenario {
+    /// `up` or `down`.
+    pub direction: &'static str,
+    /// "If engagement improves to 85", "If engagement falls further to 25".
+    pub label: String,
+    #[serde(flatten)]
+    pub scenario: Scenario,
+}
+
+/// The score a scenario moves to from `current`, in whole points: up to 85
+/// or 10 higher (at most 100); down to 60 or 15 lower (at least 0).
+fn scenario_scores(current: f64) -> (Option<f64>, Option<f64>) {
+    let whole = current.floor();
+    let up = if whole < 85.0 {
+        Some(85.0)
+    } else {
+        Some((whole + 10.0).min(100.0)).filter(|up| *up > current)
+    };
+    let down = if whole > 60.0 {
+        Some(60.0)
+    } else {
+        Some((whole - 15.0).max(0.0)).filter(|down| *down < current)
+    };
+    (up, down)
 }
 
 impl ImpactAnalysis {
@@ -163,11 +197,44 @@ impl ImpactAnalysis {
                 expansion_change: now.map(|(_, expansion)| expansion_probability - expansion),
             }
         };
+        let scenarios = match current {
+            None => vec![
+                ImpactScenario {
+                    direction: "up",
+                    label: "If engagement reaches 85".into(),
+                    scenario: scenario(85.0),
+                },
+                ImpactScenario {
+                    direction: "down",
+                    label: "If engagement is at 60".into(),
+                    scenario: scenario(60.0),
+                },
+            ],
+            Some(score) => {
+                let (up, down) = scenario_scores(score);
+                let up = up.map(|to| ImpactScenario {
+                    direction: "up",
+                    label: format!("If engagement improves to {to:.0}"),
+                    scenario: scenario(to),
+                });
+                let down = down.map(|to| ImpactScenario {
+                    direction: "down",
+                    label: if score <= 60.0 {
+                        format!("If engagement falls further to {to:.0}")
+                    } else {
+                        format!("If engagement drops to {to:.0}")
+                    },
+                    scenario: scenario(to),
+                });
+                up.into_iter().chain(down).collect()
+            }
+        };
         ImpactAnalysis {
             source: model.source,
             current: current.map(scenario),
             if_improves_to_85: scenario(85.0),
             if_drops_to_60: scenario(60.0),
+            scenarios,
             model,
         }
     }
@@ -210,12 +277,17 @@ pub struct EngagementBreakdown {
     pub factors: Vec<EngagementFactor>,
     pub change_attribution: Option<Vec<FactorChange>>,
     pub history: Vec<HistoryMonth>,
+    /// PRD-070's pattern analysis of the history, one sentence a component.
+    pub patterns: Vec<breakdown::Pattern>,
     pub peer_comparison: Option<PeerComparison>,
     pub root_causes: Vec<RootCause>,
     pub recommendations: Vec<Recommendation>,
     pub risk_factors: Vec<String>,
     pub impact_analysis: ImpactAnalysis,
     pub alerts: Vec<Alert>,
+    /// Set when the account had churned at `as_of`: the report is history,
+    /// with no alerts or recommendations.
+    pub churned: Option<crate::engine::state::Churn>,
     pub facts: FactorFacts,
 }
 
@@ -424,6 +496,10 @@ pub fn engagement_breakdown(
         .collect();
     recommendations
         .sort_by(|left, right| right.recoverable_points.total_cmp(&left.recoverable_points));
+    let churned = account.churned_at(window.as_of);
+    if churned.is_some() {
+        recommendations.clear();
+    }
     let risk_factors = factors
         .iter()
         .filter(|factor| factor.score.status == crate::scoring::score::FactorStatus::Critical)
@@ -434,12 +510,19 @@ pub fn engagement_breakdown(
                 .map(|cause| format!(": {}", cause.summary))
                 .unwrap_or_default();
             format!(
-                "{} is critical (score {:.0}){cause}",
+                "{} is critical (score {}){cause}",
                 factor.score.name,
-                factor.score.score.unwrap_or(0.0)
+                crate::numbers::score(factor.score.score.unwrap_or(0.0))
             )
         })
         .collect();
+    let history = breakdown::history(
+        model,
+        portfolio,
+        account,
+        window.as_of,
+        (window.period == Period::DEFAULT).then(|| current.summary()),
+    );
     Some(EngagementBreakdown {
         customer_id: info.customer_id(),
         external_id: info.external_id.to_string(),
@@ -467,13 +550,8 @@ pub fn engagement_breakdown(
             .map(|overall| overall < model.tier_targets.of(info.tier)),
         trend: breakdown::overall_trend(model, current.overall, previous.overall),
         change_attribution: breakdown::change_attribution(&current, &previous),
-        history: breakdown::history(
-            model,
-            portfolio,
-            account,
-            window.as_of,
-            (window.period == Period::DEFAULT).then(|| current.summary()),
-        ),
+        patterns: breakdown::patterns(model, &history),
+        history,
         peer_comparison: caches.peers.comparison(model, portfolio, account, window),
         recommendations,
         risk_factors,
@@ -482,7 +560,14 @@ pub fn engagement_breakdown(
             current.overall,
         ),
         root_causes,
-        alerts: breakdown::alerts(model, &current, &previous),
+        // A churned account's history stays readable, but nothing is asked of
+        // anyone about it: no alerts, no actions (docs/decisions.md).
+        alerts: if churned.is_some() {
+            Vec::new()
+        } else {
+            breakdown::alerts(model, &current, &previous)
+        },
+        churned,
         components,
         factors,
         facts,

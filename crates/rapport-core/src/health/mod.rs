@@ -63,6 +63,9 @@ pub struct HealthReport {
     pub signals: Vec<Signal>,
     pub playbooks: Vec<PlaybookTrigger>,
     pub cadence: Option<Cadence>,
+    /// Set when the account had churned at `as_of`: no alerts, playbooks or
+    /// cadence are raised for it.
+    pub churned: Option<crate::engine::state::Churn>,
     pub facts: FactorFacts,
 }
 
@@ -111,6 +114,7 @@ pub fn health_report(
     as_of: Timestamp,
 ) -> Option<HealthReport> {
     let info = account.account()?;
+    let churned = account.churned_at(as_of);
     let window = Window::new(as_of, Period::DEFAULT);
     let facts = factor_facts(portfolio, account, window);
     let current = score(model, &facts);
@@ -152,10 +156,25 @@ pub fn health_report(
         trend: breakdown::overall_trend(model, current.overall, previous.overall),
         components,
         history: breakdown::history(model, portfolio, account, as_of, Some(current.summary())),
-        alerts: alerts(model, account, &current, &previous, as_of),
+        // A churned account's history and warning signs stay readable; no
+        // alert, playbook or check-in cadence is asked of anyone for it.
+        alerts: if churned.is_some() {
+            Vec::new()
+        } else {
+            alerts(model, account, &current, &previous, as_of)
+        },
         signals: signals(portfolio, account, as_of),
-        playbooks: playbooks(account, as_of),
-        cadence: cadence(band.as_deref()),
+        playbooks: if churned.is_some() {
+            Vec::new()
+        } else {
+            playbooks(account, as_of)
+        },
+        cadence: if churned.is_some() {
+            None
+        } else {
+            cadence(band.as_deref())
+        },
+        churned,
         facts,
     })
 }
@@ -192,8 +211,10 @@ fn alerts(
             rule: "score_drop",
             priority: AlertPriority::High,
             message: format!(
-                "Health score dropped {:.1} points in 30 days ({before:.0} → {now:.0})",
-                before - now
+                "Health score dropped {} points in 30 days ({} → {})",
+                crate::numbers::fixed(before - now, 1),
+                crate::numbers::score(before),
+                crate::numbers::score(now)
             ),
         });
     }
@@ -215,7 +236,12 @@ fn alerts(
                 alerts.push(HealthAlert {
                     rule: "component_red",
                     priority: AlertPriority::Medium,
-                    message: format!("{} went red: {now:.0} (was {before:.0})", component.name),
+                    message: format!(
+                        "{} went red: {} (was {})",
+                        component.name,
+                        crate::numbers::score(now),
+                        crate::numbers::score(before)
+                    ),
                 });
             }
             if now < before {

@@ -73,8 +73,9 @@ fn declining_usage(account: &AccountState, as_of: Timestamp) -> Option<PlaybookT
         name: "Declining usage",
         when: "usage drops 30 % over 2 weeks",
         summary: format!(
-            "{now} logins in the last 14 days against {before} in the 14 before (−{:.0} %)",
-            100.0 * (before - now) as f64 / before as f64
+            "{} in the last 14 days against {before} in the 14 before (-{})",
+            crate::numbers::count(now as u64, "login", None),
+            crate::numbers::percent(100.0 * (before - now) as f64 / before as f64, 0)
         ),
         evidence: vec![
             SignalEvidence {
@@ -123,9 +124,9 @@ fn lost_champion(account: &AccountState, as_of: Timestamp) -> Option<PlaybookTri
             Some(SignalEvidence {
                 at: Some(Timestamp::from_millis(last)),
                 detail: format!(
-                    "champion {} last engaged {:.0} days ago",
+                    "champion {} last engaged {}",
                     &account.contact_emails[*contact],
-                    (end - last) as f64 / DAY as f64
+                    crate::numbers::days_ago((end - last) as f64 / DAY as f64)
                 ),
             })
         })

@@ -309,9 +309,9 @@ fn executive_silent(account: &AccountState, end: i64) -> Option<Signal> {
             (last >= recent - 90 * DAY).then(|| SignalEvidence {
                 at: at(last),
                 detail: format!(
-                    "{} last engaged {:.0} days ago",
+                    "{} last engaged {}",
                     contact_name(account, *contact as u32),
-                    (end - last) as f64 / DAY as f64
+                    crate::numbers::days_ago((end - last) as f64 / DAY as f64)
                 ),
             })
         })
@@ -354,8 +354,9 @@ fn usage_drop(account: &AccountState, end: i64) -> Option<Signal> {
         level: SignalLevel::Red,
         source: SignalSource::EngagementFramework,
         summary: format!(
-            "{now} logins in the last 30 days against {before} in the 30 before (−{:.0} %)",
-            drop_percent(now, before)
+            "{} in the last 30 days against {before} in the 30 before (-{})",
+            crate::numbers::count(now as u64, "login", None),
+            crate::numbers::percent(drop_percent(now, before), 0)
         ),
         evidence: vec![
             SignalEvidence {
@@ -415,7 +416,10 @@ fn response_time_rising(account: &AccountState, end: i64) -> Option<Signal> {
         level: SignalLevel::Yellow,
         source: SignalSource::EngagementFramework,
         summary: format!(
-            "the customer now answers in {now:.0} h on average ({answered} answers), against {before:.0} h the month before"
+            "the customer now answers in {} h on average ({}), against {} h the month before",
+            crate::numbers::fixed(now, 0),
+            crate::numbers::count(answered as u64, "answer", None),
+            crate::numbers::fixed(before, 0)
         ),
         evidence: Vec::new(),
     })
@@ -503,8 +507,9 @@ fn logins_down_week(account: &AccountState, end: i64) -> Option<Signal> {
         level: SignalLevel::Yellow,
         source: SignalSource::HealthFramework,
         summary: format!(
-            "{now} logins in the last 7 days against {before} the week before (−{:.0} %)",
-            drop_percent(now, before)
+            "{} in the last 7 days against {before} the week before (-{})",
+            crate::numbers::count(now as u64, "login", None),
+            crate::numbers::percent(drop_percent(now, before), 0)
         ),
         evidence: Vec::new(),
     })
