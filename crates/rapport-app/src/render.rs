@@ -207,7 +207,7 @@ fn environment() -> &'static Environment<'static> {
             }
         });
         env.set_formatter(formatter);
-        env.set_trim_blocks(false);
+        env.set_keep_trailing_newline(true);
         template!(
             env,
             "value_report.md",
@@ -216,6 +216,8 @@ fn environment() -> &'static Environment<'static> {
             "weekly_report.html",
             "engagement.md",
             "health.md",
+            "success.md",
+            "portfolio.md",
         );
         env.add_filter("money", |value: Option<f64>| or_missing(value, money));
         env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
@@ -246,13 +248,20 @@ fn environment() -> &'static Environment<'static> {
         env.add_filter("target_unit", |value: Option<f64>, unit: String| {
             or_missing(value, |value| numbers::target_with_unit(value, &unit))
         });
+        // A metric's value in its own unit: whole numbers without a decimal.
         env.add_filter("unit", |value: Option<f64>, unit: String| match value {
             None => MISSING.to_string(),
-            Some(value) if unit == "%" => numbers::percent(value, 1),
-            Some(value) if unit.is_empty() => numbers::fixed(value, 1),
-            Some(value) => format!("{} {unit}", numbers::fixed(value, 1)),
+            Some(value) => {
+                let decimals = if value.fract() == 0.0 { 0 } else { 1 };
+                match unit.as_str() {
+                    "%" => numbers::percent(value, decimals),
+                    "" => numbers::fixed(value, decimals),
+                    unit => format!("{} {unit}", numbers::fixed(value, decimals)),
+                }
+            }
         });
         env.add_filter("bar", bar);
+        env.add_filter("grouped", |value: u64| numbers::grouped(value));
         // A name cut or padded to `width` characters (text charts' labels).
         env.add_filter("pad", |value: String, width: usize| {
             let mut padded: String = value.chars().take(width).collect();
@@ -411,6 +420,28 @@ pub fn engagement(breakdown: &rapport_core::engagement::EngagementBreakdown) -> 
 /// playbooks, cadence, history and the override trail.
 pub fn health(view: &rapport_core::health::HealthView) -> Result<String, String> {
     document("health.md", context! { h => Value::from_serialize(view) })
+}
+
+/// An account's success metrics as Markdown (PRD-069's layout), over the
+/// JSON body the API returns.
+pub fn success(body: &serde_json::Value) -> Result<String, String> {
+    document("success.md", context! { s => Value::from_serialize(body) })
+}
+
+/// The portfolio engagement overview as Markdown, in the order of the
+/// engagement-overview dashboard.
+pub fn overview(view: &rapport_core::portfolio::overview::Overview) -> Result<String, String> {
+    let start = |window: &rapport_core::engine::Window| {
+        rapport_core::Timestamp::from_millis(window.start()).date().to_string()
+    };
+    document(
+        "portfolio.md",
+        context! {
+            o => Value::from_serialize(view),
+            start => start(&view.window),
+            compare_start => start(&view.compare_window),
+        },
+    )
 }
 
 /// The weekly portfolio report as a standalone Markdown or HTML document.

@@ -234,6 +234,7 @@ impl App {
         filter: &OverviewFilter,
     ) -> AppResult<Overview> {
         self.check_csm(filter.csm.as_deref())?;
+        let overrides = self.override_trails()?;
         let engine = self.read()?;
         Ok(overview(
             &engine.state,
@@ -242,6 +243,7 @@ impl App {
             window,
             compare.window(window),
             filter,
+            &overrides,
         ))
     }
 
@@ -249,14 +251,26 @@ impl App {
     pub fn weekly(&self, as_of: Timestamp, filter: &OverviewFilter) -> AppResult<WeeklyReport> {
         self.check_csm(filter.csm.as_deref())?;
         let alerts = self.store.alerts(None, true)?;
+        let overrides = self.override_trails()?;
         let engine = self.read()?;
         Ok(weekly_report(
             &engine.state,
             &self.config.health_model,
             filter,
             &alerts,
+            &overrides,
             as_of,
         ))
+    }
+
+    /// Every account's override trail, for the roll-ups.
+    fn override_trails(&self) -> AppResult<rapport_core::scoring::overrides::OverrideTrails> {
+        Ok(self
+            .store
+            .override_events(None)?
+            .into_iter()
+            .map(|(account, event)| (account.as_str().to_string(), event))
+            .collect())
     }
 }
 

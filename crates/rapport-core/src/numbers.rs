@@ -53,8 +53,7 @@ pub fn fixed(value: f64, decimals: usize) -> String {
 /// A change with its sign: `+1.5`, `-1.5`, and `0` (or `0.0`) without one.
 pub fn signed(value: f64, decimals: usize) -> String {
     let text = fixed(value, decimals);
-    if text == MISSING || text.starts_with('-') || text.trim_start_matches(['0', '.']).is_empty()
-    {
+    if text == MISSING || text.starts_with('-') || text.trim_start_matches(['0', '.']).is_empty() {
         text
     } else {
         format!("+{text}")
@@ -64,7 +63,11 @@ pub fn signed(value: f64, decimals: usize) -> String {
 /// A percentage already on the 0–100 scale: `12%`, `-3%`, `0%`.
 pub fn percent(value: f64, decimals: usize) -> String {
     let text = fixed(value, decimals);
-    if text == MISSING { text } else { format!("{text}%") }
+    if text == MISSING {
+        text
+    } else {
+        format!("{text}%")
+    }
 }
 
 /// Whole dollars with thousands separators: `$1,234,567`, `-$5`, `$0`.
@@ -216,13 +219,17 @@ mod tests {
         assert_eq!(with_unit(1.0, "contacts"), "1 contact");
         assert_eq!(with_unit(-0.2, "%"), "0%");
         assert_eq!(target_with_unit(1.0, "days"), "≤ 1 day");
-        let written: Vec<String> = [1.0, 2.0, 3.0, 4.0, 11.0, 12.0, 13.0, 21.0, 22.4, 41.0, 112.6]
-            .into_iter()
-            .map(ordinal)
-            .collect();
+        let written: Vec<String> = [
+            1.0, 2.0, 3.0, 4.0, 11.0, 12.0, 13.0, 21.0, 22.4, 41.0, 112.6,
+        ]
+        .into_iter()
+        .map(ordinal)
+        .collect();
         assert_eq!(
             written,
-            ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "41st", "113th"]
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "41st", "113th"
+            ]
         );
     }
 }

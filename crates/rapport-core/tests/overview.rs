@@ -6,6 +6,7 @@
 use rapport_core::engine::{PortfolioState, Window};
 use rapport_core::portfolio::overview::{OverviewFilter, overview};
 use rapport_core::scoring::model::Model;
+use rapport_core::scoring::overrides::OverrideTrails;
 use rapport_core::{Account, AccountStatus, Activity, ExternalId, Period, Tier, Timestamp};
 
 fn model(name: &str, target: u32, bands: &str) -> Model {
@@ -232,6 +233,7 @@ fn headline_figures_now_and_before() {
         window,
         compare,
         &OverviewFilter::default(),
+        &OverrideTrails::default(),
     );
     let now = &view.current;
     assert_eq!(now.accounts, 3, "the churned account is left out");
@@ -272,6 +274,7 @@ fn activity_volume_by_revenue_tier_band_and_users() {
         window,
         compare,
         &OverviewFilter::default(),
+        &OverrideTrails::default(),
     );
     let row = |rows: &[rapport_core::portfolio::overview::VolumeRow], key: &str| {
         let row = rows.iter().find(|row| row.key == key).unwrap();
@@ -309,6 +312,7 @@ fn notable_changes_name_the_factor_that_moved() {
         window,
         compare,
         &OverviewFilter::default(),
+        &OverrideTrails::default(),
     );
     let up = &view.notable_changes.up;
     assert_eq!(up.len(), 1);
@@ -336,6 +340,7 @@ fn at_risk_revenue_matrix_bands_and_highest_revenue() {
         window,
         compare,
         &OverviewFilter::default(),
+        &OverrideTrails::default(),
     );
     let risk = &view.at_risk;
     // At risk: b (health 40) and c (override): 60k + 5k.
@@ -397,6 +402,7 @@ fn every_figure_filters_by_csm_and_tier() {
         window,
         compare,
         &dana,
+        &OverrideTrails::default(),
     );
     assert_eq!(view.current.accounts, 2, "a and c; d is churned");
     assert_eq!(view.current.activities.total, 4);
@@ -412,10 +418,91 @@ fn every_figure_filters_by_csm_and_tier() {
         window,
         compare,
         &growth,
+        &OverrideTrails::default(),
     );
     assert_eq!(
         (view.current.accounts, view.current.accounts_engaged),
         (1, 1)
     );
     assert_eq!(view.notable_changes.down.len(), 0);
+}
+
+/// Issue 20, item 5: a manual health override counts in the roll-ups as on the
+/// account's own report. Account a is healthy (health 100); a person sets its
+/// health to 40, so the overview counts it at risk (with c, at risk by the
+/// key-moment flag, and b, at risk by its score), and the weekly report lists it.
+#[test]
+fn a_manual_health_override_reaches_the_overview_and_the_weekly_report() {
+    use rapport_core::scoring::overrides::{OverrideAction, OverrideEvent};
+    let p = portfolio();
+    let (window, compare) = window();
+    let set = OverrideEvent {
+        at: Timestamp::parse_rfc3339("2026-02-15T12:00:00Z").unwrap(),
+        author: "Dana".into(),
+        action: OverrideAction::Set,
+        model: "logins-health".into(),
+        old: None,
+        new: Some(40.0),
+        reason: "renewal at risk: budget frozen".into(),
+        expires_at: None,
+    };
+    let trails: OverrideTrails = [("a".to_string(), set)].into_iter().collect();
+    let without = overview(
+        &p,
+        &engagement_model(),
+        &health_model(),
+        window,
+        compare,
+        &OverviewFilter::default(),
+        &OverrideTrails::default(),
+    );
+    let with = overview(
+        &p,
+        &engagement_model(),
+        &health_model(),
+        window,
+        compare,
+        &OverviewFilter::default(),
+        &trails,
+    );
+    assert_eq!(
+        (without.at_risk.accounts, without.at_risk.revenue),
+        (2, 65_000.0)
+    );
+    assert_eq!(
+        (with.at_risk.accounts, with.at_risk.revenue),
+        (3, 365_000.0)
+    );
+    assert_eq!(
+        with.at_risk.overridden, 2,
+        "a by the override, c by the flag"
+    );
+    assert_eq!(
+        (
+            with.at_risk.previous_accounts,
+            with.at_risk.previous_revenue
+        ),
+        (
+            without.at_risk.previous_accounts,
+            without.at_risk.previous_revenue
+        ),
+        "the compare period ended before the override was set"
+    );
+
+    let weekly = rapport_core::portfolio::weekly::weekly_report(
+        &p,
+        &health_model(),
+        &OverviewFilter::default(),
+        &[],
+        &trails,
+        window.as_of,
+    );
+    let a = weekly
+        .at_risk
+        .iter()
+        .find(|detail| detail.account_name == "Account a")
+        .expect("the overridden account is in the weekly at-risk list");
+    assert_eq!(a.health, Some(40.0));
+    assert!(a.health_overridden);
+    assert_eq!(weekly.summary.at_risk_accounts, 3);
 }

@@ -180,7 +180,11 @@ pub fn patterns(model: &Model, history: &[HistoryMonth]) -> Vec<Pattern> {
             let (kind, summary) = if high - low >= VOLATILE_RANGE {
                 (
                     "volatile",
-                    format!("{name} volatile (between {} and {})", score(low), score(high)),
+                    format!(
+                        "{name} volatile (between {} and {})",
+                        score(low),
+                        score(high)
+                    ),
                 )
             } else if last - first >= MOVE_POINTS {
                 (

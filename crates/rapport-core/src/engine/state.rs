@@ -739,4 +739,3 @@ pub struct Churn {
     /// The date of its `churned` outcome, when outcomes.csv gives one.
     pub on: Option<chrono::NaiveDate>,
 }
-

@@ -14,6 +14,7 @@ use crate::engine::facts::factor_facts;
 use crate::engine::state::range_of;
 use crate::engine::{AccountState, PortfolioState, Window};
 use crate::scoring::model::Model;
+use crate::scoring::overrides::OverrideTrails;
 use crate::scoring::score::{score, summary};
 use crate::time::MILLIS_PER_DAY;
 
@@ -136,6 +137,8 @@ pub struct RiskCell {
 #[serde(rename_all = "camelCase")]
 pub struct BandRevenue {
     pub band: String,
+    /// The band's name for people ("Highly engaged"; "No data").
+    pub band_name: String,
     pub accounts: usize,
     pub revenue: f64,
     pub previous_accounts: usize,
@@ -153,6 +156,8 @@ pub struct RiskAccount {
     pub engagement: Option<f64>,
     pub engagement_band: Option<String>,
     pub health: Option<f64>,
+    /// The health shown is a manual override in force.
+    pub health_overridden: bool,
     pub at_risk_override: bool,
 }
 
@@ -166,6 +171,9 @@ pub struct AtRiskRevenue {
     pub matrix: Vec<RiskCell>,
     pub revenue_by_band: Vec<BandRevenue>,
     pub highest_revenue_low_engagement: Vec<RiskAccount>,
+    /// Of `accounts`, those at risk by a person's word: a manual health
+    /// override in force or the key-moment flag.
+    pub overridden: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -221,14 +229,19 @@ struct AccountFigures {
     engaged_contacts: usize,
     engagement: Option<f64>,
     health: Option<f64>,
+    /// The health in force is a manual override.
+    health_overridden: bool,
 }
 
+/// One account's figures; its scores are those in force at the window's end
+/// (a manual override's value while one is, as on the account's reports).
 fn account_figures(
     portfolio: &PortfolioState,
     account: &AccountState,
     window: Window,
     engagement_model: &Model,
     health_model: &Model,
+    overrides: &OverrideTrails,
 ) -> AccountFigures {
     let (start, end) = (window.start(), window.end());
     let tickets = range_of(&account.tickets, start, end, |t| t.at).len() as u64;
@@ -251,6 +264,21 @@ fn account_figures(
         .filter(|instants| !range_of(instants, start, end, |instant| *instant).is_empty())
         .count();
     let facts = factor_facts(portfolio, account, window);
+    let external_id = account
+        .account()
+        .map_or("", |info| info.external_id.as_str());
+    let (engagement, _) = overrides.effective(
+        external_id,
+        &engagement_model.name,
+        summary(engagement_model, &facts).overall,
+        window.as_of,
+    );
+    let (health, health_overridden) = overrides.effective(
+        external_id,
+        &health_model.name,
+        summary(health_model, &facts).overall,
+        window.as_of,
+    );
     AccountFigures {
         activities: ActivityCounts {
             total: tickets + emails + meetings + calls,
@@ -261,8 +289,9 @@ fn account_figures(
         },
         multi_threaded: initiators >= 2 && initiator_in_window,
         engaged_contacts,
-        engagement: summary(engagement_model, &facts).overall,
-        health: summary(health_model, &facts).overall,
+        engagement,
+        health,
+        health_overridden,
     }
 }
 
@@ -346,6 +375,7 @@ pub fn overview(
     window: Window,
     compare_window: Window,
     filter: &OverviewFilter,
+    overrides: &OverrideTrails,
 ) -> Overview {
     let accounts: Vec<&AccountState> = portfolio
         .accounts()
@@ -369,6 +399,7 @@ pub fn overview(
                                     window,
                                     engagement_model,
                                     health_model,
+                                    overrides,
                                 )
                             })
                             .collect::<Vec<_>>()
@@ -554,6 +585,11 @@ pub fn overview(
             let ((accounts, revenue), (previous_accounts, previous_revenue)) =
                 (sum(&now), sum(&before));
             BandRevenue {
+                band_name: if band == "no_data" {
+                    "No data".to_string()
+                } else {
+                    engagement_model.band_name(band).to_string()
+                },
                 band: band.clone(),
                 accounts,
                 revenue,
@@ -584,6 +620,7 @@ pub fn overview(
                     .engagement
                     .map(|score| engagement_model.band_of(score).key.clone()),
                 health: now[index].health,
+                health_overridden: now[index].health_overridden,
                 at_risk_override: record.at_risk_override,
             }
         })
@@ -610,6 +647,12 @@ pub fn overview(
             matrix,
             revenue_by_band,
             highest_revenue_low_engagement,
+            overridden: (0..now.len())
+                .filter(|index| {
+                    risk(&now, *index)
+                        && (now[*index].health_overridden || info(*index).at_risk_override)
+                })
+                .count(),
         },
     }
 }

@@ -16,6 +16,7 @@ use crate::health::health_report;
 use crate::health::signals::SignalLevel;
 use crate::portfolio::overview::OverviewFilter;
 use crate::scoring::model::Model;
+use crate::scoring::overrides::OverrideTrails;
 use crate::scoring::score::summary;
 use crate::time::{Period, Timestamp};
 
@@ -50,6 +51,8 @@ pub struct AtRiskDetail {
     pub arr: f64,
     pub health: Option<f64>,
     pub health_week_ago: Option<f64>,
+    /// The health shown is a manual override in force.
+    pub health_overridden: bool,
     pub at_risk_override: bool,
     /// The red early-warning signals' summaries.
     pub red_signals: Vec<String>,
@@ -102,6 +105,7 @@ pub fn weekly_report(
     health_model: &Model,
     filter: &OverviewFilter,
     open_alerts: &[StoredAlert],
+    overrides: &OverrideTrails,
     as_of: Timestamp,
 ) -> WeeklyReport {
     let week_ago = as_of.minus_days(7);
@@ -113,15 +117,25 @@ pub fn weekly_report(
         if !filter.keeps(info) {
             continue;
         }
-        let Some(report) = health_report(health_model, portfolio, account, as_of) else {
+        let Some(mut report) = health_report(health_model, portfolio, account, as_of) else {
             continue;
         };
-        let before = summary(
+        // The health in force: a manual override counts in the roll-up as it
+        // does on the account's own report.
+        let id = info.external_id.as_str();
+        let (score, overridden) = overrides.effective(id, &health_model.name, report.score, as_of);
+        if overridden {
+            report.score = score;
+            report.band = score.map(|score| health_model.band_of(score).key.clone());
+            report.band_name = score.map(|score| health_model.band_of(score).name.clone());
+        }
+        let computed_before = summary(
             health_model,
             &factor_facts(portfolio, account, Window::new(week_ago, Period::DEFAULT)),
         )
         .overall;
-        rows.push((info, report, before));
+        let (before, _) = overrides.effective(id, &health_model.name, computed_before, week_ago);
+        rows.push((info, report, before, overridden));
     }
     let band_of = |score: Option<f64>| score.map(|score| health_model.band_of(score).key.clone());
     let bands = health_model
@@ -132,16 +146,16 @@ pub fn weekly_report(
             name: band.name.clone(),
             accounts: rows
                 .iter()
-                .filter(|(_, report, _)| report.band.as_deref() == Some(band.key.as_str()))
+                .filter(|(_, report, _, _)| report.band.as_deref() == Some(band.key.as_str()))
                 .count(),
             revenue: rows
                 .iter()
-                .filter(|(_, report, _)| report.band.as_deref() == Some(band.key.as_str()))
-                .map(|(info, _, _)| info.arr)
+                .filter(|(_, report, _, _)| report.band.as_deref() == Some(band.key.as_str()))
+                .map(|(info, _, _, _)| info.arr)
                 .sum(),
             accounts_week_ago: rows
                 .iter()
-                .filter(|(_, _, before)| band_of(*before).as_deref() == Some(band.key.as_str()))
+                .filter(|(_, _, before, _)| band_of(*before).as_deref() == Some(band.key.as_str()))
                 .count(),
         })
         .collect();
@@ -153,8 +167,8 @@ pub fn weekly_report(
     };
     let mut at_risk: Vec<AtRiskDetail> = rows
         .iter()
-        .filter(|(info, report, _)| is_at_risk(info, report))
-        .map(|(info, report, before)| AtRiskDetail {
+        .filter(|(info, report, _, _)| is_at_risk(info, report))
+        .map(|(info, report, before, overridden)| AtRiskDetail {
             customer_id: info.customer_id(),
             account_name: info.name.clone(),
             tier: info.tier,
@@ -162,6 +176,7 @@ pub fn weekly_report(
             arr: info.arr,
             health: report.score,
             health_week_ago: *before,
+            health_overridden: *overridden,
             at_risk_override: info.at_risk_override,
             red_signals: report
                 .signals
@@ -183,7 +198,7 @@ pub fn weekly_report(
     });
     let mut trends: Vec<Trend> = rows
         .iter()
-        .filter_map(|(info, report, before)| {
+        .filter_map(|(info, report, before, _)| {
             let (now, before) = (report.score?, (*before)?);
             Some(Trend {
                 account_name: info.name.clone(),
@@ -214,7 +229,7 @@ pub fn weekly_report(
         .collect();
 
     let mut open_actions = Vec::new();
-    for (info, report, _) in &rows {
+    for (info, report, _, _) in &rows {
         for alert in open_alerts.iter().filter(|alert| {
             alert.account == info.external_id && alert.status() != AlertStatus::Resolved
         }) {
@@ -250,11 +265,13 @@ pub fn weekly_report(
             accounts: rows.len(),
             average_health: mean(
                 rows.iter()
-                    .filter_map(|(_, report, _)| report.score)
+                    .filter_map(|(_, report, _, _)| report.score)
                     .collect(),
             ),
             average_health_week_ago: mean(
-                rows.iter().filter_map(|(_, _, before)| *before).collect(),
+                rows.iter()
+                    .filter_map(|(_, _, before, _)| *before)
+                    .collect(),
             ),
             bands,
             at_risk_accounts: at_risk.len(),

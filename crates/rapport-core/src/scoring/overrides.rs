@@ -148,6 +148,47 @@ pub fn beside(computed: Option<f64>, status: OverrideStatus) -> OverrideView {
     }
 }
 
+/// Every account's override trail, by external id: what the roll-ups (the
+/// portfolio overview, the weekly report) read so an override counts there as
+/// it does on the account's own report (seed 002: "a score in the at-risk
+/// threshold or key moment override").
+#[derive(Debug, Default, Clone)]
+pub struct OverrideTrails(std::collections::HashMap<String, Vec<OverrideEvent>>);
+
+impl OverrideTrails {
+    /// One account's events (none when it has no trail).
+    pub fn of(&self, account: &str) -> &[OverrideEvent] {
+        self.0.get(account).map_or(&[], Vec::as_slice)
+    }
+
+    /// The score of `model` in force at `as_of`: the override's value while
+    /// one is in force (`true`), else `computed` (`false`).
+    pub fn effective(
+        &self,
+        account: &str,
+        model: &str,
+        computed: Option<f64>,
+        as_of: Timestamp,
+    ) -> (Option<f64>, bool) {
+        let events = self.of(account);
+        if events.is_empty() {
+            return (computed, false);
+        }
+        let view = view_at(computed, events, model, as_of);
+        (view.effective, view.override_.is_some())
+    }
+}
+
+impl FromIterator<(String, OverrideEvent)> for OverrideTrails {
+    fn from_iter<I: IntoIterator<Item = (String, OverrideEvent)>>(events: I) -> Self {
+        let mut trails = std::collections::HashMap::<String, Vec<OverrideEvent>>::new();
+        for (account, event) in events {
+            trails.entry(account).or_default().push(event);
+        }
+        OverrideTrails(trails)
+    }
+}
+
 /// The events in time order, then in the order given (the order of writing),
 /// whatever order the caller keeps them in.
 fn in_time_order(events: &[OverrideEvent]) -> Vec<&OverrideEvent> {

@@ -257,6 +257,7 @@ fn engine(settings: &Settings, as_of: &str) -> anyhow::Result<ExitCode> {
             windows[0],
             windows[1],
             &rapport_core::portfolio::overview::OverviewFilter::default(),
+            &rapport_core::scoring::overrides::OverrideTrails::default(),
         );
         std::hint::black_box(view);
         timings.push(started.elapsed().as_secs_f64() * 1000.0);
