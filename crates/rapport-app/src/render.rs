@@ -218,6 +218,9 @@ fn environment() -> &'static Environment<'static> {
             "health.md",
             "success.md",
             "portfolio.md",
+            "accounts.md",
+            "overrides.md",
+            "goals.md",
         );
         env.add_filter("money", |value: Option<f64>| or_missing(value, money));
         env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
@@ -442,6 +445,21 @@ pub fn overview(view: &rapport_core::portfolio::overview::Overview) -> Result<St
             compare_start => start(&view.compare_window),
         },
     )
+}
+
+/// The account list as a Markdown table.
+pub fn accounts(listings: &[rapport_core::AccountListing]) -> Result<String, String> {
+    document("accounts.md", context! { accounts => Value::from_serialize(listings) })
+}
+
+/// An account's overrides in force, expired, and their audit trail.
+pub fn overrides(view: &rapport_core::scoring::overrides::AccountOverrides) -> Result<String, String> {
+    document("overrides.md", context! { v => Value::from_serialize(view) })
+}
+
+/// An account's success goals and their metrics' latest measurements.
+pub fn goals(goals: &[rapport_core::success::Goal]) -> Result<String, String> {
+    document("goals.md", context! { goals => Value::from_serialize(goals) })
 }
 
 /// The weekly portfolio report as a standalone Markdown or HTML document.

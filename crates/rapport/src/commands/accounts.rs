@@ -11,22 +11,10 @@ pub fn run(settings: &Settings, format: Format) -> anyhow::Result<ExitCode> {
     let listings: Vec<AccountListing> = open_app(settings)?.accounts()?;
     match format {
         Format::Json => print_json(&listings)?,
-        Format::Md => {
-            outln!("| Account | External id | Tier | ARR | CSM | Status |");
-            outln!("|---|---|---|---:|---|---|");
-            for listing in &listings {
-                outln!(
-                    "| {} | {} | {} | {:.0} | {} | {} |",
-                    listing.name,
-                    listing.external_id,
-                    listing.tier,
-                    listing.arr,
-                    listing.csm,
-                    listing.status
-                );
-            }
-            outln!("\n{} accounts", listings.len());
-        }
+        Format::Md => out!(
+            "{}",
+            rapport_app::render::accounts(&listings).map_err(anyhow::Error::msg)?
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use rapport_core::Timestamp;
 use rapport_core::success::edit::parse_goal;
-use rapport_core::success::{Goal, Measurement};
+use rapport_core::success::Measurement;
 
 use super::{Format, open_app, print_json};
 use crate::settings::Settings;
@@ -49,7 +49,10 @@ pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCo
             let goals = app.goals(account)?;
             match format {
                 Format::Json => print_json(&goals)?,
-                Format::Md => out!("{}", markdown(&goals)),
+                Format::Md => out!(
+                    "{}",
+                    rapport_app::render::goals(&goals).map_err(anyhow::Error::msg)?
+                ),
             }
         }
         GoalsCommand::Add { account, file } => {
@@ -106,43 +109,3 @@ pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-fn markdown(goals: &[Goal]) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    if goals.is_empty() {
-        out.push_str("No success goals defined.\n");
-    }
-    for goal in goals {
-        let _ = writeln!(
-            out,
-            "### {} — {} (owner {}, {} → {})\n| Metric | Baseline | Target | Latest | Measured |\n|---|---:|---:|---:|---|",
-            goal.id,
-            goal.title,
-            if goal.owner.is_empty() {
-                "–"
-            } else {
-                &goal.owner
-            },
-            goal.start_date,
-            goal.target_date
-        );
-        for metric in &goal.metrics {
-            let latest = metric.history.last();
-            let _ = writeln!(
-                out,
-                "| {} ({}) | {} | {} {} | {} | {} |",
-                metric.name,
-                metric.id,
-                metric
-                    .baseline
-                    .map_or("not set".to_string(), |baseline| baseline.to_string()),
-                metric.target,
-                metric.unit,
-                latest.map_or("–".to_string(), |m| m.value.to_string()),
-                latest.map_or("–".to_string(), |m| m.at.to_string())
-            );
-        }
-        out.push('\n');
-    }
-    out
-}

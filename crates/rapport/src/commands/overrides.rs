@@ -2,13 +2,12 @@
 //! or engagement score from a terminal, through the same validation, audit
 //! trail and point-in-time reading as the API.
 
-use std::fmt::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use rapport_core::Timestamp;
 use rapport_core::scoring::model::Model;
-use rapport_core::scoring::overrides::{AccountOverrides, OverrideRequest, ScoreOverride};
+use rapport_core::scoring::overrides::OverrideRequest;
 
 use super::{Format, flag_error, open_app, print_json};
 use crate::settings::Settings;
@@ -151,7 +150,10 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
             let view = app.overrides(account, as_of)?;
             match format {
                 Format::Json => print_json(&view)?,
-                Format::Md => out!("{}", markdown(&view)),
+                Format::Md => out!(
+                    "{}",
+                    rapport_app::render::overrides(&view).map_err(anyhow::Error::msg)?
+                ),
             }
         }
     }
@@ -162,69 +164,3 @@ fn number(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_string(), |value| format!("{value}"))
 }
 
-fn text_or_dash(text: &str) -> &str {
-    if text.is_empty() { "–" } else { text }
-}
-
-fn override_table(out: &mut String, overrides: &[ScoreOverride]) {
-    out.push_str(
-        "| Model | Override | Set by | Set at | Expires | Reason |\n|---|---:|---|---|---|---|\n",
-    );
-    for entry in overrides {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            entry.model,
-            number(Some(entry.value)),
-            entry.author,
-            entry.set_at,
-            entry
-                .expires_at
-                .map_or_else(|| "never".to_string(), |at| at.to_string()),
-            text_or_dash(&entry.reason)
-        );
-    }
-}
-
-fn markdown(view: &AccountOverrides) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "## Score overrides: {} ({}), as of {}\n",
-        view.account_name, view.external_id, view.as_of
-    );
-    if view.overrides.is_empty() {
-        out.push_str("No override in force: the computed scores apply.\n");
-    } else {
-        override_table(&mut out, &view.overrides);
-    }
-    if !view.expired.is_empty() {
-        out.push_str("\n### Expired\n");
-        override_table(&mut out, &view.expired);
-    }
-    out.push_str("\n### Audit trail\n");
-    if view.history.is_empty() {
-        out.push_str("No override was ever set.\n");
-        return out;
-    }
-    out.push_str(
-        "| When | Who | Action | Model | Old | New | Expires | Reason |\n|---|---|---|---|---:|---:|---|---|\n",
-    );
-    for event in &view.history {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            event.at,
-            event.author,
-            event.action.as_str(),
-            event.model,
-            number(event.old),
-            number(event.new),
-            event
-                .expires_at
-                .map_or_else(|| "–".to_string(), |at| at.to_string()),
-            text_or_dash(&event.reason)
-        );
-    }
-    out
-}
