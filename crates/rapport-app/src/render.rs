@@ -219,6 +219,7 @@ fn environment() -> &'static Environment<'static> {
             "success.md",
             "portfolio.md",
             "accounts.md",
+            "accounts.html",
             "overrides.md",
             "goals.md",
         );
@@ -447,9 +448,16 @@ pub fn overview(view: &rapport_core::portfolio::overview::Overview) -> Result<St
     )
 }
 
-/// The account list as a Markdown table.
-pub fn accounts(listings: &[rapport_core::AccountListing]) -> Result<String, String> {
-    document("accounts.md", context! { accounts => Value::from_serialize(listings) })
+/// The account list as a Markdown table, or the server's HTML index page.
+pub fn accounts(
+    listings: &[rapport_core::AccountListing],
+    format: DocumentFormat,
+) -> Result<String, String> {
+    let name = match format {
+        DocumentFormat::Markdown => "accounts.md",
+        DocumentFormat::Html => "accounts.html",
+    };
+    document(name, context! { accounts => Value::from_serialize(listings) })
 }
 
 /// An account's overrides in force, expired, and their audit trail.

@@ -7,7 +7,6 @@
 mod alerts;
 mod error;
 mod goals;
-mod html;
 mod overrides;
 mod reports;
 pub mod workers;
@@ -211,7 +210,9 @@ async fn account_detail(
 
 async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
     let accounts = blocking(&state, |app| Ok(app.accounts()?)).await?;
-    Ok(Html(html::account_index(&accounts)))
+    let page = rapport_app::render::accounts(&accounts, rapport_app::render::DocumentFormat::Html)
+        .map_err(ApiError::internal)?;
+    Ok(Html(page))
 }
 
 async fn not_found() -> ApiError {
