@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use rapport_core::Timestamp;
+use rapport_core::success::edit::parse_goal;
 use rapport_core::success::engine::{
     GoalStatus, MetricStatus, MilestoneKind, PeerSuccess, RecommendedAction, ScoreBand,
     TrendDirection, UsageContext, benchmark, expected_progress, is_past_target_date,
@@ -637,6 +638,43 @@ fn value_summary_and_the_prd_roi_example() {
     assert_eq!(mixed.categories[0].confidence, Confidence::Low);
     assert_close(mixed.net_roi_percent, 75.0);
     assert_close(mixed.value_multiple, 1.75);
+}
+
+#[test]
+fn value_driver_inputs_are_bounded_naming_the_field() {
+    let body = |driver: serde_json::Value| {
+        serde_json::json!({"title": "Support", "targetDate": "2026-12-31", "valueDrivers": [driver]})
+            .to_string()
+    };
+    let start = day("2026-01-01");
+    for (driver, expected) in [
+        (
+            serde_json::json!({"kind": "time_saved", "hoursPerMonth": 1e200, "hourlyRate": 45, "confidence": "high"}),
+            "valueDrivers[0].hoursPerMonth: 1e200 is implausibly large: a value must lie within ±1,000,000,000,000",
+        ),
+        (
+            serde_json::json!({"kind": "time_saved", "hoursPerMonth": 120_000, "hourlyRate": 45, "confidence": "high"}),
+            "valueDrivers[0].hoursPerMonth: must be at most 100,000 hours a month",
+        ),
+        (
+            serde_json::json!({"kind": "time_saved", "hoursPerMonth": 10, "hourlyRate": 20_000, "confidence": "high"}),
+            "valueDrivers[0].hourlyRate: must be at most $10,000 an hour",
+        ),
+        (
+            serde_json::json!({"kind": "cost_reduction", "amountPerYear": 2e10, "confidence": "low"}),
+            "valueDrivers[0].amountPerYear: must be at most $10,000,000,000 a year",
+        ),
+        (
+            serde_json::json!({"kind": "tools_retired", "annualCost": 2e10, "tools": 1, "confidence": "low"}),
+            "valueDrivers[0].annualCost: must be at most $10,000,000,000 a year",
+        ),
+    ] {
+        let error = parse_goal(body(driver).as_bytes(), start).unwrap_err();
+        assert_eq!(error.to_string(), expected);
+    }
+    // The bounds themselves are plausible.
+    let fine = serde_json::json!({"kind": "time_saved", "hoursPerMonth": 100_000, "hourlyRate": 10_000, "confidence": "high"});
+    assert!(parse_goal(body(fine).as_bytes(), start).is_ok());
 }
 
 #[test]

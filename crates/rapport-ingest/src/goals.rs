@@ -10,7 +10,10 @@ use std::io::Read;
 
 use chrono::NaiveDate;
 use rapport_core::ExternalId;
-use rapport_core::success::edit::{ImportedGoal, validate_goal};
+use rapport_core::success::edit::{
+    HIGHEST_HOURLY_RATE, ImportedGoal, LARGEST_AMOUNT_PER_YEAR, LARGEST_VALUE,
+    MOST_HOURS_PER_MONTH, validate_goal,
+};
 use rapport_core::success::{
     Confidence, Goal, Measurement, Metric, MetricCategory, MetricDirection, MetricFrequency,
     ValueDriver, ValueDriverKind,
@@ -120,7 +123,10 @@ fn date(row: &Row<'_>, column: &str) -> Result<Option<NaiveDate>, String> {
         .transpose()
 }
 
-/// A number as spreadsheets write it: `$150,000`, `12%`, `-3.5`.
+/// A number as spreadsheets write it: `$150,000`, `12%`, `-3.5`; within
+/// ±[`LARGEST_VALUE`], as every number of a goal sent to the API (so an
+/// undated `current`, which joins a history only once the goal is merged, is
+/// checked too).
 fn number(row: &Row<'_>, column: &str) -> Result<Option<f64>, String> {
     let Some(text) = row.optional(column) else {
         return Ok(None);
@@ -129,12 +135,35 @@ fn number(row: &Row<'_>, column: &str) -> Result<Option<f64>, String> {
         .chars()
         .filter(|character| !matches!(character, '$' | ',' | '%' | ' '))
         .collect();
-    cleaned
+    let value = cleaned
         .parse::<f64>()
         .ok()
         .filter(|value| value.is_finite())
-        .map(Some)
-        .ok_or_else(|| format!("field `{column}`: `{text}` is not a number"))
+        .ok_or_else(|| format!("field `{column}`: `{text}` is not a number"))?;
+    if value.abs() > LARGEST_VALUE {
+        return Err(format!(
+            "field `{column}`: `{text}` is implausibly large: a value must lie within ±1,000,000,000,000"
+        ));
+    }
+    Ok(Some(value))
+}
+
+/// A value-driver cell: a number, not negative, at most `most` (`bound`
+/// says it as people read it); the API's bounds (`validate_value_driver`).
+fn driver_amount(
+    row: &Row<'_>,
+    column: &str,
+    most: f64,
+    bound: &str,
+) -> Result<Option<f64>, String> {
+    let value = non_negative(row, column)?;
+    if value.is_some_and(|value| value > most) {
+        return Err(format!(
+            "field `{column}`: `{}` must be at most {bound}",
+            row.get(column)
+        ));
+    }
+    Ok(value)
 }
 
 fn non_negative(row: &Row<'_>, column: &str) -> Result<Option<f64>, String> {
@@ -250,19 +279,28 @@ fn value_driver(row: &Row<'_>) -> Result<Option<ValueDriver>, String> {
         return Ok(None);
     };
     let amount = || {
-        non_negative(row, "value_amount")?
-            .ok_or_else(|| format!("missing field `value_amount` (needed for value_kind {kind})"))
+        driver_amount(
+            row,
+            "value_amount",
+            LARGEST_AMOUNT_PER_YEAR,
+            "$10,000,000,000 a year",
+        )?
+        .ok_or_else(|| format!("missing field `value_amount` (needed for value_kind {kind})"))
     };
     let kind = match kind.to_ascii_lowercase().as_str() {
         "time_saved" => {
-            let needed = |column: &str| {
-                non_negative(row, column)?.ok_or_else(|| {
+            let needed = |column: &str, most: f64, bound: &str| {
+                driver_amount(row, column, most, bound)?.ok_or_else(|| {
                     format!("missing field `{column}` (needed for value_kind time_saved)")
                 })
             };
             ValueDriverKind::TimeSaved {
-                hours_per_month: needed("hours_per_month")?,
-                hourly_rate: needed("hourly_rate")?,
+                hours_per_month: needed(
+                    "hours_per_month",
+                    MOST_HOURS_PER_MONTH,
+                    "100,000 hours a month",
+                )?,
+                hourly_rate: needed("hourly_rate", HIGHEST_HOURLY_RATE, "$10,000 an hour")?,
             }
         }
         "cost_reduction" => ValueDriverKind::CostReduction {
@@ -769,6 +807,33 @@ mod tests {
             .collect();
         assert_eq!(titles, ["Goal A"]);
         assert_eq!(goals[0].2.goal.metrics[0].history.len(), 1);
+    }
+
+    #[test]
+    fn implausible_numbers_are_rejected_naming_the_column() {
+        let (goals, rejected) = read(
+            "acme,Goal A,2026-01-01,2026-12-31,Hours,operational,40,10,hours,lower_is_better,1e200,,,,,,,\n\
+             acme,Goal B,2026-01-01,2026-12-31,Hours,operational,4e12,10,hours,lower_is_better,,,,,,,,\n\
+             acme,Goal C,2026-01-01,2026-12-31,,,,,,,,,time_saved,1e200,45,,high,\n\
+             acme,Goal D,2026-01-01,2026-12-31,,,,,,,,,time_saved,120000,45,,high,\n\
+             acme,Goal E,2026-01-01,2026-12-31,,,,,,,,,cost_reduction,,,\"$20,000,000,000\",high,\n\
+             acme,Goal F,2026-01-01,2026-12-31,,,,,,,,,time_saved,222.1,45,,medium,\n",
+        );
+        assert_eq!(
+            rejected,
+            [
+                "2: field `current`: `1e200` is implausibly large: a value must lie within ±1,000,000,000,000",
+                "3: field `baseline`: `4e12` is implausibly large: a value must lie within ±1,000,000,000,000",
+                "4: field `hours_per_month`: `1e200` is implausibly large: a value must lie within ±1,000,000,000,000",
+                "5: field `hours_per_month`: `120000` must be at most 100,000 hours a month",
+                "6: field `value_amount`: `$20,000,000,000` must be at most $10,000,000,000 a year",
+            ]
+        );
+        let titles: Vec<&str> = goals
+            .iter()
+            .map(|goal| goal.2.goal.title.as_str())
+            .collect();
+        assert_eq!(titles, ["Goal F"]);
     }
 
     #[test]

@@ -380,6 +380,82 @@ pub fn plausible(field: String, value: f64) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// The most a time-saved driver may claim a month: 100,000 hours, some 600
+/// people's whole working month; beyond it the figure is a typo, not a saving.
+pub const MOST_HOURS_PER_MONTH: f64 = 100_000.0;
+/// The highest hourly rate a time-saved driver may use: $10,000 an hour.
+pub const HIGHEST_HOURLY_RATE: f64 = 10_000.0;
+/// The largest yearly amount (cost reduction, revenue increase, retired
+/// tools' annual cost) a driver may claim: $10,000,000,000 a year.
+pub const LARGEST_AMOUNT_PER_YEAR: f64 = 10_000_000_000.0;
+
+/// Refuses `value` above `most`, saying the bound as people read it.
+fn at_most(field: String, value: f64, most: f64, bound: &str) -> Result<(), FieldError> {
+    if value > most {
+        return Err(field_error(field, format!("must be at most {bound}")));
+    }
+    Ok(())
+}
+
+/// Checks a value driver; `prefix` is its path in the body
+/// (`valueDrivers[0]`). Every input is finite, not negative and within
+/// [`LARGEST_VALUE`]; a time-saved driver's yearly value too; then each input
+/// within its own plausible bound ([`MOST_HOURS_PER_MONTH`],
+/// [`HIGHEST_HOURLY_RATE`], [`LARGEST_AMOUNT_PER_YEAR`]).
+pub fn validate_value_driver(driver: &ValueDriver, prefix: &str) -> Result<(), FieldError> {
+    match driver.kind {
+        ValueDriverKind::TimeSaved {
+            hours_per_month,
+            hourly_rate,
+        } => {
+            plausible_non_negative(format!("{prefix}.hoursPerMonth"), hours_per_month)?;
+            plausible_non_negative(format!("{prefix}.hourlyRate"), hourly_rate)?;
+            let annual = hours_per_month * hourly_rate * 12.0;
+            if annual > LARGEST_VALUE {
+                return Err(field_error(
+                    prefix,
+                    format!(
+                        "hoursPerMonth × hourlyRate × 12 = {annual:e} is implausibly large: \
+                         a value must lie within ±1,000,000,000,000"
+                    ),
+                ));
+            }
+            at_most(
+                format!("{prefix}.hoursPerMonth"),
+                hours_per_month,
+                MOST_HOURS_PER_MONTH,
+                "100,000 hours a month",
+            )?;
+            at_most(
+                format!("{prefix}.hourlyRate"),
+                hourly_rate,
+                HIGHEST_HOURLY_RATE,
+                "$10,000 an hour",
+            )?;
+        }
+        ValueDriverKind::CostReduction { amount_per_year }
+        | ValueDriverKind::RevenueIncrease { amount_per_year } => {
+            plausible_non_negative(format!("{prefix}.amountPerYear"), amount_per_year)?;
+            at_most(
+                format!("{prefix}.amountPerYear"),
+                amount_per_year,
+                LARGEST_AMOUNT_PER_YEAR,
+                "$10,000,000,000 a year",
+            )?;
+        }
+        ValueDriverKind::ToolsRetired { annual_cost, .. } => {
+            plausible_non_negative(format!("{prefix}.annualCost"), annual_cost)?;
+            at_most(
+                format!("{prefix}.annualCost"),
+                annual_cost,
+                LARGEST_AMOUNT_PER_YEAR,
+                "$10,000,000,000 a year",
+            )?;
+        }
+    }
+    Ok(())
+}
+
 fn plausible_non_negative(field: String, value: f64) -> Result<(), FieldError> {
     plausible(field.clone(), value)?;
     if value < 0.0 {
@@ -448,33 +524,7 @@ pub fn validate_goal(goal: &Goal) -> Result<(), FieldError> {
         }
     }
     for (index, driver) in goal.value_drivers.iter().enumerate() {
-        let prefix = format!("valueDrivers[{index}]");
-        match driver.kind {
-            ValueDriverKind::TimeSaved {
-                hours_per_month,
-                hourly_rate,
-            } => {
-                plausible_non_negative(format!("{prefix}.hoursPerMonth"), hours_per_month)?;
-                plausible_non_negative(format!("{prefix}.hourlyRate"), hourly_rate)?;
-                let annual = hours_per_month * hourly_rate * 12.0;
-                if annual > LARGEST_VALUE {
-                    return Err(field_error(
-                        prefix,
-                        format!(
-                            "hoursPerMonth × hourlyRate × 12 = {annual:e} is implausibly large: \
-                             a value must lie within ±1,000,000,000,000"
-                        ),
-                    ));
-                }
-            }
-            ValueDriverKind::CostReduction { amount_per_year }
-            | ValueDriverKind::RevenueIncrease { amount_per_year } => {
-                plausible_non_negative(format!("{prefix}.amountPerYear"), amount_per_year)?;
-            }
-            ValueDriverKind::ToolsRetired { annual_cost, .. } => {
-                plausible_non_negative(format!("{prefix}.annualCost"), annual_cost)?;
-            }
-        }
+        validate_value_driver(driver, &format!("valueDrivers[{index}]"))?;
     }
     Ok(())
 }
