@@ -252,17 +252,13 @@ fn environment() -> &'static Environment<'static> {
         env.add_filter("target_unit", |value: Option<f64>, unit: String| {
             or_missing(value, |value| numbers::target_with_unit(value, &unit))
         });
-        // A metric's value in its own unit: whole numbers without a decimal.
+        // A metric's value in its own unit (see `numbers::measure`).
         env.add_filter("unit", |value: Option<f64>, unit: String| match value {
             None => MISSING.to_string(),
-            Some(value) => {
-                let decimals = if value.fract() == 0.0 { 0 } else { 1 };
-                match unit.as_str() {
-                    "%" => numbers::percent(value, decimals),
-                    "" => numbers::fixed(value, decimals),
-                    unit => format!("{} {unit}", numbers::fixed(value, decimals)),
-                }
+            Some(value) if unit == "%" => {
+                numbers::percent(value, if value.fract() == 0.0 { 0 } else { 1 })
             }
+            Some(value) => numbers::measure(value, &unit),
         });
         env.add_filter("bar", bar);
         env.add_filter("grouped", |value: u64| numbers::grouped(value));

@@ -156,8 +156,28 @@ pub fn with_unit(value: f64, unit: &str) -> String {
         // Counts ("4 in 30 days", "2 tickets") without a decimal, measures with one.
         "" if value.fract() == 0.0 => fixed(value, 0),
         "" => fixed(value, 1),
-        other if value.fract() == 0.0 => format!("{} {other}", fixed(value, 0)),
-        other => format!("{} {other}", fixed(value, 1)),
+        other => measure(value, other),
+    }
+}
+
+/// A measure in a unit of the data's own ("tickets", "users", "in 30 days"):
+/// a whole number without a decimal, other values with one, and a one-word
+/// plural unit in the singular for exactly one ("1 ticket", "1.5 tickets").
+pub fn measure(value: f64, unit: &str) -> String {
+    if !plausible(value) {
+        return MISSING.into();
+    }
+    let decimals = if value.fract() == 0.0 { 0 } else { 1 };
+    let text = fixed(value, decimals);
+    let one_word = !unit.is_empty() && unit.chars().all(char::is_alphabetic);
+    let unit = match unit.strip_suffix('s') {
+        Some(singular) if text == "1" && one_word && !singular.ends_with('s') => singular,
+        _ => unit,
+    };
+    if unit.is_empty() {
+        text
+    } else {
+        format!("{text} {unit}")
     }
 }
 
@@ -217,6 +237,12 @@ mod tests {
         assert_eq!(days_ago(12.9), "12 days ago");
         assert_eq!(with_unit(1.0, "days"), "yesterday");
         assert_eq!(with_unit(1.0, "contacts"), "1 contact");
+        assert_eq!(with_unit(1.0, "tickets"), "1 ticket");
+        assert_eq!(with_unit(2.0, "tickets"), "2 tickets");
+        assert_eq!(with_unit(1.0, "in 30 days"), "1 in 30 days");
+        assert_eq!(measure(1.0, "users"), "1 user");
+        assert_eq!(measure(1.5, "users"), "1.5 users");
+        assert_eq!(measure(1.0, "hours"), "1 hour");
         assert_eq!(with_unit(-0.2, "%"), "0%");
         assert_eq!(target_with_unit(1.0, "days"), "≤ 1 day");
         let written: Vec<String> = [

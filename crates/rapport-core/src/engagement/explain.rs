@@ -289,9 +289,9 @@ fn meeting_attendance(context: &ExplainContext<'_>) -> (String, Vec<Evidence>) {
     let (total, meetings) = cut(evidence::missed_meetings(context.account, context.window));
     let dates: Vec<String> = meetings.iter().map(|meeting| date(meeting.at)).collect();
     let summary = format!(
-        "{} of {} meetings missed by the customer (no-show or cancelled by them){}",
+        "{} of {} missed by the customer (no-show or cancelled by them){}",
         total,
-        context.facts.meetings_counted,
+        plural(context.facts.meetings_counted as usize, "meeting", "meetings"),
         if dates.is_empty() {
             String::new()
         } else {
