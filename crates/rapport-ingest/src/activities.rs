@@ -14,8 +14,9 @@ use rapport_core::{
     UserId,
 };
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
-use crate::{Parsed, RecordError};
+use crate::{FileError, Parsed, ReadError, RecordError, invalid_utf8_at};
 
 /// Every field any activity type may carry. Strings borrow from the line when
 /// they hold no escapes, so parsing ten million lines allocates little.
@@ -23,7 +24,10 @@ use crate::{Parsed, RecordError};
 struct RawActivity<'a> {
     #[serde(rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
-    id: Option<serde_json::Value>,
+    /// As written: a number's digits must survive beyond what u64 and f64
+    /// hold, or two ids above 2^64 would read as one.
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
     #[serde(borrow)]
     account: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -74,7 +78,8 @@ struct RawActivity<'a> {
 }
 
 /// Reads activities.jsonl line by line. Blank lines are skipped; every other
-/// line yields one record or one error.
+/// line yields one record or one [`ReadError::Record`]. A file that cannot be
+/// read (a directory, a failing disk) yields one [`ReadError::File`] and ends.
 pub struct ActivityLines<R: BufRead> {
     reader: R,
     buffer: Vec<u8>,
@@ -94,7 +99,7 @@ impl<R: BufRead> ActivityLines<R> {
 }
 
 impl<R: BufRead> Iterator for ActivityLines<R> {
-    type Item = Result<Parsed<Activity>, RecordError>;
+    type Item = Result<Parsed<Activity>, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.finished {
@@ -110,15 +115,16 @@ impl<R: BufRead> Iterator for ActivityLines<R> {
                     return Some(
                         parse_activity_line(&self.buffer)
                             .map(|record| Parsed { line, record })
-                            .map_err(|reason| RecordError { line, reason }),
+                            .map_err(|reason| RecordError { line, reason }.into()),
                     );
                 }
-                Err(error) => {
+                Err(source) => {
                     self.finished = true;
-                    return Some(Err(RecordError {
-                        line,
-                        reason: format!("cannot read the rest of the file: {error}"),
-                    }));
+                    let error = match line - 1 {
+                        0 => FileError::Io(source),
+                        read => FileError::ReadStopped { line: read, source },
+                    };
+                    return Some(Err(error.into()));
                 }
             }
         }
@@ -128,7 +134,12 @@ impl<R: BufRead> Iterator for ActivityLines<R> {
 
 /// Parses one line of activities.jsonl.
 pub fn parse_activity_line(bytes: &[u8]) -> Result<Activity, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "line is not valid UTF-8".to_string())?;
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        format!(
+            "the line is not valid UTF-8 ({})",
+            invalid_utf8_at(bytes, error.valid_up_to())
+        )
+    })?;
     let text = text.trim();
     if !text.starts_with('{') {
         return Err(if text.starts_with('[') || text.starts_with('"') {
@@ -159,6 +170,31 @@ pub fn parse_activity_line(bytes: &[u8]) -> Result<Activity, String> {
 /// serde_json appends "at line 1 column 40"; the line is already named.
 fn strip_position(message: &str) -> &str {
     message.split(" at line ").next().unwrap_or(message)
+}
+
+/// An activity's `id` as its source wrote it: a string, trimmed; a whole
+/// number, its exact digits however long; `null`, none. A number with a
+/// fraction or an exponent is read as before raw ids were kept (its shortest
+/// decimal text, `123.0`), so ids stored from such files stay the same.
+fn source_id(raw: &RawValue) -> Result<Option<String>, String> {
+    let text = raw.get();
+    let is_whole_number = {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit())
+    };
+    if is_whole_number {
+        return Ok(Some(text.to_string()));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| format!("field `id`: {error}"))?;
+    match value {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(text) if !text.trim().is_empty() => {
+            Ok(Some(text.trim().to_string()))
+        }
+        serde_json::Value::Number(number) => Ok(Some(number.to_string())),
+        other => Err(format!("field `id`: {other} is not a string id")),
+    }
 }
 
 fn domain<T>(field: &str, result: Result<T, DomainError>) -> Result<T, String> {
@@ -266,14 +302,7 @@ impl RawActivity<'_> {
         let at_text = self.at.as_deref().ok_or("missing field `at`")?;
         let at =
             Timestamp::parse_rfc3339(at_text).map_err(|error| format!("field `at`: {error}"))?;
-        let source_id = match &self.id {
-            None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(text)) if !text.trim().is_empty() => {
-                Some(text.trim().to_string())
-            }
-            Some(serde_json::Value::Number(number)) => Some(number.to_string()),
-            Some(other) => return Err(format!("field `id`: {other} is not a string id")),
-        };
+        let source_id = self.id.map(source_id).transpose()?.flatten();
         let detail = self.detail(kind)?;
         Ok(Activity {
             source_id,
@@ -515,7 +544,117 @@ mod tests {
         let results: Vec<_> = ActivityLines::new(input.as_bytes()).collect();
         assert_eq!(results.len(), 2);
         assert_eq!(results[0].as_ref().unwrap().line, 2);
-        assert_eq!(results[1].as_ref().unwrap_err().line, 4);
+        assert!(
+            matches!(
+                &results[1],
+                Err(ReadError::Record(RecordError { line: 4, .. }))
+            ),
+            "{results:?}"
+        );
+    }
+
+    /// Issue 20, item 16: ids above 2^64 went through f64, so
+    /// 18446744073709551616 and …617 were one id and the second record was
+    /// "unchanged". A whole number keeps its exact digits.
+    #[test]
+    fn numeric_ids_keep_every_digit() {
+        let with_id = |id: &str| {
+            parse(&format!(
+                r#"{{"type":"login","account":"a1","at":"2026-01-05T10:00:00Z","user":"u","id":{id}}}"#
+            ))
+            .map(|activity| activity.source_id)
+        };
+        let cases: [(&str, Result<Option<&str>, &str>); 10] = [
+            ("18446744073709551616", Ok(Some("18446744073709551616"))),
+            ("18446744073709551617", Ok(Some("18446744073709551617"))),
+            (
+                "-123456789012345678901234567890",
+                Ok(Some("-123456789012345678901234567890")),
+            ),
+            ("42", Ok(Some("42"))),
+            ("123.0", Ok(Some("123.0"))),
+            (r#"" ev-1 ""#, Ok(Some("ev-1"))),
+            (
+                r#""18446744073709551617""#,
+                Ok(Some("18446744073709551617")),
+            ),
+            ("null", Ok(None)),
+            ("true", Err("field `id`: true is not a string id")),
+            (r#""""#, Err(r#"field `id`: "" is not a string id"#)),
+        ];
+        for (id, expected) in cases {
+            let expected = expected
+                .map(|id| id.map(str::to_string))
+                .map_err(str::to_string);
+            assert_eq!(with_id(id), expected, "{id}");
+        }
+        let without =
+            parse(r#"{"type":"login","account":"a1","at":"2026-01-05T10:00:00Z","user":"u"}"#);
+        assert_eq!(without.unwrap().source_id, None);
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_rejected_and_the_rest_kept() {
+        let good = br#"{"type":"login","account":"a","at":"2026-01-05T10:00:00Z","user":"u"}"#;
+        let mut input = good.to_vec();
+        input.extend(b"\n{\"type\":\"login\",\"account\":\"caf\xe9\"}\n");
+        input.extend(good);
+        let results: Vec<_> = ActivityLines::new(&input[..]).collect();
+        assert_eq!(results.len(), 3);
+        assert!(results[0].is_ok() && results[2].is_ok());
+        assert_eq!(
+            results[1].as_ref().unwrap_err().to_string(),
+            "2: the line is not valid UTF-8 (byte 0xe9 after `…ogin\",\"account\":\"caf`; save the file as UTF-8)"
+        );
+    }
+
+    /// Gives `bytes`, then fails as a directory or a failing disk does.
+    struct FailingAfter<'a> {
+        bytes: &'a [u8],
+    }
+
+    impl std::io::Read for FailingAfter<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            if self.bytes.is_empty() {
+                return Err(std::io::Error::other("Is a directory"));
+            }
+            let count = buffer.len().min(self.bytes.len());
+            buffer[..count].copy_from_slice(&self.bytes[..count]);
+            self.bytes = &self.bytes[count..];
+            Ok(count)
+        }
+    }
+
+    /// Issue 20, item 16: an unreadable file was a rejected line 1 ("cannot
+    /// read the rest of the file"), so the import exited 1 as if one record
+    /// were bad. It is a file error, and the lines before it are kept.
+    #[test]
+    fn an_unreadable_file_is_a_file_error_not_a_bad_line() {
+        let nothing = FailingAfter { bytes: b"" };
+        let results: Vec<_> = ActivityLines::new(std::io::BufReader::new(nothing)).collect();
+        match &results[..] {
+            [Err(ReadError::File(FileError::Io(_)))] => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            results[0].as_ref().unwrap_err().to_string(),
+            "cannot read: Is a directory"
+        );
+
+        let two_lines = FailingAfter {
+            bytes: b"{\"type\":\"login\",\"account\":\"a\",\"at\":\"2026-01-05T10:00:00Z\",\"user\":\"u\"}\nbroken\n",
+        };
+        let results: Vec<_> = ActivityLines::new(std::io::BufReader::new(two_lines)).collect();
+        assert_eq!(results.len(), 3, "{results:?}");
+        assert!(results[0].is_ok());
+        assert!(matches!(
+            &results[1],
+            Err(ReadError::Record(RecordError { line: 2, .. }))
+        ));
+        assert_eq!(
+            results[2].as_ref().unwrap_err().to_string(),
+            "cannot read past line 2: Is a directory"
+        );
     }
 
     proptest::proptest! {

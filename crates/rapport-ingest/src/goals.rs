@@ -20,8 +20,8 @@ use rapport_core::success::{
 };
 use rapport_core::time::{Timestamp, parse_date};
 
-use crate::tables::{CsvTable, Row, TableKind};
-use crate::{FileError, Parsed, RecordError};
+use crate::tables::{CsvTable, Row, TableKind, check_thousands_commas};
+use crate::{FileError, Parsed, ReadError, RecordError};
 
 /// The goals of a file and the rows (or goals, on their first line) rejected.
 #[derive(Debug, Default)]
@@ -40,10 +40,13 @@ pub fn read_goals<R: Read>(input: R) -> Result<GoalFile, FileError> {
     for row in table.rows(goal_row) {
         let Parsed { line, record } = match row {
             Ok(parsed) => parsed,
-            Err(error) => {
+            Err(ReadError::Record(error)) => {
                 file.rejected.push(error);
                 continue;
             }
+            // Rows of one goal may lie on both sides of the failure: a goal
+            // read in part is not imported, nor is any other.
+            Err(ReadError::File(error)) => return Err(error),
         };
         let key = (record.account.as_str().to_string(), record.identity());
         let position = *index.entry(key).or_insert_with(|| {
@@ -131,6 +134,7 @@ fn number(row: &Row<'_>, column: &str) -> Result<Option<f64>, String> {
     let Some(text) = row.optional(column) else {
         return Ok(None);
     };
+    check_thousands_commas(column, text)?;
     let cleaned: String = text
         .chars()
         .filter(|character| !matches!(character, '$' | ',' | '%' | ' '))

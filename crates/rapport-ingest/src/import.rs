@@ -21,7 +21,7 @@ use rapport_store::{Store, StoreError, WriteOutcome};
 
 use crate::goals;
 use crate::tables::{self, CsvTable, TableKind};
-use crate::{ActivityLines, FileError, Parsed, RecordError};
+use crate::{ActivityLines, FileError, Parsed, ReadError, RecordError};
 
 /// Records are written in batches of this many: large enough that the
 /// per-transaction cost vanishes, small enough to keep memory flat.
@@ -122,7 +122,9 @@ impl ImportProgress for NoProgress {
 
 /// Imports whichever contract files `dir` holds, in dependency order. A folder
 /// with none of them yields no reports. `now` is the instant of the import
-/// (goals.csv stamps undated measurements with it).
+/// (goals.csv stamps undated measurements with it). Anything present under a
+/// contract file's name is imported, so one that cannot be read (a directory,
+/// a dangling link) is reported rather than passed over.
 pub fn import_dir(
     store: &dyn Store,
     dir: &Path,
@@ -132,7 +134,7 @@ pub fn import_dir(
     ContractFile::ALL
         .iter()
         .map(|kind| (*kind, dir.join(kind.file_name())))
-        .filter(|(_, path)| path.is_file())
+        .filter(|(_, path)| path.symlink_metadata().is_ok())
         .map(|(kind, path)| import_file(store, kind, &path, now, progress))
         .collect()
 }
@@ -260,6 +262,22 @@ fn unknown_account(known: &HashSet<String>, account: &ExternalId) -> Option<Stri
         .then(|| format!("unknown account `{account}` (not in accounts.csv nor in the store)"))
 }
 
+/// The report's fatal reason for a file error. A header line that is not
+/// UTF-8 is also a rejected line, so it is shown as `file:line: reason`
+/// like any other bad line.
+fn file_failure(report: &mut FileReport, error: FileError) -> String {
+    match error {
+        FileError::HeaderNotUtf8 { line, problem } => {
+            report.rejected.push(RecordError {
+                line,
+                reason: format!("the header is not valid UTF-8 ({problem})"),
+            });
+            "bad header: it is not valid UTF-8, nothing of the file was imported".to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
 fn store_failure(error: StoreError) -> String {
     format!("the store refused a batch, nothing of it was written: {error}")
 }
@@ -274,15 +292,21 @@ fn import_table<R: Read, T>(
     write: impl Fn(&dyn Store, &[T]) -> Result<Vec<WriteOutcome>, StoreError>,
     reject: impl Fn(&T) -> Option<String>,
 ) -> Result<(), String> {
-    let rows = CsvTable::new(table, reader).map_err(|error: FileError| error.to_string())?;
+    let rows = match CsvTable::new(table, reader) {
+        Ok(rows) => rows,
+        Err(error) => return Err(file_failure(report, error)),
+    };
     let mut batch = Vec::new();
+    let mut stopped = None;
     for row in rows.rows(convert) {
         match row {
             Ok(Parsed { line, record }) => match reject(&record) {
                 Some(reason) => report.rejected.push(RecordError { line, reason }),
                 None => batch.push(record),
             },
-            Err(error) => report.rejected.push(error),
+            Err(ReadError::Record(error)) => report.rejected.push(error),
+            // The rows before the failure are good: they are written.
+            Err(ReadError::File(error)) => stopped = Some(error),
         }
         if batch.len() >= BATCH_SIZE {
             let outcomes = write(store, &batch).map_err(store_failure)?;
@@ -292,7 +316,10 @@ fn import_table<R: Read, T>(
     }
     let outcomes = write(store, &batch).map_err(store_failure)?;
     report.count(&outcomes);
-    Ok(())
+    match stopped {
+        Some(error) => Err(file_failure(report, error)),
+        None => Ok(()),
+    }
 }
 
 /// goals.csv: every gathered goal merged into the stored goal of the same
@@ -305,7 +332,10 @@ fn import_goals<R: Read>(
     now: Timestamp,
     report: &mut FileReport,
 ) -> Result<(), String> {
-    let file = goals::read_goals(reader).map_err(|error| error.to_string())?;
+    let file = match goals::read_goals(reader) {
+        Ok(file) => file,
+        Err(error) => return Err(file_failure(report, error)),
+    };
     report.rejected.extend(file.rejected);
     let mut stored: HashMap<String, Vec<Goal>> = HashMap::new();
     for draft in file.goals {
@@ -354,10 +384,12 @@ fn import_goals<R: Read>(
     Ok(())
 }
 
-/// A batch of parsed activities and the records rejected while parsing it.
+/// A batch of parsed activities and the records rejected while parsing it;
+/// the last batch of a file that stopped being readable says why.
 struct ActivityBatch {
     activities: Vec<Activity>,
     rejected: Vec<RecordError>,
+    stopped: Option<FileError>,
 }
 
 fn import_activities<R: Read + Send>(
@@ -377,6 +409,7 @@ fn import_activities<R: Read + Send>(
             let mut batch = ActivityBatch {
                 activities: Vec::with_capacity(BATCH_SIZE),
                 rejected: Vec::new(),
+                stopped: None,
             };
             for parsed in ActivityLines::new(reader) {
                 match parsed {
@@ -384,7 +417,9 @@ fn import_activities<R: Read + Send>(
                         Some(reason) => batch.rejected.push(RecordError { line, reason }),
                         None => batch.activities.push(record),
                     },
-                    Err(error) => batch.rejected.push(error),
+                    Err(ReadError::Record(error)) => batch.rejected.push(error),
+                    // The iterator ends after a file error.
+                    Err(ReadError::File(error)) => batch.stopped = Some(error),
                 }
                 if batch.activities.len() >= BATCH_SIZE {
                     let full = std::mem::replace(
@@ -392,6 +427,7 @@ fn import_activities<R: Read + Send>(
                         ActivityBatch {
                             activities: Vec::with_capacity(BATCH_SIZE),
                             rejected: Vec::new(),
+                            stopped: None,
                         },
                     );
                     if sender.send(full).is_err() {
@@ -408,6 +444,9 @@ fn import_activities<R: Read + Send>(
                 .map_err(store_failure)?;
             report.count(&outcomes);
             progress.advance_to(bytes_read.load(Ordering::Relaxed));
+            if let Some(error) = batch.stopped {
+                return Err(file_failure(report, error));
+            }
         }
         Ok(())
     })
@@ -424,5 +463,145 @@ impl<R: Read> Read for CountingReader<R> {
         let count = self.inner.read(buffer)?;
         self.bytes_read.fetch_add(count as u64, Ordering::Relaxed);
         Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        Timestamp::parse_rfc3339("2026-02-01T00:00:00Z").unwrap()
+    }
+
+    /// A fresh in-memory store holding accounts a1 and a2, and a folder.
+    fn store_and_folder() -> (std::sync::Arc<dyn Store>, tempfile::TempDir) {
+        let store = rapport_store::open("sqlite::memory:").unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        let accounts = folder.path().join("seed.csv");
+        std::fs::write(&accounts, "id,name,tier\na1,Acme,core\na2,Beta,growth\n").unwrap();
+        let seeded = import_file(
+            &*store,
+            ContractFile::Accounts,
+            &accounts,
+            now(),
+            &NoProgress,
+        );
+        assert_eq!((seeded.inserted, seeded.fatal), (2, None));
+        (store, folder)
+    }
+
+    /// Issue 20, item 16: two ids above 2^64 were one id, the second record
+    /// counted "unchanged".
+    #[test]
+    fn two_numeric_ids_above_2_pow_64_are_two_activities() {
+        let (store, folder) = store_and_folder();
+        let path = folder.path().join("activities.jsonl");
+        std::fs::write(
+            &path,
+            "{\"type\":\"login\",\"account\":\"a1\",\"at\":\"2026-01-05T10:00:00Z\",\"user\":\"u\",\"id\":18446744073709551616}\n\
+             {\"type\":\"login\",\"account\":\"a1\",\"at\":\"2026-01-05T10:00:00Z\",\"user\":\"u\",\"id\":18446744073709551617}\n",
+        )
+        .unwrap();
+        let report = import_file(&*store, ContractFile::Activities, &path, now(), &NoProgress);
+        assert_eq!(
+            (
+                report.inserted,
+                report.unchanged,
+                report.rejected,
+                report.fatal
+            ),
+            (2, 0, vec![], None)
+        );
+        let again = import_file(&*store, ContractFile::Activities, &path, now(), &NoProgress);
+        assert_eq!((again.inserted, again.unchanged), (0, 2));
+    }
+
+    /// Issue 20, item 16: an unreadable activities.jsonl is the file's error
+    /// (`path: reason`, nothing imported, so `rapport import` exits 2), not
+    /// a rejected line 1; in a folder it is reported, not passed over.
+    #[test]
+    fn an_unreadable_contract_file_is_a_file_error() {
+        let (store, folder) = store_and_folder();
+        let directory = folder.path().join("activities.jsonl");
+        std::fs::create_dir(&directory).unwrap();
+        let report = import_file(
+            &*store,
+            ContractFile::Activities,
+            &directory,
+            now(),
+            &NoProgress,
+        );
+        assert_eq!((report.imported(), report.unchanged), (0, 0));
+        assert_eq!(report.rejected, []);
+        let fatal = report.fatal.unwrap();
+        assert!(fatal.starts_with("cannot read: "), "{fatal}");
+
+        std::fs::write(
+            folder.path().join("accounts.csv"),
+            "id,name,tier\na3,Gamma,core\n",
+        )
+        .unwrap();
+        let reports = import_dir(&*store, folder.path(), now(), &NoProgress);
+        let files: Vec<_> = reports
+            .iter()
+            .map(|report| (report.path.file_name().unwrap(), report.fatal.is_some()))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                (std::ffi::OsStr::new("accounts.csv"), false),
+                (std::ffi::OsStr::new("activities.jsonl"), true)
+            ]
+        );
+    }
+
+    /// Issue 20, item 16: a column named twice was read from its first cell.
+    #[test]
+    fn a_column_named_twice_imports_nothing_of_its_file() {
+        let (store, folder) = store_and_folder();
+        let path = folder.path().join("accounts.csv");
+        std::fs::write(
+            &path,
+            "id,name,tier,arr,ARR\na1,Acme,core,100,200\na9,New,core,1,2\n",
+        )
+        .unwrap();
+        let report = import_file(&*store, ContractFile::Accounts, &path, now(), &NoProgress);
+        assert_eq!(
+            report.fatal.as_deref(),
+            Some(
+                "bad header: column `arr` appears twice (columns 4 and 5); \
+                 remove one, nothing of the file was imported"
+            )
+        );
+        assert_eq!(
+            (report.imported(), report.unchanged, report.rejected),
+            (0, 0, vec![])
+        );
+        assert_eq!(store.accounts().unwrap().len(), 2);
+    }
+
+    /// Issue 20, item 16: a header that is not UTF-8 printed a debug dump; it
+    /// is a rejected line 1 (`file:1: reason`) and nothing of the file is read.
+    #[test]
+    fn a_header_that_is_not_utf8_is_its_line_and_stops_the_file() {
+        let (store, folder) = store_and_folder();
+        let path = folder.path().join("contacts.csv");
+        std::fs::write(&path, b"account,e\xffmail\na1,x@acme.com\n").unwrap();
+        let report = import_file(&*store, ContractFile::Contacts, &path, now(), &NoProgress);
+        assert_eq!(
+            report.rejected,
+            [RecordError {
+                line: 1,
+                reason: "the header is not valid UTF-8 (column 2: byte 0xff after `e`; \
+                         save the file as UTF-8)"
+                    .to_string()
+            }]
+        );
+        assert_eq!(
+            report.fatal.as_deref(),
+            Some("bad header: it is not valid UTF-8, nothing of the file was imported")
+        );
+        assert_eq!(report.imported(), 0);
     }
 }

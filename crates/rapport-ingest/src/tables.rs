@@ -1,6 +1,8 @@
 //! The CSV files of the import contract: accounts, contacts, features, outcomes.
 //! Columns are found by header name (any order, surrounding spaces ignored,
-//! case-insensitive); required columns missing from the header reject the file.
+//! case-insensitive); required columns missing from the header, or a column
+//! named twice, reject the file. Cells are read as bytes and checked for UTF-8
+//! here, so a bad cell is reported by line, column and byte.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -11,7 +13,7 @@ use rapport_core::{
     FeatureImportance, FeatureKey, Outcome, OutcomeKind, Tier, parse_non_negative,
 };
 
-use crate::{FileError, Parsed, RecordError};
+use crate::{FileError, Parsed, ReadError, RecordError, invalid_utf8_at};
 
 /// Which CSV file of the contract a table is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,8 +99,12 @@ impl TableKind {
 /// A CSV file of the contract, read record by record.
 pub struct CsvTable<R: Read> {
     reader: csv::Reader<R>,
+    /// The header cells as written, to name a column in a reason.
+    headers: csv::StringRecord,
     columns: HashMap<&'static str, usize>,
     record: csv::StringRecord,
+    /// The last line read, for a read error that has no position.
+    last_line: u64,
 }
 
 impl<R: Read> CsvTable<R> {
@@ -107,22 +113,34 @@ impl<R: Read> CsvTable<R> {
             .flexible(true)
             .trim(csv::Trim::All)
             .from_reader(input);
-        let headers = match reader.headers() {
+        let header_bytes = match reader.byte_headers() {
             Ok(headers) => headers.clone(),
             Err(error) => return Err(csv_file_error(error)),
         };
+        let line = header_bytes.position().map_or(1, csv::Position::line);
+        let headers = text_record(header_bytes).map_err(|problem| FileError::HeaderNotUtf8 {
+            line,
+            problem: problem.describe(None),
+        })?;
         let mut columns = HashMap::new();
         for (index, header) in headers.iter().enumerate() {
             let normalized = header
                 .trim_start_matches('\u{feff}')
                 .trim()
                 .to_ascii_lowercase();
-            if let Some(known) = kind
+            let Some(known) = kind
                 .known_columns()
                 .iter()
                 .find(|known| **known == normalized)
-            {
-                columns.entry(*known).or_insert(index);
+            else {
+                continue;
+            };
+            if let Some(first) = columns.insert(*known, index) {
+                return Err(FileError::DuplicateColumn {
+                    column: known,
+                    first: first + 1,
+                    second: index + 1,
+                });
             }
         }
         let missing: Vec<&str> = kind
@@ -141,45 +159,71 @@ impl<R: Read> CsvTable<R> {
         }
         Ok(CsvTable {
             reader,
+            headers,
             columns,
             record: csv::StringRecord::new(),
+            last_line: line,
         })
     }
 
-    /// The next row as raw fields by column name, or a record error for an
-    /// unreadable row. `None` at the end of the file.
-    fn next_row(&mut self) -> Option<Result<Row<'_>, RecordError>> {
-        match self.reader.read_record(&mut self.record) {
-            Ok(false) => None,
-            Ok(true) => {
-                let line = self.record.position().map_or(0, |position| position.line());
+    /// The next row as raw fields by column name, a record error for an
+    /// unreadable row, or a file error when the file cannot be read further.
+    /// `None` at the end of the file.
+    fn next_row(&mut self) -> Option<Result<Row<'_>, ReadError>> {
+        // The previous row's buffer is reused for the next one.
+        let mut bytes = std::mem::take(&mut self.record).into_byte_record();
+        match self.reader.read_byte_record(&mut bytes) {
+            Ok(false) => return None,
+            Ok(true) => {}
+            Err(error) => {
+                let error = match into_io_error(error) {
+                    Ok(source) => {
+                        let line = self.last_line;
+                        return Some(Err(FileError::ReadStopped { line, source }.into()));
+                    }
+                    Err(error) => error,
+                };
+                let line = error
+                    .position()
+                    .map_or(self.last_line + 1, csv::Position::line);
+                return Some(Err(RecordError {
+                    line,
+                    reason: format!("unreadable row: {error}"),
+                }
+                .into()));
+            }
+        }
+        let line = bytes.position().map_or(0, csv::Position::line);
+        self.last_line = line;
+        match text_record(bytes) {
+            Ok(record) => {
+                self.record = record;
                 Some(Ok(Row {
                     line,
                     record: &self.record,
                     columns: &self.columns,
                 }))
             }
-            Err(error) => {
-                let line = error.position().map_or(0, |position| position.line());
-                if let csv::ErrorKind::Io(_) = error.kind() {
-                    return Some(Err(RecordError {
-                        line,
-                        reason: format!("cannot read the rest of the file: {error}"),
-                    }));
-                }
+            Err(problem) => {
+                let column = self
+                    .headers
+                    .get(problem.field)
+                    .filter(|name| !name.is_empty());
                 Some(Err(RecordError {
                     line,
-                    reason: format!("unreadable row: {error}"),
-                }))
+                    reason: format!("the row is not valid UTF-8 ({})", problem.describe(column)),
+                }
+                .into()))
             }
         }
     }
 
-    /// Reads every row with `convert`, yielding the good records and the errors.
+    /// Reads every row with `convert`, yielding the good records and the
+    /// errors; after a [`ReadError::File`] nothing more comes.
     pub fn rows<T>(
         mut self,
         convert: fn(&Row<'_>) -> Result<T, String>,
-    ) -> impl Iterator<Item = Result<Parsed<T>, RecordError>> {
+    ) -> impl Iterator<Item = Result<Parsed<T>, ReadError>> {
         let mut finished = false;
         std::iter::from_fn(move || {
             if finished {
@@ -188,8 +232,8 @@ impl<R: Read> CsvTable<R> {
             let row = match self.next_row()? {
                 Ok(row) => row,
                 Err(error) => {
-                    // An IO error mid-file ends the file; a malformed row does not.
-                    finished = error.reason.starts_with("cannot read");
+                    // A read error ends the file; a malformed row does not.
+                    finished = matches!(error, ReadError::File(_));
                     return Some(Err(error));
                 }
             };
@@ -197,23 +241,72 @@ impl<R: Read> CsvTable<R> {
                 return Some(Err(RecordError {
                     line: row.line,
                     reason: "empty row".into(),
-                }));
+                }
+                .into()));
             }
             let line = row.line;
             Some(
                 convert(&row)
                     .map(|record| Parsed { line, record })
-                    .map_err(|reason| RecordError { line, reason }),
+                    .map_err(|reason| RecordError { line, reason }.into()),
             )
         })
     }
 }
 
-fn csv_file_error(error: csv::Error) -> FileError {
-    match error.into_kind() {
-        csv::ErrorKind::Io(io) => FileError::Io(io),
-        other => FileError::BadHeader(format!("{other:?}")),
+/// A CSV record's cells as text, trimmed of Unicode white space (the reader
+/// trims only ASCII white space from bytes), or where it is not UTF-8.
+fn text_record(bytes: csv::ByteRecord) -> Result<csv::StringRecord, NotUtf8> {
+    match csv::StringRecord::from_byte_record(bytes) {
+        Ok(mut record) => {
+            record.trim();
+            Ok(record)
+        }
+        Err(error) => {
+            let (field, valid_up_to) =
+                (error.utf8_error().field(), error.utf8_error().valid_up_to());
+            let bytes = error.into_byte_record();
+            Err(NotUtf8 {
+                field,
+                at: invalid_utf8_at(bytes.get(field).unwrap_or_default(), valid_up_to),
+            })
+        }
     }
+}
+
+/// The first cell of a record that is not UTF-8: its 0-based index and where
+/// in it the bad byte is.
+struct NotUtf8 {
+    field: usize,
+    at: String,
+}
+
+impl NotUtf8 {
+    /// "column 2 (`name`): byte 0xe9 after `Caf`; …", the column 1-based.
+    fn describe(&self, column_name: Option<&str>) -> String {
+        match column_name {
+            Some(name) => format!("column {} (`{name}`): {}", self.field + 1, self.at),
+            None => format!("column {}: {}", self.field + 1, self.at),
+        }
+    }
+}
+
+fn csv_file_error(error: csv::Error) -> FileError {
+    match into_io_error(error) {
+        Ok(io) => FileError::Io(io),
+        Err(error) => FileError::BadHeader(format!("the header cannot be read: {error}")),
+    }
+}
+
+/// The IO error a csv error wraps, or the csv error when it wraps none.
+fn into_io_error(error: csv::Error) -> Result<std::io::Error, csv::Error> {
+    if !error.is_io_error() {
+        return Err(error);
+    }
+    Ok(match error.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        _ => std::io::Error::other("the CSV reader failed"),
+    })
 }
 
 /// One CSV row, addressed by column name.
@@ -274,6 +367,40 @@ fn optional_date(row: &Row<'_>, column: &str) -> Result<Option<chrono::NaiveDate
         .transpose()
 }
 
+/// Thousands commas in a number cell are read only where they group the
+/// whole part's digits in threes (`1,234,567.50`, after any sign, `$` or
+/// before a `%`). Any other comma (`1,2,3`, a decimal comma `1,5`, `1234,5`)
+/// has no one meaning, so the cell is refused naming `column` rather than
+/// read with its commas dropped (as 123 or 15).
+pub(crate) fn check_thousands_commas(column: &str, text: &str) -> Result<(), String> {
+    if !text.contains(',') {
+        return Ok(());
+    }
+    let body = text
+        .trim()
+        .trim_start_matches(['-', '+', '$', ' '])
+        .trim_end_matches(['%', ' ']);
+    let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
+    let mut groups = whole.split(',');
+    let first_group_ok = groups
+        .next()
+        .is_some_and(|group| (1..=3).contains(&group.len()) && is_digits(group));
+    if first_group_ok
+        && groups.all(|group| group.len() == 3 && is_digits(group))
+        && !fraction.contains(',')
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "field `{column}`: `{text}` is not a number: a comma may only separate thousands \
+         (1,234,567.50); a decimal comma or other grouping is not read"
+    ))
+}
+
+fn is_digits(text: &str) -> bool {
+    text.bytes().all(|byte| byte.is_ascii_digit())
+}
+
 fn parse_bool(column: &str, text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {
         "" | "false" | "no" | "0" | "n" => Ok(false),
@@ -289,11 +416,15 @@ pub fn account_row(row: &Row<'_>) -> Result<Account, String> {
     let name = required(row, "name")?.to_string();
     let tier: Tier = parse_enum(row, "tier", None)?;
     let arr = match row.optional("arr") {
-        Some(text) => field("arr", parse_non_negative("arr", text))?,
+        Some(text) => {
+            check_thousands_commas("arr", text)?;
+            field("arr", parse_non_negative("arr", text))?
+        }
         None => 0.0,
     };
     let seats = match row.optional("seats") {
         Some(text) => {
+            check_thousands_commas("seats", text)?;
             let value = field("seats", parse_non_negative("seats", text))?;
             if value.fract() != 0.0 || value > f64::from(u32::MAX) {
                 return Err(format!("field `seats`: `{text}` is not a whole number"));
@@ -347,7 +478,15 @@ pub fn outcome_row(row: &Row<'_>) -> Result<Outcome, String> {
     let date_text = required(row, "date")?;
     let arr_change = match row.optional("arr_change") {
         Some(text) => {
-            let cleaned = text.trim_start_matches('$').replace(',', "");
+            check_thousands_commas("arr_change", text)?;
+            // `-$1,200` as accountants write it, and `$-1,200`.
+            let (sign, magnitude) = text
+                .strip_prefix('-')
+                .map_or(("", text), |rest| ("-", rest));
+            let cleaned = format!(
+                "{sign}{}",
+                magnitude.trim_start_matches('$').replace(',', "")
+            );
             cleaned
                 .parse::<f64>()
                 .ok()
@@ -368,11 +507,42 @@ pub fn outcome_row(row: &Row<'_>) -> Result<Outcome, String> {
 mod tests {
     use super::*;
 
-    fn parse_accounts(text: &str) -> Vec<Result<Parsed<Account>, RecordError>> {
-        CsvTable::new(TableKind::Accounts, text.as_bytes())
+    fn parse_accounts(text: &str) -> Vec<Result<Parsed<Account>, ReadError>> {
+        parse_account_bytes(text.as_bytes())
+    }
+
+    fn parse_account_bytes(bytes: &[u8]) -> Vec<Result<Parsed<Account>, ReadError>> {
+        CsvTable::new(TableKind::Accounts, bytes)
             .unwrap()
             .rows(account_row)
             .collect()
+    }
+
+    /// `N ok` for a good row, `N: reason` for a rejected one.
+    fn summary<T>(rows: &[Result<Parsed<T>, ReadError>]) -> Vec<String> {
+        rows.iter()
+            .map(|row| match row {
+                Ok(parsed) => format!("{} ok", parsed.line),
+                Err(error) => error.to_string(),
+            })
+            .collect()
+    }
+
+    /// Gives `bytes`, then fails as a disk or a network share can.
+    struct FailingAfter<'a> {
+        bytes: &'a [u8],
+    }
+
+    impl Read for FailingAfter<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            if self.bytes.is_empty() {
+                return Err(std::io::Error::other("device gone"));
+            }
+            let count = buffer.len().min(self.bytes.len());
+            buffer[..count].copy_from_slice(&self.bytes[..count]);
+            self.bytes = &self.bytes[count..];
+            Ok(count)
+        }
     }
 
     #[test]
@@ -400,15 +570,8 @@ mod tests {
              a5,Half seat,core,1,2.5\n\
              a6,Good too,growth,1,1\n",
         );
-        let summary: Vec<String> = rows
-            .iter()
-            .map(|row| match row {
-                Ok(parsed) => format!("{} ok", parsed.line),
-                Err(error) => error.to_string(),
-            })
-            .collect();
         assert_eq!(
-            summary,
+            summary(&rows),
             [
                 "2 ok",
                 "3: field `tier`: tier `gold` is not one of strategic | growth | core | nurture",
@@ -445,8 +608,8 @@ mod tests {
             outcomes[1]
                 .as_ref()
                 .unwrap_err()
-                .reason
-                .starts_with("field `date`")
+                .to_string()
+                .starts_with("3: field `date`")
         );
         let features: Vec<_> = CsvTable::new(
             TableKind::Features,
@@ -461,5 +624,197 @@ mod tests {
             ("reports", FeatureImportance::Basic)
         );
         assert!(features[1].is_err());
+    }
+    /// Issue 20, item 16: `1,2,3` was read as 123. Commas are read only as
+    /// thousands separators in groups of three; any other is refused naming
+    /// the column.
+    #[test]
+    fn commas_in_numbers_must_separate_thousands() {
+        let rows = parse_accounts(
+            "id,name,tier,arr,seats\n\
+             a1,Grouped,core,\"$1,234,567.50\",\"1,200\"\n\
+             a2,Not thousands,core,\"1,2,3\",\n\
+             a3,Decimal comma,core,\"1,5\",\n\
+             a4,Wide group,core,\"1234,567\",\n\
+             a5,Seats,core,1,\"1,0\"\n",
+        );
+        assert_eq!(
+            summary(&rows),
+            [
+                "2 ok",
+                "3: field `arr`: `1,2,3` is not a number: a comma may only separate thousands \
+                 (1,234,567.50); a decimal comma or other grouping is not read",
+                "4: field `arr`: `1,5` is not a number: a comma may only separate thousands \
+                 (1,234,567.50); a decimal comma or other grouping is not read",
+                "5: field `arr`: `1234,567` is not a number: a comma may only separate thousands \
+                 (1,234,567.50); a decimal comma or other grouping is not read",
+                "6: field `seats`: `1,0` is not a number: a comma may only separate thousands \
+                 (1,234,567.50); a decimal comma or other grouping is not read",
+            ]
+        );
+        let grouped = &rows[0].as_ref().unwrap().record;
+        assert_eq!((grouped.arr, grouped.seats), (1_234_567.5, Some(1200)));
+
+        let outcomes: Vec<_> = CsvTable::new(
+            TableKind::Outcomes,
+            "account,date,outcome,arr_change\n\
+             a1,2025-06-30,contracted,\"-$1,200\"\n\
+             a1,2025-07-31,expanded,\"1,2,3\"\n"
+                .as_bytes(),
+        )
+        .unwrap()
+        .rows(outcome_row)
+        .collect();
+        assert_eq!(outcomes[0].as_ref().unwrap().record.arr_change, -1200.0);
+        assert!(
+            outcomes[1]
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .starts_with("3: field `arr_change`: `1,2,3` is not a number"),
+            "{:?}",
+            outcomes[1]
+        );
+    }
+
+    #[test]
+    fn thousands_commas_are_checked_group_by_group() {
+        for good in [
+            "1,234",
+            "12,345",
+            "123,456",
+            "1,234,567",
+            "-1,234",
+            "$1,234",
+            "-$1,234.5",
+            "$-1,234",
+            "12,345%",
+            "1,234.567",
+            "100",
+            "",
+        ] {
+            assert_eq!(check_thousands_commas("x", good), Ok(()), "{good}");
+        }
+        for bad in [
+            "1,2,3",
+            "1,5",
+            ",123",
+            "1,,234",
+            "1234,567",
+            "1,2345",
+            "1,234.5,6",
+            "12,34",
+            "1,234,",
+            "$,123",
+            "1,23a",
+        ] {
+            assert!(check_thousands_commas("x", bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Issue 20, item 16: a column named twice was read from its first cell
+    /// in silence. Every CSV of the contract refuses it, naming the column.
+    #[test]
+    fn a_column_named_twice_refuses_the_file() {
+        for kind in [
+            TableKind::Accounts,
+            TableKind::Contacts,
+            TableKind::Features,
+            TableKind::Outcomes,
+            TableKind::Goals,
+        ] {
+            let required = kind.required_columns();
+            let twice = required[required.len() - 1];
+            let header = format!("{}, {}\n", required.join(","), twice.to_ascii_uppercase());
+            let error = CsvTable::new(kind, header.as_bytes()).err().unwrap();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "bad header: column `{twice}` appears twice (columns {} and {}); \
+                     remove one, nothing of the file was imported",
+                    required.len(),
+                    required.len() + 1
+                ),
+                "{kind:?}"
+            );
+        }
+        // An ignored column may repeat: nothing is read from it.
+        assert!(CsvTable::new(TableKind::Features, "key,notes,notes\n".as_bytes()).is_ok());
+    }
+
+    /// Issue 20, item 16: a header that is not UTF-8 was reported as a debug
+    /// dump (`Utf8 { pos: Some(Position { .. }) .. }`).
+    #[test]
+    fn a_header_that_is_not_utf8_names_its_line_column_and_byte() {
+        let error = CsvTable::new(TableKind::Accounts, &b"id,na\xffme,tier\na1,A,core\n"[..])
+            .err()
+            .unwrap();
+        assert_eq!(
+            error.to_string(),
+            "bad header: line 1 is not valid UTF-8 (column 2: byte 0xff after `na`; save the file as UTF-8)"
+        );
+        let FileError::HeaderNotUtf8 { line, .. } = error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(line, 1);
+    }
+
+    #[test]
+    fn a_row_that_is_not_utf8_is_rejected_and_the_rest_kept() {
+        let rows = parse_account_bytes(
+            b"id,name,tier\n\
+              a1,Caf\xe9 Bleu,core\n\
+              a2,Good,core\n\
+              \xff,Bad id,core\n",
+        );
+        assert_eq!(
+            summary(&rows),
+            [
+                "2: the row is not valid UTF-8 (column 2 (`name`): byte 0xe9 after `Caf`; save the file as UTF-8)",
+                "3 ok",
+                "4: the row is not valid UTF-8 (column 1 (`id`): byte 0xff at the start; save the file as UTF-8)",
+            ]
+        );
+    }
+
+    /// A file that stops being readable ends with a file error after the
+    /// rows read so far, not with a rejected line.
+    #[test]
+    fn a_read_failure_ends_the_table_with_a_file_error() {
+        let input = FailingAfter {
+            bytes: b"id,name,tier\na1,A,core\na2,B,core\n",
+        };
+        let rows: Vec<_> = CsvTable::new(TableKind::Accounts, input)
+            .unwrap()
+            .rows(account_row)
+            .collect();
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert!(rows[0].is_ok() && rows[1].is_ok());
+        match &rows[2] {
+            Err(ReadError::File(FileError::ReadStopped { line: 3, .. })) => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            rows[2].as_ref().unwrap_err().to_string(),
+            "cannot read past line 3: device gone"
+        );
+        let error = CsvTable::new(TableKind::Accounts, FailingAfter { bytes: b"" })
+            .err()
+            .unwrap();
+        assert_eq!(error.to_string(), "cannot read: device gone");
+    }
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let mut input = b"id,name,tier,arr,seats\n".to_vec();
+            input.extend(&bytes);
+            for table in [&bytes[..], &input[..]] {
+                if let Ok(table) = CsvTable::new(TableKind::Accounts, table) {
+                    for row in table.rows(account_row) {
+                        let _ = row.map_err(|error| error.to_string());
+                    }
+                }
+            }
+        }
     }
 }
