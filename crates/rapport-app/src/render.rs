@@ -262,6 +262,10 @@ fn environment() -> &'static Environment<'static> {
         });
         env.add_filter("bar", bar);
         env.add_filter("grouped", |value: u64| numbers::grouped(value));
+        // A value as a person gave it (an override): "64", "64.5".
+        env.add_filter("figure", |value: Option<f64>| {
+            or_missing(value, |value| numbers::measure(value, ""))
+        });
         // A name cut or padded to `width` characters (text charts' labels).
         env.add_filter("pad", |value: String, width: usize| {
             let mut padded: String = value.chars().take(width).collect();

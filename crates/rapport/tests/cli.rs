@@ -622,7 +622,7 @@ fn goals_from_a_terminal_add_update_list_delete() {
         ],
     );
     assert!(
-        text(&md.stdout).contains("| Self-serve share | 40.0% | 90.0% | 65.0% | 50% |"),
+        text(&md.stdout).contains("| Self-serve share | 40% | 90% | 65% | 50% |"),
         "{}",
         text(&md.stdout)
     );
@@ -1072,7 +1072,7 @@ fn portfolio_overview_from_a_terminal() {
         "{}",
         text(&markdown.stdout)
     );
-    assert!(text(&markdown.stdout).contains("Tier: growth"));
+    assert!(text(&markdown.stdout).contains("Tier: Growth"));
     let refused = rapport(&db, &["portfolio", "--tier", "gold"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(
