@@ -5,7 +5,7 @@
 use rapport_core::engine::PortfolioState;
 use rapport_core::health::health_report;
 use rapport_core::health::playbooks::{cadence, playbooks};
-use rapport_core::health::signals::{Signal, SignalLevel, signals};
+use rapport_core::health::signals::{Signal, SignalLevel, SignalSource, signals};
 use rapport_core::scoring::model::Model;
 use rapport_core::{
     Account, AccountStatus, Activity, Contact, ContactRole, Email, ExternalId, Tier, Timestamp,
@@ -17,10 +17,9 @@ fn at(text: &str) -> Timestamp {
     Timestamp::parse_rfc3339(text).unwrap()
 }
 
-/// An account `a1` with an executive, a champion and a user on file.
-fn portfolio() -> PortfolioState {
-    let mut portfolio = PortfolioState::new();
-    portfolio.upsert_account(Account {
+/// The account `a1`, renewing on `renewal` (a date) when given.
+fn acme(renewal: Option<&str>) -> Account {
+    Account {
         external_id: ExternalId::parse("a1").unwrap(),
         name: "Acme Corp".into(),
         tier: Tier::Growth,
@@ -29,11 +28,17 @@ fn portfolio() -> PortfolioState {
         csm: "Dana".into(),
         status: AccountStatus::Active,
         contract_start: None,
-        renewal_date: None,
+        renewal_date: renewal.map(|date| date.parse().unwrap()),
         industry: String::new(),
         manager: None,
         at_risk_override: false,
-    });
+    }
+}
+
+/// An account `a1` with an executive, a champion and a user on file.
+fn portfolio() -> PortfolioState {
+    let mut portfolio = PortfolioState::new();
+    portfolio.upsert_account(acme(None));
     for (email, name, role, department) in [
         (
             "eve@acme.test",
@@ -128,10 +133,10 @@ fn three_unanswered_outreaches_in_a_row_are_a_red_flag() {
             .detail
             .contains("Cham Pion <cham@acme.test>")
     );
-    assert!(
-        signal.summary.contains("last responded on 2026-02-01"),
-        "{}",
-        signal.summary
+    assert_eq!(
+        signal.summary,
+        "2 e-mails and 1 call of ours in a row went unanswered since the customer last \
+         responded on 2026-02-01"
     );
     // A reply before as_of resets the run.
     email(&mut p, "2026-02-25T10:00:00Z", true, "t2");
@@ -159,9 +164,32 @@ fn two_cancellations_without_reschedule_and_a_missed_qbr_are_red_flags() {
     let signals = fired(&p);
     let cancelled = find(&signals, "meetings_cancelled_without_reschedule").unwrap();
     assert_eq!(dates(cancelled), ["2026-02-02", "2026-02-25"]);
+    assert_eq!(
+        cancelled.summary,
+        "2 meetings cancelled by the customer in the last 90 days were not rescheduled within \
+         14 days"
+    );
     let qbr = find(&signals, "qbr_declined").unwrap();
     assert_eq!(dates(qbr), ["2026-02-20"]);
+    assert_eq!(qbr.summary, "1 QBR declined or missed in the last 90 days");
     assert_eq!(qbr.evidence[0].detail, "QBR: the customer did not show");
+}
+
+/// One of our e-mails to `to`.
+fn email_to(portfolio: &mut PortfolioState, when: &str, thread: &str, to: &[&str]) {
+    add(
+        portfolio,
+        serde_json::json!({"type": "email", "at": when, "thread": thread,
+            "direction": "outbound", "from": "csm@us.test", "to": to}),
+    );
+}
+
+fn call_to(portfolio: &mut PortfolioState, when: &str, contact: &str) {
+    add(
+        portfolio,
+        serde_json::json!({"type": "call", "at": when, "direction": "outbound",
+            "contact": contact, "connected": false}),
+    );
 }
 
 #[test]
@@ -176,16 +204,57 @@ fn an_executive_gone_quiet_while_we_reach_out_is_a_red_flag() {
         find(&fired(&p), "executive_silent").is_none(),
         "no outreach of ours"
     );
-    email(&mut p, "2026-02-15T09:00:00Z", false, "x");
+    // Issue 20, item 6: our outreach to everyone else at the account says
+    // nothing about whether the executive answers, and is not counted.
+    for day in 10..20 {
+        email_to(
+            &mut p,
+            &format!("2026-02-{day}T09:00:00Z"),
+            "ops",
+            &["cham@acme.test"],
+        );
+    }
+    call_to(&mut p, "2026-02-21T09:00:00Z", "user@acme.test");
+    email(&mut p, "2026-02-22T09:00:00Z", false, "no-recipient");
+    assert!(
+        find(&fired(&p), "executive_silent").is_none(),
+        "no outreach addressed to the executive"
+    );
+    // Two e-mails and a call to her (one e-mail also to the champion, counted once).
+    email_to(&mut p, "2026-02-15T09:00:00Z", "x", &["eve@acme.test"]);
+    email_to(
+        &mut p,
+        "2026-02-20T09:00:00Z",
+        "plan",
+        &["cham@acme.test", "EVE@acme.test"],
+    );
+    call_to(&mut p, "2026-02-24T09:00:00Z", "eve@acme.test");
+    // Before the last 30 days, and at as_of: not counted.
+    email_to(&mut p, "2026-01-20T09:00:00Z", "x", &["eve@acme.test"]);
+    email_to(&mut p, AS_OF, "x", &["eve@acme.test"]);
     let signals = fired(&p);
     let silent = find(&signals, "executive_silent").unwrap();
-    assert_eq!(dates(silent), ["2025-12-20"]);
-    assert!(
-        silent.evidence[0]
-            .detail
-            .starts_with("Eve Exec <eve@acme.test> last engaged 70 days ago"),
-        "{}",
-        silent.evidence[0].detail
+    assert_eq!(
+        silent.summary,
+        "no executive has engaged in the last 30 days despite 2 e-mails and 1 call of ours \
+         addressed to Eve Exec <eve@acme.test> in that time"
+    );
+    assert_eq!(
+        dates(silent),
+        ["2025-12-20", "2026-02-15", "2026-02-20", "2026-02-24"]
+    );
+    assert_eq!(
+        silent.evidence[0].detail,
+        "Eve Exec <eve@acme.test> last engaged 70 days ago; 2 e-mails and 1 call of ours \
+         addressed to them in the last 30 days"
+    );
+    assert_eq!(
+        silent.evidence[2].detail,
+        "e-mail to Eve Exec <eve@acme.test> in thread `plan`"
+    );
+    assert_eq!(
+        silent.evidence[3].detail,
+        "call to Eve Exec <eve@acme.test>"
     );
     // The health indicator too: no executive login or engagement in 30 days.
     assert!(find(&signals, "no_executive_login").is_some());
@@ -303,6 +372,11 @@ fn slower_answers_single_threading_and_tactical_meetings_are_yellow_flags() {
     );
     let tactical = find(&signals, "tactical_only").unwrap();
     assert_eq!(dates(tactical), ["2026-02-10", "2026-02-17"]);
+    assert_eq!(
+        tactical.summary,
+        "2 meetings attended in the last 90 days, none of them strategic (a QBR, executive \
+         meeting or workshop)"
+    );
     // A QBR makes the conversation strategic.
     meeting(&mut p, "2026-02-24T15:00:00Z", "attended", "qbr");
     assert!(find(&fired(&p), "tactical_only").is_none());
@@ -350,13 +424,33 @@ fn ticket_severity_repeats_and_negative_sentiment() {
         "normal",
         "negative",
     );
+    // An update of the reopened ticket: still one ticket, one reopening, one
+    // negative interaction (issue 20, item 6: counts were of events).
+    ticket(
+        &mut p,
+        "2026-02-14T09:00:00Z",
+        "T-1",
+        "pending",
+        "urgent",
+        "negative",
+    );
     let signals = fired(&p);
     let severity = find(&signals, "ticket_severity_rising").unwrap();
     assert_eq!(severity.evidence[0].detail, "ticket T-1 (urgent)");
+    assert_eq!(
+        severity.summary,
+        "the 3 ticket events of the last 30 days have a mean severity of 3.3, against 1.0 for \
+         the 1 event of the 30 days before (low 1 … urgent 4)"
+    );
     let repeated = find(&signals, "repeated_issues").unwrap();
     assert_eq!(repeated.evidence[0].detail, "ticket T-1 reopened");
+    assert_eq!(repeated.summary, "1 ticket reopened in the last 30 days");
     let negative = find(&signals, "negative_sentiment").unwrap();
     assert_eq!(dates(negative), ["2026-02-10", "2026-02-12"]);
+    assert_eq!(
+        negative.summary,
+        "2 negative interactions in the last 30 days: 2 tickets with negative sentiment"
+    );
     // Two negative interactions: no poor-sentiment playbook yet; a detractor makes three.
     assert!(playbooks(p.account("a1").unwrap(), at(AS_OF)).is_empty());
     add(
@@ -374,6 +468,36 @@ fn ticket_severity_repeats_and_negative_sentiment() {
         "NPS 4 from Una User <user@acme.test>"
     );
     assert_eq!(poor.tasks[0].action, "Service recovery protocol");
+    let signals = fired(&p);
+    assert_eq!(
+        find(&signals, "negative_sentiment").unwrap().summary,
+        "3 negative interactions in the last 30 days: 2 tickets with negative sentiment and \
+         1 NPS answer of 0–6"
+    );
+    // Solved and reopened again: one ticket, two reopenings.
+    ticket(
+        &mut p,
+        "2026-02-16T09:00:00Z",
+        "T-1",
+        "solved",
+        "urgent",
+        "neutral",
+    );
+    ticket(
+        &mut p,
+        "2026-02-18T09:00:00Z",
+        "T-1",
+        "open",
+        "urgent",
+        "neutral",
+    );
+    let signals = fired(&p);
+    let repeated = find(&signals, "repeated_issues").unwrap();
+    assert_eq!(
+        repeated.summary,
+        "1 ticket reopened in the last 30 days (2 reopenings in all)"
+    );
+    assert_eq!(dates(repeated), ["2026-02-10", "2026-02-18"]);
 }
 
 #[test]
@@ -404,6 +528,11 @@ fn feature_stagnation_training_no_shows_and_a_lost_champion() {
     let signals = fired(&p);
     let stagnation = find(&signals, "feature_adoption_stagnation").unwrap();
     assert_eq!(dates(stagnation), ["2025-11-15"]);
+    assert_eq!(
+        stagnation.summary,
+        "2 features used so far, none for the first time in the last 60 days (the last new \
+         one on 2025-11-15); 1 of the catalogue's 3 features never used"
+    );
     let no_show = find(&signals, "training_no_shows").unwrap();
     assert_eq!(
         no_show.evidence[0].detail,
@@ -479,4 +608,270 @@ fn the_health_report_puts_score_signals_playbooks_and_cadence_together() {
     let mut sorted = levels.clone();
     sorted.sort();
     assert_eq!(levels, sorted);
+}
+
+// Lagging (confirmatory) indicators: renewal discussions and user feedback.
+
+fn lagging(signal: &Signal) {
+    assert_eq!(signal.source, SignalSource::HealthFrameworkLagging);
+    assert_eq!(
+        serde_json::to_value(signal).unwrap()["source"],
+        "health_framework_lagging"
+    );
+}
+
+fn customer_email(p: &mut PortfolioState, when: &str, thread: &str, subject: &str) {
+    add(
+        p,
+        serde_json::json!({"type": "email", "at": when, "thread": thread, "direction": "inbound",
+            "from": "cham@acme.test", "subject": subject}),
+    );
+}
+
+#[test]
+fn delayed_answers_count_only_near_the_renewal() {
+    let mut p = portfolio();
+    email(&mut p, "2026-02-02T09:00:00Z", false, "r1");
+    email(&mut p, "2026-02-03T09:00:00Z", true, "r1"); // 24 h: on time
+    email(&mut p, "2026-02-05T09:00:00Z", false, "r2");
+    email(&mut p, "2026-02-10T09:00:00Z", true, "r2"); // 120 h: late
+    email(&mut p, "2026-02-10T10:00:00Z", false, "r3"); // never answered
+    email(&mut p, "2026-02-27T12:00:00Z", false, "r4"); // under 72 h old: not counted yet
+    assert!(
+        find(&fired(&p), "renewal_delayed_responses").is_none(),
+        "no renewal date"
+    );
+    p.upsert_account(acme(Some("2026-07-01")));
+    assert!(
+        find(&fired(&p), "renewal_delayed_responses").is_none(),
+        "renewal 122 days away"
+    );
+    p.upsert_account(acme(Some("2026-04-15")));
+    let signals = fired(&p);
+    let delayed = find(&signals, "renewal_delayed_responses").unwrap();
+    lagging(delayed);
+    assert_eq!(delayed.level, SignalLevel::Red);
+    assert_eq!(
+        delayed.summary,
+        "renewal on 2026-04-15, in 45 days: 2 of our 3 e-mails of the last 30 days (those sent \
+         72 h or more ago) got no answer within 72 h (1 answered later and 1 unanswered)"
+    );
+    assert_eq!(dates(delayed), ["2026-02-05", "2026-02-10"]);
+    assert_eq!(
+        delayed.evidence[0].detail,
+        "our e-mail in thread `r2`: answered after 120 h"
+    );
+    assert_eq!(
+        delayed.evidence[1].detail,
+        "our e-mail in thread `r3`: unanswered"
+    );
+    // An answer at as_of does not count: r3 stays unanswered.
+    email(&mut p, AS_OF, true, "r3");
+    let signals = fired(&p);
+    assert!(
+        find(&signals, "renewal_delayed_responses")
+            .unwrap()
+            .summary
+            .ends_with("(1 answered later and 1 unanswered)")
+    );
+    email(&mut p, "2026-02-11T09:00:00Z", true, "r3"); // 23 h: on time
+    assert!(
+        find(&fired(&p), "renewal_delayed_responses").is_none(),
+        "1 of 3 delayed"
+    );
+}
+
+#[test]
+fn budget_and_competition_raised_by_the_customer_are_counted_by_thread_and_ticket() {
+    let mut p = portfolio();
+    customer_email(&mut p, "2026-02-01T09:00:00Z", "p1", "Budget for next year");
+    customer_email(
+        &mut p,
+        "2026-02-03T09:00:00Z",
+        "p1",
+        "Re: Budget for next year",
+    );
+    add(
+        &mut p,
+        serde_json::json!({"type": "ticket", "at": "2026-02-05T09:00:00Z", "ticket": "T-9",
+            "status": "open", "severity": "normal", "tags": ["billing", "Cost_Cutting"]}),
+    );
+    // Not counted: our own subject, a subject naming none (a pricing question is
+    // not a budget concern), too old, at as_of.
+    add(
+        &mut p,
+        serde_json::json!({"type": "email", "at": "2026-02-06T09:00:00Z", "thread": "q",
+            "direction": "outbound", "from": "csm@us.test", "subject": "Budget for next year"}),
+    );
+    customer_email(
+        &mut p,
+        "2026-02-07T09:00:00Z",
+        "i",
+        "Contract and pricing question",
+    );
+    customer_email(&mut p, "2025-11-20T09:00:00Z", "old", "Budget freeze");
+    customer_email(&mut p, AS_OF, "late", "Budget freeze");
+    customer_email(
+        &mut p,
+        "2026-02-10T09:00:00Z",
+        "c1",
+        "Evaluating alternatives before renewal",
+    );
+    let signals = fired(&p);
+    let budget = find(&signals, "budget_concerns").unwrap();
+    lagging(budget);
+    assert_eq!(budget.level, SignalLevel::Yellow, "no renewal near");
+    assert_eq!(
+        budget.summary,
+        "the customer raised budget or cost in 1 e-mail thread and 1 ticket in the last \
+         90 days (e-mail subjects and ticket tags)"
+    );
+    let details: Vec<&str> = budget.evidence.iter().map(|e| e.detail.as_str()).collect();
+    assert_eq!(
+        details,
+        [
+            "customer e-mail in thread `p1`: \"Budget for next year\"",
+            "ticket T-9 tagged `Cost_Cutting`"
+        ]
+    );
+    let competition = find(&signals, "competition_mentioned").unwrap();
+    assert_eq!(
+        competition.summary,
+        "the customer mentioned competitors or alternatives in 1 e-mail thread in the last 90 \
+         days (e-mail subjects and ticket tags)"
+    );
+    assert_eq!(dates(competition), ["2026-02-10"]);
+    // With the renewal near, both are red and say when it is.
+    p.upsert_account(acme(Some("2026-03-01")));
+    let signals = fired(&p);
+    let budget = find(&signals, "budget_concerns").unwrap();
+    assert_eq!(budget.level, SignalLevel::Red);
+    assert!(
+        budget.summary.ends_with("; renewal on 2026-03-01, today"),
+        "{}",
+        budget.summary
+    );
+    // Within a level, the leading signals come before the lagging ones.
+    assert!(
+        signals.windows(2).all(|pair| pair[0].level < pair[1].level
+            || pair[0].source != SignalSource::HealthFrameworkLagging
+            || pair[1].source == SignalSource::HealthFrameworkLagging),
+        "{signals:#?}"
+    );
+}
+
+fn nps(p: &mut PortfolioState, when: &str, contact: &str, score: u8) {
+    add(
+        p,
+        serde_json::json!({"type": "nps", "at": when, "contact": contact, "score": score}),
+    );
+}
+
+#[test]
+fn nps_declining_compares_the_mean_answer_of_two_quarters() {
+    let mut p = portfolio();
+    nps(&mut p, "2025-10-01T09:00:00Z", "eve@acme.test", 9);
+    nps(&mut p, "2025-11-01T09:00:00Z", "user@acme.test", 8);
+    nps(&mut p, "2026-01-10T09:00:00Z", "eve@acme.test", 8);
+    // 8.0 against 8.5: not a decline of a point.
+    assert!(find(&fired(&p), "nps_declining").is_none());
+    nps(&mut p, "2026-02-10T09:00:00Z", "user@acme.test", 7);
+    // CSAT is not NPS; an answer at as_of does not count.
+    add(
+        &mut p,
+        serde_json::json!({"type": "csat", "at": "2026-02-11T09:00:00Z", "contact": "user@acme.test", "score": 1}),
+    );
+    nps(&mut p, AS_OF, "user@acme.test", 0);
+    let signals = fired(&p);
+    let declining = find(&signals, "nps_declining").unwrap();
+    lagging(declining);
+    assert_eq!(declining.level, SignalLevel::Yellow);
+    assert_eq!(
+        declining.summary,
+        "mean NPS answer 7.5 over 2 answers in the last 90 days, against 8.5 over 2 answers in \
+         the 90 days before"
+    );
+    assert_eq!(
+        dates(declining),
+        ["2025-10-01", "2025-11-01", "2026-01-10", "2026-02-10"]
+    );
+    assert_eq!(
+        declining.evidence[3].detail,
+        "NPS 7 from Una User <user@acme.test>"
+    );
+    nps(&mut p, "2026-02-12T09:00:00Z", "cham@acme.test", 3);
+    let signals = fired(&p);
+    let declining = find(&signals, "nps_declining").unwrap();
+    assert_eq!(declining.level, SignalLevel::Red, "a detractors' mean");
+    assert!(
+        declining
+            .summary
+            .starts_with("mean NPS answer 6.0 over 3 answers"),
+        "{}",
+        declining.summary
+    );
+}
+
+fn ticket_tagged(p: &mut PortfolioState, when: &str, id: &str, severity: &str, tags: &[&str]) {
+    add(
+        p,
+        serde_json::json!({"type": "ticket", "at": when, "ticket": id, "status": "open",
+            "severity": severity, "tags": tags}),
+    );
+}
+
+#[test]
+fn escalations_count_tickets_raised_in_severity_or_tagged() {
+    let mut p = portfolio();
+    // The 90 days before: T-1 raised from normal to high.
+    ticket_tagged(&mut p, "2025-10-01T09:00:00Z", "T-1", "normal", &[]);
+    ticket_tagged(&mut p, "2025-10-10T09:00:00Z", "T-1", "high", &[]);
+    // The last 90 days: T-2 raised, T-3 tagged twice (one ticket), T-4 never raised.
+    ticket_tagged(&mut p, "2026-01-05T09:00:00Z", "T-2", "low", &[]);
+    ticket_tagged(&mut p, "2026-01-06T09:00:00Z", "T-2", "urgent", &[]);
+    ticket_tagged(
+        &mut p,
+        "2026-02-01T09:00:00Z",
+        "T-3",
+        "normal",
+        &["escalated"],
+    );
+    ticket_tagged(
+        &mut p,
+        "2026-02-03T09:00:00Z",
+        "T-3",
+        "normal",
+        &["escalated"],
+    );
+    ticket_tagged(&mut p, "2026-02-05T09:00:00Z", "T-4", "normal", &["bug"]);
+    ticket_tagged(&mut p, "2026-02-06T09:00:00Z", "T-4", "low", &[]);
+    let signals = fired(&p);
+    let escalations = find(&signals, "escalation_frequency").unwrap();
+    lagging(escalations);
+    assert_eq!(
+        escalations.summary,
+        "2 tickets escalated (severity raised, or tagged as an escalation) in the last 90 days, \
+         against 1 in the 90 days before"
+    );
+    let details: Vec<&str> = escalations
+        .evidence
+        .iter()
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "ticket T-2 raised from low to urgent",
+            "ticket T-3 tagged `escalated`"
+        ]
+    );
+    // As many before as now: not more frequent.
+    ticket_tagged(
+        &mut p,
+        "2025-11-01T09:00:00Z",
+        "T-5",
+        "high",
+        &["escalation"],
+    );
+    assert!(find(&fired(&p), "escalation_frequency").is_none());
 }

@@ -377,3 +377,61 @@ pub fn stakeholders(
     });
     (engaged, quiet)
 }
+
+/// One of our outbound e-mails or calls addressed to some of the contacts asked about.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct OutreachTo {
+    pub at: i64,
+    /// The e-mail's thread; `None` for a call.
+    pub thread: Option<u32>,
+    /// The contacts asked about that it was addressed to (contact indices).
+    pub contacts: Vec<u32>,
+}
+
+/// Our outreach in `[start, end)` addressed to any of `contacts` (contact
+/// indices), in time order: outbound e-mails naming one of them in `to` (one
+/// record an e-mail, however many of them it names; an e-mail is told apart by
+/// its instant and thread) and outbound calls to one of them. Outreach to
+/// anyone else, and e-mails without `to`, are not theirs.
+pub(crate) fn outreach_to(
+    account: &AccountState,
+    contacts: &[usize],
+    start: i64,
+    end: i64,
+) -> Vec<OutreachTo> {
+    let asked = |contact: u32| contacts.contains(&(contact as usize));
+    let mut found: Vec<OutreachTo> = Vec::new();
+    let recipients =
+        &account.outbound_recipients[range_of(&account.outbound_recipients, start, end, |r| r.at)];
+    for recipient in recipients.iter().filter(|r| asked(r.contact)) {
+        let same_email = found
+            .iter_mut()
+            .rev()
+            .take_while(|outreach| outreach.at == recipient.at)
+            .find(|outreach| outreach.thread == Some(recipient.thread));
+        match same_email {
+            Some(outreach) if !outreach.contacts.contains(&recipient.contact) => {
+                outreach.contacts.push(recipient.contact);
+            }
+            Some(_) => {}
+            None => found.push(OutreachTo {
+                at: recipient.at,
+                thread: Some(recipient.thread),
+                contacts: vec![recipient.contact],
+            }),
+        }
+    }
+    found.extend(
+        account.calls[range_of(&account.calls, start, end, |call| call.at)]
+            .iter()
+            .filter(|call| !call.inbound && call.contact != super::state::NO_CONTACT)
+            .filter(|call| asked(call.contact))
+            .map(|call| OutreachTo {
+                at: call.at,
+                thread: None,
+                contacts: vec![call.contact],
+            }),
+    );
+    found.sort_by_key(|outreach| outreach.at);
+    found
+}

@@ -38,6 +38,75 @@ mod goals_as_json {
 /// The ticket tag that marks a feature request (root-cause evidence).
 pub const FEATURE_REQUEST_TAG: &str = "feature_request";
 
+/// What a customer raises that the health framework's lagging indicators look
+/// for in the only text the contract carries: inbound e-mail subjects and
+/// ticket tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    Budget,
+    Competition,
+    Escalation,
+}
+
+/// The whole words (of a subject or a tag, split at anything not a letter or
+/// digit, ignoring case) that name each topic. Mentions are found when an
+/// activity is added, so a change here needs a new checkpoint `FORMAT`. A
+/// question about prices or pricing is not a budget concern: those words are
+/// left out.
+pub const TOPIC_WORDS: &[(Topic, &[&str])] = &[
+    (
+        Topic::Budget,
+        &[
+            "budget",
+            "budgets",
+            "cost",
+            "costs",
+            "costly",
+            "expensive",
+            "discount",
+            "discounts",
+            "afford",
+            "spend",
+            "spending",
+            "downgrade",
+        ],
+    ),
+    (
+        Topic::Competition,
+        &[
+            "competitor",
+            "competitors",
+            "competition",
+            "competitive",
+            "competing",
+            "alternatives",
+            "rfp",
+        ],
+    ),
+    (
+        Topic::Escalation,
+        &[
+            "escalation",
+            "escalations",
+            "escalate",
+            "escalated",
+            "escalating",
+        ],
+    ),
+];
+
+/// The topics `text` names (see [`TOPIC_WORDS`]).
+pub(crate) fn topics_in(text: &str) -> impl Iterator<Item = Topic> + '_ {
+    TOPIC_WORDS
+        .iter()
+        .filter(move |(_, words)| {
+            text.split(|character: char| !character.is_alphanumeric())
+                .any(|word| words.iter().any(|topic| word.eq_ignore_ascii_case(topic)))
+        })
+        .map(|(topic, _)| *topic)
+}
+
 /// Inserts `item` keeping `column` sorted by `key`, after any equal keys (so
 /// arrival order breaks ties).
 fn insert_sorted<T>(column: &mut Vec<T>, item: T, key: impl Fn(&T) -> i64) {
@@ -87,6 +156,34 @@ pub(crate) struct EmailEvent {
     pub at: i64,
     pub thread: u32,
     pub inbound: bool,
+}
+
+/// One `to` address of one of our outbound e-mails (the outreach addressed to
+/// a contact). An e-mail is told apart by its instant and thread.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EmailRecipient {
+    pub at: i64,
+    pub thread: u32,
+    pub contact: u32,
+}
+
+/// Where a topic was mentioned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum MentionSource {
+    /// An inbound e-mail's subject, in this thread.
+    Email(u32),
+    /// A ticket event's tag, on this ticket.
+    Ticket(u32),
+}
+
+/// A [`Topic`] the customer raised: in an inbound e-mail's subject or a ticket's tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TopicMention {
+    pub at: i64,
+    pub topic: Topic,
+    pub source: MentionSource,
+    /// The subject or the tag that names it.
+    pub text: Box<str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -206,6 +303,10 @@ pub struct AccountState {
     /// Per contact, the instants it initiated contact (an inbound e-mail it
     /// sent, an inbound call from it), in time order.
     pub(crate) initiations: Vec<Vec<i64>>,
+    /// The `to` addresses of our outbound e-mails, in time order.
+    pub(crate) outbound_recipients: Vec<EmailRecipient>,
+    /// Budget, competition and escalation mentions, in time order.
+    pub(crate) topic_mentions: Vec<TopicMention>,
     /// Renewal outcomes from outcomes.csv, by the first instant of their date,
     /// with their ARR change.
     pub(crate) outcomes: Vec<(i64, OutcomeKind, f64)>,
@@ -292,6 +393,8 @@ impl AccountState {
         self.engagements.shrink_to_fit();
         self.initiations.shrink_to_fit();
         self.outcomes.shrink_to_fit();
+        self.outbound_recipients.shrink_to_fit();
+        self.topic_mentions.shrink_to_fit();
         self.threads.shrink_to_fit();
         self.emails.shrink_to_fit();
         self.meetings.shrink_to_fit();
@@ -342,6 +445,24 @@ impl AccountState {
         });
     }
 
+    /// Records each topic `text` names (at most one mention per topic and activity).
+    fn mentioned(&mut self, at: i64, source: MentionSource, text: &str) {
+        for topic in topics_in(text) {
+            let seen = self.topic_mentions[range_of(&self.topic_mentions, at, at + 1, |m| m.at)]
+                .iter()
+                .any(|mention| mention.topic == topic && mention.source == source);
+            if !seen {
+                let mention = TopicMention {
+                    at,
+                    topic,
+                    source,
+                    text: text.into(),
+                };
+                insert_sorted(&mut self.topic_mentions, mention, |mention| mention.at);
+            }
+        }
+    }
+
     fn add(&mut self, activity: &Activity, feature_index: u32) {
         self.generation += 1;
         let at = activity.at.millis();
@@ -350,7 +471,8 @@ impl AccountState {
                 direction,
                 thread,
                 from,
-                ..
+                to,
+                subject,
             } => {
                 let inbound = *direction == Direction::Inbound;
                 let thread = self.thread_names.intern(thread.as_str());
@@ -375,6 +497,18 @@ impl AccountState {
                     self.engaged(from.as_str(), at);
                     let sender = self.contact(from.as_str());
                     self.initiated(sender, at);
+                    let subject = subject.as_deref().unwrap_or_default();
+                    self.mentioned(at, MentionSource::Email(thread), subject);
+                } else {
+                    for recipient in to {
+                        let contact = self.contact(recipient.as_str());
+                        let recipient = EmailRecipient {
+                            at,
+                            thread,
+                            contact,
+                        };
+                        insert_sorted(&mut self.outbound_recipients, recipient, |r| r.at);
+                    }
                 }
             }
             ActivityDetail::Meeting {
@@ -495,6 +629,9 @@ impl AccountState {
                     feature_request: tags.iter().any(|tag| tag == FEATURE_REQUEST_TAG),
                 };
                 insert_sorted(&mut self.tickets, event, |event| event.at);
+                for tag in tags {
+                    self.mentioned(at, MentionSource::Ticket(ticket), tag);
+                }
             }
             ActivityDetail::Login { user } => {
                 let user = self.user(user.as_str());

@@ -1,13 +1,18 @@
 //! Early-warning signals: the engagement-scoring framework's red and yellow
-//! flags and the health framework's leading indicators, each evaluated from an
-//! account's data at `as_of` with the evidence behind it (dates, contacts,
-//! counts). Pure: nothing at or after `as_of` counts. The exact rule of each
-//! signal is on its function and in docs/signals.md.
+//! flags, the health framework's leading indicators and (in [`lagging`]) its
+//! lagging, confirmatory ones, each evaluated from an account's data at
+//! `as_of` with the evidence behind it (dates, contacts, counts). Pure: nothing
+//! at or after `as_of` counts. The exact rule of each signal is on its function
+//! and in docs/signals.md. Every count in a summary counts exactly what its
+//! sentence names.
+
+mod lagging;
 
 use serde::Serialize;
 
 use crate::activity::{MeetingKind, MeetingStatus, Party, Sentiment, Severity, TicketStatus};
 use crate::domain::ContactRole;
+use crate::engine::evidence::outreach_to;
 use crate::engine::state::{NO_CONTACT, range_of};
 use crate::engine::{AccountState, PortfolioState};
 use crate::time::{MILLIS_PER_DAY, Timestamp};
@@ -28,6 +33,9 @@ pub enum SignalSource {
     EngagementFramework,
     /// The health framework's leading indicators.
     HealthFramework,
+    /// The health framework's lagging (confirmatory) indicators: renewal
+    /// discussions and user feedback.
+    HealthFrameworkLagging,
 }
 
 /// One record behind a signal: when, and what.
@@ -63,6 +71,23 @@ fn at(millis: i64) -> Option<Timestamp> {
 
 fn date(millis: i64) -> String {
     Timestamp::from_millis(millis).date().to_string()
+}
+
+/// Counts with their nouns, the empty ones left out, joined as English lists:
+/// `4 e-mails and 1 call`, `2 e-mail threads`.
+fn counted(parts: &[(usize, &str, &str)]) -> String {
+    let written: Vec<String> = parts
+        .iter()
+        .filter(|(value, _, _)| *value > 0)
+        .map(|(value, singular, plural)| {
+            crate::numbers::count(*value as u64, singular, Some(plural))
+        })
+        .collect();
+    match written.as_slice() {
+        [] => format!("0 {}", parts.first().map_or("records", |part| part.2)),
+        [one] => one.clone(),
+        [first @ .., last] => format!("{} and {last}", first.join(", ")),
+    }
 }
 
 fn contact_name(account: &AccountState, contact: u32) -> String {
@@ -108,6 +133,8 @@ pub fn signals(
     .into_iter()
     .flatten()
     .collect();
+    found.extend(lagging::lagging_indicators(account, end));
+    // Stable: within a level, leading signals stay before lagging ones.
     found.sort_by_key(|signal| signal.level);
     found
 }
@@ -151,6 +178,7 @@ fn unanswered_outreach(account: &AccountState, end: i64) -> Option<Signal> {
         ),
     })
     .collect();
+    let emails = outreach.len();
     outreach.extend(
         account.calls[range_of(&account.calls, from, end, |c| c.at)]
             .iter()
@@ -166,20 +194,28 @@ fn unanswered_outreach(account: &AccountState, end: i64) -> Option<Signal> {
     if outreach.len() < UNANSWERED_OUTREACH {
         return None;
     }
+    let calls = outreach.len() - emails;
     outreach.sort_by_key(|evidence| evidence.at);
-    let since = last_response.map_or_else(
-        || "no customer response in the last 90 days".to_string(),
-        |last| format!("the customer last responded on {}", date(last)),
-    );
+    let what = counted(&[(emails, "e-mail", "e-mails"), (calls, "call", "calls")]);
+    let summary = match last_response {
+        Some(last) if last >= start => format!(
+            "{what} of ours in a row went unanswered since the customer last responded on {}",
+            date(last)
+        ),
+        Some(last) => format!(
+            "{what} of ours in the last 90 days went unanswered; the customer last responded on {}",
+            date(last)
+        ),
+        None => format!(
+            "{what} of ours in the last 90 days went unanswered; the customer has no response on record"
+        ),
+    };
     Some(Signal {
         key: "unanswered_outreach",
         name: "Consecutive unanswered outreach",
         level: SignalLevel::Red,
         source: SignalSource::EngagementFramework,
-        summary: format!(
-            "{} e-mails and calls in a row went unanswered; {since}",
-            outreach.len()
-        ),
+        summary,
         evidence: outreach,
     })
 }
@@ -217,8 +253,8 @@ fn cancelled_without_reschedule(account: &AccountState, end: i64) -> Option<Sign
         level: SignalLevel::Red,
         source: SignalSource::EngagementFramework,
         summary: format!(
-            "{} meetings cancelled by the customer in the last 90 days were not rescheduled",
-            evidence.len()
+            "{} cancelled by the customer in the last 90 days were not rescheduled within {RESCHEDULE_DAYS} days",
+            crate::numbers::count(evidence.len() as u64, "meeting", None)
         ),
         evidence,
     })
@@ -252,9 +288,8 @@ fn qbr_declined(account: &AccountState, end: i64) -> Option<Signal> {
         level: SignalLevel::Red,
         source: SignalSource::EngagementFramework,
         summary: format!(
-            "{} QBR{} declined or missed in the last 90 days",
-            evidence.len(),
-            if evidence.len() == 1 { "" } else { "s" }
+            "{} declined or missed in the last 90 days",
+            crate::numbers::count(evidence.len() as u64, "QBR", None)
         ),
         evidence,
     })
@@ -276,22 +311,12 @@ fn role_engagements(
         .collect()
 }
 
-/// Outbound e-mails and calls of ours in `[start, end)`.
-fn our_outreach(account: &AccountState, start: i64, end: i64) -> usize {
-    let emails = account.emails[range_of(&account.emails, start, end, |e| e.at)]
-        .iter()
-        .filter(|email| !email.inbound)
-        .count();
-    let calls = account.calls[range_of(&account.calls, start, end, |c| c.at)]
-        .iter()
-        .filter(|call| !call.inbound)
-        .count();
-    emails + calls
-}
-
 /// Red: the executive sponsor stopped responding: an executive engaged in the
 /// 90 days before the last 30, none has engaged in the last 30, and we reached
-/// out (outbound e-mails or calls) in those 30 days.
+/// out to the executives who had engaged (outbound e-mails naming one of them
+/// in `to`, outbound calls to one of them) in those 30 days. Outreach to
+/// anyone else at the account is not counted: it says nothing about whether
+/// the executive answers.
 fn executive_silent(account: &AccountState, end: i64) -> Option<Signal> {
     let recent = end - 30 * DAY;
     let executives = role_engagements(account, ContactRole::Executive, end);
@@ -301,31 +326,78 @@ fn executive_silent(account: &AccountState, end: i64) -> Option<Signal> {
     {
         return None;
     }
-    let outreach = our_outreach(account, recent, end);
-    let silent: Vec<SignalEvidence> = executives
+    let silent: Vec<(usize, i64)> = executives
         .iter()
         .filter_map(|(contact, last)| {
             let last = (*last)?;
-            (last >= recent - 90 * DAY).then(|| SignalEvidence {
-                at: at(last),
-                detail: format!(
-                    "{} last engaged {}",
-                    contact_name(account, *contact as u32),
-                    crate::numbers::days_ago((end - last) as f64 / DAY as f64)
-                ),
-            })
+            (last >= recent - 90 * DAY).then_some((*contact, last))
         })
         .collect();
-    (!silent.is_empty() && outreach > 0).then(|| Signal {
+    let contacts: Vec<usize> = silent.iter().map(|(contact, _)| *contact).collect();
+    let outreach = outreach_to(account, &contacts, recent, end);
+    if silent.is_empty() || outreach.is_empty() {
+        return None;
+    }
+    let emails_and_calls = |outreach: &[&crate::engine::evidence::OutreachTo]| {
+        let emails = outreach.iter().filter(|o| o.thread.is_some()).count();
+        counted(&[
+            (emails, "e-mail", "e-mails"),
+            (outreach.len() - emails, "call", "calls"),
+        ])
+    };
+    let mut evidence: Vec<SignalEvidence> = silent
+        .iter()
+        .map(|(contact, last)| {
+            let theirs: Vec<_> = outreach
+                .iter()
+                .filter(|o| o.contacts.contains(&(*contact as u32)))
+                .collect();
+            SignalEvidence {
+                at: at(*last),
+                detail: format!(
+                    "{} last engaged {}; {} of ours addressed to them in the last 30 days",
+                    contact_name(account, *contact as u32),
+                    crate::numbers::days_ago((end - last) as f64 / DAY as f64),
+                    emails_and_calls(&theirs)
+                ),
+            }
+        })
+        .collect();
+    evidence.extend(outreach.iter().map(|o| {
+        let names: Vec<String> = o
+            .contacts
+            .iter()
+            .map(|contact| contact_name(account, *contact))
+            .collect();
+        SignalEvidence {
+            at: at(o.at),
+            detail: match o.thread {
+                Some(thread) => format!(
+                    "e-mail to {} in thread `{}`",
+                    names.join(", "),
+                    account.thread_name(thread)
+                ),
+                None => format!("call to {}", names.join(", ")),
+            },
+        }
+    }));
+    let whom = match silent.as_slice() {
+        [(contact, _)] => contact_name(account, *contact as u32),
+        _ => format!(
+            "the {} executives who engaged in the 90 days before",
+            silent.len()
+        ),
+    };
+    Some(Signal {
         key: "executive_silent",
         name: "Executive sponsor stopped responding",
         level: SignalLevel::Red,
         source: SignalSource::EngagementFramework,
         summary: format!(
-            "no executive has engaged in 30 days despite {outreach} outreach{} of ours",
-            if outreach == 1 { "" } else { "es" }
+            "no executive has engaged in the last 30 days despite {} of ours addressed to {whom} in that time",
+            emails_and_calls(&outreach.iter().collect::<Vec<_>>())
         ),
-        evidence: silent,
+        evidence,
     })
 }
 
@@ -362,7 +434,8 @@ fn usage_drop(account: &AccountState, end: i64) -> Option<Signal> {
             SignalEvidence {
                 at: at(end - 60 * DAY),
                 detail: format!(
-                    "{before} logins from {} to {}",
+                    "{} from {} to {}",
+                    crate::numbers::count(before as u64, "login", None),
                     date(end - 60 * DAY),
                     date(end - 30 * DAY)
                 ),
@@ -370,7 +443,8 @@ fn usage_drop(account: &AccountState, end: i64) -> Option<Signal> {
             SignalEvidence {
                 at: at(end - 30 * DAY),
                 detail: format!(
-                    "{now} logins from {} to {}",
+                    "{} from {} to {}",
+                    crate::numbers::count(now as u64, "login", None),
                     date(end - 30 * DAY),
                     date(end)
                 ),
@@ -484,8 +558,8 @@ fn tactical_only(account: &AccountState, end: i64) -> Option<Signal> {
         level: SignalLevel::Yellow,
         source: SignalSource::EngagementFramework,
         summary: format!(
-            "{} meetings in the last 90 days, none strategic (QBR, executive, workshop)",
-            attended.len()
+            "{} attended in the last 90 days, none of them strategic (a QBR, executive meeting or workshop)",
+            crate::numbers::count(attended.len() as u64, "meeting", None)
         ),
         evidence: attended
             .iter()
@@ -544,9 +618,8 @@ fn no_executive_login(account: &AccountState, end: i64) -> Option<Signal> {
         level: SignalLevel::Yellow,
         source: SignalSource::HealthFramework,
         summary: format!(
-            "none of the {} executive contact{} logged in or engaged in the last 30 days",
-            executives.len(),
-            if executives.len() == 1 { "" } else { "s" }
+            "none of the {} logged in or engaged in the last 30 days",
+            crate::numbers::count(executives.len() as u64, "executive contact", None)
         ),
         evidence: executives
             .iter()
@@ -608,105 +681,148 @@ fn ticket_severity_rising(account: &AccountState, end: i64) -> Option<Signal> {
         level: SignalLevel::Yellow,
         source: SignalSource::HealthFramework,
         summary: format!(
-            "mean ticket severity {mean_now:.1} in the last 30 days against {mean_before:.1} before (low 1 … urgent 4)"
+            "the {} of the last 30 days have a mean severity of {}, against {} for the {} of the 30 days before (low 1 … urgent 4)",
+            crate::numbers::count(now.len() as u64, "ticket event", None),
+            crate::numbers::fixed(mean_now, 1),
+            crate::numbers::fixed(mean_before, 1),
+            crate::numbers::count(before.len() as u64, "event", None)
         ),
         evidence: severe,
     })
 }
 
-/// Yellow (health): repeated issues: a ticket reopened in the last 30 days (an
-/// open or pending event after the same ticket was solved or closed).
+/// Yellow (health): repeated issues: a ticket reopened in the last 30 days:
+/// an open or pending event whose previous event of the same ticket was solved
+/// or closed. The summary counts tickets; a ticket reopened twice is one
+/// ticket with two reopenings.
 fn repeated_issues(account: &AccountState, end: i64) -> Option<Signal> {
     let start = end - 30 * DAY;
     let events = &account.tickets[..account.tickets.partition_point(|t| t.at < end)];
+    let mut previous: Vec<Option<TicketStatus>> = vec![None; account.ticket_ids.len()];
+    let mut tickets: Vec<u32> = Vec::new();
     let mut evidence = Vec::new();
-    for (index, event) in events.iter().enumerate() {
-        if event.at < start || !matches!(event.status, TicketStatus::Open | TicketStatus::Pending) {
+    for event in events {
+        let before = previous[event.ticket as usize].replace(event.status);
+        let reopened = matches!(event.status, TicketStatus::Open | TicketStatus::Pending)
+            && matches!(before, Some(TicketStatus::Solved | TicketStatus::Closed));
+        if event.at < start || !reopened {
             continue;
         }
-        let resolved_before = events[..index].iter().any(|earlier| {
-            earlier.ticket == event.ticket
-                && matches!(earlier.status, TicketStatus::Solved | TicketStatus::Closed)
-        });
-        if resolved_before {
-            evidence.push(SignalEvidence {
-                at: at(event.at),
-                detail: format!(
-                    "ticket {} reopened",
-                    &account.ticket_ids[event.ticket as usize]
-                ),
-            });
+        if !tickets.contains(&event.ticket) {
+            tickets.push(event.ticket);
         }
+        evidence.push(SignalEvidence {
+            at: at(event.at),
+            detail: format!(
+                "ticket {} reopened",
+                &account.ticket_ids[event.ticket as usize]
+            ),
+        });
     }
+    let reopenings = if evidence.len() > tickets.len() {
+        format!(
+            " ({} in all)",
+            crate::numbers::count(evidence.len() as u64, "reopening", None)
+        )
+    } else {
+        String::new()
+    };
     (!evidence.is_empty()).then(|| Signal {
         key: "repeated_issues",
         name: "Repeated issues",
         level: SignalLevel::Yellow,
         source: SignalSource::HealthFramework,
         summary: format!(
-            "{} ticket{} reopened in the last 30 days",
-            evidence.len(),
-            if evidence.len() == 1 { "" } else { "s" }
+            "{} reopened in the last 30 days{reopenings}",
+            crate::numbers::count(tickets.len() as u64, "ticket", None)
         ),
         evidence,
     })
 }
 
-/// The negative interactions in `[start, end)`: tickets with negative sentiment,
-/// NPS answers 0–6 and CSAT answers 1–2, in time order.
+/// The negative interactions in `[start, end)`, in time order: tickets with
+/// negative sentiment (a ticket once, at its first negative event of the
+/// window, however many updates it had), NPS answers 0–6 and CSAT answers 1–2.
 pub(crate) fn negative_interactions(
     account: &AccountState,
     start: i64,
     end: i64,
 ) -> Vec<SignalEvidence> {
-    let mut found: Vec<SignalEvidence> = account.tickets
-        [range_of(&account.tickets, start, end, |t| t.at)]
-    .iter()
-    .filter(|ticket| ticket.sentiment == Some(Sentiment::Negative))
-    .map(|ticket| SignalEvidence {
-        at: at(ticket.at),
-        detail: format!(
-            "ticket {}: negative sentiment",
-            &account.ticket_ids[ticket.ticket as usize]
-        ),
-    })
-    .collect();
-    found.extend(
-        account.surveys[range_of(&account.surveys, start, end, |s| s.at)]
-            .iter()
-            .filter(|survey| {
-                if survey.nps {
-                    survey.score <= 6
-                } else {
-                    survey.score <= 2
-                }
-            })
-            .map(|survey| SignalEvidence {
-                at: at(survey.at),
+    negative_interactions_by_kind(account, start, end).0
+}
+
+/// [`negative_interactions`] with how many of them are tickets, NPS answers
+/// and CSAT answers.
+fn negative_interactions_by_kind(
+    account: &AccountState,
+    start: i64,
+    end: i64,
+) -> (Vec<SignalEvidence>, [usize; 3]) {
+    let mut tickets: Vec<u32> = Vec::new();
+    let mut found: Vec<SignalEvidence> = Vec::new();
+    for ticket in &account.tickets[range_of(&account.tickets, start, end, |t| t.at)] {
+        if ticket.sentiment == Some(Sentiment::Negative) && !tickets.contains(&ticket.ticket) {
+            tickets.push(ticket.ticket);
+            found.push(SignalEvidence {
+                at: at(ticket.at),
                 detail: format!(
-                    "{} {} from {}",
-                    if survey.nps { "NPS" } else { "CSAT" },
-                    survey.score,
-                    contact_name(account, survey.contact)
+                    "ticket {}: negative sentiment",
+                    &account.ticket_ids[ticket.ticket as usize]
                 ),
-            }),
-    );
+            });
+        }
+    }
+    let (mut nps, mut csat) = (0, 0);
+    for survey in &account.surveys[range_of(&account.surveys, start, end, |s| s.at)] {
+        let negative = if survey.nps {
+            survey.score <= 6
+        } else {
+            survey.score <= 2
+        };
+        if !negative {
+            continue;
+        }
+        if survey.nps {
+            nps += 1;
+        } else {
+            csat += 1;
+        }
+        found.push(SignalEvidence {
+            at: at(survey.at),
+            detail: format!(
+                "{} {} from {}",
+                if survey.nps { "NPS" } else { "CSAT" },
+                survey.score,
+                contact_name(account, survey.contact)
+            ),
+        });
+    }
     found.sort_by_key(|evidence| evidence.at);
-    found
+    (found, [tickets.len(), nps, csat])
 }
 
 /// Yellow (health): negative sentiment: 2+ negative interactions in the last
 /// 30 days (the poor-sentiment playbook starts at 3).
 fn negative_sentiment(account: &AccountState, end: i64) -> Option<Signal> {
-    let evidence = negative_interactions(account, end - 30 * DAY, end);
+    let (evidence, [tickets, nps, csat]) =
+        negative_interactions_by_kind(account, end - 30 * DAY, end);
     (evidence.len() >= 2).then(|| Signal {
         key: "negative_sentiment",
         name: "Negative sentiment",
         level: SignalLevel::Yellow,
         source: SignalSource::HealthFramework,
         summary: format!(
-            "{} negative interactions in the last 30 days",
-            evidence.len()
+            "{} in the last 30 days: {}",
+            crate::numbers::count(evidence.len() as u64, "negative interaction", None),
+            counted(&[
+                (
+                    tickets,
+                    "ticket with negative sentiment",
+                    "tickets with negative sentiment"
+                ),
+                (nps, "NPS answer of 0–6", "NPS answers of 0–6"),
+                (csat, "CSAT answer of 1–2", "CSAT answers of 1–2"),
+            ])
         ),
         evidence,
     })
@@ -735,21 +851,28 @@ fn feature_stagnation(
             last_new = event.at;
         }
     }
-    let catalogue_left = portfolio.catalogue_size > 0
-        && portfolio
-            .catalogue_weights
-            .iter()
-            .enumerate()
-            .any(|(feature, weight)| weight.is_some() && !seen.contains(&(feature as u32)));
-    (last_new < start && catalogue_left).then(|| Signal {
+    let catalogue: Vec<u32> = portfolio
+        .catalogue_weights
+        .iter()
+        .enumerate()
+        .filter(|(_, weight)| weight.is_some() && portfolio.catalogue_size > 0)
+        .map(|(feature, _)| feature as u32)
+        .collect();
+    let never_used = catalogue
+        .iter()
+        .filter(|feature| !seen.contains(feature))
+        .count();
+    (last_new < start && never_used > 0).then(|| Signal {
         key: "feature_adoption_stagnation",
         name: "No new feature adopted in 60 days",
         level: SignalLevel::Yellow,
         source: SignalSource::HealthFramework,
         summary: format!(
-            "{} features in use; the last new one was first used on {}",
-            seen.len(),
-            date(last_new)
+            "{} used so far, none for the first time in the last 60 days (the last new one on {}); {} of the catalogue's {} never used",
+            crate::numbers::count(seen.len() as u64, "feature", None),
+            date(last_new),
+            never_used,
+            crate::numbers::count(catalogue.len() as u64, "feature", None)
         ),
         evidence: vec![SignalEvidence {
             at: at(last_new),
@@ -778,9 +901,8 @@ fn training_no_shows(account: &AccountState, end: i64) -> Option<Signal> {
         level: SignalLevel::Yellow,
         source: SignalSource::HealthFramework,
         summary: format!(
-            "{} training no-show{} in the last 30 days",
-            evidence.len(),
-            if evidence.len() == 1 { "" } else { "s" }
+            "{} in the last 30 days",
+            crate::numbers::count(evidence.len() as u64, "training no-show", None)
         ),
         evidence,
     })
