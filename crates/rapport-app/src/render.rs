@@ -114,16 +114,18 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Unsigned<F> {
 pub use rapport_core::numbers::{money, ordinal};
 use rapport_core::numbers::{self, MISSING};
 
-/// Markdown's characters with a meaning, escaped in text that comes from
-/// data (names, reasons, titles) so it reads as written: `<script>` is shown,
-/// never passed on as HTML, and a `|` cannot break a table.
+/// Markdown's characters that could change a document, escaped with a
+/// backslash in text that comes from data (names, reasons, titles), so it
+/// reads as written: `<script>` is shown as text, never passed on as HTML, a
+/// `|` cannot break a table, `*` and `[…]` make no emphasis or link. Line
+/// breaks become spaces. Underscores (no emphasis inside a word in
+/// CommonMark) and backticks (a code span is harmless) are left as they are,
+/// so ids and e-mail addresses stay readable in a terminal.
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for character in text.chars() {
         match character {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' => {
+            '\\' | '*' | '[' | ']' | '|' | '<' | '>' => {
                 out.push('\\');
                 out.push(character);
             }
