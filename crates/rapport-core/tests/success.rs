@@ -4,7 +4,8 @@
 //! causes and the peer benchmark.
 
 use chrono::NaiveDate;
-use rapport_core::Timestamp;
+use rapport_core::account_success::AccountSuccess;
+use rapport_core::account_success::report::ValueReport;
 use rapport_core::success::edit::parse_goal;
 use rapport_core::success::engine::{
     GoalStatus, MetricStatus, MilestoneKind, PeerSuccess, RecommendedAction, ScoreBand,
@@ -16,6 +17,7 @@ use rapport_core::success::{
     Confidence, Goal, Measurement, Metric, MetricCategory, MetricDirection, MetricFrequency,
     ValueDriver, ValueDriverKind,
 };
+use rapport_core::{CustomerId, ExternalId, Tier, Timestamp};
 
 const HIGHER: MetricDirection = MetricDirection::HigherIsBetter;
 const LOWER: MetricDirection = MetricDirection::LowerIsBetter;
@@ -597,13 +599,17 @@ fn value_summary_and_the_prd_roi_example() {
     // No investment: no ROI and no multiple.
     assert_eq!(net_roi_percent(275_400.0, 0.0), None);
     assert_eq!(value_multiple(275_400.0, 0.0), None);
-    let unpaid = value_summary(&goals, 0.0);
+    let unpaid = value_summary(&goals, at("2026-01-06T00:00:00Z"), 0.0);
     assert_eq!(
         (unpaid.net_roi_percent, unpaid.value_multiple),
         (None, None)
     );
     // No value driver at all: no ROI claimed, not −100 %.
-    let none = value_summary(&[ten_day_goal("g", vec![])], 150_000.0);
+    let none = value_summary(
+        &[ten_day_goal("g", vec![])],
+        at("2026-01-06T00:00:00Z"),
+        150_000.0,
+    );
     assert_eq!(none.total_annual_value, 0.0);
     assert_eq!((none.net_roi_percent, none.value_multiple), (None, None));
 
@@ -632,12 +638,217 @@ fn value_summary_and_the_prd_roi_example() {
             "",
         ),
     ];
-    let mixed = value_summary(&[mixed], 1_000.0);
+    let mixed = value_summary(&[mixed], at("2026-01-06T00:00:00Z"), 1_000.0);
     assert_eq!(mixed.categories.len(), 1);
     assert_eq!(mixed.categories[0].label, "Revenue Increase");
     assert_eq!(mixed.categories[0].confidence, Confidence::Low);
     assert_close(mixed.net_roi_percent, 75.0);
     assert_close(mixed.value_multiple, 1.75);
+}
+
+/// Four goals on a ten-day plan, seen on day 5 (expected progress 50), each
+/// with one kind of value driver, on an investment of 150,000:
+/// - achieved (120 %), cost reduction 100,000 → recognised in full;
+/// - in progress, metrics at 150 % and 40 % (goal progress 95), time saved
+///   100 h × $50 × 12 = 60,000 → recognised at (100 + 40) ÷ 2 = 70 %: 42,000;
+/// - not started (no value yet), tools retired 103,200 → nothing;
+/// - gone backwards (−25 %), revenue increase 11,286 → nothing.
+fn value_goals() -> Vec<Goal> {
+    let mut achieved = ten_day_goal("achieved", vec![percent_metric("m", Some(120.0))]);
+    achieved.value_drivers = vec![driver(
+        ValueDriverKind::CostReduction {
+            amount_per_year: 100_000.0,
+        },
+        Confidence::High,
+        "",
+    )];
+    let mut moving = ten_day_goal(
+        "moving",
+        vec![
+            percent_metric("ahead", Some(150.0)),
+            percent_metric("behind", Some(40.0)),
+        ],
+    );
+    moving.value_drivers = vec![driver(
+        ValueDriverKind::TimeSaved {
+            hours_per_month: 100.0,
+            hourly_rate: 50.0,
+        },
+        Confidence::Medium,
+        "",
+    )];
+    let mut waiting = ten_day_goal("waiting", vec![percent_metric("m", None)]);
+    waiting.value_drivers = vec![driver(
+        ValueDriverKind::ToolsRetired {
+            annual_cost: 103_200.0,
+            tools: 2,
+        },
+        Confidence::High,
+        "",
+    )];
+    let mut backwards = ten_day_goal("backwards", vec![percent_metric("m", Some(-25.0))]);
+    backwards.value_drivers = vec![driver(
+        ValueDriverKind::RevenueIncrease {
+            amount_per_year: 11_286.0,
+        },
+        Confidence::Low,
+        "",
+    )];
+    vec![achieved, moving, waiting, backwards]
+}
+
+#[test]
+fn value_is_recognised_in_proportion_to_progress() {
+    let as_of = at("2026-01-06T00:00:00Z");
+    let report = success_report(&value_goals(), as_of, 150_000.0, None, None, None);
+    let goals: Vec<(GoalStatus, Option<f64>, f64, f64, f64)> = report
+        .goals
+        .iter()
+        .map(|goal| {
+            (
+                goal.status,
+                goal.progress,
+                goal.annual_value,
+                goal.recognised_percent,
+                goal.recognised_annual_value,
+            )
+        })
+        .collect();
+    assert_eq!(
+        goals,
+        vec![
+            (
+                GoalStatus::Achieved,
+                Some(120.0),
+                100_000.0,
+                100.0,
+                100_000.0
+            ),
+            (GoalStatus::InProgress, Some(95.0), 60_000.0, 70.0, 42_000.0),
+            (GoalStatus::NotStarted, None, 103_200.0, 0.0, 0.0),
+            (GoalStatus::AtRisk, Some(-25.0), 11_286.0, 0.0, 0.0),
+        ]
+    );
+    assert!(close(
+        report.goals[1].value_drivers[0].recognised_annual_value,
+        42_000.0
+    ));
+    // The identified value (the contract's value delivered) is unchanged:
+    // 274,486 on 150,000, a multiple of 1.8299 and a net ROI of 82.99 %.
+    let value = &report.value;
+    assert!(close(value.total_annual_value, 274_486.0));
+    assert_close(value.value_multiple, 274_486.0 / 150_000.0);
+    assert_close(value.net_roi_percent, 100.0 * 124_486.0 / 150_000.0);
+    // Recognised: 142,000, a multiple of 0.9467 and a net ROI of −5.33 %.
+    assert!(close(value.total_recognised_annual_value, 142_000.0));
+    assert_close(value.recognised_value_multiple, 142_000.0 / 150_000.0);
+    assert_close(
+        value.recognised_net_roi_percent,
+        -100.0 * 8_000.0 / 150_000.0,
+    );
+    assert!(close(
+        report.executive_summary.recognised_annual_value,
+        142_000.0
+    ));
+    let categories: Vec<(&str, f64, f64)> = value
+        .categories
+        .iter()
+        .map(|category| {
+            (
+                category.label.as_str(),
+                category.annual_value,
+                category.recognised_annual_value,
+            )
+        })
+        .collect();
+    assert_eq!(
+        categories,
+        vec![
+            ("Cost Reduction", 100_000.0, 100_000.0),
+            ("Time Savings", 60_000.0, 42_000.0),
+            ("Tool Consolidation", 103_200.0, 0.0),
+            ("Revenue Increase", 11_286.0, 0.0),
+        ]
+    );
+    assert_eq!(
+        value_summary(&value_goals(), as_of, 150_000.0),
+        report.value
+    );
+    // The JSON carries the new figures beside the contract's.
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["goals"][1]["recognisedPercent"], 70.0);
+    assert_eq!(json["value"]["totalRecognisedAnnualValue"], 142_000.0);
+    assert_eq!(json["value"]["totalAnnualValue"], 274_486.0);
+}
+
+fn account_view(goals: &[Goal], investment: f64) -> AccountSuccess {
+    let external_id = ExternalId::parse("acc-0001").unwrap();
+    AccountSuccess {
+        customer_id: CustomerId::for_external_id(&external_id),
+        external_id: external_id.to_string(),
+        account_name: "Acme Corp".into(),
+        tier: Tier::Growth,
+        period: "all".into(),
+        contract_start: None,
+        renewal_date: None,
+        investment,
+        include_targets: true,
+        report: success_report(
+            goals,
+            at("2026-01-06T00:00:00Z"),
+            investment,
+            None,
+            None,
+            None,
+        ),
+    }
+}
+
+#[test]
+fn the_value_report_shows_recognised_value_and_what_the_csm_chose() {
+    let view = account_view(&value_goals(), 150_000.0);
+    // Left to the report: recognised value, and no ROI lines, since the net
+    // return on it is negative (−5.33 %).
+    let report = ValueReport::new(&view, true, None);
+    assert_eq!(report.recognised_annual_value, Some(142_000.0));
+    assert_eq!(report.annual_value_when_achieved, Some(274_486.0));
+    assert_close(report.value_multiple, 142_000.0 / 150_000.0);
+    assert_close(report.net_roi_percent, -100.0 * 8_000.0 / 150_000.0);
+    assert!(!report.show_roi);
+    assert_eq!(report.goals.len(), 4);
+    assert_eq!(report.goals[2].recognised_annual_value, Some(0.0));
+    let categories: Vec<(&str, Option<f64>)> = report
+        .value_categories
+        .iter()
+        .map(|category| (category.label.as_str(), category.recognised_annual_value))
+        .collect();
+    assert_eq!(
+        categories,
+        vec![
+            ("Cost Reduction", Some(100_000.0)),
+            ("Time Savings", Some(42_000.0))
+        ]
+    );
+    // The CSM asked for ROI: shown, negative as it is; or hid it.
+    assert!(ValueReport::new(&view, true, Some(true)).show_roi);
+    assert!(!ValueReport::new(&view, true, Some(false)).show_roi);
+    // Goals not started left out: three goals, counted as such.
+    let started = ValueReport::new(&view, false, None);
+    assert_eq!(started.goals_total, 3);
+    assert!(
+        started
+            .goals
+            .iter()
+            .all(|goal| goal.status != GoalStatus::NotStarted)
+    );
+    assert_eq!(started.recognised_annual_value, Some(142_000.0));
+    assert_eq!(started.annual_value_when_achieved, Some(171_286.0));
+    // A positive return on 100,000 is shown without being asked: +42 %.
+    let paid_back = ValueReport::new(&account_view(&value_goals(), 100_000.0), true, None);
+    assert!(paid_back.show_roi);
+    assert_close(paid_back.net_roi_percent, 42.0);
+    // Hidden when there is nothing to show (no investment).
+    assert!(!ValueReport::new(&account_view(&value_goals(), 0.0), true, None).show_roi);
 }
 
 #[test]
@@ -675,6 +886,33 @@ fn value_driver_inputs_are_bounded_naming_the_field() {
     // The bounds themselves are plausible.
     let fine = serde_json::json!({"kind": "time_saved", "hoursPerMonth": 100_000, "hourlyRate": 10_000, "confidence": "high"});
     assert!(parse_goal(body(fine).as_bytes(), start).is_ok());
+}
+
+/// A goal stored before the bounds (or an ARR beyond reason) can still hold
+/// figures no document can write: the value report carries them as `None`, so
+/// they are written "–" rather than as a saturated `$9,223,372,036,854,775,807`
+/// or `inf×`.
+#[test]
+fn figures_no_document_can_write_are_left_out_of_the_value_report() {
+    let mut goal = ten_day_goal("huge", vec![percent_metric("m", Some(120.0))]);
+    goal.value_drivers = vec![driver(
+        ValueDriverKind::TimeSaved {
+            hours_per_month: 1e200,
+            hourly_rate: 45.0,
+        },
+        Confidence::High,
+        "",
+    )];
+    let report = ValueReport::new(&account_view(&[goal], 150_000.0), true, Some(true));
+    assert_eq!(report.recognised_annual_value, None);
+    assert_eq!(report.annual_value_when_achieved, None);
+    assert_eq!(report.value_multiple, None);
+    assert_eq!(report.net_roi_percent, None);
+    assert_eq!(report.goals[0].annual_value, None);
+    assert_eq!(report.value_categories[0].recognised_annual_value, None);
+    assert_eq!(report.investment, Some(150_000.0));
+    let unreadable = ValueReport::new(&account_view(&value_goals(), f64::MAX), true, Some(true));
+    assert_eq!(unreadable.investment, None);
 }
 
 #[test]

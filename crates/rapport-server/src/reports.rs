@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use rapport_app::render::{self, DocumentFormat};
-use rapport_app::reports::{EngagementRequest, engagement_window, tier_filter};
+use rapport_app::reports::{EngagementRequest, ValueReportOptions, engagement_window, tier_filter};
 use rapport_core::health::HealthView;
 use rapport_core::portfolio::overview::Overview;
 use serde::Deserialize;
@@ -147,18 +147,28 @@ fn document(format: DocumentFormat, text: String) -> Response {
     ([(header::CONTENT_TYPE, format.content_type())], text).into_response()
 }
 
-/// `GET …/value-report?format=html|md&asOf`: the customer-facing value report.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ValueReportQuery {
+    format: Option<String>,
+    as_of: Option<String>,
+    roi: Option<String>,
+    goals: Option<String>,
+}
+
+/// `GET …/value-report?format=html|md&asOf&roi=auto|show|hide&goals=all|started`:
+/// the customer-facing value report, showing what the CSM chose.
 pub(crate) async fn value_report(
     State(state): State<AppState>,
     Path(customer_id): Path<String>,
-    Query(query): Query<DocumentQuery>,
+    Query(query): Query<ValueReportQuery>,
 ) -> Result<Response, ApiError> {
     let format = document_format(query.format.as_deref(), false)?.unwrap_or(DocumentFormat::Html);
     let as_of = as_of(query.as_of.as_deref())?;
-    let report = blocking(
-        &state,
-        move |app| Ok(app.value_report(&customer_id, as_of)?),
-    )
+    let options = ValueReportOptions::parse(query.roi.as_deref(), query.goals.as_deref())?;
+    let report = blocking(&state, move |app| {
+        Ok(app.value_report(&customer_id, as_of, &options)?)
+    })
     .await?;
     let text = render::value_report(&report, format).map_err(ApiError::internal)?;
     Ok(document(format, text))

@@ -1,7 +1,7 @@
 //! The success-metrics engine (PRD-069, `definitions.md` §5): from an account's
 //! goals at an instant `as_of`, each metric's current value, progress, expected
 //! progress and status; each goal's progress and status; the success score and
-//! its band; value delivered and ROI; trends, upcoming milestones, root causes
+//! its band; value identified and recognised, and ROI (`value.rs`); trends, upcoming milestones, root causes
 //! and actions for at-risk goals; and the benchmark against peers. Pure: the
 //! clock, the account's ARR, its renewal date, its usage and its peers are all
 //! parameters, and every figure is computed once here for every surface.
@@ -28,14 +28,16 @@
 //! - Net ROI and the value multiple are `null` when the investment is not
 //!   positive or when no value driver is defined (no claim of value, rather
 //!   than a claim of −100 %).
+//! - Value is recognised as delivered in proportion to progress (`value.rs`).
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::stats::{mid_rank_percentile, peer_average};
+pub use crate::success::value::{ValueCategory, ValueSummary, net_roi_percent, value_multiple};
+use crate::success::value::{recognised_percent, recognised_value, summarise_value};
 use crate::success::{
-    Confidence, Goal, Measurement, Metric, MetricCategory, MetricDirection, ValueDriver,
-    ValueDriverKind,
+    Confidence, Goal, Measurement, Metric, MetricCategory, MetricDirection, ValueDriverKind,
 };
 use crate::time::{MILLIS_PER_DAY, Timestamp};
 
@@ -295,6 +297,8 @@ struct GoalEvaluation {
     metrics: Vec<MetricEvaluation>,
     progress: Option<f64>,
     status: GoalStatus,
+    /// The share (0–100) of the goal's value recognised as delivered.
+    recognised_percent: f64,
 }
 
 fn evaluate_goal(goal: &Goal, as_of: Timestamp) -> GoalEvaluation {
@@ -319,9 +323,14 @@ fn evaluate_goal(goal: &Goal, as_of: Timestamp) -> GoalEvaluation {
         .zip(&metrics)
         .map(|(metric, evaluation)| (metric.baseline, evaluation.current));
     let status = goal_status(&metrics, moved);
+    let metric_progress: Vec<(Option<f64>, bool)> = metrics
+        .iter()
+        .map(|metric| (metric.progress, metric.current.is_some()))
+        .collect();
     GoalEvaluation {
         expected,
         past_target_date,
+        recognised_percent: recognised_percent(status == GoalStatus::NotStarted, &metric_progress),
         metrics,
         progress,
         status,
@@ -403,132 +412,24 @@ pub fn success_score(goals: &[(Option<f64>, f64)]) -> Option<f64> {
 }
 
 // ---------------------------------------------------------------------------
-// Value
+// Value (in `value.rs`)
 
-impl ValueDriver {
-    /// Annual value: time saved = hours per month × hourly rate × 12; cost
-    /// reduction and revenue increase = amount per year; tools retired = their
-    /// annual cost.
-    pub fn annual_value(&self) -> f64 {
-        match self.kind {
-            ValueDriverKind::TimeSaved {
-                hours_per_month,
-                hourly_rate,
-            } => hours_per_month * hourly_rate * 12.0,
-            ValueDriverKind::CostReduction { amount_per_year }
-            | ValueDriverKind::RevenueIncrease { amount_per_year } => amount_per_year,
-            ValueDriverKind::ToolsRetired { annual_cost, .. } => annual_cost,
-        }
-    }
-
-    /// The driver's label, or its kind's default label when it has none.
-    pub fn category_label(&self) -> &str {
-        let label = self.label.trim();
-        if label.is_empty() {
-            self.kind.default_label()
-        } else {
-            label
-        }
-    }
-}
-
-impl ValueDriverKind {
-    /// "Time Savings", "Cost Reduction", "Revenue Increase", "Tool Consolidation".
-    pub fn default_label(&self) -> &'static str {
-        match self {
-            ValueDriverKind::TimeSaved { .. } => "Time Savings",
-            ValueDriverKind::CostReduction { .. } => "Cost Reduction",
-            ValueDriverKind::RevenueIncrease { .. } => "Revenue Increase",
-            ValueDriverKind::ToolsRetired { .. } => "Tool Consolidation",
-        }
-    }
-}
-
-/// Lower is less confident.
-fn confidence_rank(confidence: Confidence) -> u8 {
-    match confidence {
-        Confidence::Low => 0,
-        Confidence::Medium => 1,
-        Confidence::High => 2,
-    }
-}
-
-/// Net ROI % = 100 × (value − investment) ÷ investment; `None` when the
-/// investment is not a positive number.
-pub fn net_roi_percent(value: f64, investment: f64) -> Option<f64> {
-    positive(investment).then(|| 100.0 * (value - investment) / investment)
-}
-
-/// Value multiple = value ÷ investment; `None` when the investment is not a
-/// positive number.
-pub fn value_multiple(value: f64, investment: f64) -> Option<f64> {
-    positive(investment).then(|| value / investment)
-}
-
-fn positive(number: f64) -> bool {
-    number.is_finite() && number > 0.0
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ValueCategory {
-    pub label: String,
-    pub annual_value: f64,
-    /// The lowest confidence among the category's drivers (a choice).
-    pub confidence: Confidence,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ValueSummary {
-    /// In order of first appearance (goal order, then driver order).
-    pub categories: Vec<ValueCategory>,
-    pub total_annual_value: f64,
-    /// The investment the ROI is computed on (the account's ARR by default).
-    pub investment: f64,
-    /// 100 × (value − investment) ÷ investment. `null` when the investment is
-    /// not positive or no value driver is defined.
-    pub net_roi_percent: Option<f64>,
-    /// value ÷ investment, `null` under the same conditions.
-    pub value_multiple: Option<f64>,
-}
-
-/// Value delivered per category and in total, with net ROI and value multiple.
-pub fn value_summary(goals: &[Goal], investment: f64) -> ValueSummary {
-    let mut categories: Vec<ValueCategory> = Vec::new();
-    let mut drivers = 0usize;
-    for driver in goals.iter().flat_map(|goal| &goal.value_drivers) {
-        drivers += 1;
-        let label = driver.category_label();
-        match categories
-            .iter_mut()
-            .find(|category| category.label == label)
-        {
-            Some(category) => {
-                category.annual_value += driver.annual_value();
-                if confidence_rank(driver.confidence) < confidence_rank(category.confidence) {
-                    category.confidence = driver.confidence;
-                }
-            }
-            None => categories.push(ValueCategory {
-                label: label.to_string(),
-                annual_value: driver.annual_value(),
-                confidence: driver.confidence,
-            }),
-        }
-    }
-    let total: f64 = categories
+/// Value identified and recognised per category and in total, with net ROI
+/// and value multiple on each, for `goals` at `as_of`.
+pub fn value_summary(goals: &[Goal], as_of: Timestamp, investment: f64) -> ValueSummary {
+    let recognised: Vec<f64> = goals
         .iter()
-        .map(|category| category.annual_value)
-        .sum();
-    let has_value = drivers > 0;
-    ValueSummary {
-        categories,
-        total_annual_value: total,
-        investment,
-        net_roi_percent: net_roi_percent(total, investment).filter(|_| has_value),
-        value_multiple: value_multiple(total, investment).filter(|_| has_value),
-    }
+        .map(|goal| evaluate_goal(goal, as_of).recognised_percent)
+        .collect();
+    summarise_value(goals, &recognised, investment)
+}
+
+fn value_of(goals: &[Goal], evaluations: &[GoalEvaluation], investment: f64) -> ValueSummary {
+    let recognised: Vec<f64> = evaluations
+        .iter()
+        .map(|evaluation| evaluation.recognised_percent)
+        .collect();
+    summarise_value(goals, &recognised, investment)
 }
 
 // ---------------------------------------------------------------------------
@@ -867,7 +768,11 @@ pub fn peer_figures(goals: &[Goal], as_of: Timestamp, investment: f64) -> PeerSu
         .iter()
         .map(|goal| evaluate_goal(goal, as_of))
         .collect();
-    figures_of(goals, &evaluations, &value_summary(goals, investment))
+    figures_of(
+        goals,
+        &evaluations,
+        &value_of(goals, &evaluations, investment),
+    )
 }
 
 fn figures_of(goals: &[Goal], evaluations: &[GoalEvaluation], value: &ValueSummary) -> PeerSuccess {
@@ -938,7 +843,11 @@ pub struct ValueDriverView {
     /// The driver's label, or its kind's default.
     pub label: String,
     pub confidence: Confidence,
+    /// The driver's identified value: its annual value in full.
     pub annual_value: f64,
+    /// The part of it recognised as delivered: annual value × the goal's
+    /// recognised share.
+    pub recognised_annual_value: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -962,7 +871,15 @@ pub struct GoalView {
     pub message: Option<String>,
     pub metrics: Vec<MetricView>,
     pub value_drivers: Vec<ValueDriverView>,
+    /// The goal's identified value: its drivers' annual value in full, what
+    /// the goal is worth once achieved.
     pub annual_value: f64,
+    /// The share (0–100) of that value recognised as delivered: 100 once
+    /// achieved, pro rata to progress before then (each metric capped at
+    /// 100), 0 when not started or without progress.
+    pub recognised_percent: f64,
+    /// `annual_value` × `recognised_percent` ÷ 100.
+    pub recognised_annual_value: f64,
     /// Root causes and actions, for at-risk goals only.
     pub risk: Option<GoalRisk>,
 }
@@ -975,7 +892,10 @@ pub struct ExecutiveSummary {
     pub goals_on_track_or_exceeded: usize,
     pub goals_achieved: usize,
     pub goals_at_risk: usize,
+    /// The identified value (`definitions.md` §5's value delivered).
     pub annual_value_delivered: f64,
+    /// The value recognised as delivered, given each goal's progress.
+    pub recognised_annual_value: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -1054,6 +974,10 @@ fn goal_view(
             label: driver.category_label().to_string(),
             confidence: driver.confidence,
             annual_value: driver.annual_value(),
+            recognised_annual_value: recognised_value(
+                driver.annual_value(),
+                evaluation.recognised_percent,
+            ),
         })
         .collect();
     GoalView {
@@ -1073,6 +997,11 @@ fn goal_view(
             .any(|metric| metric.missing)
             .then(|| MISSING_DATA_MESSAGE.to_string()),
         annual_value: value_drivers.iter().map(|driver| driver.annual_value).sum(),
+        recognised_percent: evaluation.recognised_percent,
+        recognised_annual_value: value_drivers
+            .iter()
+            .map(|driver| driver.recognised_annual_value)
+            .sum(),
         risk: goal_risk(goal, evaluation, usage),
         metrics,
         value_drivers,
@@ -1101,7 +1030,7 @@ pub fn success_report(
         .zip(&evaluations)
         .map(|(goal, evaluation)| goal_view(goal, evaluation, as_of, usage.as_ref()))
         .collect();
-    let value = value_summary(goals, investment);
+    let value = value_of(goals, &evaluations, investment);
     let own = figures_of(goals, &evaluations, &value);
     let statuses: Vec<GoalStatus> = evaluations
         .iter()
@@ -1132,6 +1061,7 @@ pub fn success_report(
         goals_achieved: count(&[GoalStatus::Achieved]),
         goals_at_risk: count(&[GoalStatus::AtRisk]),
         annual_value_delivered: value.total_annual_value,
+        recognised_annual_value: value.total_recognised_annual_value,
     };
 
     SuccessReport {

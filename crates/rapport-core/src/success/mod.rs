@@ -1,12 +1,14 @@
 //! Account success metrics (PRD-069, `definitions.md` §5): goals, their metrics
 //! with a measurement history, value drivers, and (in `engine.rs`) progress,
-//! status, success score, value delivered and ROI, computed for any `as_of`.
+//! status, success score, value identified and recognised (in `value.rs`) and
+//! ROI, computed for any `as_of`.
 //!
 //! Types here are the stored shape: what the API accepts (camelCase JSON) and
 //! the store keeps. Every figure derived from them is computed by the engine.
 
 pub mod edit;
 pub mod engine;
+pub mod value;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
