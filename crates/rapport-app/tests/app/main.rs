@@ -121,3 +121,5 @@ fn a_corrupt_checkpoint_falls_back_to_the_store() {
     assert_eq!(app.loaded_from(), Some(LoadedFrom::Store));
     assert_eq!(app.accounts().unwrap().len(), 6);
 }
+
+mod rendering;

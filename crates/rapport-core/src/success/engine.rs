@@ -575,12 +575,14 @@ fn display_number(number: f64) -> String {
 
 /// A value with its unit for a sentence: "65%", "$1200", "1.2 hours".
 fn display_with_unit(number: f64, unit: &str) -> String {
+    let original = number;
     let number = display_number(number);
     match unit.trim() {
         "" => number,
         "%" | "percent" | "pct" => format!("{number}%"),
         "$" | "USD" | "usd" => format!("${number}"),
-        unit => format!("{number} {unit}"),
+        // "1 user", "2 users": the data's unit in the singular for exactly one.
+        unit => crate::numbers::measure(original, unit),
     }
 }
 
