@@ -1,6 +1,8 @@
 //! Alerts and their delivery: evaluating the rules (one write transaction
-//! that sees the unresolved alerts as stored, so two evaluations never race),
-//! the alert list, a person's acknowledge and resolve, webhook subscriptions,
+//! that sees the alerts in force as stored, so two evaluations never race;
+//! the store's first evaluation opens a backlog that is summarised, not
+//! delivered), the alert list, a person's acknowledge, snooze and resolve,
+//! webhook subscriptions,
 //! the delivery outbox and the worker that sends it, signed with HMAC-SHA256
 //! (`X-Rapport-Signature: sha256=<hex of HMAC(secret, "<X-Rapport-Timestamp>.<body>")>`).
 
@@ -12,8 +14,8 @@ use rapport_core::alerts::delivery::{
     Delivery, DeliveryEvent, Subscription, matches, payload, retry_after_seconds,
 };
 use rapport_core::alerts::{
-    AlertActionError, AlertRun, AlertStatus, StatusFilter, StoredAlert, firing_of,
-    reconcile_portfolio,
+    AlertActionError, AlertChange, AlertRun, AlertStatus, SnoozeRequest, StatusFilter, StoredAlert,
+    firing_of, reconcile_portfolio,
 };
 use rapport_core::engine::PortfolioState;
 use rapport_core::{ExternalId, Timestamp};
@@ -122,14 +124,18 @@ fn action_error(error: AlertActionError) -> AppError {
         AlertActionError::AlreadyResolved(id) => {
             AppError::Conflict(format!("alert {id} is already resolved"))
         }
+        AlertActionError::Invalid { field, reason } => AppError::invalid(field, reason),
     }
 }
 
 impl App {
     /// Evaluates the alert rules of every active account (or one) at `now`:
-    /// opens new alerts, marks those still firing, resolves those whose
-    /// condition cleared, and puts the deliveries of opened and resolved
-    /// alerts in the outbox.
+    /// opens new alerts, marks those still firing (a snoozed one whose
+    /// snooze is over is open again), resolves those whose condition cleared
+    /// and the alerts of churned accounts, lets a person's resolution go once
+    /// its condition cleared, and puts the deliveries of what opened and what
+    /// Rapport resolved in the outbox. The store's first evaluation delivers
+    /// nothing: what it opens is the backlog, summarised in the run.
     pub fn evaluate_alerts(
         &self,
         only: Option<&ExternalId>,
@@ -180,29 +186,30 @@ impl App {
                 now,
             ));
         }
+        if firing.is_empty() {
+            // No account to evaluate (an empty store): not an evaluation, so
+            // the first one is still to come.
+            return Ok(AlertRun::default());
+        }
         let mut run = AlertRun::default();
-        let mut opened = Vec::new();
+        let mut deliveries = Vec::new();
         let single = only
             .filter(|accounts| accounts.len() == 1)
             .and_then(|accounts| accounts.first());
-        let written = self.store.reconcile_alerts(single, &mut |unresolved| {
-            let (changed, evaluated) = reconcile_portfolio(&firing, unresolved, now);
+        let written = self.store.reconcile_alerts(single, now, &mut |in_force| {
+            let first = in_force.first_evaluated_at.is_none();
+            let (changes, evaluated) = reconcile_portfolio(&firing, &in_force.alerts, now, first);
             run = evaluated;
-            opened = changed.iter().map(|alert| alert.id == 0).collect();
-            changed
+            deliveries = changes.iter().map(AlertChange::delivery).collect();
+            changes
+                .iter()
+                .map(|change| change.alert().clone())
+                .collect()
         })?;
         let events: Vec<(StoredAlert, DeliveryEvent)> = written
             .into_iter()
-            .zip(opened)
-            .filter_map(|(alert, opened)| {
-                if opened {
-                    Some((alert, DeliveryEvent::Opened))
-                } else if alert.resolved_at == Some(now) {
-                    Some((alert, DeliveryEvent::Resolved))
-                } else {
-                    None
-                }
-            })
+            .zip(deliveries)
+            .filter_map(|(alert, event)| Some((alert, event?)))
             .collect();
         if !events.is_empty() {
             let subscriptions = self.store.webhooks()?;
@@ -265,7 +272,31 @@ impl App {
         })
     }
 
-    /// A person resolves an alert; its subscribers hear of it.
+    /// A person snoozes an unresolved alert until an instant: it is neither
+    /// delivered nor re-opened until then; the first evaluation after it
+    /// that still finds the condition makes it open again and delivers it.
+    /// Nothing is delivered for the snooze itself.
+    pub fn snooze_alert(
+        &self,
+        id: i64,
+        request: &SnoozeRequest,
+        now: Timestamp,
+    ) -> AppResult<StoredAlert> {
+        self.act_on_alert(id, now, |alert| {
+            rapport_core::alerts::snooze(
+                alert,
+                &request.by,
+                request.until,
+                request.reason.as_deref(),
+                now,
+            )
+        })
+    }
+
+    /// A person resolves an alert; its subscribers hear of it (unless it is
+    /// backlog they were never told of). The resolution holds while the
+    /// condition persists: the rule opens no new alert until an evaluation
+    /// has found it clear.
     pub fn resolve_alert(
         &self,
         id: i64,
@@ -276,6 +307,9 @@ impl App {
         let alert = self.act_on_alert(id, now, |alert| {
             rapport_core::alerts::resolve(alert, author, note, now)
         })?;
+        if alert.backlog {
+            return Ok(alert);
+        }
         let subscriptions = self.store.webhooks()?;
         let engine = self.read()?;
         self.store.enqueue_deliveries(&outbox(

@@ -1,6 +1,7 @@
 //! Alerts over HTTP: `GET /api/alerts?status=…&account=…&csm=…`,
 //! `POST /api/alerts/evaluate`, a person's `POST /api/alerts/{id}/acknowledge`
-//! and `POST /api/alerts/{id}/resolve` (`{"author": …, "note"?: …}`), an
+//! and `POST /api/alerts/{id}/resolve` (`{"author": …, "note"?: …}`),
+//! `POST /api/alerts/{id}/snooze` (`{"until": …, "by": …, "reason"?: …}`), an
 //! alert's deliveries, and the webhook subscriptions.
 
 use axum::body::Bytes;
@@ -8,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use rapport_app::alerts::{AlertQuery, AlertView, SubscriptionView};
 use rapport_core::alerts::delivery::{Delivery, Subscription};
-use rapport_core::alerts::{AlertRun, StoredAlert};
+use rapport_core::alerts::{AlertRun, StoredAlert, parse_snooze_request};
 use serde::Deserialize;
 
 use crate::{ApiError, AppState, Json, blocking, now, parse_body};
@@ -76,6 +77,21 @@ pub(crate) async fn resolve(
     })
     .await
     .map(Json)
+}
+
+/// `POST /api/alerts/{id}/snooze` with `{"until", "by", "reason"?}` (`until`:
+/// RFC 3339 or a date, its first instant UTC): the alert as snoozed; 400
+/// naming `until` or `by`, 404 unknown id, 409 already resolved.
+pub(crate) async fn snooze(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<StoredAlert>, ApiError> {
+    let request = parse_snooze_request(&body).map_err(rapport_app::AppError::from)?;
+    let now = now();
+    blocking(&state, move |app| Ok(app.snooze_alert(id, &request, now)?))
+        .await
+        .map(Json)
 }
 
 /// `GET /api/alerts/{id}/deliveries`: every delivery of an alert and its attempts.

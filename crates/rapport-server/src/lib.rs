@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/alerts/evaluate", post(alerts::evaluate))
         .route("/api/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/api/alerts/{id}/resolve", post(alerts::resolve))
+        .route("/api/alerts/{id}/snooze", post(alerts::snooze))
         .route("/api/alerts/{id}/deliveries", get(alerts::deliveries))
         .route(
             "/api/webhooks",

@@ -141,6 +141,16 @@ pub enum GoalWrite {
     Delete(String),
 }
 
+/// What an alert evaluation sees of the stored alerts ([`Store::reconcile_alerts`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertsInForce {
+    /// The unresolved alerts, then those a person resolved while their
+    /// condition still fired (`awaiting_clear`), each oldest first.
+    pub alerts: Vec<StoredAlert>,
+    /// When the store's alerts were first evaluated; `None` before that.
+    pub first_evaluated_at: Option<Timestamp>,
+}
+
 /// How much the store holds, by kind of record.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreCounts {
@@ -266,13 +276,16 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<StoredAlert>>;
     /// One alert by id.
     fn alert(&self, id: i64) -> StoreResult<Option<StoredAlert>>;
-    /// Alert evaluation as one write transaction: `decide` sees the unresolved
-    /// alerts (of one account, or all) as stored and answers what to write
-    /// (as [`Store::write_alerts`]), so two evaluations never race each other.
+    /// Alert evaluation at `now` as one write transaction: `decide` sees the
+    /// alerts in force (of one account, or all) as stored, and whether the
+    /// store's alerts were evaluated before, and answers what to write (as
+    /// [`Store::write_alerts`]), so two evaluations never race each other. The
+    /// first evaluation's instant is recorded.
     fn reconcile_alerts(
         &self,
         account: Option<&ExternalId>,
-        decide: &mut dyn FnMut(&[StoredAlert]) -> Vec<StoredAlert>,
+        now: Timestamp,
+        decide: &mut dyn FnMut(&AlertsInForce) -> Vec<StoredAlert>,
     ) -> StoreResult<Vec<StoredAlert>>;
     /// A read-modify-write of one alert (acknowledge, resolve) in one write
     /// transaction; `None` from `decide` writes nothing. `Ok(None)` when there

@@ -45,6 +45,10 @@ const CHECKS: &[(&str, Check)] = &[
         "webhooks_and_the_delivery_outbox",
         webhooks_and_the_delivery_outbox,
     ),
+    (
+        "an_evaluation_sees_the_alerts_in_force_and_whether_it_is_the_first",
+        an_evaluation_sees_the_alerts_in_force_and_whether_it_is_the_first,
+    ),
 ];
 
 fn run_all(open: &dyn Fn() -> std::sync::Arc<dyn Store>) {
@@ -587,6 +591,10 @@ fn alerts_keep_one_unresolved_per_rule_and_their_history(store: &dyn Store) {
         resolved_at: None,
         resolved_by: None,
         resolution: None,
+        snooze: None,
+        awaiting_clear: false,
+        condition_cleared_at: None,
+        backlog: false,
     };
     let written = store
         .write_alerts(&[
@@ -629,6 +637,95 @@ fn alerts_keep_one_unresolved_per_rule_and_their_history(store: &dyn Store) {
     ));
 }
 
+fn stored_alert(account: &str, rule: &str, at: Timestamp) -> rapport_core::alerts::StoredAlert {
+    rapport_core::alerts::StoredAlert {
+        id: 0,
+        account: ExternalId::parse(account).unwrap(),
+        rule: rule.into(),
+        priority: rapport_core::engagement::breakdown::AlertPriority::High,
+        message: "fell 12 points".into(),
+        notify: vec!["csm".into()],
+        opened_at: at,
+        last_seen_at: at,
+        acknowledged_at: None,
+        acknowledged_by: None,
+        resolved_at: None,
+        resolved_by: None,
+        resolution: None,
+        snooze: None,
+        awaiting_clear: false,
+        condition_cleared_at: None,
+        backlog: false,
+    }
+}
+
+/// An evaluation sees the unresolved alerts and those a person resolved
+/// while their condition still fired (issue 20, item 10), and whether the
+/// store's alerts were ever evaluated; the first evaluation is recorded.
+fn an_evaluation_sees_the_alerts_in_force_and_whether_it_is_the_first(store: &dyn Store) {
+    use rapport_core::alerts::resolve;
+    store
+        .upsert_accounts(&[account("a1", 1.0), account("a2", 2.0)])
+        .unwrap();
+    let at = |text: &str| Timestamp::parse_rfc3339(text).unwrap();
+    let (first, second) = (at("2026-03-01T00:00:00Z"), at("2026-03-01T01:00:00Z"));
+    let mut seen = Vec::new();
+    let opened = store
+        .reconcile_alerts(None, first, &mut |in_force| {
+            seen.push(in_force.clone());
+            vec![
+                stored_alert("a1", "health.score_drop", first),
+                stored_alert("a1", "engagement.score_drop", first),
+                stored_alert("a2", "health.score_drop", first),
+            ]
+        })
+        .unwrap();
+    assert_eq!(seen[0].first_evaluated_at, None);
+    assert!(seen[0].alerts.is_empty());
+    // A person resolves one: it stays in force (holding its rule); an old
+    // resolution that does not hold is history only.
+    let held = resolve(&opened[0], "dana", None, second).unwrap();
+    let mut history = resolve(&opened[2], "dana", None, second).unwrap();
+    history.awaiting_clear = false;
+    store.write_alerts(&[held.clone(), history]).unwrap();
+    let a1 = ExternalId::parse("a1").unwrap();
+    store
+        .reconcile_alerts(Some(&a1), second, &mut |in_force| {
+            seen.push(in_force.clone());
+            Vec::new()
+        })
+        .unwrap();
+    assert_eq!(seen[1].first_evaluated_at, Some(first));
+    assert_eq!(seen[1].alerts, vec![opened[1].clone(), held.clone()]);
+    store
+        .reconcile_alerts(None, second, &mut |in_force| {
+            seen.push(in_force.clone());
+            Vec::new()
+        })
+        .unwrap();
+    assert_eq!(seen[2].alerts.len(), 2, "a2's history is not in force");
+    // At most one held resolution per account and rule.
+    let mut twin = stored_alert("a1", "health.score_drop", second);
+    twin.resolved_at = Some(second);
+    twin.awaiting_clear = true;
+    assert!(store.write_alerts(&[twin]).is_err());
+    // Once its condition cleared, the resolution is history.
+    let released = rapport_core::alerts::StoredAlert {
+        awaiting_clear: false,
+        condition_cleared_at: Some(second),
+        ..held
+    };
+    store.write_alerts(std::slice::from_ref(&released)).unwrap();
+    store
+        .reconcile_alerts(Some(&a1), second, &mut |in_force| {
+            seen.push(in_force.clone());
+            Vec::new()
+        })
+        .unwrap();
+    assert_eq!(seen[3].alerts, vec![opened[1].clone()]);
+    assert_eq!(store.alert(released.id).unwrap(), Some(released));
+}
+
 fn webhooks_and_the_delivery_outbox(store: &dyn Store) {
     use rapport_core::alerts::StoredAlert;
     use rapport_core::alerts::delivery::{Delivery, DeliveryEvent, Subscription};
@@ -662,6 +759,10 @@ fn webhooks_and_the_delivery_outbox(store: &dyn Store) {
             resolved_at: None,
             resolved_by: None,
             resolution: None,
+            snooze: None,
+            awaiting_clear: false,
+            condition_cleared_at: None,
+            backlog: false,
         }])
         .unwrap()
         .remove(0);

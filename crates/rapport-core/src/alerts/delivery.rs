@@ -91,9 +91,16 @@ pub fn payload(
         .ok()
         .and_then(|value| value.as_str().map(str::to_string))
         .unwrap_or_default();
+    // An alert delivered again because a person's snooze ended says so.
+    let snoozed = match &alert.snooze {
+        Some(snooze) if snooze.ended_at.is_some() => {
+            format!("; snoozed by {} until {}", snooze.by, snooze.until)
+        }
+        _ => String::new(),
+    };
     let text = match event {
         DeliveryEvent::Opened => format!(
-            "{mark} [{priority}] {}: {} ({}; CSM {})",
+            "{mark} [{priority}] {}: {} ({}; CSM {}{snoozed})",
             account.name, alert.message, alert.rule, account.csm
         ),
         DeliveryEvent::Resolved => format!(
@@ -163,6 +170,10 @@ mod tests {
             resolved_at: None,
             resolved_by: None,
             resolution: None,
+            snooze: None,
+            awaiting_clear: false,
+            condition_cleared_at: None,
+            backlog: false,
         }
     }
 
@@ -251,6 +262,18 @@ mod tests {
         assert_eq!(body["event"], "opened");
         assert_eq!(body["account"]["manager"], "Morgan");
         assert_eq!(body["alert"]["rule"], "engagement.overall_below");
+        let mut snoozed = alert("engagement.overall_below", AlertPriority::Critical);
+        snoozed.snooze = Some(crate::alerts::Snooze {
+            until: Timestamp::parse_rfc3339("2026-03-04T00:00:00Z").unwrap(),
+            by: "Lee".into(),
+            at,
+            reason: None,
+            ended_at: Some(at),
+        });
+        assert_eq!(
+            payload(&snoozed, &account(), DeliveryEvent::Opened, at)["text"],
+            "🔴 [critical] Acme Corp: Engagement score 42 is below 50 (engagement.overall_below; CSM Dana; snoozed by Lee until 2026-03-04T00:00:00Z)"
+        );
     }
 
     #[test]

@@ -3,10 +3,30 @@
 //! and how the account's stored alerts change when the rules are evaluated
 //! again: one open alert per rule and account (a rule that keeps firing
 //! updates its alert, it never floods), an alert whose rule stops firing is
-//! resolved by Rapport, and people acknowledge and resolve alerts with their
-//! name and the time. Pure: the instant and the stored alerts are parameters.
+//! resolved by Rapport, and people acknowledge, snooze and resolve alerts
+//! with their name and the time. A person's resolution holds while the
+//! condition persists (the rule opens again only after an evaluation found it
+//! clear), a snooze keeps an alert quiet until the chosen instant, the store's
+//! first evaluation opens a backlog that is summarised rather than delivered,
+//! and a churned account's alerts are resolved quietly. Pure: the instant and
+//! the stored alerts are parameters.
+//!
+//! Here: the rules, the stored alert and its status, the listing filter.
+//! [`reconcile`]: how an evaluation changes the stored alerts; [`actions`]: a
+//! person's acknowledge, snooze and resolve; [`delivery`]: who hears of what.
 
+pub mod actions;
 pub mod delivery;
+pub mod reconcile;
+
+pub use actions::{
+    AlertActionError, MAX_SNOOZE_DAYS, SnoozeRequest, acknowledge, parse_snooze_request, resolve,
+    snooze,
+};
+pub use reconcile::{
+    AlertChange, AlertRun, BacklogSummary, CHURNED_RESOLUTION, CLEARED_RESOLUTION, reconcile,
+    reconcile_portfolio, retire_churned,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -95,7 +115,26 @@ fn merge_same_rule(firings: Vec<Firing>) -> Vec<Firing> {
 pub enum AlertStatus {
     Open,
     Acknowledged,
+    /// Unresolved, but a person snoozed it: not delivered until the snooze ends.
+    Snoozed,
     Resolved,
+}
+
+/// A person's snooze of an unresolved alert: until `until` the alert is
+/// neither delivered nor re-opened; the first evaluation at or after `until`
+/// that still finds the condition makes it open again and delivers it once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snooze {
+    pub until: Timestamp,
+    pub by: String,
+    pub at: Timestamp,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// When it ended: the evaluation that found it over, or the alert's
+    /// resolution. `None` while it lasts.
+    #[serde(default)]
+    pub ended_at: Option<Timestamp>,
 }
 
 /// An alert as it is kept, with its history in its fields.
@@ -117,22 +156,70 @@ pub struct StoredAlert {
     pub resolved_at: Option<Timestamp>,
     pub resolved_by: Option<String>,
     pub resolution: Option<String>,
+    /// The latest snooze a person chose; kept (with `endedAt`) after it ends.
+    #[serde(default)]
+    pub snooze: Option<Snooze>,
+    /// Resolved by a person while its condition still fired: the rule opens
+    /// no new alert for the account until an evaluation finds the condition
+    /// clear (then this is `false` and `conditionClearedAt` says when).
+    #[serde(default)]
+    pub awaiting_clear: bool,
+    /// When an evaluation found the condition of a person-resolved alert clear.
+    #[serde(default)]
+    pub condition_cleared_at: Option<Timestamp>,
+    /// Opened by the store's first evaluation: history from before Rapport
+    /// watched, listed and summarised but not delivered (nor, later, its
+    /// resolution). A snooze that ends with the condition holding delivers it.
+    #[serde(default)]
+    pub backlog: bool,
 }
 
 impl StoredAlert {
     pub fn status(&self) -> AlertStatus {
         if self.resolved_at.is_some() {
             AlertStatus::Resolved
-        } else if self.acknowledged_at.is_some() {
+        } else if self.snoozed() {
+            AlertStatus::Snoozed
+        } else if self.acknowledged_at.is_some_and(|acknowledged| {
+            // An acknowledgement made before a snooze ended does not carry
+            // over: the snooze's end asks for attention again.
+            self.snooze
+                .as_ref()
+                .and_then(|snooze| snooze.ended_at)
+                .is_none_or(|ended| acknowledged >= ended)
+        }) {
             AlertStatus::Acknowledged
         } else {
             AlertStatus::Open
         }
     }
+
+    /// Unresolved and under a snooze that has not ended.
+    pub fn snoozed(&self) -> bool {
+        self.resolved_at.is_none()
+            && self
+                .snooze
+                .as_ref()
+                .is_some_and(|snooze| snooze.ended_at.is_none())
+    }
+
+    /// What an evaluation must see of it: unresolved, or resolved by a
+    /// person while its condition still fired.
+    pub fn in_force(&self) -> bool {
+        self.resolved_at.is_none() || self.awaiting_clear
+    }
+
+    fn end_snooze(&mut self, now: Timestamp) {
+        if let Some(snooze) = self.snooze.as_mut()
+            && snooze.ended_at.is_none()
+        {
+            snooze.ended_at = Some(now);
+        }
+    }
 }
 
-/// Which alerts a listing shows: the unresolved ones (open or acknowledged,
-/// the default), all, or those of one status.
+/// Which alerts a listing shows: the unresolved ones (open, acknowledged or
+/// snoozed, the default), all, or those of one status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusFilter {
     Unresolved,
@@ -141,17 +228,18 @@ pub enum StatusFilter {
 }
 
 impl StatusFilter {
-    /// `unresolved` (or empty), `all`, `open`, `acknowledged`, `resolved`.
+    /// `unresolved` (or empty), `all`, `open`, `acknowledged`, `snoozed`, `resolved`.
     pub fn parse(text: &str) -> Result<Self, String> {
         Ok(match text {
             "" | "unresolved" => StatusFilter::Unresolved,
             "all" => StatusFilter::All,
             "open" => StatusFilter::Only(AlertStatus::Open),
             "acknowledged" => StatusFilter::Only(AlertStatus::Acknowledged),
+            "snoozed" => StatusFilter::Only(AlertStatus::Snoozed),
             "resolved" => StatusFilter::Only(AlertStatus::Resolved),
             other => {
                 return Err(format!(
-                    "`{other}` is not one of open | acknowledged | resolved | unresolved | all"
+                    "`{other}` is not one of open | acknowledged | snoozed | resolved | unresolved | all"
                 ));
             }
         })
@@ -159,7 +247,13 @@ impl StatusFilter {
 
     /// Whether the store can be asked for unresolved alerts only.
     pub fn unresolved_only(self) -> bool {
-        self == StatusFilter::Unresolved
+        matches!(
+            self,
+            StatusFilter::Unresolved
+                | StatusFilter::Only(
+                    AlertStatus::Open | AlertStatus::Acknowledged | AlertStatus::Snoozed
+                )
+        )
     }
 
     pub fn keeps(self, alert: &StoredAlert) -> bool {
@@ -171,85 +265,26 @@ impl StatusFilter {
     }
 }
 
-/// What an evaluation does to an account's alerts.
+/// What an evaluation found for one account.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AlertChange {
-    /// A rule fired with no unresolved alert: a new alert.
-    Open(StoredAlert),
-    /// A rule fired again: its unresolved alert is seen again (message and
-    /// priority brought up to date).
-    Seen(StoredAlert),
-    /// A rule stopped firing: Rapport resolves its alert.
-    Cleared(StoredAlert),
+pub enum AccountEvaluation {
+    /// An active account: the rules firing now.
+    Active(Vec<Firing>),
+    /// A churned account: it raises no alerts, and those in force retire.
+    Churned,
 }
 
-/// Reconciles an account's unresolved alerts with the rules firing `now`.
-pub fn reconcile(
-    account: &ExternalId,
-    unresolved: &[StoredAlert],
-    firing: Vec<Firing>,
-    now: Timestamp,
-) -> Vec<AlertChange> {
-    let mut changes = Vec::new();
-    for fired in &firing {
-        match unresolved.iter().find(|alert| alert.rule == fired.rule) {
-            Some(alert) => changes.push(AlertChange::Seen(StoredAlert {
-                priority: fired.priority,
-                message: fired.message.clone(),
-                notify: fired.notify.clone(),
-                last_seen_at: now,
-                ..alert.clone()
-            })),
-            None => changes.push(AlertChange::Open(StoredAlert {
-                id: 0,
-                account: account.clone(),
-                rule: fired.rule.clone(),
-                priority: fired.priority,
-                message: fired.message.clone(),
-                notify: fired.notify.clone(),
-                opened_at: now,
-                last_seen_at: now,
-                acknowledged_at: None,
-                acknowledged_by: None,
-                resolved_at: None,
-                resolved_by: None,
-                resolution: None,
-            })),
-        }
-    }
-    for alert in unresolved {
-        if !firing.iter().any(|fired| fired.rule == alert.rule) {
-            changes.push(AlertChange::Cleared(StoredAlert {
-                resolved_at: Some(now),
-                resolved_by: Some(RAPPORT.into()),
-                resolution: Some("the condition cleared".into()),
-                ..alert.clone()
-            }));
-        }
-    }
-    changes
-}
-
-/// What one evaluation of the alert rules did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AlertRun {
-    pub accounts: usize,
-    pub opened: usize,
-    pub seen: usize,
-    pub cleared: usize,
-}
-
-/// What the rules say of each active account (or only those in `only`) at
-/// `now`: each account with its tier's engagement model and the health model.
-/// The expensive half of an evaluation, computed from the engine alone.
+/// What the rules say of each account (or only those in `only`) at `now`:
+/// each active account with its tier's engagement model and the health model;
+/// churned accounts as such. The expensive half of an evaluation, computed
+/// from the engine alone.
 pub fn firing_portfolio(
     models: &crate::scoring::model::EngagementModels,
     health_model: &Model,
     portfolio: &PortfolioState,
     only: Option<&std::collections::BTreeSet<ExternalId>>,
     now: Timestamp,
-) -> Vec<(ExternalId, Vec<Firing>)> {
+) -> Vec<(ExternalId, AccountEvaluation)> {
     let accounts: Vec<&AccountState> = portfolio
         .accounts()
         .filter(|account| {
@@ -261,18 +296,23 @@ pub fn firing_portfolio(
     firing_of(models, health_model, portfolio, &accounts, now)
 }
 
-/// [`firing_portfolio`] for the given accounts; those not active are skipped.
+/// [`firing_portfolio`] for the given accounts. A churned account (churned
+/// at `now`: [`AccountState::churned_at`]) raises no alerts; any other that
+/// is not active is skipped.
 pub fn firing_of(
     models: &crate::scoring::model::EngagementModels,
     health_model: &Model,
     portfolio: &PortfolioState,
     accounts: &[&AccountState],
     now: Timestamp,
-) -> Vec<(ExternalId, Vec<Firing>)> {
+) -> Vec<(ExternalId, AccountEvaluation)> {
     accounts
         .iter()
         .filter_map(|account| {
             let info = account.account()?;
+            if account.churned_at(now).is_some() {
+                return Some((info.external_id.clone(), AccountEvaluation::Churned));
+            }
             if info.status != crate::domain::AccountStatus::Active {
                 return None;
             }
@@ -283,210 +323,39 @@ pub fn firing_of(
                 account,
                 now,
             );
-            Some((info.external_id.clone(), firing))
+            Some((info.external_id.clone(), AccountEvaluation::Active(firing)))
         })
         .collect()
 }
 
-/// The cheap half: each evaluated account's firing rules against its
-/// `unresolved` alerts as stored. Returns the alerts to write and the counts.
-pub fn reconcile_portfolio(
-    firing: &[(ExternalId, Vec<Firing>)],
-    unresolved: &[StoredAlert],
-    now: Timestamp,
-) -> (Vec<StoredAlert>, AlertRun) {
-    let mut by_account: std::collections::HashMap<&ExternalId, Vec<StoredAlert>> =
-        std::collections::HashMap::new();
-    for alert in unresolved {
-        by_account
-            .entry(&alert.account)
-            .or_default()
-            .push(alert.clone());
-    }
-    let mut run = AlertRun::default();
-    let mut changed = Vec::new();
-    for (account, fired) in firing {
-        run.accounts += 1;
-        let mine = by_account.get(account).map_or(&[][..], Vec::as_slice);
-        for change in reconcile(account, mine, fired.clone(), now) {
-            changed.push(match change {
-                AlertChange::Open(alert) => {
-                    run.opened += 1;
-                    alert
-                }
-                AlertChange::Seen(alert) => {
-                    run.seen += 1;
-                    alert
-                }
-                AlertChange::Cleared(alert) => {
-                    run.cleared += 1;
-                    alert
-                }
-            });
-        }
-    }
-    (changed, run)
-}
-
-/// Evaluates the rules of every active account (or only those in `only`) at
-/// `now` against its `unresolved` alerts: [`firing_portfolio`], then
+/// Evaluates the rules of every account (or only those in `only`) at `now`
+/// against its alerts in force: [`firing_portfolio`], then
 /// [`reconcile_portfolio`].
 pub fn evaluate_portfolio(
     models: &crate::scoring::model::EngagementModels,
     health_model: &Model,
     portfolio: &PortfolioState,
     only: Option<&std::collections::BTreeSet<ExternalId>>,
-    unresolved: &[StoredAlert],
+    in_force: &[StoredAlert],
     now: Timestamp,
-) -> (Vec<StoredAlert>, AlertRun) {
-    let firing = firing_portfolio(models, health_model, portfolio, only, now);
-    reconcile_portfolio(&firing, unresolved, now)
-}
-
-/// Why a person's action on an alert was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AlertActionError {
-    #[error("author: must not be empty")]
-    NoAuthor,
-    #[error("alert {0} is already resolved")]
-    AlreadyResolved(i64),
-}
-
-/// A person acknowledges an alert (it stays open until resolved).
-pub fn acknowledge(
-    alert: &StoredAlert,
-    author: &str,
-    now: Timestamp,
-) -> Result<StoredAlert, AlertActionError> {
-    if author.trim().is_empty() {
-        return Err(AlertActionError::NoAuthor);
-    }
-    if alert.resolved_at.is_some() {
-        return Err(AlertActionError::AlreadyResolved(alert.id));
-    }
-    Ok(StoredAlert {
-        acknowledged_at: Some(now),
-        acknowledged_by: Some(author.trim().to_string()),
-        ..alert.clone()
-    })
-}
-
-/// A person resolves an alert, with an optional note.
-pub fn resolve(
-    alert: &StoredAlert,
-    author: &str,
-    note: Option<&str>,
-    now: Timestamp,
-) -> Result<StoredAlert, AlertActionError> {
-    if author.trim().is_empty() {
-        return Err(AlertActionError::NoAuthor);
-    }
-    if alert.resolved_at.is_some() {
-        return Err(AlertActionError::AlreadyResolved(alert.id));
-    }
-    Ok(StoredAlert {
-        resolved_at: Some(now),
-        resolved_by: Some(author.trim().to_string()),
-        resolution: note.map(str::to_string),
-        ..alert.clone()
-    })
+    first: bool,
+) -> (Vec<AlertChange>, AlertRun) {
+    let evaluated = firing_portfolio(models, health_model, portfolio, only, now);
+    reconcile_portfolio(&evaluated, in_force, now, first)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn at(text: &str) -> Timestamp {
-        Timestamp::parse_rfc3339(text).unwrap()
-    }
-
-    fn firing(rule: &str, message: &str) -> Firing {
-        Firing {
-            rule: rule.into(),
-            priority: AlertPriority::High,
-            message: message.into(),
-            notify: vec!["csm".into()],
-        }
-    }
-
-    fn stored(change: &AlertChange) -> StoredAlert {
-        match change {
-            AlertChange::Open(alert) | AlertChange::Seen(alert) | AlertChange::Cleared(alert) => {
-                alert.clone()
-            }
-        }
-    }
-
     #[test]
-    fn one_open_alert_per_rule_and_account_then_cleared() {
-        let account = ExternalId::parse("a1").unwrap();
-        let first = reconcile(
-            &account,
-            &[],
-            vec![firing("engagement.score_drop", "fell 12")],
-            at("2026-03-01T00:00:00Z"),
-        );
-        assert!(matches!(first[0], AlertChange::Open(_)));
-        let mut alert = stored(&first[0]);
-        alert.id = 7;
-        // The same rule firing again updates the alert instead of opening another.
-        let again = reconcile(
-            &account,
-            std::slice::from_ref(&alert),
-            vec![firing("engagement.score_drop", "fell 15")],
-            at("2026-03-01T01:00:00Z"),
-        );
-        assert_eq!(again.len(), 1);
-        let seen = stored(&again[0]);
-        assert!(matches!(again[0], AlertChange::Seen(_)));
-        assert_eq!((seen.id, seen.message.as_str()), (7, "fell 15"));
-        assert_eq!(seen.opened_at, at("2026-03-01T00:00:00Z"));
-        assert_eq!(seen.last_seen_at, at("2026-03-01T01:00:00Z"));
-        // The condition clears: Rapport resolves it.
-        let cleared = reconcile(&account, &[seen], Vec::new(), at("2026-03-02T00:00:00Z"));
-        let resolved = stored(&cleared[0]);
-        assert!(matches!(cleared[0], AlertChange::Cleared(_)));
-        assert_eq!(resolved.status(), AlertStatus::Resolved);
-        assert_eq!(resolved.resolved_by.as_deref(), Some(RAPPORT));
-    }
-
-    #[test]
-    fn people_acknowledge_and_resolve_with_name_and_time() {
-        let account = ExternalId::parse("a1").unwrap();
-        let mut alert = stored(
-            &reconcile(
-                &account,
-                &[],
-                vec![firing("health.score_drop", "x")],
-                at("2026-03-01T00:00:00Z"),
-            )[0],
-        );
-        alert.id = 3;
-        assert_eq!(
-            acknowledge(&alert, " ", at("2026-03-01T02:00:00Z")),
-            Err(AlertActionError::NoAuthor)
-        );
-        let acknowledged = acknowledge(&alert, "dana", at("2026-03-01T02:00:00Z")).unwrap();
-        assert_eq!(acknowledged.status(), AlertStatus::Acknowledged);
-        assert_eq!(acknowledged.acknowledged_by.as_deref(), Some("dana"));
-        let resolved = resolve(
-            &acknowledged,
-            "lee",
-            Some("called the sponsor"),
-            at("2026-03-02T09:00:00Z"),
-        )
-        .unwrap();
-        assert_eq!(resolved.status(), AlertStatus::Resolved);
-        assert_eq!(
-            (
-                resolved.resolved_by.as_deref(),
-                resolved.resolution.as_deref()
-            ),
-            (Some("lee"), Some("called the sponsor"))
-        );
-        assert_eq!(
-            resolve(&resolved, "lee", None, at("2026-03-03T00:00:00Z")),
-            Err(AlertActionError::AlreadyResolved(3))
-        );
+    fn alerts_stored_before_snoozes_read_back() {
+        let body = r#"{"id": 3, "account": "a1", "rule": "x.y", "priority": "high",
+            "message": "m", "notify": [], "openedAt": "2026-03-01T00:00:00Z",
+            "lastSeenAt": "2026-03-01T00:00:00Z", "acknowledgedAt": null,
+            "acknowledgedBy": null, "resolvedAt": null, "resolvedBy": null, "resolution": null}"#;
+        let alert: StoredAlert = serde_json::from_str(body).unwrap();
+        assert_eq!(alert.status(), AlertStatus::Open);
+        assert!(!alert.awaiting_clear && !alert.backlog && alert.snooze.is_none());
     }
 }

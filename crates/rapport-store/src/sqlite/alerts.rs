@@ -1,13 +1,20 @@
 //! Alerts in SQLite: one row an alert (the `StoredAlert` as JSON beside the
 //! columns it is found by). A partial unique index keeps one unresolved alert
-//! per account and rule, so a flood cannot happen even by mistake.
+//! per account and rule, so a flood cannot happen even by mistake; another
+//! keeps at most one person-resolved alert per account and rule still holding
+//! its rule (`awaiting_clear`). An evaluation reads both kinds, and the
+//! instant of the store's first evaluation (`meta`), in its write transaction.
 
 use rapport_core::ExternalId;
 use rapport_core::alerts::StoredAlert;
+use rapport_core::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::corrupt;
-use crate::{StoreError, StoreResult};
+use super::{ChangeLog, corrupt};
+use crate::{AlertsInForce, ChangeKind, StoreError, StoreResult};
+
+/// The `meta` key of the instant the store's alerts were first evaluated.
+const FIRST_EVALUATION: &str = "alerts_first_evaluated_at";
 
 fn account_row(transaction: &Connection, account: &ExternalId) -> StoreResult<i64> {
     transaction
@@ -20,8 +27,10 @@ fn account_row(transaction: &Connection, account: &ExternalId) -> StoreResult<i6
         .ok_or_else(|| StoreError::UnknownAccount(account.to_string()))
 }
 
+/// Writes alerts (id 0: new, its id assigned), logging the accounts touched.
 pub(super) fn write(
     transaction: &Connection,
+    log: &mut ChangeLog,
     alerts: &[StoredAlert],
 ) -> StoreResult<Vec<StoredAlert>> {
     let mut written = Vec::with_capacity(alerts.len());
@@ -38,8 +47,15 @@ pub(super) fn write(
         }
         let body = serde_json::to_string(&alert).map_err(|error| corrupt("alert", error))?;
         let changed = transaction.execute(
-            "UPDATE alerts SET resolved_at_ms = ?2, body = ?3 WHERE id = ?1 AND account = ?4",
-            params![alert.id, resolved, body, row],
+            "UPDATE alerts SET resolved_at_ms = ?2, body = ?3, awaiting_clear = ?5 \
+             WHERE id = ?1 AND account = ?4",
+            params![
+                alert.id,
+                resolved,
+                body,
+                row,
+                i64::from(alert.resolved_at.is_some() && alert.awaiting_clear)
+            ],
         )?;
         if changed == 0 {
             return Err(corrupt(
@@ -47,9 +63,65 @@ pub(super) fn write(
                 format!("no alert {} of account {}", alert.id, alert.account),
             ));
         }
+        log.touched(ChangeKind::Alerts, Some(row));
         written.push(alert);
     }
     Ok(written)
+}
+
+/// One evaluation as one write transaction: `decide` sees the alerts in
+/// force (of one account row, or all) and whether an evaluation ran before;
+/// the first one's instant is recorded.
+pub(super) fn reconcile(
+    transaction: &Connection,
+    log: &mut ChangeLog,
+    account: Option<i64>,
+    now: Timestamp,
+    decide: &mut dyn FnMut(&AlertsInForce) -> Vec<StoredAlert>,
+) -> StoreResult<Vec<StoredAlert>> {
+    let first_evaluated_at = first_evaluated_at(transaction)?;
+    if first_evaluated_at.is_none() {
+        transaction.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+            params![FIRST_EVALUATION, now.to_rfc3339()],
+        )?;
+    }
+    let mut alerts = list(transaction, account, true)?;
+    alerts.extend(awaiting_clear(transaction, account)?);
+    let wanted = decide(&AlertsInForce {
+        alerts,
+        first_evaluated_at,
+    });
+    write(transaction, log, &wanted)
+}
+
+fn first_evaluated_at(connection: &Connection) -> StoreResult<Option<Timestamp>> {
+    let value: Option<String> = connection
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [FIRST_EVALUATION],
+            |row| row.get(0),
+        )
+        .optional()?;
+    value
+        .map(|text| {
+            Timestamp::parse_rfc3339(&text).map_err(|error| corrupt(FIRST_EVALUATION, error))
+        })
+        .transpose()
+}
+
+/// The resolved alerts still holding their rule, oldest first.
+fn awaiting_clear(connection: &Connection, account: Option<i64>) -> StoreResult<Vec<StoredAlert>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT id, body FROM alerts WHERE awaiting_clear = 1 AND (?1 IS NULL OR account = ?1) \
+         ORDER BY id",
+    )?;
+    let mut rows = statement.query(params![account])?;
+    let mut alerts = Vec::new();
+    while let Some(row) = rows.next()? {
+        alerts.push(parse(&row.get::<_, String>(1)?, row.get(0)?)?);
+    }
+    Ok(alerts)
 }
 
 fn parse(body: &str, id: i64) -> StoreResult<StoredAlert> {

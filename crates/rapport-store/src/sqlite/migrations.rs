@@ -174,6 +174,20 @@ INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
 -- of the import's time. (`Store::account_activities` scans; tools only.)
 DROP INDEX activities_by_account_time;
 "#,
+    r#"
+-- A person's resolution holds its rule while the condition persists: an alert
+-- resolved by a person keeps `awaiting_clear` (also in its body) until an
+-- evaluation finds the condition clear; evaluations read these beside the
+-- unresolved alerts, and the rule opens no new alert meanwhile.
+ALTER TABLE alerts ADD COLUMN awaiting_clear INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX alerts_one_awaiting_clear ON alerts (account, rule) WHERE awaiting_clear = 1;
+-- The instant of the store's first alert evaluation (its openings are the
+-- backlog, summarised rather than delivered). A store evaluated before this
+-- migration has had its first evaluation: the earliest alert's opening.
+INSERT INTO meta (key, value)
+    SELECT 'alerts_first_evaluated_at', MIN(json_extract(body, '$.openedAt'))
+    FROM alerts HAVING COUNT(*) > 0;
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

@@ -827,26 +827,20 @@ impl Store for SqliteStore {
     }
 
     fn write_alerts(&self, alerts: &[StoredAlert]) -> StoreResult<Vec<StoredAlert>> {
-        self.reconcile_alerts(None, &mut |_| alerts.to_vec())
+        self.write(|transaction, log| alerts::write(transaction, log, alerts))
     }
 
     fn reconcile_alerts(
         &self,
         account: Option<&ExternalId>,
-        decide: &mut dyn FnMut(&[StoredAlert]) -> Vec<StoredAlert>,
+        now: Timestamp,
+        decide: &mut dyn FnMut(&crate::AlertsInForce) -> Vec<StoredAlert>,
     ) -> StoreResult<Vec<StoredAlert>> {
         self.write(|transaction, log| {
             let row = account
                 .map(|account| self.account_row(transaction, account))
                 .transpose()?;
-            let unresolved = alerts::list(transaction, row, true)?;
-            let wanted = decide(&unresolved);
-            let written = alerts::write(transaction, &wanted)?;
-            for alert in &written {
-                let row = self.account_row(transaction, &alert.account)?;
-                log.touched(ChangeKind::Alerts, Some(row));
-            }
-            Ok(written)
+            alerts::reconcile(transaction, log, row, now, decide)
         })
     }
 
@@ -862,9 +856,7 @@ impl Store for SqliteStore {
             let Some(changed) = decide(&stored) else {
                 return Ok(None);
             };
-            let mut written = alerts::write(transaction, &[changed])?;
-            let row = self.account_row(transaction, &stored.account)?;
-            log.touched(ChangeKind::Alerts, Some(row));
+            let mut written = alerts::write(transaction, log, &[changed])?;
             Ok(written.pop())
         })
     }

@@ -1,18 +1,21 @@
-//! `rapport alerts`: list alerts, evaluate the rules now, acknowledge and
-//! resolve with a name. The same lifecycle as `/api/alerts`.
+//! `rapport alerts`: list alerts, evaluate the rules now, acknowledge,
+//! snooze and resolve with a name. The same lifecycle as `/api/alerts`.
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use rapport_app::alerts::{AlertQuery, AlertView};
+use rapport_core::Timestamp;
+use rapport_core::alerts::{AlertRun, SnoozeRequest};
 
-use super::{Format, open_app, print_json};
+use super::{Format, flag_error, open_app, print_json};
 use crate::settings::Settings;
 
 #[derive(clap::Subcommand)]
 pub enum AlertsCommand {
     /// The alerts, unresolved by default.
     List {
-        /// open, acknowledged, resolved, unresolved or all.
+        /// open, acknowledged, snoozed, resolved, unresolved or all.
         #[arg(long, default_value = "unresolved")]
         status: String,
         /// Only this account's alerts (name, external id or UUID).
@@ -32,7 +35,20 @@ pub enum AlertsCommand {
         #[arg(long)]
         author: String,
     },
-    /// Resolve an alert.
+    /// Snooze an unresolved alert until an instant: not delivered or
+    /// re-opened until then; open again (and delivered once) if its
+    /// condition still holds when the snooze ends.
+    Snooze {
+        id: i64,
+        /// RFC 3339 instant or date (its first instant, UTC); at most a year ahead.
+        #[arg(long)]
+        until: String,
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Resolve an alert. The resolution holds while its condition persists.
     Resolve {
         id: i64,
         #[arg(long)]
@@ -66,8 +82,22 @@ pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitC
         }
         AlertsCommand::Evaluate => {
             let run = app.evaluate_alerts(None, now)?;
-            let (opened, seen, cleared) = (run.opened, run.seen, run.cleared);
-            outln!("alerts opened {opened}, still firing {seen}, cleared {cleared}");
+            out!("{}", evaluation_summary(&run));
+        }
+        AlertsCommand::Snooze {
+            id,
+            until,
+            by,
+            reason,
+        } => {
+            let until = Timestamp::parse_lenient(until).context("--until")?;
+            let request = SnoozeRequest {
+                until,
+                by: by.clone(),
+                reason: reason.clone(),
+            };
+            let alert = app.snooze_alert(*id, &request, now).map_err(flag_error)?;
+            outln!("alert {id} {:?} until {until}", alert.status());
         }
         AlertsCommand::Ack { id, author } => {
             let alert = app.acknowledge_alert(*id, author, now)?;
@@ -79,6 +109,46 @@ pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitC
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What an evaluation did, in a line (and the backlog of the first, in one more).
+fn evaluation_summary(run: &AlertRun) -> String {
+    let mut line = format!(
+        "alerts opened {}, still firing {}, cleared {}",
+        run.opened, run.seen, run.cleared
+    );
+    for (count, what) in [
+        (run.snoozed, "snoozed"),
+        (run.reopened, "back from a snooze"),
+        (run.held, "held by a person's resolution"),
+        (run.released, "person-resolved now clear"),
+        (run.churned, "resolved as their account churned"),
+    ] {
+        if count > 0 {
+            line.push_str(&format!(", {what} {count}"));
+        }
+    }
+    line.push('\n');
+    if let Some(backlog) = &run.backlog {
+        let mut parts: Vec<String> = backlog
+            .by_priority
+            .iter()
+            .map(|(priority, count)| format!("{priority:?} {count}").to_lowercase())
+            .collect();
+        parts.extend(
+            backlog
+                .by_rule
+                .iter()
+                .map(|(rule, count)| format!("{rule} {count}")),
+        );
+        line.push_str(&format!(
+            "first evaluation: the {} alerts opened on {} accounts are the backlog, listed but not delivered ({})\n",
+            backlog.alerts,
+            backlog.accounts,
+            parts.join(", ")
+        ));
+    }
+    line
 }
 
 fn markdown(alerts: &[AlertView]) -> String {
