@@ -111,8 +111,8 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Unsigned<F> {
     );
 }
 
-pub use rapport_core::numbers::{money, ordinal};
 use rapport_core::numbers::{self, MISSING};
+pub use rapport_core::numbers::{money, ordinal};
 
 /// Markdown's characters that could change a document, escaped with a
 /// backslash in text that comes from data (names, reasons, titles), so it
@@ -153,7 +153,10 @@ fn formatter(
         && matches!(value.kind(), minijinja::value::ValueKind::Number)
         && !value.is_integer()
     {
-        text = Value::from(numbers::fixed(float, if float.fract() == 0.0 { 0 } else { 1 }));
+        text = Value::from(numbers::fixed(
+            float,
+            if float.fract() == 0.0 { 0 } else { 1 },
+        ));
         &text
     } else {
         value
@@ -224,6 +227,7 @@ fn environment() -> &'static Environment<'static> {
             "accounts.html",
             "overrides.md",
             "goals.md",
+            "alerts.md",
         );
         env.add_filter("money", |value: Option<f64>| or_missing(value, money));
         env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
@@ -233,7 +237,9 @@ fn environment() -> &'static Environment<'static> {
             numbers::score_or_missing(value)
         });
         env.add_filter("pct", |value: Option<f64>, decimals: Option<usize>| {
-            or_missing(value, |value| numbers::percent(value, decimals.unwrap_or(0)))
+            or_missing(value, |value| {
+                numbers::percent(value, decimals.unwrap_or(0))
+            })
         });
         env.add_filter("signed", |value: Option<f64>, decimals: Option<usize>| {
             or_missing(value, |value| numbers::signed(value, decimals.unwrap_or(1)))
@@ -260,6 +266,7 @@ fn environment() -> &'static Environment<'static> {
             Some(value) if unit == "%" => {
                 numbers::percent(value, if value.fract() == 0.0 { 0 } else { 1 })
             }
+            Some(value) if matches!(unit.trim(), "$" | "USD" | "usd") => money(value),
             Some(value) => numbers::measure(value, &unit),
         });
         env.add_filter("bar", bar);
@@ -418,8 +425,13 @@ pub fn value_report(report: &ValueReport, format: DocumentFormat) -> Result<Stri
 
 /// The engagement breakdown as Markdown (PRD-070's layout, with any
 /// model's components).
-pub fn engagement(breakdown: &rapport_core::engagement::EngagementBreakdown) -> Result<String, String> {
-    document("engagement.md", context! { b => Value::from_serialize(breakdown) })
+pub fn engagement(
+    breakdown: &rapport_core::engagement::EngagementBreakdown,
+) -> Result<String, String> {
+    document(
+        "engagement.md",
+        context! { b => Value::from_serialize(breakdown) },
+    )
 }
 
 /// The health report as Markdown: score, components, alerts, warnings,
@@ -438,7 +450,9 @@ pub fn success(body: &serde_json::Value) -> Result<String, String> {
 /// engagement-overview dashboard.
 pub fn overview(view: &rapport_core::portfolio::overview::Overview) -> Result<String, String> {
     let start = |window: &rapport_core::engine::Window| {
-        rapport_core::Timestamp::from_millis(window.start()).date().to_string()
+        rapport_core::Timestamp::from_millis(window.start())
+            .date()
+            .to_string()
     };
     document(
         "portfolio.md",
@@ -459,17 +473,36 @@ pub fn accounts(
         DocumentFormat::Markdown => "accounts.md",
         DocumentFormat::Html => "accounts.html",
     };
-    document(name, context! { accounts => Value::from_serialize(listings) })
+    document(
+        name,
+        context! { accounts => Value::from_serialize(listings) },
+    )
 }
 
 /// An account's overrides in force, expired, and their audit trail.
-pub fn overrides(view: &rapport_core::scoring::overrides::AccountOverrides) -> Result<String, String> {
-    document("overrides.md", context! { v => Value::from_serialize(view) })
+pub fn overrides(
+    view: &rapport_core::scoring::overrides::AccountOverrides,
+) -> Result<String, String> {
+    document(
+        "overrides.md",
+        context! { v => Value::from_serialize(view) },
+    )
 }
 
 /// An account's success goals and their metrics' latest measurements.
 pub fn goals(goals: &[rapport_core::success::Goal]) -> Result<String, String> {
-    document("goals.md", context! { goals => Value::from_serialize(goals) })
+    document(
+        "goals.md",
+        context! { goals => Value::from_serialize(goals) },
+    )
+}
+
+/// The alert list as Markdown, one line an alert.
+pub fn alerts(alerts: &[crate::alerts::AlertView]) -> Result<String, String> {
+    document(
+        "alerts.md",
+        context! { alerts => Value::from_serialize(alerts) },
+    )
 }
 
 /// The weekly portfolio report as a standalone Markdown or HTML document.

@@ -99,7 +99,7 @@ enum Command {
     /// The portfolio engagement overview: engaged and multi-threaded accounts,
     /// activity volume, notable changes, at-risk revenue.
     Portfolio(commands::portfolio::PortfolioArgs),
-    /// Alerts: `alerts list|evaluate|ack|resolve`.
+    /// Alerts: `alerts list|evaluate|ack|resolve|snooze`.
     #[command(subcommand)]
     Alerts(commands::alerts::AlertsCommand),
     /// Reports: `report weekly --format md|html|json`.

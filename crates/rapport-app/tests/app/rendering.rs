@@ -7,8 +7,8 @@
 
 use std::sync::OnceLock;
 
-use rapport_app::reports::{EngagementRequest, ValueReportOptions};
 use rapport_app::render::{self, DocumentFormat};
+use rapport_app::reports::{EngagementRequest, ValueReportOptions};
 use rapport_app::{App, AppConfig};
 use rapport_core::engagement::Compare;
 use rapport_core::engine::Window;
@@ -126,7 +126,11 @@ fn every_report_in_every_format_for_every_account_and_model_reads_right() {
     };
     let json = |value: &dyn erased::Json| value.json();
     let accounts = app.accounts().unwrap();
-    assert!(accounts.iter().any(|account| account.status.as_str() == "churned"));
+    assert!(
+        accounts
+            .iter()
+            .any(|account| account.status.as_str() == "churned")
+    );
     let request = |model: &str| EngagementRequest {
         window: Window::new(as_of, Period::DEFAULT),
         compare: Compare::Previous,
@@ -134,9 +138,15 @@ fn every_report_in_every_format_for_every_account_and_model_reads_right() {
     };
     for account in &accounts {
         let id = account.external_id.as_str();
-        for model in Model::SHIPPED.iter().filter(|name| name.contains("engagement")) {
+        for model in Model::SHIPPED
+            .iter()
+            .filter(|name| name.contains("engagement"))
+        {
             let breakdown = app.engagement(id, &request(model)).unwrap();
-            check(format!("engagement {id} {model} md"), render::engagement(&breakdown));
+            check(
+                format!("engagement {id} {model} md"),
+                render::engagement(&breakdown),
+            );
             check(format!("engagement {id} {model} json"), json(&**breakdown));
         }
         let health = app.health(id, as_of).unwrap();
@@ -166,9 +176,16 @@ fn every_report_in_every_format_for_every_account_and_model_reads_right() {
     check("portfolio json".into(), json(&overview));
     let weekly = app.weekly(as_of, &OverviewFilter::default()).unwrap();
     for format in [DocumentFormat::Markdown, DocumentFormat::Html] {
-        check(format!("weekly {format:?}"), render::weekly_report(&weekly, format));
+        check(
+            format!("weekly {format:?}"),
+            render::weekly_report(&weekly, format),
+        );
     }
     check("weekly json".into(), json(&weekly));
+    app.evaluate_alerts(None, as_of).unwrap();
+    let alerts = app.alerts(&Default::default()).unwrap();
+    assert!(!alerts.is_empty(), "the demo raises alerts");
+    check("alerts md".into(), render::alerts(&alerts));
     check(
         "accounts md".into(),
         render::accounts(&accounts, DocumentFormat::Markdown),

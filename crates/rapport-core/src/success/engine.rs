@@ -580,7 +580,7 @@ fn display_with_unit(number: f64, unit: &str) -> String {
     match unit.trim() {
         "" => number,
         "%" | "percent" | "pct" => format!("{number}%"),
-        "$" | "USD" | "usd" => format!("${number}"),
+        "$" | "USD" | "usd" => crate::numbers::money(original),
         // "1 user", "2 users": the data's unit in the singular for exactly one.
         unit => crate::numbers::measure(original, unit),
     }

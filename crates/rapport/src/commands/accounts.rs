@@ -13,7 +13,8 @@ pub fn run(settings: &Settings, format: Format) -> anyhow::Result<ExitCode> {
         Format::Json => print_json(&listings)?,
         Format::Md => out!(
             "{}",
-            rapport_app::render::accounts(&listings, rapport_app::render::DocumentFormat::Markdown).map_err(anyhow::Error::msg)?
+            rapport_app::render::accounts(&listings, rapport_app::render::DocumentFormat::Markdown)
+                .map_err(anyhow::Error::msg)?
         ),
     }
     Ok(ExitCode::SUCCESS)

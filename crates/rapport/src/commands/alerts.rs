@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rapport_app::alerts::{AlertQuery, AlertView};
+use rapport_app::alerts::AlertQuery;
 use rapport_core::Timestamp;
 use rapport_core::alerts::{AlertRun, SnoozeRequest};
 
@@ -77,7 +77,10 @@ pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitC
                 .map_err(super::flag_error)?;
             match format {
                 Format::Json => print_json(&alerts)?,
-                Format::Md => out!("{}", markdown(&alerts)),
+                Format::Md => out!(
+                    "{}",
+                    rapport_app::render::alerts(&alerts).map_err(anyhow::Error::msg)?
+                ),
             }
         }
         AlertsCommand::Evaluate => {
@@ -149,29 +152,4 @@ fn evaluation_summary(run: &AlertRun) -> String {
         ));
     }
     line
-}
-
-fn markdown(alerts: &[AlertView]) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    if alerts.is_empty() {
-        out.push_str("No alerts.\n");
-    }
-    for view in alerts {
-        let alert = &view.alert;
-        let _ = writeln!(
-            out,
-            "- #{} [{:?}] {} ({}) {}: {} ({:?}, opened {}, CSM {})",
-            alert.id,
-            alert.priority,
-            view.account_name,
-            alert.account,
-            alert.rule,
-            alert.message,
-            view.status,
-            alert.opened_at,
-            view.csm
-        );
-    }
-    out
 }

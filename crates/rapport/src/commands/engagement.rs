@@ -39,8 +39,10 @@ pub fn run(settings: &Settings, args: &EngagementArgs) -> anyhow::Result<ExitCod
     )?;
     match args.format {
         Format::Json => print_json(&breakdown)?,
-        Format::Md => out!("{}", rapport_app::render::engagement(&breakdown).map_err(anyhow::Error::msg)?),
+        Format::Md => out!(
+            "{}",
+            rapport_app::render::engagement(&breakdown).map_err(anyhow::Error::msg)?
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }
-

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use rapport_core::Timestamp;
-use rapport_core::success::edit::parse_goal;
 use rapport_core::success::Measurement;
+use rapport_core::success::edit::parse_goal;
 
 use super::{Format, open_app, print_json};
 use crate::settings::Settings;
@@ -108,4 +108,3 @@ pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCo
     }
     Ok(ExitCode::SUCCESS)
 }
-

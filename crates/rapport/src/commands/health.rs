@@ -3,7 +3,6 @@
 
 use std::process::ExitCode;
 
-
 use super::{Format, open_app, print_json};
 use crate::settings::Settings;
 
@@ -23,8 +22,10 @@ pub fn run(settings: &Settings, args: &HealthArgs) -> anyhow::Result<ExitCode> {
     let view = open_app(settings)?.health(&args.account, as_of)?;
     match args.format {
         Format::Json => print_json(&view)?,
-        Format::Md => out!("{}", rapport_app::render::health(&view).map_err(anyhow::Error::msg)?),
+        Format::Md => out!(
+            "{}",
+            rapport_app::render::health(&view).map_err(anyhow::Error::msg)?
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }
-

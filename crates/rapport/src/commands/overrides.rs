@@ -163,4 +163,3 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
 fn number(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_string(), |value| format!("{value}"))
 }
-

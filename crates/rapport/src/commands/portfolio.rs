@@ -47,4 +47,3 @@ pub fn run(settings: &Settings, args: &PortfolioArgs) -> anyhow::Result<ExitCode
     }
     Ok(ExitCode::SUCCESS)
 }
-

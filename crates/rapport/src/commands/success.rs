@@ -31,4 +31,3 @@ pub fn run(settings: &Settings, args: &SuccessArgs) -> anyhow::Result<ExitCode> 
     }
     Ok(ExitCode::SUCCESS)
 }
-
