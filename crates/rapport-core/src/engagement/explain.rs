@@ -291,7 +291,11 @@ fn meeting_attendance(context: &ExplainContext<'_>) -> (String, Vec<Evidence>) {
     let summary = format!(
         "{} of {} missed by the customer (no-show or cancelled by them){}",
         total,
-        plural(context.facts.meetings_counted as usize, "meeting", "meetings"),
+        plural(
+            context.facts.meetings_counted as usize,
+            "meeting",
+            "meetings"
+        ),
         if dates.is_empty() {
             String::new()
         } else {
