@@ -171,7 +171,9 @@ pub fn measure(value: f64, unit: &str) -> String {
     let text = fixed(value, decimals);
     let one_word = !unit.is_empty() && unit.chars().all(char::is_alphabetic);
     let unit = match unit.strip_suffix('s') {
-        Some(singular) if text == "1" && one_word && !singular.ends_with('s') => singular,
+        Some(singular) if (text == "1" || text == "-1") && one_word && !singular.ends_with('s') => {
+            singular
+        }
         _ => unit,
     };
     if unit.is_empty() {
@@ -243,6 +245,7 @@ mod tests {
         assert_eq!(measure(1.0, "users"), "1 user");
         assert_eq!(measure(1.5, "users"), "1.5 users");
         assert_eq!(measure(1.0, "hours"), "1 hour");
+        assert_eq!(measure(-1.0, "points"), "-1 point");
         assert_eq!(with_unit(-0.2, "%"), "0%");
         assert_eq!(target_with_unit(1.0, "days"), "≤ 1 day");
         let written: Vec<String> = [

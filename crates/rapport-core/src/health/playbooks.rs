@@ -80,11 +80,17 @@ fn declining_usage(account: &AccountState, as_of: Timestamp) -> Option<PlaybookT
         evidence: vec![
             SignalEvidence {
                 at: Some(Timestamp::from_millis(end - 28 * DAY)),
-                detail: format!("{before} logins in the earlier two weeks"),
+                detail: format!(
+                    "{} in the earlier two weeks",
+                    crate::numbers::count(before as u64, "login", None)
+                ),
             },
             SignalEvidence {
                 at: Some(Timestamp::from_millis(end - 14 * DAY)),
-                detail: format!("{now} logins in the last two weeks"),
+                detail: format!(
+                    "{} in the last two weeks",
+                    crate::numbers::count(now as u64, "login", None)
+                ),
             },
         ],
         tasks: tasks(
