@@ -424,6 +424,7 @@ mod value_report_tests {
             renewal_date: None,
             investment,
             include_targets: true,
+            churned: None,
             report: success_report(
                 goals,
                 Timestamp::parse_rfc3339("2026-01-06T00:00:00Z").unwrap(),

@@ -260,6 +260,15 @@ pub fn parse_non_negative(field: &'static str, text: &str) -> Result<f64, Domain
             expected: "a number ≥ 0",
         });
     }
+    // Beyond a trillion is a typo or a unit mix-up, not an account's revenue
+    // or seats; refused so no report ever writes a saturated figure.
+    if value > 1e12 {
+        return Err(DomainError::OutOfRange {
+            field,
+            value: text.to_string(),
+            expected: "a number at most 1,000,000,000,000",
+        });
+    }
     Ok(value)
 }
 
@@ -381,6 +390,8 @@ mod tests {
         assert!(parse_non_negative("arr", "-1").is_err());
         assert!(parse_non_negative("arr", "NaN").is_err());
         assert!(parse_non_negative("arr", "lots").is_err());
+        assert!(parse_non_negative("arr", "1e200").is_err());
+        assert!(parse_non_negative("arr", "1000000000000").is_ok());
     }
 }
 

@@ -793,6 +793,7 @@ fn account_view(goals: &[Goal], investment: f64) -> AccountSuccess {
         renewal_date: None,
         investment,
         include_targets: true,
+        churned: None,
         report: success_report(
             goals,
             at("2026-01-06T00:00:00Z"),

@@ -127,6 +127,7 @@ fn every_report_in_every_format_for_every_account_and_model_reads_right() {
     };
     let json = |value: &dyn erased::Json| value.json();
     let accounts = app.accounts().unwrap();
+    let mut churned_checked = 0;
     assert!(
         accounts
             .iter()
@@ -151,6 +152,10 @@ fn every_report_in_every_format_for_every_account_and_model_reads_right() {
             check(format!("engagement {id} {model} json"), json(&**breakdown));
         }
         let health = app.health(id, as_of).unwrap();
+        if account.status.as_str() == "churned" {
+            churned_checked += 1;
+            churned_reads_as_history(&app, id, &request("prd070-engagement"), &health);
+        }
         check(format!("health {id} md"), render::health(&health));
         check(format!("health {id} json"), json(&health));
         let success = app.success(id, as_of, true, true).unwrap().to_json();
@@ -166,6 +171,7 @@ fn every_report_in_every_format_for_every_account_and_model_reads_right() {
             );
         }
     }
+    assert!(churned_checked > 0, "the demo has churned accounts");
     let overview = app
         .overview(
             Window::new(as_of, Period::DEFAULT),
@@ -200,6 +206,44 @@ fn every_report_in_every_format_for_every_account_and_model_reads_right() {
         "{} defects, the first 40:\n{}",
         failures.len(),
         failures[..failures.len().min(40)].join("\n")
+    );
+}
+
+/// Issue 20, item 1: a churned account says so at the top of its reports and
+/// asks nothing of anyone: no alerts, recommended actions, playbooks or
+/// check-in cadence; its history stays readable.
+fn churned_reads_as_history(
+    app: &App,
+    id: &str,
+    request: &EngagementRequest,
+    health: &rapport_core::health::HealthView,
+) {
+    let breakdown = app.engagement(id, request).unwrap();
+    assert!(breakdown.churned.is_some(), "{id}");
+    assert!(breakdown.alerts.is_empty(), "{id}: {:?}", breakdown.alerts);
+    assert!(breakdown.recommendations.is_empty(), "{id}");
+    assert_eq!(breakdown.history.len(), 6, "{id}: history stays readable");
+    let markdown = render::engagement(&breakdown).unwrap();
+    assert!(markdown.contains("> **Churned account**"), "{id}");
+    assert!(health.report.churned.is_some(), "{id}");
+    assert!(health.report.alerts.is_empty(), "{id}");
+    assert!(health.report.playbooks.is_empty(), "{id}");
+    assert!(health.report.cadence.is_none(), "{id}");
+    assert!(
+        render::health(health)
+            .unwrap()
+            .contains("> **Churned account**"),
+        "{id}"
+    );
+    let success = app
+        .success(id, health.report.as_of, true, true)
+        .unwrap()
+        .to_json();
+    assert!(
+        render::success(&success)
+            .unwrap()
+            .contains("> **Churned account**"),
+        "{id}"
     );
 }
 

@@ -33,6 +33,8 @@ pub struct AccountSuccess {
     pub investment: f64,
     /// Whether targets and expected progress are shown (`includeTargets`).
     pub include_targets: bool,
+    /// Set when the account had churned at `as_of` (its reports say so).
+    pub churned: Option<crate::engine::state::Churn>,
     #[serde(flatten)]
     pub report: SuccessReport,
 }
@@ -145,6 +147,7 @@ pub fn account_success(
         renewal_date: account.renewal_date,
         investment: account.arr,
         include_targets,
+        churned: state.churned_at(as_of),
         report: success_report(
             state.goals(),
             as_of,
