@@ -22,18 +22,24 @@ pub enum AlertActionError {
     Invalid { field: &'static str, reason: String },
 }
 
-/// A person acknowledges an alert (it stays open until resolved).
-pub fn acknowledge(
-    alert: &StoredAlert,
-    author: &str,
-    now: Timestamp,
-) -> Result<StoredAlert, AlertActionError> {
+/// A person may act on an alert that is not resolved, and must say who they are.
+fn may_act(alert: &StoredAlert, author: &str) -> Result<(), AlertActionError> {
     if author.trim().is_empty() {
         return Err(AlertActionError::NoAuthor);
     }
     if alert.resolved_at.is_some() {
         return Err(AlertActionError::AlreadyResolved(alert.id));
     }
+    Ok(())
+}
+
+/// A person acknowledges an alert (it stays open until resolved).
+pub fn acknowledge(
+    alert: &StoredAlert,
+    author: &str,
+    now: Timestamp,
+) -> Result<StoredAlert, AlertActionError> {
+    may_act(alert, author)?;
     Ok(StoredAlert {
         acknowledged_at: Some(now),
         acknowledged_by: Some(author.trim().to_string()),
@@ -51,12 +57,7 @@ pub fn resolve(
     note: Option<&str>,
     now: Timestamp,
 ) -> Result<StoredAlert, AlertActionError> {
-    if author.trim().is_empty() {
-        return Err(AlertActionError::NoAuthor);
-    }
-    if alert.resolved_at.is_some() {
-        return Err(AlertActionError::AlreadyResolved(alert.id));
-    }
+    may_act(alert, author)?;
     let mut resolved = StoredAlert {
         resolved_at: Some(now),
         resolved_by: Some(author.trim().to_string()),
