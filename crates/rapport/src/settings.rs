@@ -23,6 +23,8 @@ struct FileSettings {
     /// Per-tier engagement models: `[tier_models] strategic = "framework-engagement"`.
     #[serde(default)]
     tier_models: std::collections::BTreeMap<String, String>,
+    /// Our own e-mail domains: `team_domains = ["ourco.com"]`.
+    team_domains: Option<Vec<String>>,
 }
 
 #[derive(Clone)]
@@ -36,6 +38,10 @@ pub struct Settings {
     /// Engagement models per tier (tier name → model name or file), from the
     /// settings file; a `--model` flag replaces them all.
     pub tier_models: Vec<(String, String)>,
+    /// Our team's e-mail domains (lowercase, no `@`): an address on one is one
+    /// of us, any other the customer's. `team_domains` in rapport.toml, or
+    /// RAPPORT_TEAM_DOMAINS as a comma-separated list.
+    pub team_domains: Vec<String>,
 }
 
 impl fmt::Debug for Settings {
@@ -47,6 +53,7 @@ impl fmt::Debug for Settings {
             .field("model", &self.model)
             .field("health_model", &self.health_model)
             .field("tier_models", &self.tier_models)
+            .field("team_domains", &self.team_domains)
             .finish()
     }
 }
@@ -94,6 +101,12 @@ impl Settings {
             model: env("RAPPORT_MODEL").or(file_settings.model),
             health_model: env("RAPPORT_HEALTH_MODEL").or(file_settings.health_model),
             tier_models: file_settings.tier_models.into_iter().collect(),
+            team_domains: team_domains(
+                env("RAPPORT_TEAM_DOMAINS")
+                    .map(|list| list.split(',').map(str::to_string).collect())
+                    .or(file_settings.team_domains)
+                    .unwrap_or_default(),
+            ),
         })
     }
 
@@ -141,6 +154,19 @@ impl Settings {
     }
 }
 
+/// Domains as people write them (`OurCo.com`, `@ourco.com`, with spaces)
+/// made comparable: trimmed, lowercase, without `@`; empty entries dropped.
+fn team_domains(written: Vec<String>) -> Vec<String> {
+    let mut domains: Vec<String> = written
+        .iter()
+        .map(|domain| domain.trim().trim_start_matches('@').to_ascii_lowercase())
+        .filter(|domain| !domain.is_empty())
+        .collect();
+    domains.sort();
+    domains.dedup();
+    domains
+}
+
 /// A shipped model by name, or a TOML model file, validated.
 fn load_model(choice: &str) -> anyhow::Result<Model> {
     if let Some(model) = Model::shipped(choice) {
@@ -172,7 +198,16 @@ mod tests {
             model: None,
             health_model: None,
             tier_models: Vec::new(),
+            team_domains: Vec::new(),
         };
         assert!(!format!("{settings:?}").contains("pw"));
+    }
+
+    #[test]
+    fn team_domains_are_made_comparable() {
+        assert_eq!(
+            team_domains(vec![" OurCo.com".into(), "@ourco.io".into(), "".into(), "ourco.com".into()]),
+            vec!["ourco.com".to_string(), "ourco.io".to_string()]
+        );
     }
 }
