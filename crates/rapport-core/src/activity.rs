@@ -85,6 +85,18 @@ pub enum ActivityDetail {
         kind: MeetingKind,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duration_min: Option<f64>,
+        /// The calendar occurrence this record reports on (its `UID` and
+        /// original start, `UID_YYYYMMDDTHHMMSSZ`): a calendar import writes a
+        /// new record when an occurrence moves, is cancelled or is held, and of
+        /// an account's records naming the same occurrence the engine keeps the
+        /// last one stored, except that a no-show (a person's word, recorded
+        /// afterwards) is never replaced by the calendar's view. Not part of
+        /// the JSONL contract.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurrence: Option<String>,
+        /// Who recorded a no-show, for the record.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recorded_by: Option<String>,
     },
     Call {
         direction: Direction,
@@ -218,6 +230,8 @@ mod tests {
             attendees: vec![],
             kind: MeetingKind::Qbr,
             duration_min: Some(60.0),
+            occurrence: None,
+            recorded_by: None,
         };
         let text = serde_json::to_string(&detail).unwrap();
         assert!(

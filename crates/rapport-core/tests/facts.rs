@@ -263,3 +263,39 @@ fn out_of_order_arrival_gives_the_same_facts() {
         factor_facts(&reversed, reversed.account("a1").unwrap(), window())
     );
 }
+
+/// Records naming the same calendar occurrence: the last one stored is the
+/// meeting (moved, cancelled, held), except that a no-show a person recorded
+/// stands whatever the calendar says afterwards; a superseded attended record
+/// takes back the engagement it gave its attendees.
+#[test]
+fn calendar_occurrences_keep_their_latest_record_and_a_no_show_stands() {
+    let record = |at: &str, status: &str, occurrence: &str, extra: serde_json::Value| {
+        let mut json = serde_json::json!({"type":"meeting","at":at,"status":status,"kind":"check_in",
+            "attendees":["sarah@acme.com"],"occurrence":occurrence});
+        for (key, value) in extra.as_object().unwrap() {
+            json[key] = value.clone();
+        }
+        json
+    };
+    let none = serde_json::json!({});
+    let state = portfolio(
+        Some(10),
+        &[
+            // Imported before it happened, then held an hour later than planned.
+            record("2026-01-05T09:00:00Z", "scheduled", "u1_20260105T090000Z", none.clone()),
+            record("2026-01-05T10:00:00Z", "attended", "u1_20260105T090000Z", none.clone()),
+            // Then a person says nobody came; a later import says held again.
+            record("2026-01-05T10:00:00Z", "no_show", "u1_20260105T090000Z", serde_json::json!({"recorded_by":"Dana"})),
+            record("2026-01-05T10:00:00Z", "attended", "u1_20260105T090000Z", none.clone()),
+            // Held, then cancelled by the customer after all.
+            record("2026-01-12T09:00:00Z", "attended", "u1_20260112T090000Z", none.clone()),
+            record("2026-01-12T09:00:00Z", "cancelled", "u1_20260112T090000Z", serde_json::json!({"cancelled_by":"customer"})),
+        ],
+    );
+    let account = state.account("a1").unwrap();
+    let facts = factor_facts(&state, account, window());
+    assert_eq!((facts.meetings_attended, facts.meetings_counted), (0, 2));
+    // Neither attended record counts as sarah engaging any more.
+    assert_eq!(facts.stakeholder_depth, 0.0);
+}

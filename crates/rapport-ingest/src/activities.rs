@@ -341,6 +341,8 @@ impl RawActivity<'_> {
                     kind: parse_optional::<MeetingKind>("kind", &self.meeting_kind)?
                         .unwrap_or(MeetingKind::Other),
                     duration_min: duration("duration_min", self.duration_min)?,
+                    occurrence: None,
+                    recorded_by: None,
                 }
             }
             ActivityKind::Call => ActivityDetail::Call {

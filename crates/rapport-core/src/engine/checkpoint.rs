@@ -10,7 +10,7 @@ use super::PortfolioState;
 
 /// Bumped whenever the engine's state changes shape: a checkpoint of another
 /// format is ignored (the engine is loaded from the store instead).
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 #[error("the engine checkpoint cannot be {action}: {reason}")]

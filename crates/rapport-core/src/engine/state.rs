@@ -196,7 +196,13 @@ pub(crate) struct MeetingEvent {
     /// Its attendees (contact indices) are `meeting_attendees[first..first + count]`.
     pub attendees_first: u32,
     pub attendees_count: u16,
+    /// The calendar occurrence it reports on (an index into
+    /// `AccountState::occurrences`), or [`NO_OCCURRENCE`].
+    pub occurrence: u32,
 }
+
+/// A meeting that names no calendar occurrence (every JSONL meeting).
+pub(crate) const NO_OCCURRENCE: u32 = u32::MAX;
 
 /// No contact (an activity that names none).
 pub(crate) const NO_CONTACT: u32 = u32::MAX;
@@ -278,6 +284,9 @@ pub struct AccountState {
     pub(crate) meetings: Vec<MeetingEvent>,
     /// Every meeting's attendees, appended as meetings arrive.
     pub(crate) meeting_attendees: Vec<u32>,
+    /// The calendar occurrences meetings reported on (`UID_start`).
+    #[serde(default)]
+    occurrences: Interner,
     pub(crate) calls: Vec<CallEvent>,
     pub(crate) trainings: Vec<TrainingEvent>,
     pub(crate) surveys: Vec<SurveyEvent>,
@@ -399,6 +408,7 @@ impl AccountState {
         self.emails.shrink_to_fit();
         self.meetings.shrink_to_fit();
         self.meeting_attendees.shrink_to_fit();
+        self.occurrences.shrink_to_fit();
         self.calls.shrink_to_fit();
         self.trainings.shrink_to_fit();
         self.surveys.shrink_to_fit();
@@ -463,6 +473,37 @@ impl AccountState {
         }
     }
 
+    /// Makes room for a new record of a calendar occurrence: the meeting that
+    /// reported on it so far is taken out (with the engagements it gave its
+    /// attendees), and `true` returned; or `false` when the new record must
+    /// be ignored, because a person recorded a no-show for the occurrence and
+    /// the record is the calendar's (anything but another no-show).
+    fn supersede_occurrence(&mut self, occurrence: u32, status: MeetingStatus) -> bool {
+        let Some(index) = self
+            .meetings
+            .iter()
+            .position(|meeting| meeting.occurrence == occurrence)
+        else {
+            return true;
+        };
+        let previous = self.meetings[index];
+        if previous.status == MeetingStatus::NoShow && status != MeetingStatus::NoShow {
+            return false;
+        }
+        self.meetings.remove(index);
+        if previous.status == MeetingStatus::Attended {
+            let first = previous.attendees_first as usize;
+            for position in first..first + usize::from(previous.attendees_count) {
+                let contact = self.meeting_attendees[position] as usize;
+                let engagements = &mut self.engagements[contact];
+                if let Ok(found) = engagements.binary_search(&previous.at) {
+                    engagements.remove(found);
+                }
+            }
+        }
+        true
+    }
+
     fn add(&mut self, activity: &Activity, feature_index: u32) {
         self.generation += 1;
         let at = activity.at.millis();
@@ -517,8 +558,19 @@ impl AccountState {
                 initiated_by,
                 attendees,
                 kind,
+                occurrence,
                 ..
             } => {
+                let occurrence = match occurrence {
+                    Some(key) => {
+                        let occurrence = self.occurrences.intern(key);
+                        if !self.supersede_occurrence(occurrence, *status) {
+                            return;
+                        }
+                        occurrence
+                    }
+                    None => NO_OCCURRENCE,
+                };
                 let attendees_first = self.meeting_attendees.len() as u32;
                 let mut attendees_count = 0u16;
                 for attendee in attendees.iter().take(usize::from(u16::MAX)) {
@@ -534,6 +586,7 @@ impl AccountState {
                     kind: *kind,
                     attendees_first,
                     attendees_count,
+                    occurrence,
                 };
                 insert_sorted(&mut self.meetings, event, |meeting| meeting.at);
                 if *status == MeetingStatus::Attended {
