@@ -6,6 +6,7 @@
 //! [`FileError`]; the record iterators yield it as [`ReadError::File`] and end.
 
 pub mod activities;
+pub mod calendar;
 pub mod goals;
 pub mod tables;
 
