@@ -20,6 +20,37 @@ pub(crate) struct EngagementQuery {
     as_of: Option<String>,
     /// A model by name; default: the account's tier's model, else the default.
     model: Option<String>,
+    /// `json` (the default) or `md`.
+    format: Option<String>,
+}
+
+/// `json` (the default: `false`) or `md` (`true`): a report's JSON body, or the
+/// Markdown the CLI prints, from the same template over the same structure.
+fn markdown_wanted(format: Option<&str>) -> Result<bool, ApiError> {
+    match format.map(str::trim) {
+        None | Some("") | Some("json") => Ok(false),
+        Some("md" | "markdown") => Ok(true),
+        Some(other) => Err(ApiError::BadRequest {
+            parameter: "format".into(),
+            reason: format!("`{other}` is neither json nor md"),
+        }),
+    }
+}
+
+/// A report as Markdown, or its JSON body.
+fn json_or_markdown<T: serde::Serialize>(
+    value: T,
+    markdown: bool,
+    render: impl FnOnce(&T) -> Result<String, String>,
+) -> Result<Response, ApiError> {
+    Ok(if markdown {
+        document(
+            DocumentFormat::Markdown,
+            render(&value).map_err(ApiError::internal)?,
+        )
+    } else {
+        Json(value).into_response()
+    })
 }
 
 /// `GET /api/intelligence/engagement/{customerId}?period&comparePeriod&asOf&model`:
@@ -35,11 +66,20 @@ pub(crate) async fn engagement(
         query.compare_period.as_deref(),
         as_of(query.as_of.as_deref())?,
     )?;
+    let markdown = markdown_wanted(query.format.as_deref())?;
     let request = EngagementRequest {
         window,
         compare,
         model: query.model,
     };
+    if markdown {
+        let breakdown = blocking(&state, move |app| {
+            Ok(app.engagement(&customer_id, &request)?)
+        })
+        .await?;
+        let text = render::engagement(&breakdown).map_err(ApiError::internal)?;
+        return Ok(document(DocumentFormat::Markdown, text));
+    }
     let body = blocking(&state, move |app| {
         Ok(app.engagement(&customer_id, &request)?.json()?)
     })
@@ -55,18 +95,21 @@ pub(crate) async fn engagement(
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AsOfQuery {
     as_of: Option<String>,
+    /// `json` (the default) or `md`.
+    format: Option<String>,
 }
 
-/// `GET /api/intelligence/health/{customerId}?asOf`
+/// `GET /api/intelligence/health/{customerId}?asOf&format=json|md`
 pub(crate) async fn health(
     State(state): State<AppState>,
     Path(customer_id): Path<String>,
     Query(query): Query<AsOfQuery>,
-) -> Result<Json<HealthView>, ApiError> {
+) -> Result<Response, ApiError> {
+    let markdown = markdown_wanted(query.format.as_deref())?;
     let as_of = as_of(query.as_of.as_deref())?;
-    blocking(&state, move |app| Ok(app.health(&customer_id, as_of)?))
-        .await
-        .map(Json)
+    let view: HealthView =
+        blocking(&state, move |app| Ok(app.health(&customer_id, as_of)?)).await?;
+    json_or_markdown(view, markdown, render::health)
 }
 
 #[derive(Deserialize)]
@@ -76,6 +119,8 @@ pub(crate) struct SuccessQuery {
     include_benchmarks: Option<String>,
     include_targets: Option<String>,
     as_of: Option<String>,
+    /// `json` (the default) or `md`.
+    format: Option<String>,
 }
 
 fn flag(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
@@ -89,12 +134,13 @@ fn flag(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
     }
 }
 
-/// `GET /api/intelligence/success-metrics/{customerId}?period=all&includeBenchmarks&includeTargets&asOf`
+/// `GET /api/intelligence/success-metrics/{customerId}?period=all&includeBenchmarks&includeTargets&asOf&format=json|md`
 pub(crate) async fn success(
     State(state): State<AppState>,
     Path(customer_id): Path<String>,
     Query(query): Query<SuccessQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
+    let markdown = markdown_wanted(query.format.as_deref())?;
     match query.period.as_deref() {
         None | Some("") | Some("all") => {}
         Some(other) => {
@@ -107,13 +153,13 @@ pub(crate) async fn success(
     let benchmarks = flag("includeBenchmarks", query.include_benchmarks.as_deref())?;
     let targets = flag("includeTargets", query.include_targets.as_deref())?;
     let as_of = as_of(query.as_of.as_deref())?;
-    blocking(&state, move |app| {
+    let body = blocking(&state, move |app| {
         Ok(app
             .success(&customer_id, as_of, benchmarks, targets)?
             .to_json())
     })
-    .await
-    .map(Json)
+    .await?;
+    json_or_markdown(body, markdown, render::success)
 }
 
 #[derive(Deserialize)]
@@ -200,22 +246,25 @@ pub(crate) struct OverviewQuery {
     as_of: Option<String>,
     csm: Option<String>,
     tier: Option<String>,
+    /// `json` (the default) or `md`.
+    format: Option<String>,
 }
 
-/// `GET /api/intelligence/engagement-overview?period&comparePeriod&asOf&csm&tier`
+/// `GET /api/intelligence/engagement-overview?period&comparePeriod&asOf&csm&tier&format=json|md`
 pub(crate) async fn overview(
     State(state): State<AppState>,
     Query(query): Query<OverviewQuery>,
-) -> Result<Json<Overview>, ApiError> {
+) -> Result<Response, ApiError> {
+    let markdown = markdown_wanted(query.format.as_deref())?;
     let (window, compare) = engagement_window(
         query.period.as_deref(),
         query.compare_period.as_deref(),
         as_of(query.as_of.as_deref())?,
     )?;
     let filter = tier_filter(query.csm.as_deref(), query.tier.as_deref())?;
-    blocking(&state, move |app| {
+    let view: Overview = blocking(&state, move |app| {
         Ok(app.overview(window, compare, &filter)?)
     })
-    .await
-    .map(Json)
+    .await?;
+    json_or_markdown(view, markdown, render::overview)
 }

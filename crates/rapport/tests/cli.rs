@@ -1479,6 +1479,27 @@ fn every_report_json_from_the_cli_is_the_api_body() {
         alerts,
     );
     assert_cli_is_api(&db, &address, &["accounts", "--format", "json"], accounts);
+
+    // The Markdown too: the API's `format=md` is the CLI's document, from the
+    // same template over the same structure.
+    let as_of = as_ofs[0];
+    for (command, path) in [
+        ("engagement", format!("/api/intelligence/engagement/{id}")),
+        ("health", format!("/api/intelligence/health/{id}")),
+        ("success", format!("/api/intelligence/success-metrics/{id}")),
+        ("portfolio", "/api/intelligence/engagement-overview".to_string()),
+    ] {
+        let mut args = vec![command];
+        if command != "portfolio" {
+            args.push("acc-0001");
+        }
+        args.extend(["--as-of", as_of]);
+        let cli = rapport(&db, &args);
+        assert_eq!(cli.status.code(), Some(0), "{}", text(&cli.stderr));
+        let (status, api) = http_get(&address, &format!("{path}?asOf={as_of}&format=md"));
+        assert_eq!(status, 200, "{path}: {api}");
+        assert_eq!(text(&cli.stdout), api, "`rapport {}` and {path}?format=md", args.join(" "));
+    }
 }
 
 #[test]
