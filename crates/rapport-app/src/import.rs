@@ -38,6 +38,22 @@ impl App {
     }
 }
 
+impl App {
+    /// Imports a calendar file (`.ics`): each occurrence in the range a
+    /// meeting of the account its attendees belong to (docs/calendar.md).
+    pub fn import_calendar(
+        &self,
+        path: &Path,
+        options: &rapport_ingest::calendar::CalendarOptions,
+        progress: &dyn ImportProgress,
+    ) -> AppResult<rapport_ingest::calendar::CalendarReport> {
+        let report =
+            rapport_ingest::calendar::import_calendar(self.store(), path, options, progress);
+        self.after_write(options.now, &[])?;
+        Ok(report)
+    }
+}
+
 /// What recording a batch of activities did, per record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recorded {

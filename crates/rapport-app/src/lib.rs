@@ -21,6 +21,7 @@ pub mod cache;
 pub mod error;
 pub mod goals;
 pub mod import;
+pub mod meetings;
 pub mod overrides;
 pub mod render;
 pub mod reports;

@@ -388,3 +388,97 @@ pub fn kind_from_title(title: &str) -> MeetingKind {
         .find(|(_, phrases)| phrases.iter().any(|phrase| holds(phrase)))
         .map_or(MeetingKind::Other, |(kind, _)| *kind)
 }
+
+// ---------------------------------------------------------------------------
+// Into the store
+// ---------------------------------------------------------------------------
+
+/// What importing one calendar file did.
+#[derive(Debug, Clone, Default)]
+pub struct CalendarReport {
+    /// Meetings written (`inserted`), already stored (`unchanged`), events
+    /// rejected (by the line they start on), or why nothing could be done.
+    pub file: crate::FileReport,
+    /// All-day events skipped, by the line they start on.
+    pub all_day: Vec<Parsed<String>>,
+    pub unmatched: Vec<Unmatched>,
+    /// Occurrences at or after the end of the range.
+    pub beyond_range: u64,
+    pub range: Option<(Timestamp, Timestamp)>,
+}
+
+/// Imports a calendar file: its meetings go to the store in one transaction
+/// (a re-import writes only what changed: see the module's doc).
+pub fn import_calendar(
+    store: &dyn rapport_store::Store,
+    path: &std::path::Path,
+    options: &CalendarOptions,
+    progress: &dyn crate::ImportProgress,
+) -> CalendarReport {
+    let mut report = CalendarReport {
+        file: crate::FileReport {
+            path: path.to_path_buf(),
+            ..crate::FileReport::default()
+        },
+        ..CalendarReport::default()
+    };
+    if options.team_domains.is_empty() {
+        report.file.fatal = Some(
+            "no team domains are set (team_domains in rapport.toml, or RAPPORT_TEAM_DOMAINS): \
+             without them our people cannot be told from the customer's, nor our \
+             cancellations from theirs"
+                .into(),
+        );
+        return report;
+    }
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) => {
+            report.file.fatal = Some(format!("cannot read: {error}"));
+            return report;
+        }
+    };
+    let contacts = match store.contacts() {
+        Ok(contacts) => contacts,
+        Err(error) => {
+            report.file.fatal = Some(format!("cannot read the stored contacts: {error}"));
+            return report;
+        }
+    };
+    let directory = Directory::new(&contacts);
+    progress.start(path, file.metadata().map(|metadata| metadata.len()).unwrap_or(0));
+    let mut bytes_read = 0;
+    let read = read_meetings(std::io::BufReader::new(file), &directory, options, |bytes| {
+        bytes_read += bytes;
+        progress.advance_to(bytes_read);
+    });
+    progress.finish();
+    report.file.rejected = read.rejected;
+    report.all_day = read.all_day;
+    report.unmatched = read.unmatched;
+    report.beyond_range = read.beyond_range;
+    report.range = read.range;
+    if let Some(error) = read.fatal {
+        report.file.fatal = Some(error.to_string());
+    }
+    let meetings: Vec<Activity> = read.meetings.into_iter().map(|parsed| parsed.record).collect();
+    if !meetings.is_empty() {
+        match store.insert_activities(&meetings) {
+            Ok(outcomes) => {
+                for outcome in outcomes {
+                    match outcome {
+                        rapport_store::WriteOutcome::Inserted => report.file.inserted += 1,
+                        rapport_store::WriteOutcome::Updated => report.file.updated += 1,
+                        rapport_store::WriteOutcome::Unchanged => report.file.unchanged += 1,
+                    }
+                }
+            }
+            Err(error) => {
+                report.file.fatal = Some(format!(
+                    "the store refused the meetings, nothing of them was written: {error}"
+                ));
+            }
+        }
+    }
+    report
+}

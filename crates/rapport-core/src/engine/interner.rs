@@ -61,6 +61,11 @@ impl Interner {
         index
     }
 
+    /// The name at `index` (one `intern` returned).
+    pub fn name(&self, index: u32) -> &str {
+        name_in(&self.text, &self.ends, index)
+    }
+
     /// Every name, in index order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         (0..self.ends.len() as u32).map(|index| name_in(&self.text, &self.ends, index))

@@ -14,4 +14,4 @@ mod interner;
 pub mod state;
 
 pub use facts::{FactorFacts, Window};
-pub use state::{AccountState, PortfolioState};
+pub use state::{AccountState, CalendarOccurrence, PortfolioState};

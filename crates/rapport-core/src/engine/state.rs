@@ -204,6 +204,22 @@ pub(crate) struct MeetingEvent {
 /// A meeting that names no calendar occurrence (every JSONL meeting).
 pub(crate) const NO_OCCURRENCE: u32 = u32::MAX;
 
+/// A calendar occurrence as the engine holds it: what its record in force
+/// says (see `ActivityDetail::Meeting::occurrence`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarOccurrence {
+    /// `UID_original-start`, the id a no-show is recorded against.
+    pub id: String,
+    pub at: Timestamp,
+    pub status: MeetingStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled_by: Option<Party>,
+    pub kind: MeetingKind,
+    /// The customer's people attending (lowercased addresses).
+    pub attendees: Vec<String>,
+}
+
 /// No contact (an activity that names none).
 pub(crate) const NO_CONTACT: u32 = u32::MAX;
 
@@ -371,6 +387,30 @@ impl AccountState {
     /// The account's success goals, in creation order.
     pub fn goals(&self) -> &[Goal] {
         &self.goals
+    }
+
+    /// The meetings imported from a calendar, in time order, each as its
+    /// record in force says.
+    pub fn calendar_occurrences(&self) -> Vec<CalendarOccurrence> {
+        self.meetings
+            .iter()
+            .filter(|meeting| meeting.occurrence != NO_OCCURRENCE)
+            .map(|meeting| {
+                let first = meeting.attendees_first as usize;
+                CalendarOccurrence {
+                    id: self.occurrences.name(meeting.occurrence).to_string(),
+                    at: Timestamp::from_millis(meeting.at),
+                    status: meeting.status,
+                    cancelled_by: meeting.cancelled_by,
+                    kind: meeting.kind,
+                    attendees: self.meeting_attendees
+                        [first..first + usize::from(meeting.attendees_count)]
+                        .iter()
+                        .map(|contact| self.contact_emails.name(*contact).to_string())
+                        .collect(),
+                }
+            })
+            .collect()
     }
 
     /// Index range of the logins with `start <= at < end`.
