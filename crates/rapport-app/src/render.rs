@@ -228,6 +228,7 @@ fn environment() -> &'static Environment<'static> {
             "overrides.md",
             "goals.md",
             "alerts.md",
+            "meetings.md",
         );
         env.add_filter("money", |value: Option<f64>| or_missing(value, money));
         env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
@@ -487,6 +488,11 @@ pub fn overrides(
         "overrides.md",
         context! { v => Value::from_serialize(view) },
     )
+}
+
+/// An account's calendar meetings, each with the id a no-show is recorded by.
+pub fn meetings(view: &crate::meetings::AccountMeetings) -> Result<String, String> {
+    document("meetings.md", context! { v => Value::from_serialize(view) })
 }
 
 /// An account's success goals and their metrics' latest measurements.

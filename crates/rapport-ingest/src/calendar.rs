@@ -281,18 +281,29 @@ fn meeting(
     options: &CalendarOptions,
 ) -> Result<Activity, Left> {
     let event = occurrence.event;
+    // An instance that lists no invitee of its own (Google exports a
+    // cancelled one so) has the series' invitees and organiser.
+    let people = match occurrence.series {
+        Some(series) if event.attendees.is_empty() && event.organizer.is_none() => series,
+        Some(series) if event.attendees.is_empty() => &parse::CalendarEvent {
+            organizer: event.organizer.clone(),
+            attendees: series.attendees.clone(),
+            ..series.clone()
+        },
+        _ => event,
+    };
     let ours = |address: &str| {
         domain_of(address).is_some_and(|domain| options.team_domains.iter().any(|own| own == domain))
     };
-    let organizer_is_ours = event.organizer.as_deref().map(ours);
+    let organizer_is_ours = people.organizer.as_deref().map(ours);
     // The customer's people: invitees and organiser outside our domains.
     let mut customer: Vec<(&str, bool)> = Vec::new();
-    if let Some(organizer) = event.organizer.as_deref()
+    if let Some(organizer) = people.organizer.as_deref()
         && !ours(organizer)
     {
         customer.push((organizer, false));
     }
-    for attendee in &event.attendees {
+    for attendee in &people.attendees {
         if ours(&attendee.address) {
             continue;
         }

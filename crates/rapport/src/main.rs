@@ -57,12 +57,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Import the contract's files: `import DIR`, or `import accounts|contacts|features|activities|outcomes FILE`.
+    /// Import the contract's files: `import DIR`, or `import accounts|contacts|features|activities|outcomes FILE`;
+    /// a calendar: `import calendar FILE.ics [--until WHEN]`.
     Import {
         /// A folder holding any of accounts.csv, contacts.csv, features.csv, activities.jsonl,
         /// outcomes.csv; or a kind followed by a file.
         #[arg(required = true, num_args = 1..=2, value_names = ["DIR | KIND", "FILE"])]
         target: Vec<String>,
+        /// `import calendar FILE.ics` only: read occurrences up to this instant
+        /// (RFC 3339 or YYYY-MM-DD); default 90 days from now.
+        #[arg(long)]
+        until: Option<String>,
     },
     /// Write a deterministic demo portfolio (the five contract files and goals.csv) into a folder.
     Generate(commands::generate::GenerateArgs),
@@ -119,6 +124,9 @@ enum Command {
     /// Manual overrides of a health or engagement score, audited: `override set|remove|list`.
     #[command(subcommand)]
     Override(commands::overrides::OverrideCommand),
+    /// Calendar meetings: `meetings list ACCOUNT`, `meetings no-show ACCOUNT --meeting ID --by NAME`.
+    #[command(subcommand)]
+    Meetings(commands::meetings::MeetingsCommand),
     /// List the accounts in the store.
     Accounts {
         #[arg(long, value_enum, default_value_t = commands::Format::Md)]
@@ -167,7 +175,14 @@ fn closed_pipe(error: &anyhow::Error) -> bool {
 
 fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Import { target } => commands::import::run(settings, &target),
+        Command::Import { target, until } => match target.as_slice() {
+            [kind, file] if kind == "calendar" => {
+                commands::meetings::import_calendar(settings, file, until.as_deref())
+            }
+            _ if until.is_some() => anyhow::bail!("--until is for `rapport import calendar FILE.ics`"),
+            _ => commands::import::run(settings, &target),
+        },
+        Command::Meetings(command) => commands::meetings::run(settings, &command),
         Command::Generate(args) => commands::generate::run(&args),
         Command::Serve { addr } => commands::serve::run(settings, addr.as_deref()),
         Command::Demo {

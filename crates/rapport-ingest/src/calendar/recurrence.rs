@@ -23,6 +23,9 @@ pub const MAX_INSTANCES: u16 = 5_000;
 pub struct Occurrence<'a> {
     /// The `VEVENT` that describes it: the series, or the instance's own.
     pub event: &'a CalendarEvent,
+    /// The series it belongs to, when the file has it (for an instance
+    /// exported without its invitees, as Google writes a cancelled one).
+    pub series: Option<&'a CalendarEvent>,
     /// When the series placed it (its `RECURRENCE-ID`), in UTC: with the
     /// `UID`, what identifies it for good, however it is moved.
     pub original_start: NaiveDateTime,
@@ -109,7 +112,10 @@ pub fn expand<'a>(
                             Some(instance) => {
                                 used.insert(instant);
                                 match instance_occurrence(instance, instant, minutes, zones) {
-                                    Ok(occurrence) => occurrence,
+                                    Ok(occurrence) => Occurrence {
+                                        series: Some(master),
+                                        ..occurrence
+                                    },
                                     Err(rejected) => {
                                         expanded.rejected.push(rejected);
                                         continue;
@@ -118,6 +124,7 @@ pub fn expand<'a>(
                             }
                             None => Occurrence {
                                 event: master,
+                                series: Some(master),
                                 original_start: instant,
                                 start: instant,
                                 minutes,
@@ -142,7 +149,13 @@ pub fn expand<'a>(
         rest.sort_by_key(|(instant, event)| (**instant, event.line));
         for (instant, instance) in rest {
             match instance_occurrence(instance, *instant, series_minutes, zones) {
-                Ok(occurrence) => emit(occurrence, &mut expanded),
+                Ok(occurrence) => emit(
+                    Occurrence {
+                        series: *master,
+                        ..occurrence
+                    },
+                    &mut expanded,
+                ),
                 Err(rejected) => expanded.rejected.push(rejected),
             }
         }
@@ -169,6 +182,7 @@ fn instance_occurrence<'a>(
         .or(series_minutes);
     Ok(Occurrence {
         event: instance,
+        series: None,
         original_start: original,
         start,
         minutes,
