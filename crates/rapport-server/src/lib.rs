@@ -7,6 +7,7 @@
 mod alerts;
 mod error;
 mod goals;
+mod meetings;
 mod overrides;
 mod reports;
 pub mod workers;
@@ -123,6 +124,7 @@ pub fn router(state: AppState) -> Router {
             "/api/intelligence/overrides/{customer_id}/{model}",
             put(overrides::put).delete(overrides::remove),
         )
+        .merge(meetings::routes())
         .fallback(not_found)
         .with_state(state)
 }

@@ -8,5 +8,6 @@ mod demo_health;
 mod goals_body;
 mod http;
 mod live;
+mod meetings;
 mod overrides;
 mod support;

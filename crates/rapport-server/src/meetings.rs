@@ -1,0 +1,62 @@
+//! Calendar meetings over HTTP: `GET /api/accounts/{id}/meetings` (the
+//! meetings an account's calendar imports gave, with their ids) and
+//! `POST /api/accounts/{id}/meetings/{meetingId}/no-show` with `{"by": …}`,
+//! which records that the customer did not show up (a calendar cannot say
+//! so); a later calendar import does not undo it. The rules are the
+//! application layer's.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use rapport_app::meetings::{AccountMeetings, NoShowRecorded};
+use serde::Deserialize;
+
+use crate::{ApiError, AppState, Json, blocking, now, parse_body};
+
+/// The routes, mounted by the router.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/accounts/{id}/meetings", get(list))
+        .route(
+            "/api/accounts/{id}/meetings/{meeting_id}/no-show",
+            post(no_show),
+        )
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<AccountMeetings>, ApiError> {
+    blocking(&state, move |app| Ok(app.calendar_meetings(&id)?))
+        .await
+        .map(Json)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoShow {
+    by: String,
+}
+
+/// 201 when recorded, 200 when it was already; 400 naming `by`, 404 for an
+/// unknown account or meeting, 409 for a meeting ahead or cancelled.
+async fn no_show(
+    State(state): State<AppState>,
+    Path((id, meeting_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<NoShowRecorded>), ApiError> {
+    let request: NoShow = parse_body(&body)?;
+    let now = now();
+    let recorded = blocking(&state, move |app| {
+        Ok(app.record_no_show(&id, &meeting_id, &request.by, now)?)
+    })
+    .await?;
+    let status = if recorded.recorded {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(recorded)))
+}
