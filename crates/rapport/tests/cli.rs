@@ -2039,3 +2039,100 @@ fn a_closed_output_pipe_ends_the_command_quietly() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// `rapport` with our team's domains set, as the calendar import needs.
+fn rapport_with_team(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .arg("--db")
+        .arg(format!("sqlite://{}", db.display()))
+        .args(args)
+        .env_remove("RAPPORT_DATABASE_URL")
+        .env("RAPPORT_TEAM_DOMAINS", "ourco.example")
+        .env("RAPPORT_LOG", "warn")
+        .output()
+        .expect("the rapport binary runs")
+}
+
+/// Issue 21 (calendar): the demo's sample calendar, whose attendees are the
+/// default demo's contacts, imported into a generated demo changes the
+/// meeting facts of `rapport engagement`; a no-show recorded from the
+/// terminal changes them again, and a re-import of the calendar changes
+/// nothing, the no-show included.
+#[test]
+fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    let generated = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["generate", "--accounts", "5", "--days", "30", "--end", "2026-12-01", "--out"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let imported = rapport(&db, &["import", data.to_str().unwrap()]);
+    assert_eq!(imported.status.code(), Some(0), "{}", text(&imported.stderr));
+    let facts = |db: &Path| {
+        let breakdown = cli_json(
+            db,
+            &["engagement", "acc-0001", "--as-of", "2026-12-01", "--format", "json"],
+        );
+        let facts = &breakdown["facts"];
+        (
+            facts["meetingsCounted"].as_u64().unwrap(),
+            facts["meetingsAttended"].as_u64().unwrap(),
+        )
+    };
+    let (counted, attended) = facts(&db);
+
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rapport-demo/samples/calendar/ourco-csm-calendar.ics");
+    let sample = sample.to_str().unwrap();
+    let without_team = rapport(&db, &["import", "calendar", sample]);
+    assert_eq!(without_team.status.code(), Some(2));
+    assert!(text(&without_team.stderr).contains("no team domains are set"));
+
+    let first = rapport_with_team(&db, &["import", "calendar", sample]);
+    let stderr = text(&first.stderr);
+    assert_eq!(first.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("no account for \"Intro: Northwind Traders\" (1 occurrence)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("all-day event skipped (not a meeting): \"Acme Corp at OurCo Summit (Boston)\""),
+        "{stderr}"
+    );
+    // In the 30 days to 1 December: three weekly syncs (one moved to the
+    // Monday), the workshop and the QBR, all held.
+    assert_eq!(facts(&db), (counted + 5, attended + 5));
+
+    let listed = cli_json(&db, &["meetings", "list", "acc-0001", "--format", "json"]);
+    let qbr = listed["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|meeting| meeting["kind"] == "qbr")
+        .unwrap();
+    let qbr_id = qbr["id"].as_str().unwrap().to_string();
+    assert_eq!(qbr_id, "6h2j4k8l0m1n3p5q7r9s2t4u6v@google.com_20261118T200000Z");
+    let no_show = rapport(
+        &db,
+        &["meetings", "no-show", "acc-0001", "--meeting", &qbr_id, "--by", "Diego Wright"],
+    );
+    assert_eq!(no_show.status.code(), Some(0), "{}", text(&no_show.stderr));
+    assert!(text(&no_show.stdout).starts_with("No-show recorded for 6h2j4k8l"));
+    assert_eq!(facts(&db), (counted + 5, attended + 4));
+
+    let again = rapport_with_team(&db, &["import", "calendar", sample]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).starts_with("imported 0, unchanged 25, rejected 0"));
+    assert_eq!(facts(&db), (counted + 5, attended + 4));
+    let missed = cli_json(
+        &db,
+        &["engagement", "acc-0001", "--as-of", "2026-12-01", "--format", "json"],
+    );
+    assert!(
+        missed["rootCauses"].to_string().contains("\"status\":\"no_show\""),
+        "the no-show is evidence of the attendance factor"
+    );
+}
