@@ -15,7 +15,8 @@
 //!   customer invitee declined; `attended` when it started before now;
 //!   `scheduled` otherwise. Who did not show up is recorded afterwards
 //!   (`rapport meetings no-show`), and a re-import never undoes it;
-//! - each record names its occurrence (`UID_original-start-in-UTC`) and its
+//! - each record names its occurrence (`UID_original-start-in-UTC`, or the
+//!   `UID` alone for an event that does not recur) and its
 //!   id adds a digest of what it says, so a re-import of the same file is
 //!   unchanged, and one that finds the occurrence moved, cancelled or held
 //!   stores a new record that replaces the old in the engine.
@@ -269,10 +270,14 @@ fn timestamp(utc: NaiveDateTime) -> Result<Timestamp, String> {
         .map_err(|error| format!("DTSTART: {error}"))
 }
 
-/// The occurrence's id: its `UID` and original start in UTC, like Google's
-/// instance ids (`UID_20260105T080000Z`).
-pub fn occurrence_key(uid: &str, original_start: NaiveDateTime) -> String {
-    format!("{uid}_{}", original_start.format("%Y%m%dT%H%M%SZ"))
+/// The occurrence's id: for an occurrence of a recurring event, its `UID`
+/// and original start in UTC, like Google's instance ids
+/// (`UID_20260105T080000Z`); for an event that does not recur, its `UID`.
+pub fn occurrence_key(uid: &str, original_start: Option<NaiveDateTime>) -> String {
+    match original_start {
+        Some(start) => format!("{uid}_{}", start.format("%Y%m%dT%H%M%SZ")),
+        None => uid.to_string(),
+    }
 }
 
 fn meeting(
@@ -336,7 +341,10 @@ fn meeting(
     } else {
         (MeetingStatus::Scheduled, None)
     };
-    let key = occurrence_key(&event.uid, occurrence.original_start);
+    let key = occurrence_key(
+        &event.uid,
+        (!occurrence.single).then_some(occurrence.original_start),
+    );
     let detail = ActivityDetail::Meeting {
         status,
         cancelled_by,

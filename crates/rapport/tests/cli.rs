@@ -2114,7 +2114,7 @@ fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
         .find(|meeting| meeting["kind"] == "qbr")
         .unwrap();
     let qbr_id = qbr["id"].as_str().unwrap().to_string();
-    assert_eq!(qbr_id, "6h2j4k8l0m1n3p5q7r9s2t4u6v@google.com_20261118T200000Z");
+    assert_eq!(qbr_id, "6h2j4k8l0m1n3p5q7r9s2t4u6v@google.com");
     let no_show = rapport(
         &db,
         &["meetings", "no-show", "acc-0001", "--meeting", &qbr_id, "--by", "Diego Wright"],

@@ -26,6 +26,9 @@ pub struct Occurrence<'a> {
     /// The series it belongs to, when the file has it (for an instance
     /// exported without its invitees, as Google writes a cancelled one).
     pub series: Option<&'a CalendarEvent>,
+    /// The event does not recur: its one occurrence is the event itself,
+    /// whatever its start (a rescheduled one-off meeting stays one meeting).
+    pub single: bool,
     /// When the series placed it (its `RECURRENCE-ID`), in UTC: with the
     /// `UID`, what identifies it for good, however it is moved.
     pub original_start: NaiveDateTime,
@@ -125,6 +128,7 @@ pub fn expand<'a>(
                             None => Occurrence {
                                 event: master,
                                 series: Some(master),
+                                single: master.rrules.is_empty() && master.rdates.is_empty(),
                                 original_start: instant,
                                 start: instant,
                                 minutes,
@@ -183,6 +187,7 @@ fn instance_occurrence<'a>(
     Ok(Occurrence {
         event: instance,
         series: None,
+        single: false,
         original_start: original,
         start,
         minutes,
