@@ -134,7 +134,9 @@ impl App {
                 recorded_by: Some(by.to_string()),
             },
         };
-        let outcomes = self.store.insert_activities(std::slice::from_ref(&no_show))?;
+        let outcomes = self
+            .store
+            .insert_activities(std::slice::from_ref(&no_show))?;
         self.after_write(now, std::slice::from_ref(&account))?;
         let recorded = outcomes
             .first()

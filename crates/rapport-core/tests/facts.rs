@@ -283,14 +283,44 @@ fn calendar_occurrences_keep_their_latest_record_and_a_no_show_stands() {
         Some(10),
         &[
             // Imported before it happened, then held an hour later than planned.
-            record("2026-01-05T09:00:00Z", "scheduled", "u1_20260105T090000Z", none.clone()),
-            record("2026-01-05T10:00:00Z", "attended", "u1_20260105T090000Z", none.clone()),
+            record(
+                "2026-01-05T09:00:00Z",
+                "scheduled",
+                "u1_20260105T090000Z",
+                none.clone(),
+            ),
+            record(
+                "2026-01-05T10:00:00Z",
+                "attended",
+                "u1_20260105T090000Z",
+                none.clone(),
+            ),
             // Then a person says nobody came; a later import says held again.
-            record("2026-01-05T10:00:00Z", "no_show", "u1_20260105T090000Z", serde_json::json!({"recorded_by":"Dana"})),
-            record("2026-01-05T10:00:00Z", "attended", "u1_20260105T090000Z", none.clone()),
+            record(
+                "2026-01-05T10:00:00Z",
+                "no_show",
+                "u1_20260105T090000Z",
+                serde_json::json!({"recorded_by":"Dana"}),
+            ),
+            record(
+                "2026-01-05T10:00:00Z",
+                "attended",
+                "u1_20260105T090000Z",
+                none.clone(),
+            ),
             // Held, then cancelled by the customer after all.
-            record("2026-01-12T09:00:00Z", "attended", "u1_20260112T090000Z", none.clone()),
-            record("2026-01-12T09:00:00Z", "cancelled", "u1_20260112T090000Z", serde_json::json!({"cancelled_by":"customer"})),
+            record(
+                "2026-01-12T09:00:00Z",
+                "attended",
+                "u1_20260112T090000Z",
+                none.clone(),
+            ),
+            record(
+                "2026-01-12T09:00:00Z",
+                "cancelled",
+                "u1_20260112T090000Z",
+                serde_json::json!({"cancelled_by":"customer"}),
+            ),
         ],
     );
     let account = state.account("a1").unwrap();

@@ -133,7 +133,11 @@ impl Directory {
             (by_contact, "contacts")
         };
         match found.len() {
-            1 => Ok(found.into_iter().next().cloned().unwrap_or_else(|| unreachable!())),
+            1 => Ok(found
+                .into_iter()
+                .next()
+                .cloned()
+                .unwrap_or_else(|| unreachable!())),
             0 => Err(format!(
                 "no account has {} as a contact or domain",
                 list(addresses)
@@ -298,7 +302,8 @@ fn meeting(
         _ => event,
     };
     let ours = |address: &str| {
-        domain_of(address).is_some_and(|domain| options.team_domains.iter().any(|own| own == domain))
+        domain_of(address)
+            .is_some_and(|domain| options.team_domains.iter().any(|own| own == domain))
     };
     let organizer_is_ours = people.organizer.as_deref().map(ours);
     // The customer's people: invitees and organiser outside our domains.
@@ -312,7 +317,10 @@ fn meeting(
         if ours(&attendee.address) {
             continue;
         }
-        match customer.iter_mut().find(|(address, _)| *address == attendee.address) {
+        match customer
+            .iter_mut()
+            .find(|(address, _)| *address == attendee.address)
+        {
             Some(seen) => seen.1 |= attendee.declined,
             None => customer.push((&attendee.address, attendee.declined)),
         }
@@ -360,7 +368,11 @@ fn meeting(
     let mut digest = sha1_smol::Sha1::new();
     digest.update(account.as_str().as_bytes());
     digest.update(&at.millis().to_le_bytes());
-    digest.update(serde_json::to_string(&detail).unwrap_or_default().as_bytes());
+    digest.update(
+        serde_json::to_string(&detail)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     let version = digest.digest().to_string();
     Ok(Activity {
         source_id: Some(format!("ics:{key}:{}", &version[..12])),
@@ -381,11 +393,22 @@ pub const KIND_RULES: &[(MeetingKind, &[&str])] = &[
         MeetingKind::Exec,
         &["exec", "executive", "steering committee", "steerco"],
     ),
-    (MeetingKind::Training, &["training", "onboarding", "enablement"]),
+    (
+        MeetingKind::Training,
+        &["training", "onboarding", "enablement"],
+    ),
     (MeetingKind::Workshop, &["workshop"]),
     (
         MeetingKind::CheckIn,
-        &["check in", "checkin", "sync", "catch up", "catchup", "touch base", "status call"],
+        &[
+            "check in",
+            "checkin",
+            "sync",
+            "catch up",
+            "catchup",
+            "touch base",
+            "status call",
+        ],
     ),
 ];
 
@@ -398,9 +421,12 @@ pub fn kind_from_title(title: &str) -> MeetingKind {
         .collect();
     let holds = |phrase: &str| {
         let phrase: Vec<&str> = phrase.split(' ').collect();
-        words
-            .windows(phrase.len())
-            .any(|window| window.iter().zip(&phrase).all(|(word, wanted)| word == wanted))
+        words.windows(phrase.len()).any(|window| {
+            window
+                .iter()
+                .zip(&phrase)
+                .all(|(word, wanted)| word == wanted)
+        })
     };
     KIND_RULES
         .iter()
@@ -465,12 +491,20 @@ pub fn import_calendar(
         }
     };
     let directory = Directory::new(&contacts);
-    progress.start(path, file.metadata().map(|metadata| metadata.len()).unwrap_or(0));
+    progress.start(
+        path,
+        file.metadata().map(|metadata| metadata.len()).unwrap_or(0),
+    );
     let mut bytes_read = 0;
-    let read = read_meetings(std::io::BufReader::new(file), &directory, options, |bytes| {
-        bytes_read += bytes;
-        progress.advance_to(bytes_read);
-    });
+    let read = read_meetings(
+        std::io::BufReader::new(file),
+        &directory,
+        options,
+        |bytes| {
+            bytes_read += bytes;
+            progress.advance_to(bytes_read);
+        },
+    );
     progress.finish();
     report.file.rejected = read.rejected;
     report.all_day = read.all_day;
@@ -480,7 +514,11 @@ pub fn import_calendar(
     if let Some(error) = read.fatal {
         report.file.fatal = Some(error.to_string());
     }
-    let meetings: Vec<Activity> = read.meetings.into_iter().map(|parsed| parsed.record).collect();
+    let meetings: Vec<Activity> = read
+        .meetings
+        .into_iter()
+        .map(|parsed| parsed.record)
+        .collect();
     if !meetings.is_empty() {
         match store.insert_activities(&meetings) {
             Ok(outcomes) => {

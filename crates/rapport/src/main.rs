@@ -179,7 +179,9 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
             [kind, file] if kind == "calendar" => {
                 commands::meetings::import_calendar(settings, file, until.as_deref())
             }
-            _ if until.is_some() => anyhow::bail!("--until is for `rapport import calendar FILE.ics`"),
+            _ if until.is_some() => {
+                anyhow::bail!("--until is for `rapport import calendar FILE.ics`")
+            }
             _ => commands::import::run(settings, &target),
         },
         Command::Meetings(command) => commands::meetings::run(settings, &command),

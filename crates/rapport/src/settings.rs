@@ -206,7 +206,12 @@ mod tests {
     #[test]
     fn team_domains_are_made_comparable() {
         assert_eq!(
-            team_domains(vec![" OurCo.com".into(), "@ourco.io".into(), "".into(), "ourco.com".into()]),
+            team_domains(vec![
+                " OurCo.com".into(),
+                "@ourco.io".into(),
+                "".into(),
+                "ourco.com".into()
+            ]),
             vec!["ourco.com".to_string(), "ourco.io".to_string()]
         );
     }

@@ -2064,17 +2064,38 @@ fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
     let data = work.path().join("data");
     let db = work.path().join("rapport.db");
     let generated = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(["generate", "--accounts", "5", "--days", "30", "--end", "2026-12-01", "--out"])
+        .args([
+            "generate",
+            "--accounts",
+            "5",
+            "--days",
+            "30",
+            "--end",
+            "2026-12-01",
+            "--out",
+        ])
         .arg(&data)
         .output()
         .unwrap();
     assert!(generated.status.success(), "{}", text(&generated.stderr));
     let imported = rapport(&db, &["import", data.to_str().unwrap()]);
-    assert_eq!(imported.status.code(), Some(0), "{}", text(&imported.stderr));
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
     let facts = |db: &Path| {
         let breakdown = cli_json(
             db,
-            &["engagement", "acc-0001", "--as-of", "2026-12-01", "--format", "json"],
+            &[
+                "engagement",
+                "acc-0001",
+                "--as-of",
+                "2026-12-01",
+                "--format",
+                "json",
+            ],
         );
         let facts = &breakdown["facts"];
         (
@@ -2099,7 +2120,9 @@ fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("all-day event skipped (not a meeting): \"Acme Corp at OurCo Summit (Boston)\""),
+        stderr.contains(
+            "all-day event skipped (not a meeting): \"Acme Corp at OurCo Summit (Boston)\""
+        ),
         "{stderr}"
     );
     // In the 30 days to 1 December: three weekly syncs (one moved to the
@@ -2117,7 +2140,15 @@ fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
     assert_eq!(qbr_id, "6h2j4k8l0m1n3p5q7r9s2t4u6v@google.com");
     let no_show = rapport(
         &db,
-        &["meetings", "no-show", "acc-0001", "--meeting", &qbr_id, "--by", "Diego Wright"],
+        &[
+            "meetings",
+            "no-show",
+            "acc-0001",
+            "--meeting",
+            &qbr_id,
+            "--by",
+            "Diego Wright",
+        ],
     );
     assert_eq!(no_show.status.code(), Some(0), "{}", text(&no_show.stderr));
     assert!(text(&no_show.stdout).starts_with("No-show recorded for 6h2j4k8l"));
@@ -2129,10 +2160,19 @@ fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
     assert_eq!(facts(&db), (counted + 5, attended + 4));
     let missed = cli_json(
         &db,
-        &["engagement", "acc-0001", "--as-of", "2026-12-01", "--format", "json"],
+        &[
+            "engagement",
+            "acc-0001",
+            "--as-of",
+            "2026-12-01",
+            "--format",
+            "json",
+        ],
     );
     assert!(
-        missed["rootCauses"].to_string().contains("\"status\":\"no_show\""),
+        missed["rootCauses"]
+            .to_string()
+            .contains("\"status\":\"no_show\""),
         "the no-show is evidence of the attendance factor"
     );
 }

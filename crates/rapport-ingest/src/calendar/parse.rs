@@ -221,7 +221,10 @@ fn read_component(kind: &str, chunk: &[ContentLine], file: &mut CalendarFile) {
         Err(error) => {
             return file.rejected.push(RecordError {
                 line,
-                reason: format!("the {kind} could not be read: {}", parse_problem(&error, chunk)),
+                reason: format!(
+                    "the {kind} could not be read: {}",
+                    parse_problem(&error, chunk)
+                ),
             });
         }
     };
@@ -308,7 +311,15 @@ fn event(component: &Component<'_>, line: u64) -> Result<CalendarEvent, String> 
         .map(|id| written_times(id, "RECURRENCE-ID").map(|mut times| times.remove(0)))
         .transpose()?;
     let summary = property(component, "SUMMARY")
-        .map(|summary| summary.val.clone().unescape_text().as_str().trim().to_string())
+        .map(|summary| {
+            summary
+                .val
+                .clone()
+                .unescape_text()
+                .as_str()
+                .trim()
+                .to_string()
+        })
         .unwrap_or_default();
     let cancelled = property(component, "STATUS")
         .is_some_and(|status| status.val.as_str().trim().eq_ignore_ascii_case("CANCELLED"));
@@ -376,13 +387,20 @@ fn address(property: &Property<'_>) -> Option<String> {
 /// A date or date-time property's values (`EXDATE` and `RDATE` may list
 /// several, comma-separated).
 fn written_times(property: &Property<'_>, name: &str) -> Result<Vec<WrittenTime>, String> {
-    let is_date = parameter(property, "VALUE").is_some_and(|value| value.eq_ignore_ascii_case("DATE"));
+    let is_date =
+        parameter(property, "VALUE").is_some_and(|value| value.eq_ignore_ascii_case("DATE"));
     let zone = parameter(property, "TZID").map(str::to_string);
     let value = property.val.as_str();
     let mut times = Vec::new();
-    for written in value.split(',').map(str::trim).filter(|text| !text.is_empty()) {
+    for written in value
+        .split(',')
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+    {
         let time = if is_date || (written.len() == 8 && !written.contains('T')) {
-            NaiveDate::parse_from_str(written, "%Y%m%d").ok().map(WrittenTime::Date)
+            NaiveDate::parse_from_str(written, "%Y%m%d")
+                .ok()
+                .map(WrittenTime::Date)
         } else if let Some(utc) = written.strip_suffix(['Z', 'z']) {
             NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S")
                 .ok()

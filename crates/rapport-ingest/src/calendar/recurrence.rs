@@ -174,10 +174,12 @@ fn instance_occurrence<'a>(
     series_minutes: Option<f64>,
     zones: &mut Zones,
 ) -> Result<Occurrence<'a>, RecordError> {
-    let start = zones.instant(&instance.start).map_err(|reason| RecordError {
-        line: instance.line,
-        reason: format!("DTSTART: {reason}"),
-    })?;
+    let start = zones
+        .instant(&instance.start)
+        .map_err(|reason| RecordError {
+            line: instance.line,
+            reason: format!("DTSTART: {reason}"),
+        })?;
     let minutes = minutes(instance, start, zones)
         .map_err(|reason| RecordError {
             line: instance.line,
@@ -201,7 +203,12 @@ fn minutes(
     zones: &mut Zones,
 ) -> Result<Option<f64>, String> {
     let length = match (&event.end, event.duration) {
-        (Some(end), _) => Some(zones.instant(end).map_err(|reason| format!("DTEND: {reason}"))? - start),
+        (Some(end), _) => Some(
+            zones
+                .instant(end)
+                .map_err(|reason| format!("DTEND: {reason}"))?
+                - start,
+        ),
         (None, Some(duration)) => Some(duration),
         (None, None) => None,
     };
@@ -233,7 +240,11 @@ fn series_instants(
         instants.extend(rule_instants(&master.rrules, local_start, &zone, until)?);
     }
     for rdate in &master.rdates {
-        instants.push(zones.instant(rdate).map_err(|reason| format!("RDATE: {reason}"))?);
+        instants.push(
+            zones
+                .instant(rdate)
+                .map_err(|reason| format!("RDATE: {reason}"))?,
+        );
     }
     let mut excluded_instants = HashSet::new();
     let mut excluded_dates = HashSet::new();
@@ -243,8 +254,11 @@ fn series_instants(
                 excluded_dates.insert(*date);
             }
             written => {
-                excluded_instants
-                    .insert(zones.instant(written).map_err(|reason| format!("EXDATE: {reason}"))?);
+                excluded_instants.insert(
+                    zones
+                        .instant(written)
+                        .map_err(|reason| format!("EXDATE: {reason}"))?,
+                );
             }
         }
     }
@@ -265,7 +279,8 @@ fn rule_instants(
     zone: &Zone,
     until: NaiveDateTime,
 ) -> Result<Vec<NaiveDateTime>, String> {
-    let carrier = |local: NaiveDateTime| Utc.from_utc_datetime(&local).with_timezone(&rrule::Tz::UTC);
+    let carrier =
+        |local: NaiveDateTime| Utc.from_utc_datetime(&local).with_timezone(&rrule::Tz::UTC);
     let mut instants = Vec::new();
     for written in rules {
         let (rule_text, rule_until) = without_until(written, zone)?;
@@ -287,7 +302,12 @@ fn rule_instants(
                  the range; import a shorter range (--until)"
             ));
         }
-        instants.extend(result.dates.iter().map(|date| zone.to_utc(date.naive_utc())));
+        instants.extend(
+            result
+                .dates
+                .iter()
+                .map(|date| zone.to_utc(date.naive_utc())),
+        );
     }
     Ok(instants)
 }
@@ -319,7 +339,9 @@ fn without_until(rule: &str, zone: &Zone) -> Result<(String, Option<NaiveDateTim
         } else {
             NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S").ok()
         };
-        until = Some(local.ok_or_else(|| format!("RRULE `{rule}`: UNTIL `{value}` is not a date-time"))?);
+        until = Some(
+            local.ok_or_else(|| format!("RRULE `{rule}`: UNTIL `{value}` is not a date-time"))?,
+        );
     }
     Ok((parts.join(";"), until))
 }

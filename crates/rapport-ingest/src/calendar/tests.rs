@@ -100,7 +100,14 @@ fn calendar_weekly_series_across_daylight_saving_with_exdate_moved_and_cancelled
     let series: Vec<Seen> = of_uid(&read, SERIES).into_iter().map(seen).collect();
     let table: Vec<(&str, MeetingStatus, Option<Party>, &str)> = series
         .iter()
-        .map(|s| (s.at.as_str(), s.status, s.cancelled_by, s.occurrence.as_str()))
+        .map(|s| {
+            (
+                s.at.as_str(),
+                s.status,
+                s.cancelled_by,
+                s.occurrence.as_str(),
+            )
+        })
         .collect();
     let key = |start: &str| format!("{SERIES}_{start}");
     // 10:00 in Berlin is 09:00Z in winter time and 08:00Z from 29 March on;
@@ -111,12 +118,42 @@ fn calendar_weekly_series_across_daylight_saving_with_exdate_moved_and_cancelled
     assert_eq!(
         table,
         vec![
-            ("2026-03-02T09:00:00Z", MeetingStatus::Attended, None, key("20260302T090000Z").as_str()),
-            ("2026-03-09T09:00:00Z", MeetingStatus::Attended, None, key("20260309T090000Z").as_str()),
-            ("2026-03-24T13:00:00Z", MeetingStatus::Attended, None, key("20260323T090000Z").as_str()),
-            ("2026-03-30T08:00:00Z", MeetingStatus::Attended, None, key("20260330T080000Z").as_str()),
-            ("2026-04-06T08:00:00Z", MeetingStatus::Cancelled, Some(Party::Us), key("20260406T080000Z").as_str()),
-            ("2026-04-13T08:00:00Z", MeetingStatus::Scheduled, None, key("20260413T080000Z").as_str()),
+            (
+                "2026-03-02T09:00:00Z",
+                MeetingStatus::Attended,
+                None,
+                key("20260302T090000Z").as_str()
+            ),
+            (
+                "2026-03-09T09:00:00Z",
+                MeetingStatus::Attended,
+                None,
+                key("20260309T090000Z").as_str()
+            ),
+            (
+                "2026-03-24T13:00:00Z",
+                MeetingStatus::Attended,
+                None,
+                key("20260323T090000Z").as_str()
+            ),
+            (
+                "2026-03-30T08:00:00Z",
+                MeetingStatus::Attended,
+                None,
+                key("20260330T080000Z").as_str()
+            ),
+            (
+                "2026-04-06T08:00:00Z",
+                MeetingStatus::Cancelled,
+                Some(Party::Us),
+                key("20260406T080000Z").as_str()
+            ),
+            (
+                "2026-04-13T08:00:00Z",
+                MeetingStatus::Scheduled,
+                None,
+                key("20260413T080000Z").as_str()
+            ),
         ]
     );
     for meeting in &series {
@@ -126,7 +163,10 @@ fn calendar_weekly_series_across_daylight_saving_with_exdate_moved_and_cancelled
     // Tom declined the series (not attending) but accepted the moved one;
     // our own people and the room are not attendees.
     assert_eq!(series[0].attendees, vec!["sarah.chen@acme.com"]);
-    assert_eq!(series[2].attendees, vec!["sarah.chen@acme.com", "tom@acme.com"]);
+    assert_eq!(
+        series[2].attendees,
+        vec!["sarah.chen@acme.com", "tom@acme.com"]
+    );
     let first = of_uid(&read, SERIES)[0];
     assert_eq!(first.account.as_str(), "acme");
     let ActivityDetail::Meeting { initiated_by, .. } = &first.detail else {
@@ -150,7 +190,10 @@ fn calendar_a_rescheduled_one_off_event_is_the_same_meeting() {
     assert_eq!(seen(before).occurrence, uid);
     assert_eq!(seen(after).occurrence, uid);
     assert_eq!(after.at, at("2026-03-26T08:00:00Z"));
-    assert_ne!(before.source_id, after.source_id, "a new record of the same meeting");
+    assert_ne!(
+        before.source_id, after.source_id,
+        "a new record of the same meeting"
+    );
 }
 
 #[test]
@@ -176,7 +219,11 @@ fn calendar_cancelled_by_the_customer_when_the_organiser_is_theirs() {
     assert_eq!(review.kind, MeetingKind::Qbr);
     assert_eq!(review.minutes, Some(60.0));
     // A folded UID is read whole; an event that does not recur is its UID.
-    assert!(review.occurrence.ends_with("0D3E5B1A22"), "{}", review.occurrence);
+    assert!(
+        review.occurrence.ends_with("0D3E5B1A22"),
+        "{}",
+        review.occurrence
+    );
 }
 
 #[test]
@@ -186,7 +233,11 @@ fn calendar_every_customer_invitee_declining_is_a_cancellation_by_the_customer()
     let declined = seen(declined[0]);
     assert_eq!(
         (declined.status, declined.cancelled_by, declined.kind),
-        (MeetingStatus::Cancelled, Some(Party::Customer), MeetingKind::Exec)
+        (
+            MeetingStatus::Cancelled,
+            Some(Party::Customer),
+            MeetingKind::Exec
+        )
     );
     assert!(declined.attendees.is_empty());
 }
@@ -203,7 +254,10 @@ fn calendar_events_without_an_account_are_listed_not_guessed() {
         unmatched,
         vec![
             ("Dentist", "no attendee outside our team"),
-            ("Intro call", "no account has lee@initech.example as a contact or domain"),
+            (
+                "Intro call",
+                "no account has lee@initech.example as a contact or domain"
+            ),
         ]
     );
     // A new address on a domain that is one account's is that account's.
@@ -215,7 +269,10 @@ fn calendar_events_without_an_account_are_listed_not_guessed() {
 
 #[test]
 fn calendar_attendees_of_two_accounts_are_not_guessed() {
-    let text = GOOGLE.replace("mailto:new.hire@globex.com", "mailto:it@globex.com\r\nATTENDEE:mailto:tom@acme.com");
+    let text = GOOGLE.replace(
+        "mailto:new.hire@globex.com",
+        "mailto:it@globex.com\r\nATTENDEE:mailto:tom@acme.com",
+    );
     let read = read(&text, "2026-04-01T00:00:00Z");
     let onboarding = read
         .unmatched
@@ -265,7 +322,11 @@ fn calendar_range_ends_at_until_or_ninety_days_after_now() {
     // Without --until: now + 90 days.
     let read = read(GOOGLE, "2026-01-01T00:00:00Z");
     assert_eq!(read.range.unwrap().1, at("2026-04-01T00:00:00Z"));
-    assert!(of_uid(&read, SERIES).iter().all(|m| m.at < at("2026-04-01T00:00:00Z")));
+    assert!(
+        of_uid(&read, SERIES)
+            .iter()
+            .all(|m| m.at < at("2026-04-01T00:00:00Z"))
+    );
     assert!(
         of_uid(&read, SERIES)
             .iter()
@@ -323,7 +384,9 @@ fn calendar_a_malformed_event_is_one_diagnostic_and_the_rest_is_read() {
     assert_eq!(read.rejected.len(), 1, "{:?}", read.rejected);
     assert_eq!(read.rejected[0].line, 113);
     assert!(
-        read.rejected[0].reason.starts_with("the VEVENT could not be read"),
+        read.rejected[0]
+            .reason
+            .starts_with("the VEVENT could not be read"),
         "{}",
         read.rejected[0].reason
     );
@@ -331,7 +394,8 @@ fn calendar_a_malformed_event_is_one_diagnostic_and_the_rest_is_read() {
     let no_uid = GOOGLE.replacen("UID:9z8y7x6w5v4u3t2s1r0q9p8o7n@google.com\r\n", "", 1);
     let without_uid = super::tests::read(&no_uid, "2026-04-01T00:00:00Z");
     assert_eq!(
-        without_uid.rejected
+        without_uid
+            .rejected
             .iter()
             .map(|rejected| rejected.reason.as_str())
             .collect::<Vec<_>>(),

@@ -77,9 +77,7 @@ impl Zone {
         let earliest = candidates
             .iter()
             .map(|offset| local - chrono::Duration::seconds(i64::from(*offset)))
-            .filter(|utc| {
-                self.offset_at(*utc) == (local - *utc).num_seconds() as i32
-            })
+            .filter(|utc| self.offset_at(*utc) == (local - *utc).num_seconds() as i32)
             .min();
         earliest.unwrap_or_else(|| {
             local - chrono::Duration::seconds(i64::from(self.offset_before(local)))
@@ -303,7 +301,9 @@ fn observance_onsets(observance: &Observance) -> Vec<NaiveDateTime> {
     onsets.extend(observance.rdates.iter().copied());
     if let Some(rule) = &observance.rrule {
         // Onsets recur in local time: expanded with UTC standing in for it.
-        let start = Utc.from_utc_datetime(&observance.onset).with_timezone(&rrule::Tz::UTC);
+        let start = Utc
+            .from_utc_datetime(&observance.onset)
+            .with_timezone(&rrule::Tz::UTC);
         let last = Utc
             .with_ymd_and_hms(LAST_ONSET_YEAR, 12, 31, 23, 59, 59)
             .single()

@@ -85,24 +85,44 @@ async fn a_no_show_is_recorded_over_http_and_a_calendar_reimport_keeps_it() {
     let next = listed["meetings"][1]["id"].as_str().unwrap().to_string();
 
     let no_show = format!("/api/accounts/acc-0001/meetings/{held}/no-show");
-    let (status, recorded) = send(&served, Method::POST, &no_show, Some(json!({"by": "Dana"}))).await;
+    let (status, recorded) =
+        send(&served, Method::POST, &no_show, Some(json!({"by": "Dana"}))).await;
     assert_eq!(status, 201, "{recorded}");
     assert_eq!(recorded["meeting"]["status"], "no_show");
     assert_eq!(recorded["recordedBy"], "Dana");
     let (status, again) = send(&served, Method::POST, &no_show, Some(json!({"by": "Dana"}))).await;
-    assert_eq!((status, &again["recorded"]), (200, &json!(false)), "{again}");
+    assert_eq!(
+        (status, &again["recorded"]),
+        (200, &json!(false)),
+        "{again}"
+    );
 
     // The refusals name what is wrong.
-    let (status, error) = send(&served, Method::POST, &no_show, Some(json!({"who": "Dana"}))).await;
+    let (status, error) = send(
+        &served,
+        Method::POST,
+        &no_show,
+        Some(json!({"who": "Dana"})),
+    )
+    .await;
     assert_eq!(status, 400, "{error}");
     assert!(error.to_string().contains("who"), "{error}");
     let (status, error) = send(&served, Method::POST, &no_show, Some(json!({"by": " "}))).await;
     assert_eq!(status, 400, "{error}");
     assert!(error.to_string().contains("by"), "{error}");
     let ahead_path = format!("/api/accounts/acc-0001/meetings/{next}/no-show");
-    let (status, error) = send(&served, Method::POST, &ahead_path, Some(json!({"by": "Dana"}))).await;
+    let (status, error) = send(
+        &served,
+        Method::POST,
+        &ahead_path,
+        Some(json!({"by": "Dana"})),
+    )
+    .await;
     assert_eq!(status, 409, "{error}");
-    assert!(error.to_string().contains("has not taken place yet"), "{error}");
+    assert!(
+        error.to_string().contains("has not taken place yet"),
+        "{error}"
+    );
     let unknown = "/api/accounts/acc-0001/meetings/nope@google.com/no-show";
     let (status, error) = send(&served, Method::POST, unknown, Some(json!({"by": "Dana"}))).await;
     assert_eq!(status, 404, "{error}");

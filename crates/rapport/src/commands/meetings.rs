@@ -126,7 +126,11 @@ fn print_calendar_report(report: &CalendarReport) -> anyhow::Result<ExitCode> {
     if let Some(fatal) = &report.file.fatal {
         eprintln!("{path}: {fatal}");
     }
-    let without_account: u64 = report.unmatched.iter().map(|unmatched| unmatched.occurrences).sum();
+    let without_account: u64 = report
+        .unmatched
+        .iter()
+        .map(|unmatched| unmatched.occurrences)
+        .sum();
     let range = report.range.map_or(String::new(), |(from, to)| {
         format!("; range {} to {}", from.to_rfc3339(), to.to_rfc3339())
     });
