@@ -328,6 +328,52 @@ fn observance_onsets(observance: &Observance) -> Vec<NaiveDateTime> {
 mod tests {
     use super::*;
 
+    fn local(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").unwrap()
+    }
+
+    /// Berlin's rules as Outlook writes its VTIMEZONE.
+    fn berlin_as_defined() -> Zone {
+        let observance = |onset: &str, from: i32, to: i32, month: u32| Observance {
+            onset: local(onset),
+            offset_from: from,
+            offset_to: to,
+            rrule: Some(format!("FREQ=YEARLY;BYDAY=-1SU;BYMONTH={month}")),
+            rdates: Vec::new(),
+        };
+        defined(&TimezoneDefinition {
+            tzid: "Customized Time Zone".into(),
+            observances: vec![
+                observance("1601-10-28T03:00", 7_200, 3_600, 10),
+                observance("1601-03-25T02:00", 3_600, 7_200, 3),
+            ],
+        })
+    }
+
+    /// RFC 5545 §3.3.5: a time in the spring gap is read with the offset
+    /// before it; a time that occurs twice in autumn is the first. The
+    /// file's own VTIMEZONE gives what chrono-tz gives.
+    #[test]
+    fn gaps_and_repeated_hours_follow_rfc_5545_in_both_kinds_of_zone() {
+        let iana = Zone::Iana(chrono_tz::Europe::Berlin);
+        for zone in [&iana, &berlin_as_defined()] {
+            for (wall, utc) in [
+                ("2026-01-15T10:00", "2026-01-15T09:00"),
+                ("2026-03-29T02:30", "2026-03-29T01:30"),
+                ("2026-03-29T03:30", "2026-03-29T01:30"),
+                ("2026-07-01T10:00", "2026-07-01T08:00"),
+                ("2026-10-25T02:30", "2026-10-25T00:30"),
+                ("2026-10-25T03:30", "2026-10-25T02:30"),
+            ] {
+                assert_eq!(zone.to_utc(local(wall)), local(utc), "{zone:?} {wall}");
+            }
+            assert_eq!(
+                zone.to_local(local("2026-07-01T08:00")),
+                local("2026-07-01T10:00")
+            );
+        }
+    }
+
     #[test]
     fn every_windows_zone_maps_to_a_zone_chrono_tz_knows() {
         for (windows, iana) in WINDOWS_ZONES {
