@@ -8,6 +8,7 @@
 pub mod activities;
 pub mod calendar;
 pub mod goals;
+pub mod mail;
 pub mod tables;
 
 pub use activities::ActivityLines;
