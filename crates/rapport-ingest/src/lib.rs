@@ -9,6 +9,7 @@ pub mod activities;
 pub mod calendar;
 pub mod goals;
 pub mod mail;
+pub mod segment;
 pub mod tables;
 
 pub use activities::ActivityLines;

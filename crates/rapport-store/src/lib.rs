@@ -16,6 +16,7 @@
 //! server) to its in-memory engine; PostgreSQL replicas will follow the same log.
 
 pub mod sqlite;
+pub mod tracking;
 pub mod url;
 
 use rapport_core::alerts::StoredAlert;
