@@ -329,6 +329,35 @@ pub trait Store: Send + Sync {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> StoreResult<Vec<DaySnapshot>>;
+
+    /// Applies tracking calls (`tracking`): each batch's calls in order, all
+    /// batches in one write transaction that is durable when this returns
+    /// (SQLite: `synchronous = FULL` for it), with the message ids, so a
+    /// retried message is a duplicate after any restart. One outcome per call.
+    fn record_tracked(
+        &self,
+        batches: &[tracking::TrackedBatch],
+    ) -> StoreResult<Vec<Vec<tracking::TrackedOutcome>>>;
+    /// A product user as the tracking calls described them.
+    fn tracked_user(
+        &self,
+        user: &rapport_core::UserId,
+    ) -> StoreResult<Option<tracking::TrackedUser>>;
+    /// Stores a new write key by its SHA-256 (the key itself is never stored).
+    fn create_write_key(
+        &self,
+        name: &str,
+        key_hash: &[u8; 32],
+        prefix: &str,
+        at: Timestamp,
+    ) -> StoreResult<tracking::WriteKey>;
+    /// Every write key, revoked ones included, oldest first.
+    fn write_keys(&self) -> StoreResult<Vec<tracking::WriteKey>>;
+    /// The write key of this SHA-256, revoked or not.
+    fn write_key_by_hash(&self, key_hash: &[u8; 32]) -> StoreResult<Option<tracking::WriteKey>>;
+    /// Revokes a write key (from `at`; a key revoked before keeps its instant);
+    /// the key as stored, `None` when there is no such key.
+    fn revoke_write_key(&self, id: i64, at: Timestamp) -> StoreResult<Option<tracking::WriteKey>>;
 }
 
 /// The engine as loaded from a store, with where in the change log it stands.

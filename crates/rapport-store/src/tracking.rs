@@ -196,6 +196,14 @@ impl AccountTraits {
     }
 }
 
+/// One request's calls: applied in order, under the write key that sent them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackedBatch {
+    pub key_id: i64,
+    pub received_at: Timestamp,
+    pub calls: Vec<TrackedCall>,
+}
+
 /// What [`crate::Store::record_tracked`] did with one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TrackedOutcome {

@@ -49,7 +49,34 @@ const CHECKS: &[(&str, Check)] = &[
         "an_evaluation_sees_the_alerts_in_force_and_whether_it_is_the_first",
         an_evaluation_sees_the_alerts_in_force_and_whether_it_is_the_first,
     ),
+    (
+        "tracking_group_and_identify_make_accounts_and_contacts",
+        tracking::group_and_identify_make_accounts_and_contacts,
+    ),
+    (
+        "tracking_message_ids_are_applied_once",
+        tracking::message_ids_are_applied_once,
+    ),
+    (
+        "tracking_activities_wait_for_an_account",
+        tracking::activities_wait_for_an_account,
+    ),
+    (
+        "tracking_sessions_pair_their_start_and_end",
+        tracking::sessions_pair_their_start_and_end,
+    ),
+    (
+        "tracking_alias_carries_what_was_known",
+        tracking::alias_carries_what_was_known,
+    ),
+    (
+        "tracking_write_keys_are_stored_hashed_and_revoked",
+        tracking::write_keys_are_stored_hashed_and_revoked,
+    ),
 ];
+
+#[path = "store_suite/tracking.rs"]
+mod tracking;
 
 fn run_all(open: &dyn Fn() -> std::sync::Arc<dyn Store>) {
     for (name, check) in CHECKS {

@@ -188,6 +188,49 @@ INSERT INTO meta (key, value)
     SELECT 'alerts_first_evaluated_at', MIN(json_extract(body, '$.openedAt'))
     FROM alerts HAVING COUNT(*) > 0;
 "#,
+    r#"
+-- The tracking API (docs/tracking.md). Write keys are kept as the SHA-256 of
+-- the key (a random 32-byte secret, shown once); `prefix` tells them apart.
+CREATE TABLE write_keys (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    name          TEXT NOT NULL,
+    key_hash      BLOB NOT NULL UNIQUE,
+    prefix        TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    revoked_at_ms INTEGER
+);
+-- Every message id ever accepted, written in the transaction that applies
+-- the message: a client's retry is recognised after any restart.
+CREATE TABLE tracking_messages (
+    message_id     TEXT PRIMARY KEY,
+    key_id         INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Product users as identify, group and alias calls described them: traits,
+-- the account of their last group call, the start of an open session.
+CREATE TABLE tracking_users (
+    user               TEXT PRIMARY KEY,
+    email              TEXT,
+    name               TEXT,
+    role               TEXT,
+    title              TEXT,
+    department         TEXT,
+    account            INTEGER REFERENCES accounts(id),
+    session_started_ms INTEGER
+);
+-- Activities of users whose account is not known yet, stored as activities
+-- when a group call (or context.groupId) names it.
+CREATE TABLE tracking_held (
+    seq          INTEGER PRIMARY KEY,
+    user         TEXT NOT NULL,
+    account_hint TEXT,
+    source_id    TEXT NOT NULL,
+    at_ms        INTEGER NOT NULL,
+    body         TEXT NOT NULL
+);
+CREATE INDEX tracking_held_by_user ON tracking_held (user);
+CREATE INDEX tracking_held_by_account ON tracking_held (account_hint) WHERE account_hint IS NOT NULL;
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

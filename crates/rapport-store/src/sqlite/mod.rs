@@ -7,6 +7,7 @@ mod goals;
 mod migrations;
 mod overrides;
 mod snapshots;
+mod tracking;
 mod webhooks;
 
 use std::collections::{HashMap, HashSet};
@@ -947,6 +948,49 @@ impl Store for SqliteStore {
         to: chrono::NaiveDate,
     ) -> StoreResult<Vec<DaySnapshot>> {
         self.read(|connection| snapshots::list(connection, model, from, to))
+    }
+
+    fn record_tracked(
+        &self,
+        batches: &[crate::tracking::TrackedBatch],
+    ) -> StoreResult<Vec<Vec<crate::tracking::TrackedOutcome>>> {
+        self.apply_tracked(batches)
+    }
+
+    fn tracked_user(
+        &self,
+        user: &rapport_core::UserId,
+    ) -> StoreResult<Option<crate::tracking::TrackedUser>> {
+        self.read(|connection| tracking::tracked_user(connection, user))
+    }
+
+    fn create_write_key(
+        &self,
+        name: &str,
+        key_hash: &[u8; 32],
+        prefix: &str,
+        at: Timestamp,
+    ) -> StoreResult<crate::tracking::WriteKey> {
+        self.write(|transaction, _| tracking::create_key(transaction, name, key_hash, prefix, at))
+    }
+
+    fn write_keys(&self) -> StoreResult<Vec<crate::tracking::WriteKey>> {
+        self.read(tracking::keys)
+    }
+
+    fn write_key_by_hash(
+        &self,
+        key_hash: &[u8; 32],
+    ) -> StoreResult<Option<crate::tracking::WriteKey>> {
+        self.read(|connection| tracking::key_by_hash(connection, key_hash))
+    }
+
+    fn revoke_write_key(
+        &self,
+        id: i64,
+        at: Timestamp,
+    ) -> StoreResult<Option<crate::tracking::WriteKey>> {
+        self.write(|transaction, _| tracking::revoke_key(transaction, id, at))
     }
 }
 

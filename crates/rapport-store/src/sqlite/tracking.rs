@@ -1,0 +1,577 @@
+//! The tracking API's tables (migration 9): write keys (hashed), the message
+//! ids accepted, product users and the activities held for users without an
+//! account; and [`SqliteStore::apply_tracked`], which applies the calls of
+//! several requests in one write transaction (group commit) with
+//! `synchronous = FULL`, so the transaction is on disk, WAL synced, when it
+//! returns and the API acknowledges it.
+
+use std::collections::HashMap;
+
+use rapport_core::{Account, ActivityDetail, Contact, ExternalId, Timestamp, UserId};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{ACCOUNT_COLUMNS, ChangeLog, SqliteStore, account_from_row, busy, corrupt, lock};
+use crate::tracking::{
+    TrackedAction, TrackedBatch, TrackedCall, TrackedOutcome, TrackedUser, UserTraits, WriteKey,
+};
+use crate::{ChangeKind, StoreResult};
+
+/// The activity source id of a tracked message.
+pub fn source_id(message_id: &str) -> String {
+    format!("segment:{message_id}")
+}
+
+/// A product user as the transaction sees it (read once, written back at
+/// the end when changed).
+#[derive(Default)]
+struct UserRow {
+    traits: UserTraits,
+    /// The account's row id and external id.
+    account: Option<(i64, ExternalId)>,
+    session_started: Option<i64>,
+    changed: bool,
+}
+
+/// One transaction's work: its caches and the range of activities written.
+struct Applier<'a> {
+    transaction: &'a Connection,
+    log: &'a mut ChangeLog,
+    users: HashMap<String, UserRow>,
+    /// external id → row id (none: not an account), as this transaction sees it.
+    accounts: HashMap<String, Option<i64>>,
+    range: Option<(i64, i64)>,
+}
+
+impl SqliteStore {
+    /// Applies the calls of `batches` in order in one write transaction,
+    /// synced to disk (`synchronous = FULL`) before it returns.
+    pub(super) fn apply_tracked(
+        &self,
+        batches: &[TrackedBatch],
+    ) -> StoreResult<Vec<Vec<TrackedOutcome>>> {
+        let mut connection = lock(&self.writer);
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        let result = (|| {
+            let transaction = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(busy)?;
+            let mut log = ChangeLog::default();
+            let mut applier = Applier {
+                transaction: &transaction,
+                log: &mut log,
+                users: HashMap::new(),
+                accounts: HashMap::new(),
+                range: None,
+            };
+            let mut outcomes = Vec::with_capacity(batches.len());
+            for batch in batches {
+                let mut of_batch = Vec::with_capacity(batch.calls.len());
+                for call in &batch.calls {
+                    of_batch.push(applier.apply(batch, call)?);
+                }
+                outcomes.push(of_batch);
+            }
+            applier.finish()?;
+            log.write(&transaction)?;
+            transaction.commit().map_err(busy)?;
+            Ok(outcomes)
+        })();
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        if result.is_err() {
+            // Accounts this transaction created were rolled back with it.
+            self.account_rows
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clear();
+        }
+        result
+    }
+}
+
+impl Applier<'_> {
+    fn apply(&mut self, batch: &TrackedBatch, call: &TrackedCall) -> StoreResult<TrackedOutcome> {
+        let fresh = self
+            .transaction
+            .prepare_cached(
+                "INSERT INTO tracking_messages (message_id, key_id, received_at_ms) \
+                 VALUES (?1, ?2, ?3) ON CONFLICT (message_id) DO NOTHING",
+            )?
+            .execute(params![
+                call.message_id,
+                batch.key_id,
+                batch.received_at.millis()
+            ])?
+            == 1;
+        if !fresh {
+            return Ok(TrackedOutcome::Duplicate);
+        }
+        let user = call.user.as_str();
+        match &call.action {
+            TrackedAction::Ignored => Ok(TrackedOutcome::Ignored),
+            TrackedAction::Identify(traits) => {
+                let row = self.user(user)?;
+                row.traits = traits.over(&row.traits);
+                row.changed = true;
+                self.write_contact(user)?;
+                Ok(TrackedOutcome::Recorded)
+            }
+            TrackedAction::Group { account, traits } => {
+                let stored = self.account(account)?;
+                let wanted = traits.apply(account, stored.as_ref());
+                let row = if stored.as_ref() != Some(&wanted) {
+                    self.write_account(&wanted)?
+                } else {
+                    self.account_row(account)?
+                        .ok_or_else(|| corrupt("account", "read but not found"))?
+                };
+                let user_row = self.user(user)?;
+                user_row.account = Some((row, account.clone()));
+                user_row.changed = true;
+                self.write_contact(user)?;
+                self.release_held(user, Some(account), row)?;
+                Ok(TrackedOutcome::Recorded)
+            }
+            TrackedAction::Alias { previous } => {
+                let (traits, account) = {
+                    let previous = self.user(previous.as_str())?;
+                    (previous.traits.clone(), previous.account.clone())
+                };
+                self.transaction
+                    .prepare_cached("UPDATE tracking_held SET user = ?1 WHERE user = ?2")?
+                    .execute(params![user, previous.as_str()])?;
+                let row = self.user(user)?;
+                row.traits = row.traits.over(&traits);
+                if row.account.is_none() {
+                    row.account = account;
+                }
+                row.changed = true;
+                if let Some((account_row, account)) = row.account.clone() {
+                    self.write_contact(user)?;
+                    self.release_held(user, Some(&account), account_row)?;
+                }
+                Ok(TrackedOutcome::Recorded)
+            }
+            TrackedAction::Activity(detail) => self.activity(call, detail),
+            TrackedAction::SessionStart => {
+                let row = self.user(user)?;
+                row.session_started = Some(call.at.millis());
+                row.changed = true;
+                Ok(TrackedOutcome::Recorded)
+            }
+            TrackedAction::SessionEnd => {
+                let row = self.user(user)?;
+                let Some(started) = row
+                    .session_started
+                    .take()
+                    .filter(|started| *started <= call.at.millis())
+                else {
+                    return Ok(TrackedOutcome::Ignored);
+                };
+                row.changed = true;
+                let detail = ActivityDetail::Session {
+                    user: call.user.clone(),
+                    duration_min: (call.at.millis() - started) as f64 / 60_000.0,
+                };
+                self.activity(call, &detail)
+            }
+        }
+    }
+
+    /// Stores an activity of the call's account (`context.groupId`, else
+    /// the user's), or holds it until the user has one.
+    fn activity(
+        &mut self,
+        call: &TrackedCall,
+        detail: &ActivityDetail,
+    ) -> StoreResult<TrackedOutcome> {
+        let hinted = match &call.account_hint {
+            Some(hint) => self.account_row(hint)?,
+            None => None,
+        };
+        let account = match hinted {
+            Some(row) => Some(row),
+            None if call.account_hint.is_none() => self
+                .user(call.user.as_str())?
+                .account
+                .as_ref()
+                .map(|(row, _)| *row),
+            None => None,
+        };
+        let body =
+            serde_json::to_string(detail).map_err(|error| corrupt("activity body", error))?;
+        let source = source_id(&call.message_id);
+        match account {
+            Some(account) => {
+                self.insert_activity(&source, account, call.at, &body)?;
+                Ok(TrackedOutcome::Recorded)
+            }
+            None => {
+                self.transaction
+                    .prepare_cached(
+                        "INSERT INTO tracking_held (user, account_hint, source_id, at_ms, body) \
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![
+                        call.user.as_str(),
+                        call.account_hint.as_ref().map(ExternalId::as_str),
+                        source,
+                        call.at.millis(),
+                        body
+                    ])?;
+                Ok(TrackedOutcome::Held)
+            }
+        }
+    }
+
+    fn insert_activity(
+        &mut self,
+        source: &str,
+        account: i64,
+        at: Timestamp,
+        body: &str,
+    ) -> StoreResult<()> {
+        let inserted = self
+            .transaction
+            .prepare_cached(
+                "INSERT INTO activities (dedup_key, has_source_id, account, at_ms, body) \
+                 VALUES (?1, 1, ?2, ?3, ?4) ON CONFLICT (dedup_key) DO NOTHING",
+            )?
+            .execute(params![source, account, at.millis(), body])?;
+        if inserted == 1 {
+            let seq = self.transaction.last_insert_rowid();
+            self.range = Some(self.range.map_or((seq, seq), |(first, _)| (first, seq)));
+        }
+        Ok(())
+    }
+
+    /// Stores the activities held for `user` (without an account hint) and
+    /// those held for `account`, as activities of the account with row `row`.
+    fn release_held(
+        &mut self,
+        user: &str,
+        account: Option<&ExternalId>,
+        row: i64,
+    ) -> StoreResult<()> {
+        let held: Vec<(i64, String, i64, String)> = {
+            let mut statement = self.transaction.prepare_cached(
+                "SELECT seq, source_id, at_ms, body FROM tracking_held \
+                 WHERE (user = ?1 AND account_hint IS NULL) OR account_hint = ?2 ORDER BY seq",
+            )?;
+            let rows = statement
+                .query_map(params![user, account.map(ExternalId::as_str)], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for (seq, source, at, body) in held {
+            self.insert_activity(&source, row, Timestamp::from_millis(at), &body)?;
+            self.transaction
+                .prepare_cached("DELETE FROM tracking_held WHERE seq = ?1")?
+                .execute([seq])?;
+        }
+        Ok(())
+    }
+
+    /// The row id of an account, as this transaction sees it.
+    fn account_row(&mut self, account: &ExternalId) -> StoreResult<Option<i64>> {
+        if let Some(row) = self.accounts.get(account.as_str()) {
+            return Ok(*row);
+        }
+        let row: Option<i64> = self
+            .transaction
+            .prepare_cached("SELECT id FROM accounts WHERE external_id = ?1")?
+            .query_row([account.as_str()], |row| row.get(0))
+            .optional()?;
+        self.accounts.insert(account.as_str().to_string(), row);
+        Ok(row)
+    }
+
+    fn account(&mut self, account: &ExternalId) -> StoreResult<Option<Account>> {
+        let mut statement = self.transaction.prepare_cached(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE external_id = ?1"
+        ))?;
+        statement
+            .query_row([account.as_str()], |row| Ok(account_from_row(row, 0)))
+            .optional()?
+            .transpose()
+    }
+
+    fn write_account(&mut self, account: &Account) -> StoreResult<i64> {
+        let row: i64 = self
+            .transaction
+            .prepare_cached(&format!(
+                "INSERT INTO accounts (customer_id, {ACCOUNT_COLUMNS}) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+                 ON CONFLICT (external_id) DO UPDATE SET name = excluded.name, tier = excluded.tier, \
+                 arr = excluded.arr, seats = excluded.seats, csm = excluded.csm, status = excluded.status, \
+                 contract_start = excluded.contract_start, renewal_date = excluded.renewal_date, \
+                 industry = excluded.industry, manager = excluded.manager, \
+                 at_risk_override = excluded.at_risk_override RETURNING id"
+            ))?
+            .query_row(
+                params![
+                    account.customer_id().to_string(),
+                    account.external_id.as_str(),
+                    account.name,
+                    account.tier.as_str(),
+                    account.arr,
+                    account.seats,
+                    account.csm,
+                    account.status.as_str(),
+                    account.contract_start.map(|date| date.to_string()),
+                    account.renewal_date.map(|date| date.to_string()),
+                    account.industry,
+                    account.manager,
+                    account.at_risk_override,
+                ],
+                |row| row.get(0),
+            )?;
+        self.accounts
+            .insert(account.external_id.as_str().to_string(), Some(row));
+        self.log.touched(ChangeKind::Account, Some(row));
+        Ok(row)
+    }
+
+    /// Writes the contact the user's traits make under the user's account
+    /// (when the user has an account and an e-mail).
+    fn write_contact(&mut self, user: &str) -> StoreResult<()> {
+        let (traits, (row, external), email) = {
+            let row = self.user(user)?;
+            match (&row.account, &row.traits.email) {
+                (Some(account), Some(email)) => {
+                    (row.traits.clone(), account.clone(), email.clone())
+                }
+                _ => return Ok(()),
+            }
+        };
+        let stored: Option<Contact> = self
+            .transaction
+            .prepare_cached(
+                "SELECT name, role, department, title FROM contacts WHERE account = ?1 AND email = ?2",
+            )?
+            .query_row(params![row, email.as_str()], |found| {
+                Ok((
+                    found.get::<_, String>(0)?,
+                    found.get::<_, String>(1)?,
+                    found.get::<_, String>(2)?,
+                    found.get::<_, String>(3)?,
+                ))
+            })
+            .optional()?
+            .map(|(name, role, department, title)| -> StoreResult<Contact> {
+                Ok(Contact {
+                    account: external.clone(),
+                    email: email.clone(),
+                    name,
+                    role: role
+                        .parse()
+                        .map_err(|error| corrupt("contact role", error))?,
+                    department,
+                    title,
+                })
+            })
+            .transpose()?;
+        let Some(wanted) = traits.contact(&external, stored.as_ref()) else {
+            return Ok(());
+        };
+        if stored.as_ref() == Some(&wanted) {
+            return Ok(());
+        }
+        self.transaction
+            .prepare_cached(
+                "INSERT INTO contacts (account, email, name, role, department, title) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account, email) DO UPDATE SET \
+                 name = excluded.name, role = excluded.role, department = excluded.department, \
+                 title = excluded.title",
+            )?
+            .execute(params![
+                row,
+                wanted.email.as_str(),
+                wanted.name,
+                wanted.role.as_str(),
+                wanted.department,
+                wanted.title
+            ])?;
+        self.log.touched(ChangeKind::Contacts, Some(row));
+        Ok(())
+    }
+
+    fn user(&mut self, user: &str) -> StoreResult<&mut UserRow> {
+        if !self.users.contains_key(user) {
+            let row = read_user(self.transaction, user)?.unwrap_or_default();
+            self.users.insert(user.to_string(), row);
+        }
+        Ok(self
+            .users
+            .get_mut(user)
+            .unwrap_or_else(|| unreachable!("inserted above")))
+    }
+
+    /// Writes back the users that changed and logs the activities written.
+    fn finish(self) -> StoreResult<()> {
+        let mut upsert = self.transaction.prepare_cached(
+            "INSERT INTO tracking_users (user, email, name, role, title, department, account, session_started_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (user) DO UPDATE SET \
+             email = excluded.email, name = excluded.name, role = excluded.role, title = excluded.title, \
+             department = excluded.department, account = excluded.account, \
+             session_started_ms = excluded.session_started_ms",
+        )?;
+        for (user, row) in &self.users {
+            if !row.changed {
+                continue;
+            }
+            upsert.execute(params![
+                user,
+                row.traits.email.as_ref().map(|email| email.as_str()),
+                row.traits.name,
+                row.traits.role.map(|role| role.as_str()),
+                row.traits.title,
+                row.traits.department,
+                row.account.as_ref().map(|(account, _)| *account),
+                row.session_started,
+            ])?;
+        }
+        if let Some((first, last)) = self.range {
+            self.log.activities(first, last);
+        }
+        Ok(())
+    }
+}
+
+fn read_user(connection: &Connection, user: &str) -> StoreResult<Option<UserRow>> {
+    let found = connection
+        .prepare_cached(
+            "SELECT u.email, u.name, u.role, u.title, u.department, u.account, a.external_id, \
+             u.session_started_ms FROM tracking_users u LEFT JOIN accounts a ON a.id = u.account \
+             WHERE u.user = ?1",
+        )?
+        .query_row([user], |row| {
+            Ok((
+                row.get::<_, Option<String>>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, Option<String>>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<i64>>(5)?,
+                row.get::<_, Option<String>>(6)?,
+                row.get::<_, Option<i64>>(7)?,
+            ))
+        })
+        .optional()?;
+    let Some((email, name, role, title, department, account, external, session)) = found else {
+        return Ok(None);
+    };
+    Ok(Some(UserRow {
+        traits: UserTraits {
+            email: email
+                .map(|email| {
+                    rapport_core::Email::parse(&email)
+                        .map_err(|error| corrupt("user e-mail", error))
+                })
+                .transpose()?,
+            name,
+            role: role
+                .map(|role| role.parse().map_err(|error| corrupt("user role", error)))
+                .transpose()?,
+            title,
+            department,
+        },
+        account: match (account, external) {
+            (Some(row), Some(external)) => {
+                Some((row, super::external_id("user account", &external)?))
+            }
+            _ => None,
+        },
+        session_started: session,
+        changed: false,
+    }))
+}
+
+/// A product user with the number of activities held for them.
+pub(super) fn tracked_user(
+    connection: &Connection,
+    user: &UserId,
+) -> StoreResult<Option<TrackedUser>> {
+    let row = read_user(connection, user.as_str())?;
+    let held: i64 = connection.query_row(
+        "SELECT count(*) FROM tracking_held WHERE user = ?1",
+        [user.as_str()],
+        |row| row.get(0),
+    )?;
+    if row.is_none() && held == 0 {
+        return Ok(None);
+    }
+    let row = row.unwrap_or_default();
+    Ok(Some(TrackedUser {
+        user: user.clone(),
+        traits: row.traits,
+        account: row.account.map(|(_, external)| external),
+        held: held as u64,
+    }))
+}
+
+const KEY_COLUMNS: &str = "id, name, prefix, created_at_ms, revoked_at_ms";
+
+fn key_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<WriteKey> {
+    Ok(WriteKey {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        prefix: row.get(2)?,
+        created_at: Timestamp::from_millis(row.get(3)?),
+        revoked_at: row.get::<_, Option<i64>>(4)?.map(Timestamp::from_millis),
+    })
+}
+
+pub(super) fn create_key(
+    transaction: &Connection,
+    name: &str,
+    key_hash: &[u8; 32],
+    prefix: &str,
+    at: Timestamp,
+) -> StoreResult<WriteKey> {
+    Ok(transaction.query_row(
+        &format!(
+            "INSERT INTO write_keys (name, key_hash, prefix, created_at_ms) VALUES (?1, ?2, ?3, ?4) \
+             RETURNING {KEY_COLUMNS}"
+        ),
+        params![name, key_hash.as_slice(), prefix, at.millis()],
+        key_from_row,
+    )?)
+}
+
+pub(super) fn keys(connection: &Connection) -> StoreResult<Vec<WriteKey>> {
+    let mut statement =
+        connection.prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM write_keys ORDER BY id"))?;
+    let keys = statement.query_map([], key_from_row)?;
+    Ok(keys.collect::<Result<_, _>>()?)
+}
+
+pub(super) fn key_by_hash(
+    connection: &Connection,
+    key_hash: &[u8; 32],
+) -> StoreResult<Option<WriteKey>> {
+    Ok(connection
+        .prepare_cached(&format!(
+            "SELECT {KEY_COLUMNS} FROM write_keys WHERE key_hash = ?1"
+        ))?
+        .query_row([key_hash.as_slice()], key_from_row)
+        .optional()?)
+}
+
+/// Revokes a key (a revoked key stays revoked at its first instant).
+pub(super) fn revoke_key(
+    transaction: &Connection,
+    id: i64,
+    at: Timestamp,
+) -> StoreResult<Option<WriteKey>> {
+    transaction.execute(
+        "UPDATE write_keys SET revoked_at_ms = ?2 WHERE id = ?1 AND revoked_at_ms IS NULL",
+        params![id, at.millis()],
+    )?;
+    Ok(transaction
+        .prepare_cached(&format!(
+            "SELECT {KEY_COLUMNS} FROM write_keys WHERE id = ?1"
+        ))?
+        .query_row([id], key_from_row)
+        .optional()?)
+}
