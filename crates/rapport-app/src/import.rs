@@ -52,6 +52,20 @@ impl App {
         self.after_write(options.now, &[])?;
         Ok(report)
     }
+
+    /// Imports a mailbox (an mbox file, or a folder of `.eml` files): each
+    /// message an e-mail of the account its customer-side addresses belong
+    /// to, threads joined across imports (docs/mail.md).
+    pub fn import_mail(
+        &self,
+        path: &Path,
+        options: &rapport_ingest::mail::MailOptions,
+        progress: &dyn ImportProgress,
+    ) -> AppResult<rapport_ingest::mail::MailReport> {
+        let report = rapport_ingest::mail::import_mail(self.store(), path, options, progress);
+        self.after_write(options.now, &[])?;
+        Ok(report)
+    }
 }
 
 /// What recording a batch of activities did, per record.

@@ -58,7 +58,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Import the contract's files: `import DIR`, or `import accounts|contacts|features|activities|outcomes FILE`;
-    /// a calendar: `import calendar FILE.ics [--until WHEN]`.
+    /// a calendar: `import calendar FILE.ics [--until WHEN]`; a mailbox: `import mail FILE.mbox|DIR`.
     Import {
         /// A folder holding any of accounts.csv, contacts.csv, features.csv, activities.jsonl,
         /// outcomes.csv; or a kind followed by a file.
@@ -178,6 +178,9 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Import { target, until } => match target.as_slice() {
             [kind, file] if kind == "calendar" => {
                 commands::meetings::import_calendar(settings, file, until.as_deref())
+            }
+            [kind, path] if kind == "mail" && until.is_none() => {
+                commands::import::import_mail(settings, path)
             }
             _ if until.is_some() => {
                 anyhow::bail!("--until is for `rapport import calendar FILE.ics`")

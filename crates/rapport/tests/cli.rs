@@ -2184,3 +2184,83 @@ fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
         "the no-show is evidence of the attendance factor"
     );
 }
+
+/// Issue 21 (mail): the demo's sample mailbox, whose addresses are the
+/// default demo's contacts, imported into a generated demo changes Acme
+/// Corp's e-mail facts: three e-mails of ours, two of them answered (one
+/// answer joins its thread through `References` alone), two threads the
+/// customer opened (one from an address that is no contact, on Acme's
+/// domain). The newsletter is listed without an account, the message with a
+/// broken `Date` is dated from its mbox `From ` line, and a re-import stores
+/// nothing twice.
+#[test]
+fn a_mailbox_import_changes_the_email_facts() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    let generated = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["generate", "--accounts", "5", "--days", "30", "--end", "2026-12-01", "--out"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let imported = rapport(&db, &["import", data.to_str().unwrap()]);
+    assert_eq!(imported.status.code(), Some(0), "{}", text(&imported.stderr));
+    let facts = |db: &Path| {
+        let breakdown = cli_json(
+            db,
+            &["engagement", "acc-0001", "--as-of", "2026-12-01", "--format", "json"],
+        );
+        let facts = &breakdown["facts"];
+        [
+            "outboundEmails",
+            "respondedEmails",
+            "customerInitiatedContacts",
+            "touchpoints",
+        ]
+        .map(|name| facts[name].as_u64().unwrap())
+    };
+    let before = facts(&db);
+
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rapport-demo/samples/mail/ourco-csm-mailbox.mbox");
+    let sample = sample.to_str().unwrap();
+    let without_team = rapport(&db, &["import", "mail", sample]);
+    assert_eq!(without_team.status.code(), Some(2));
+    assert!(text(&without_team.stderr).contains("no team domains are set"));
+
+    let first = rapport_with_team(&db, &["import", "mail", sample]);
+    let stderr = text(&first.stderr);
+    assert_eq!(first.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        text(&first.stdout),
+        "imported 10, unchanged 0, rejected 0, without an account 1\n"
+    );
+    assert!(
+        stderr.contains(
+            "ourco-csm-mailbox.mbox:9 (line 213) <weekly-2026-47@saas-weekly.example>: \
+             no account has news@saas-weekly.example as a contact or a contact's domain"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "the Date `Fri, 20 Nov 2026 25:61:00 -0500` is not a date; \
+             dated 2026-11-20T14:03:00Z from its mbox From line"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("12 messages in 1 file"), "{stderr}");
+    assert!(stderr.contains("internal 1"), "{stderr}");
+    let after = facts(&db);
+    assert_eq!(
+        after,
+        [before[0] + 3, before[1] + 2, before[2] + 2, before[3] + 7],
+        "outbound, responded, customer-initiated, touchpoints: {before:?} → {after:?}"
+    );
+
+    let again = rapport_with_team(&db, &["import", "mail", sample]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).starts_with("imported 0, unchanged 10, rejected 0"));
+    assert_eq!(facts(&db), after);
+}

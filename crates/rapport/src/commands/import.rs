@@ -41,7 +41,7 @@ pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
                 .find(|candidate| candidate.noun() == kind)
             else {
                 bail!(
-                    "unknown kind `{kind}`: expected accounts, contacts, features, activities, outcomes, goals or calendar"
+                    "unknown kind `{kind}`: expected accounts, contacts, features, activities, outcomes, goals, calendar or mail"
                 );
             };
             vec![app.import_file(kind, Path::new(file), super::now(), &progress)?]
@@ -49,6 +49,76 @@ pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
         _ => bail!("expected `rapport import DIR` or `rapport import KIND FILE`"),
     };
     print_reports(&reports, app.store())
+}
+
+/// `rapport import mail FILE.mbox|DIR`: prints every message left out as
+/// `file:index (line N) <Message-ID>: reason` on stderr (rejected, without an
+/// account, and those dated otherwise than by their `Date`), the counts, and
+/// the summary on stdout. Exit status as for the other imports: 0, 1 when
+/// messages were rejected or a file could not be read, 2 when nothing could
+/// be done. Messages without an account are listed but are not failures: a
+/// mailbox always holds mail from others.
+pub fn import_mail(settings: &Settings, path: &str) -> anyhow::Result<ExitCode> {
+    let app = open_or_create_app(settings)?;
+    let options = rapport_ingest::mail::MailOptions {
+        team_domains: settings.team_domains.clone(),
+        now: super::now(),
+    };
+    let progress = TerminalProgress::new();
+    let started = std::time::Instant::now();
+    let report = app.import_mail(Path::new(path), &options, &progress)?;
+    let seconds = started.elapsed().as_secs_f64();
+    for problem in &report.rejected {
+        eprintln!("{problem}");
+    }
+    for problem in &report.unmatched {
+        eprintln!("{problem}");
+    }
+    for problem in &report.redated {
+        eprintln!("{problem}");
+    }
+    for (file, reason) in &report.file_errors {
+        eprintln!("{}: {reason}", file.display());
+    }
+    let shown = Path::new(path).display();
+    if let Some(fatal) = &report.fatal {
+        eprintln!("{shown}: {fatal}");
+    }
+    if report.messages > 0 {
+        eprintln!(
+        "{shown}: {} message{} in {} file{} ({:.0} a second): e-mails imported {}, unchanged {}, \
+         rejected {}; without an account {}; internal {}; dated from Received or the mbox From line {}",
+        report.messages,
+        if report.messages == 1 { "" } else { "s" },
+        report.files,
+        if report.files == 1 { "" } else { "s" },
+        if seconds > 0.0 { report.messages as f64 / seconds } else { 0.0 },
+        report.inserted,
+        report.unchanged,
+        report.rejected.len(),
+        report.unmatched.len(),
+        report.internal,
+        report.redated.len(),
+        );
+    }
+    outln!(
+        "imported {}, unchanged {}, rejected {}, without an account {}",
+        report.inserted,
+        report.unchanged,
+        report.rejected.len(),
+        report.unmatched.len()
+    );
+    let nothing_done = report.fatal.is_some() && report.imported_or_unchanged() == 0;
+    Ok(if nothing_done {
+        ExitCode::from(2)
+    } else if report.fatal.is_some()
+        || !report.rejected.is_empty()
+        || !report.file_errors.is_empty()
+    {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Prints every rejection and a summary; returns the exit status the reports call for.
