@@ -26,6 +26,7 @@ pub mod overrides;
 pub mod render;
 pub mod reports;
 pub mod snapshots;
+pub mod tracking;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
@@ -113,6 +114,8 @@ pub struct App {
     /// and whether a portfolio-wide input changed.
     pending_alerts: Mutex<(BTreeSet<ExternalId>, bool)>,
     checkpointing: Mutex<()>,
+    /// The tracking API's mapping and group-commit writer (`tracking`).
+    tracking: tracking::TrackingState,
 }
 
 /// What one [`App::follow`] applied.
@@ -168,6 +171,7 @@ impl App {
             checkpointed: std::sync::atomic::AtomicU64::new(u64::MAX),
             pending_alerts: Mutex::new((BTreeSet::new(), false)),
             checkpointing: Mutex::new(()),
+            tracking: tracking::TrackingState::default(),
         })
     }
 

@@ -127,6 +127,9 @@ enum Command {
     /// Calendar meetings: `meetings list ACCOUNT`, `meetings no-show ACCOUNT --meeting ID --by NAME`.
     #[command(subcommand)]
     Meetings(commands::meetings::MeetingsCommand),
+    /// Write keys for the tracking API: `keys create NAME`, `keys list`, `keys revoke ID`.
+    #[command(subcommand)]
+    Keys(commands::keys::KeysCommand),
     /// List the accounts in the store.
     Accounts {
         #[arg(long, value_enum, default_value_t = commands::Format::Md)]
@@ -208,6 +211,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Export(command) => commands::export::run(settings, &command),
         Command::Goals(command) => commands::goals::run(settings, &command),
         Command::Override(command) => commands::overrides::run(settings, &command),
+        Command::Keys(command) => commands::keys::run(settings, &command),
         Command::Accounts { format } => commands::accounts::run(settings, format),
     }
 }

@@ -10,6 +10,7 @@ pub mod generate;
 pub mod goals;
 pub mod health;
 pub mod import;
+pub mod keys;
 pub mod meetings;
 pub mod overrides;
 pub mod portfolio;
