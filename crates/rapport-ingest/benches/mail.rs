@@ -148,7 +148,10 @@ fn mailbox(messages: u64) -> (String, u64) {
                 to = csm(thread),
                 body = body(&mut random, false),
             );
-            written.push(Written { at_seconds: at, text });
+            written.push(Written {
+                at_seconds: at,
+                text,
+            });
             continue;
         }
         let account = random.below(ACCOUNTS);
@@ -164,11 +167,28 @@ fn mailbox(messages: u64) -> (String, u64) {
             if written.len() as u64 >= messages {
                 break;
             }
-            let id = format!("{thread}.{position}.{:x}@{}", random.next(), if outbound { "mail.ourco.example" } else { "mail.acct.example" });
-            let (from, to) = if outbound { (&ours, &customer) } else { (&customer, &ours) };
+            let id = format!(
+                "{thread}.{position}.{:x}@{}",
+                random.next(),
+                if outbound {
+                    "mail.ourco.example"
+                } else {
+                    "mail.acct.example"
+                }
+            );
+            let (from, to) = if outbound {
+                (&ours, &customer)
+            } else {
+                (&customer, &ours)
+            };
             let prefix = if position == 0 { "" } else { "Re: " };
             let subject_line = if encoded {
-                format!("=?UTF-8?Q?{}{}_=E2=80=94_{}?=", prefix.replace(' ', "_").replace(':', "=3A"), subject.replace(' ', "_").replace(':', "=3A"), account)
+                format!(
+                    "=?UTF-8?Q?{}{}_=E2=80=94_{}?=",
+                    prefix.replace(' ', "_").replace(':', "=3A"),
+                    subject.replace(' ', "_").replace(':', "=3A"),
+                    account
+                )
             } else {
                 format!("{prefix}{subject} ({account})")
             };
@@ -185,9 +205,17 @@ fn mailbox(messages: u64) -> (String, u64) {
             }
             let _ = writeln!(headers, "From: Person <{from}>\nTo: <{to}>");
             if random.below(3) == 0 {
-                let _ = writeln!(headers, "Cc: {}", contact(account, random.below(CONTACTS_PER_ACCOUNT)));
+                let _ = writeln!(
+                    headers,
+                    "Cc: {}",
+                    contact(account, random.below(CONTACTS_PER_ACCOUNT))
+                );
             }
-            let _ = writeln!(headers, "Subject: {subject_line}\nDate: {}\nMessage-ID: <{id}>", rfc2822(at));
+            let _ = writeln!(
+                headers,
+                "Subject: {subject_line}\nDate: {}\nMessage-ID: <{id}>",
+                rfc2822(at)
+            );
             if let Some(parent) = chain.last() {
                 let _ = writeln!(headers, "In-Reply-To: <{parent}>");
                 let references: Vec<String> = chain.iter().map(|id| format!("<{id}>")).collect();
@@ -196,7 +224,10 @@ fn mailbox(messages: u64) -> (String, u64) {
             headers.push_str("MIME-Version: 1.0\n");
             let with_attachment = random.below(10) == 0;
             let text = format!("{headers}{}", body(&mut random, with_attachment));
-            written.push(Written { at_seconds: at, text });
+            written.push(Written {
+                at_seconds: at,
+                text,
+            });
             of_accounts += 1;
             chain.push(id);
             outbound = !outbound;
@@ -206,7 +237,12 @@ fn mailbox(messages: u64) -> (String, u64) {
     written.sort_by_key(|message| message.at_seconds);
     let mut mbox = String::new();
     for message in &written {
-        let _ = write!(mbox, "From - {}\n{}\n", asctime(message.at_seconds), message.text);
+        let _ = write!(
+            mbox,
+            "From - {}\n{}\n",
+            asctime(message.at_seconds),
+            message.text
+        );
     }
     (mbox, of_accounts)
 }
@@ -227,7 +263,10 @@ fn seed_store(store: &dyn rapport_store::Store, folder: &Path, now: Timestamp) {
         let path = folder.join(name);
         std::fs::write(&path, text).unwrap();
         let report = import_file(store, kind, &path, now, &NoProgress);
-        assert!(report.fatal.is_none() && report.rejected.is_empty(), "{report:?}");
+        assert!(
+            report.fatal.is_none() && report.rejected.is_empty(),
+            "{report:?}"
+        );
     }
 }
 
@@ -245,7 +284,11 @@ fn main() {
         "mailbox: {messages} messages ({of_accounts} of accounts), {:.1} MB",
         mbox.len() as f64 / 1e6
     );
-    let store = rapport_store::open(&format!("sqlite://{}", folder.path().join("bench.db").display())).unwrap();
+    let store = rapport_store::open(&format!(
+        "sqlite://{}",
+        folder.path().join("bench.db").display()
+    ))
+    .unwrap();
     seed_store(&*store, folder.path(), now);
     let options = MailOptions {
         team_domains: vec!["ourco.example".into()],
@@ -257,7 +300,12 @@ fn main() {
         let seconds = started.elapsed().as_secs_f64();
         assert!(report.fatal.is_none(), "{:?}", report.fatal);
         assert_eq!(report.messages, messages);
-        assert_eq!(report.inserted + report.unchanged, of_accounts, "{:?}", report.rejected.first());
+        assert_eq!(
+            report.inserted + report.unchanged,
+            of_accounts,
+            "{:?}",
+            report.rejected.first()
+        );
         println!(
             "{run}: {} messages in {seconds:.2} s = {:.0} messages/s ({:.0} MB/s); inserted {}, unchanged {}, without an account {}",
             report.messages,
@@ -272,7 +320,10 @@ fn main() {
     let directory = ContactDirectory::new(&contacts);
     let started = Instant::now();
     let mut reader = MailReader::new(&directory, options);
-    reader.read_file(&path, std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+    reader.read_file(
+        &path,
+        std::io::BufReader::new(std::fs::File::open(&path).unwrap()),
+    );
     let read = reader.finish(|_| Vec::new());
     let seconds = started.elapsed().as_secs_f64();
     println!(

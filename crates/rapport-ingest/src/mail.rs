@@ -405,7 +405,10 @@ pub fn import_mail(
                         progress.advance_to(bytes_read.get());
                     },
                 };
-                reader.read_file(file, std::io::BufReader::with_capacity(256 * 1024, counting));
+                reader.read_file(
+                    file,
+                    std::io::BufReader::with_capacity(256 * 1024, counting),
+                );
             }
             Err(error) => report
                 .file_errors
@@ -433,7 +436,11 @@ pub fn import_mail(
         ));
         return report;
     }
-    let emails: Vec<Activity> = read.emails.into_iter().map(|(_, activity)| activity).collect();
+    let emails: Vec<Activity> = read
+        .emails
+        .into_iter()
+        .map(|(_, activity)| activity)
+        .collect();
     if !emails.is_empty() {
         match store.insert_activities(&emails) {
             Ok(outcomes) => {

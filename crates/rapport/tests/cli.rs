@@ -2199,17 +2199,38 @@ fn a_mailbox_import_changes_the_email_facts() {
     let data = work.path().join("data");
     let db = work.path().join("rapport.db");
     let generated = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(["generate", "--accounts", "5", "--days", "30", "--end", "2026-12-01", "--out"])
+        .args([
+            "generate",
+            "--accounts",
+            "5",
+            "--days",
+            "30",
+            "--end",
+            "2026-12-01",
+            "--out",
+        ])
         .arg(&data)
         .output()
         .unwrap();
     assert!(generated.status.success(), "{}", text(&generated.stderr));
     let imported = rapport(&db, &["import", data.to_str().unwrap()]);
-    assert_eq!(imported.status.code(), Some(0), "{}", text(&imported.stderr));
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
     let facts = |db: &Path| {
         let breakdown = cli_json(
             db,
-            &["engagement", "acc-0001", "--as-of", "2026-12-01", "--format", "json"],
+            &[
+                "engagement",
+                "acc-0001",
+                "--as-of",
+                "2026-12-01",
+                "--format",
+                "json",
+            ],
         );
         let facts = &breakdown["facts"];
         [

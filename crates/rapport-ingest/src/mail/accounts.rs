@@ -164,8 +164,20 @@ mod tests {
     #[test]
     fn a_contact_then_a_domain_of_one_account() {
         let directory = directory();
-        assert_eq!(directory.account_of(&["sarah.chen@acme.com"]).unwrap().as_str(), "acme");
-        assert_eq!(directory.account_of(&["new.person@acme.com"]).unwrap().as_str(), "acme");
+        assert_eq!(
+            directory
+                .account_of(&["sarah.chen@acme.com"])
+                .unwrap()
+                .as_str(),
+            "acme"
+        );
+        assert_eq!(
+            directory
+                .account_of(&["new.person@acme.com"])
+                .unwrap()
+                .as_str(),
+            "acme"
+        );
         // A contact wins over a domain: the contact is exact.
         assert_eq!(
             directory

@@ -84,7 +84,10 @@ pub fn read_headers(
                 references = ids(value);
             }
             HeaderName::Subject => {
-                subject = value.as_text().map(one_line).filter(|text| !text.is_empty());
+                subject = value
+                    .as_text()
+                    .map(one_line)
+                    .filter(|text| !text.is_empty());
             }
             HeaderName::From => from = value.as_address(),
             HeaderName::Sender => sender = value.as_address(),
@@ -113,7 +116,13 @@ pub fn read_headers(
         }
     }
     let from = sender_address(from, sender)?;
-    let (at, date_note) = dated(date, date_raw, first_received.as_deref(), envelope_date, now)?;
+    let (at, date_note) = dated(
+        date,
+        date_raw,
+        first_received.as_deref(),
+        envelope_date,
+        now,
+    )?;
     Ok(MessageHeaders {
         message_id,
         in_reply_to,
@@ -127,9 +136,16 @@ pub fn read_headers(
 }
 
 /// The sender: the first address of `From`, else of `Sender`.
-fn sender_address(from: Option<&Address<'_>>, sender: Option<&Address<'_>>) -> Result<Email, String> {
+fn sender_address(
+    from: Option<&Address<'_>>,
+    sender: Option<&Address<'_>>,
+) -> Result<Email, String> {
     let first = |address: Option<&Address<'_>>| {
-        address.and_then(|address| address.iter().find_map(|addr| addr.address().map(str::to_string)))
+        address.and_then(|address| {
+            address
+                .iter()
+                .find_map(|addr| addr.address().map(str::to_string))
+        })
     };
     match first(from).or_else(|| first(sender)) {
         Some(address) => Email::parse(&address)
@@ -141,7 +157,11 @@ fn sender_address(from: Option<&Address<'_>>, sender: Option<&Address<'_>>) -> R
 /// The ids of a `Message-ID`, `In-Reply-To` or `References` value.
 fn ids(value: &HeaderValue<'_>) -> Vec<String> {
     let clean = |id: &str| {
-        let id = id.trim().trim_start_matches('<').trim_end_matches('>').trim();
+        let id = id
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .trim();
         (!id.is_empty()).then(|| id.to_string())
     };
     match value {
@@ -188,14 +208,26 @@ fn dated(
         (Some(raw), None) => format!("the Date `{raw}` is not a date"),
     };
     if let Some(at) = usable(received.and_then(received_date)) {
-        return Ok((at, Some(format!("{why}; dated {} from its Received header", at.to_rfc3339()))));
+        return Ok((
+            at,
+            Some(format!(
+                "{why}; dated {} from its Received header",
+                at.to_rfc3339()
+            )),
+        ));
     }
     let envelope = envelope_date.and_then(|seconds| {
         let instant = chrono::DateTime::from_timestamp(seconds, 0)?;
         Timestamp::parse_rfc3339(&instant.to_rfc3339()).ok()
     });
     if let Some(at) = usable(envelope) {
-        return Ok((at, Some(format!("{why}; dated {} from its mbox From line", at.to_rfc3339()))));
+        return Ok((
+            at,
+            Some(format!(
+                "{why}; dated {} from its mbox From line",
+                at.to_rfc3339()
+            )),
+        ));
     }
     Err(format!(
         "{why}, and no Received header or mbox From line gives a date; the message has no instant"

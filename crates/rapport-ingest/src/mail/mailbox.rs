@@ -183,7 +183,14 @@ mod tests {
     fn a_file_not_starting_with_from_is_one_message() {
         let messages = split("\u{feff}Subject: alone\r\n\r\nbody\r\n");
         assert_eq!(messages.len(), 1);
-        assert_eq!((messages[0].index, messages[0].line, messages[0].envelope_date), (1, 1, None));
+        assert_eq!(
+            (
+                messages[0].index,
+                messages[0].line,
+                messages[0].envelope_date
+            ),
+            (1, 1, None)
+        );
         assert!(messages[0].bytes.starts_with(b"Subject: alone"));
         assert!(split("  \n").is_empty());
     }

@@ -108,7 +108,10 @@ fn thread_of<'a>(read: &'a MailActivities, id: &str) -> &'a str {
 #[test]
 fn gmail_multipart_alternative_with_quoted_printable_and_utf8_encoded_words() {
     let read = read(&["gmail_multipart_qp.eml"]);
-    assert_eq!((read.messages, read.rejected.len(), read.unmatched.len()), (1, 0, 0));
+    assert_eq!(
+        (read.messages, read.rejected.len(), read.unmatched.len()),
+        (1, 0, 0)
+    );
     let (place, activity) = &read.emails[0];
     assert_eq!((place.index, place.in_mbox), (1, false));
     assert_eq!(
@@ -135,7 +138,12 @@ fn gmail_multipart_alternative_with_quoted_printable_and_utf8_encoded_words() {
 #[test]
 fn outlook_latin1_base64_subject_names_and_an_attachment() {
     let read = read(&["outlook_latin1_attachment.eml"]);
-    assert_eq!((read.messages, read.rejected.len()), (1, 0), "{:?}", read.rejected);
+    assert_eq!(
+        (read.messages, read.rejected.len()),
+        (1, 0),
+        "{:?}",
+        read.rejected
+    );
     let seen = seen(&read.emails[0].1);
     assert_eq!(
         seen,
@@ -168,7 +176,10 @@ fn an_mbox_keeps_from_quoted_lines_inside_their_message() {
         .map(|(place, _)| (place.index, place.line))
         .collect();
     assert_eq!(places, [(1, 1), (2, 21)]);
-    assert_eq!(thread_of(&read, "root-1@mail.ourco.com"), "root-1@mail.ourco.com");
+    assert_eq!(
+        thread_of(&read, "root-1@mail.ourco.com"),
+        "root-1@mail.ourco.com"
+    );
     assert_eq!(thread_of(&read, "r1@acme.com"), "root-1@mail.ourco.com");
 }
 
@@ -176,7 +187,12 @@ fn an_mbox_keeps_from_quoted_lines_inside_their_message() {
 fn threads_from_references_in_reply_to_and_the_subject_within_one_import() {
     let read = read(&["acme_part2.mbox"]);
     // The thread's first message is not in this import: References name it.
-    for id in ["r2@mail.ourco.com", "r3@acme.com", "r4@mail.ourco.com", "r5@acme.com"] {
+    for id in [
+        "r2@mail.ourco.com",
+        "r3@acme.com",
+        "r4@mail.ourco.com",
+        "r5@acme.com",
+    ] {
         assert_eq!(thread_of(&read, id), "root-1@mail.ourco.com", "{id}");
     }
     // Neither header and a subject never seen: the subject's thread.
@@ -196,7 +212,12 @@ fn broken_dates_fall_back_to_received_then_the_mbox_from_line_else_reject() {
         .emails
         .iter()
         .filter(|(_, activity)| activity.account.as_str() == "globex")
-        .map(|(_, activity)| (activity.source_id.as_deref().unwrap(), activity.at.to_rfc3339()))
+        .map(|(_, activity)| {
+            (
+                activity.source_id.as_deref().unwrap(),
+                activity.at.to_rfc3339(),
+            )
+        })
         .collect();
     assert_eq!(
         dated,
@@ -238,7 +259,9 @@ fn a_date_far_in_the_future_is_a_broken_clock() {
     let read = reader.finish(|_| Vec::new());
     assert_eq!(read.emails[0].1.at.to_rfc3339(), "2026-11-03T08:00:00Z");
     assert!(
-        read.redated[0].reason.starts_with("the Date `Fri, 1 Jan 2038 00:00:00 +0000` is in the future"),
+        read.redated[0]
+            .reason
+            .starts_with("the Date `Fri, 1 Jan 2038 00:00:00 +0000` is in the future"),
         "{}",
         read.redated[0]
     );
@@ -250,8 +273,10 @@ fn messages_of_no_account_are_listed_and_internal_ones_counted() {
     let unmatched: Vec<String> = read.unmatched.iter().map(ToString::to_string).collect();
     assert_eq!(
         unmatched,
-        ["acme_part2.mbox:8 (line 99) <weekly-45@vendor-news.example>: no account has \
-          news@vendor-news.example as a contact or a contact's domain"]
+        [
+            "acme_part2.mbox:8 (line 99) <weekly-45@vendor-news.example>: no account has \
+          news@vendor-news.example as a contact or a contact's domain"
+        ]
     );
     assert_eq!(read.internal, 1);
     assert_eq!(read.messages, 10);
@@ -278,14 +303,23 @@ fn two_digit_years_and_long_subjects() {
     assert!(seen.id.starts_with("mail:"), "{}", seen.id);
     let mut again = MailReader::new(&directory, options());
     again.read_file(Path::new("old.eml"), message.as_bytes());
-    assert_eq!(again.finish(|_| Vec::new()).emails[0].1.source_id.as_deref(), Some(seen.id.as_str()));
+    assert_eq!(
+        again.finish(|_| Vec::new()).emails[0]
+            .1
+            .source_id
+            .as_deref(),
+        Some(seen.id.as_str())
+    );
 }
 
 #[test]
 fn garbage_is_a_rejected_message_not_a_failed_import() {
     let directory = directory();
     let mut reader = MailReader::new(&directory, options());
-    reader.read_file(Path::new("junk.eml"), &b"\x00\xff\xfe not a message at all"[..]);
+    reader.read_file(
+        Path::new("junk.eml"),
+        &b"\x00\xff\xfe not a message at all"[..],
+    );
     reader.read_file(
         Path::new("junk.mbox"),
         &b"From x Tue Nov  3 10:00:00 2026\n\xff\xfe\n\nFrom y Tue Nov  3 10:00:00 2026\n"[..],
@@ -309,7 +343,11 @@ fn store() -> std::sync::Arc<dyn rapport_store::Store> {
     let store = rapport_store::open("sqlite::memory:").unwrap();
     let folder = tempfile::tempdir().unwrap();
     let accounts = folder.path().join("accounts.csv");
-    std::fs::write(&accounts, "id,name,tier\nacme,Acme,core\nglobex,Globex,growth\n").unwrap();
+    std::fs::write(
+        &accounts,
+        "id,name,tier\nacme,Acme,core\nglobex,Globex,growth\n",
+    )
+    .unwrap();
     let contacts = folder.path().join("contacts.csv");
     std::fs::write(
         &contacts,
@@ -355,7 +393,10 @@ fn a_thread_spanning_two_imports_is_one_thread_and_reimport_changes_nothing() {
     assert_eq!(
         stored_threads(&*store, "acme"),
         [
-            ("lunch-2@acme.com".to_string(), subject_thread(&acme, "lunch on friday?")),
+            (
+                "lunch-2@acme.com".to_string(),
+                subject_thread(&acme, "lunch on friday?")
+            ),
             ("r1@acme.com".into(), root.clone()),
             ("r2@mail.ourco.com".into(), root.clone()),
             ("r3@acme.com".into(), root.clone()),
@@ -398,7 +439,12 @@ fn a_folder_of_eml_files_is_read_in_name_order() {
     assert_eq!(report.files, 3);
     assert_eq!((report.messages, report.inserted), (3, 2));
     assert_eq!(report.rejected.len(), 1);
-    assert!(report.rejected[0].place.file.ends_with("no_usable_date.eml"));
+    assert!(
+        report.rejected[0]
+            .place
+            .file
+            .ends_with("no_usable_date.eml")
+    );
 }
 
 #[test]
@@ -417,7 +463,7 @@ fn without_team_domains_nothing_is_done() {
 fn a_missing_file_is_a_fatal_error() {
     let store = store();
     let report = import(&*store, "missing.mbox");
-    assert!(report.fatal.unwrap().starts_with("cannot read"), );
+    assert!(report.fatal.unwrap().starts_with("cannot read"),);
 }
 
 // ---------------------------------------------------------------------------

@@ -58,7 +58,11 @@ fn strip_prefix(text: &str) -> Option<&str> {
         .find(|(_, c)| !c.is_alphabetic())
         .map_or(text.len(), |(at, _)| at);
     let word = &text[..word_end];
-    if word.is_empty() || !REPLY_PREFIXES.iter().any(|prefix| word.eq_ignore_ascii_case(prefix)) {
+    if word.is_empty()
+        || !REPLY_PREFIXES
+            .iter()
+            .any(|prefix| word.eq_ignore_ascii_case(prefix))
+    {
         return None;
     }
     let mut rest = text[word_end..].trim_start_matches(' ');
@@ -331,7 +335,10 @@ mod tests {
         let acme = ExternalId::parse("acme").unwrap();
         let globex = ExternalId::parse("globex").unwrap();
         let thread = subject_thread(&acme, "renewal");
-        assert!(thread.starts_with("subject:") && thread.len() == 24, "{thread}");
+        assert!(
+            thread.starts_with("subject:") && thread.len() == 24,
+            "{thread}"
+        );
         assert_eq!(thread, subject_thread(&acme, "renewal"));
         assert_ne!(thread, subject_thread(&globex, "renewal"));
         assert_ne!(thread, subject_thread(&acme, "renewal plan"));

@@ -86,19 +86,23 @@ pub fn import_mail(settings: &Settings, path: &str) -> anyhow::Result<ExitCode> 
     }
     if report.messages > 0 {
         eprintln!(
-        "{shown}: {} message{} in {} file{} ({:.0} a second): e-mails imported {}, unchanged {}, \
+            "{shown}: {} message{} in {} file{} ({:.0} a second): e-mails imported {}, unchanged {}, \
          rejected {}; without an account {}; internal {}; dated from Received or the mbox From line {}",
-        report.messages,
-        if report.messages == 1 { "" } else { "s" },
-        report.files,
-        if report.files == 1 { "" } else { "s" },
-        if seconds > 0.0 { report.messages as f64 / seconds } else { 0.0 },
-        report.inserted,
-        report.unchanged,
-        report.rejected.len(),
-        report.unmatched.len(),
-        report.internal,
-        report.redated.len(),
+            report.messages,
+            if report.messages == 1 { "" } else { "s" },
+            report.files,
+            if report.files == 1 { "" } else { "s" },
+            if seconds > 0.0 {
+                report.messages as f64 / seconds
+            } else {
+                0.0
+            },
+            report.inserted,
+            report.unchanged,
+            report.rejected.len(),
+            report.unmatched.len(),
+            report.internal,
+            report.redated.len(),
         );
     }
     outln!(
