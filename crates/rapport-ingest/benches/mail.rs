@@ -136,7 +136,7 @@ fn mailbox(messages: u64) -> (String, u64) {
     while (written.len() as u64) < messages {
         thread += 1;
         let thread_start = start + (thread as i64) * 9_000 + random.below(3_600) as i64;
-        if thread % 50 == 0 {
+        if thread.is_multiple_of(50) {
             // A newsletter: no account has its sender.
             let at = thread_start;
             let text = format!(
@@ -158,7 +158,7 @@ fn mailbox(messages: u64) -> (String, u64) {
         let customer = contact(account, random.below(CONTACTS_PER_ACCOUNT));
         let ours = csm(account);
         let subject = SUBJECTS[random.below(SUBJECTS.len() as u64) as usize];
-        let encoded = thread % 10 == 0;
+        let encoded = thread.is_multiple_of(10);
         let length = 1 + random.below(6);
         let mut outbound = random.below(2) == 0;
         let mut chain: Vec<String> = Vec::new();

@@ -103,14 +103,12 @@ pub fn read_headers(
                 }
             }
             HeaderName::Date => {
-                date = value.as_datetime().cloned();
+                date = value.as_datetime().copied();
                 date_raw = Some(raw_value(bytes, header.offset_start, header.offset_end));
             }
-            HeaderName::Received => {
-                // The topmost is the last hop: when the message arrived.
-                if first_received.is_none() {
-                    first_received = value.as_text().map(str::to_string);
-                }
+            // The topmost is the last hop: when the message arrived.
+            HeaderName::Received if first_received.is_none() => {
+                first_received = value.as_text().map(str::to_string);
             }
             _ => {}
         }
@@ -237,7 +235,7 @@ fn dated(
 /// A parsed date as an instant; two-digit years as RFC 5322 §4.3 reads them
 /// (00–49 are 2000–2049, 50–99 are 1950–1999).
 fn instant(date: &DateTime) -> Option<Timestamp> {
-    let mut date = date.clone();
+    let mut date = *date;
     if date.year < 50 {
         date.year += 2000;
     } else if date.year < 100 {
