@@ -1487,7 +1487,10 @@ fn every_report_json_from_the_cli_is_the_api_body() {
         ("engagement", format!("/api/intelligence/engagement/{id}")),
         ("health", format!("/api/intelligence/health/{id}")),
         ("success", format!("/api/intelligence/success-metrics/{id}")),
-        ("portfolio", "/api/intelligence/engagement-overview".to_string()),
+        (
+            "portfolio",
+            "/api/intelligence/engagement-overview".to_string(),
+        ),
     ] {
         let mut args = vec![command];
         if command != "portfolio" {
@@ -1498,7 +1501,12 @@ fn every_report_json_from_the_cli_is_the_api_body() {
         assert_eq!(cli.status.code(), Some(0), "{}", text(&cli.stderr));
         let (status, api) = http_get(&address, &format!("{path}?asOf={as_of}&format=md"));
         assert_eq!(status, 200, "{path}: {api}");
-        assert_eq!(text(&cli.stdout), api, "`rapport {}` and {path}?format=md", args.join(" "));
+        assert_eq!(
+            text(&cli.stdout),
+            api,
+            "`rapport {}` and {path}?format=md",
+            args.join(" ")
+        );
     }
 }
 
