@@ -16,13 +16,16 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use rapport_core::{Activity, ExternalId, Timestamp};
-use rapport_ingest::segment::{self, BodyError, Endpoint, EventMapping, Received};
+use rapport_ingest::segment::{self, BodyError, EventMapping, Received};
 use rapport_store::tracking::{TrackedBatch, TrackedOutcome, WriteKey};
 use rapport_store::{Store, StoreError, WriteOutcome};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, AppResult, lock};
+
+/// What a surface names when it calls [`App::ingest_tracking`].
+pub use rapport_ingest::segment::{CallType, Endpoint, MAX_BATCH_BYTES, MAX_EVENT_BYTES};
 
 /// How many events may wait for the writer before requests are refused.
 pub const MAX_QUEUED_EVENTS: usize = 200_000;

@@ -27,6 +27,10 @@ pub enum ApiError {
     Conflict(String),
     /// The store is busy with another writer; try again shortly (503).
     Busy(String),
+    /// No credentials, or credentials that are not valid (401).
+    Unauthorized(String),
+    /// More work waits than the server takes on; try again shortly (429).
+    TooManyRequests(String),
     Internal(String),
 }
 
@@ -121,6 +125,23 @@ impl IntoResponse for ApiError {
                     )),
                 )
                     .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return response;
+            }
+            ApiError::Unauthorized(message) => {
+                let mut response =
+                    (StatusCode::UNAUTHORIZED, Json(body(message))).into_response();
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"Rapport tracking\""),
+                );
+                return response;
+            }
+            ApiError::TooManyRequests(message) => {
+                let mut response =
+                    (StatusCode::TOO_MANY_REQUESTS, Json(body(message))).into_response();
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

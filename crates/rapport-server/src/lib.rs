@@ -10,6 +10,7 @@ mod goals;
 mod meetings;
 mod overrides;
 mod reports;
+mod tracking;
 pub mod workers;
 
 use std::future::Future;
@@ -125,6 +126,7 @@ pub fn router(state: AppState) -> Router {
             put(overrides::put).delete(overrides::remove),
         )
         .merge(meetings::routes())
+        .merge(tracking::routes())
         .fallback(not_found)
         .with_state(state)
 }

@@ -25,6 +25,19 @@ struct FileSettings {
     tier_models: std::collections::BTreeMap<String, String>,
     /// Our own e-mail domains: `team_domains = ["ourco.com"]`.
     team_domains: Option<Vec<String>>,
+    /// The tracking API's event mapping (docs/tracking.md).
+    #[serde(default)]
+    tracking: TrackingSettings,
+}
+
+/// `[tracking]`: the tier of accounts a `group` call creates, and the rules
+/// (`[[tracking.events]]`) that map events to activities before the defaults.
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingSettings {
+    pub new_account_tier: Option<String>,
+    #[serde(default)]
+    pub events: Vec<rapport_ingest::segment::MappingRule>,
 }
 
 #[derive(Clone)]
@@ -42,6 +55,8 @@ pub struct Settings {
     /// of us, any other the customer's. `team_domains` in rapport.toml, or
     /// RAPPORT_TEAM_DOMAINS as a comma-separated list.
     pub team_domains: Vec<String>,
+    /// The tracking API's event mapping (`[tracking]` in rapport.toml).
+    pub tracking: TrackingSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -54,6 +69,7 @@ impl fmt::Debug for Settings {
             .field("health_model", &self.health_model)
             .field("tier_models", &self.tier_models)
             .field("team_domains", &self.team_domains)
+            .field("tracking", &self.tracking)
             .finish()
     }
 }
@@ -107,6 +123,7 @@ impl Settings {
                     .or(file_settings.team_domains)
                     .unwrap_or_default(),
             ),
+            tracking: file_settings.tracking,
         })
     }
 
@@ -142,6 +159,20 @@ impl Settings {
             models.by_tier.push((tier, model));
         }
         Ok(models)
+    }
+
+    /// The tracking API's event mapping: `[[tracking.events]]` rules before
+    /// the default ones, checked.
+    pub fn tracking_mapping(&self) -> anyhow::Result<rapport_ingest::segment::EventMapping> {
+        let tier = match self.tracking.new_account_tier.as_deref() {
+            Some(tier) => tier
+                .parse()
+                .context("[tracking] new_account_tier in the settings file")?,
+            None => Tier::Core,
+        };
+        rapport_ingest::segment::EventMapping::new(self.tracking.events.clone(), tier)
+            .map_err(anyhow::Error::msg)
+            .context("[tracking] in the settings file")
     }
 
     /// The health model (`health_model` in rapport.toml or RAPPORT_HEALTH_MODEL):
@@ -199,6 +230,7 @@ mod tests {
             health_model: None,
             tier_models: Vec::new(),
             team_domains: Vec::new(),
+            tracking: TrackingSettings::default(),
         };
         assert!(!format!("{settings:?}").contains("pw"));
     }

@@ -14,10 +14,9 @@ use super::open_or_create_app;
 use crate::settings::Settings;
 
 pub fn run(settings: &Settings, addr: Option<&str>) -> anyhow::Result<ExitCode> {
-    serve_app(
-        open_or_create_app(settings)?,
-        addr.unwrap_or(&settings.addr),
-    )
+    let app = open_or_create_app(settings)?;
+    app.set_tracking_mapping(settings.tracking_mapping()?);
+    serve_app(app, addr.unwrap_or(&settings.addr))
 }
 
 pub fn demo(
@@ -28,6 +27,7 @@ pub fn demo(
     seed: u64,
 ) -> anyhow::Result<ExitCode> {
     let app = open_or_create_app(settings)?;
+    app.set_tracking_mapping(settings.tracking_mapping()?);
     if app.store().counts()?.accounts == 0 {
         let folder =
             tempfile::tempdir().context("cannot create a temporary folder for the demo files")?;
