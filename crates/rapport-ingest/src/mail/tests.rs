@@ -432,6 +432,55 @@ fn a_headerless_reply_in_a_later_import_joins_the_stored_thread_by_subject() {
     );
 }
 
+/// A reply with only `In-Reply-To`, to a message of an earlier import that
+/// is not the thread's first, joins the thread through the store.
+#[test]
+fn a_reply_with_only_in_reply_to_joins_a_stored_thread() {
+    let store = store();
+    import(&*store, "acme_part1.mbox");
+    let folder = tempfile::tempdir().unwrap();
+    let reply = folder.path().join("reply.eml");
+    std::fs::write(
+        &reply,
+        "From: diego.wright@ourco.com\nTo: sarah.chen@acme.com\nSubject: Re: Renewal plan\n\
+         Date: Mon, 9 Nov 2026 10:00:00 +0000\nMessage-ID: <only-irt@mail.ourco.com>\n\
+         In-Reply-To: <r1@acme.com>\n\nok\n",
+    )
+    .unwrap();
+    assert_eq!(
+        import_mail(&*store, &reply, &options(), &NoProgress).inserted,
+        1
+    );
+    assert!(stored_threads(&*store, "acme").contains(&(
+        "only-irt@mail.ourco.com".into(),
+        "root-1@mail.ourco.com".into()
+    )));
+}
+
+/// The store is read only for accounts with a message whose thread may be
+/// there: no `References`, and a parent or subject this import lacks.
+#[test]
+fn stored_e_mails_are_read_only_when_a_thread_may_be_there() {
+    let asked = |names: &[&str]| {
+        let directory = directory();
+        let mut reader = MailReader::new(&directory, options());
+        for name in names {
+            let bytes = std::fs::read(fixture(name)).unwrap();
+            reader.read_file(Path::new(name), bytes.as_slice());
+        }
+        let mut asked: Vec<String> = Vec::new();
+        reader.finish(|account| {
+            asked.push(account.as_str().to_string());
+            Vec::new()
+        });
+        asked
+    };
+    // A thread's first message and a reply carrying References.
+    assert_eq!(asked(&["acme_part1.mbox"]), Vec::<String>::new());
+    // Headerless replies (Acme's) need the stored subjects, once per account.
+    assert_eq!(asked(&["acme_part2.mbox"]), ["acme"]);
+}
+
 #[test]
 fn a_folder_of_eml_files_is_read_in_name_order() {
     let store = store();

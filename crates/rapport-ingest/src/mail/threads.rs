@@ -5,8 +5,8 @@
 //! For each message, in this order:
 //!
 //! 1. `References` (oldest first): the thread of the first referenced message
-//!    this import or the store knows (for the account), else the first id
-//!    itself: the root, by RFC 5322 §3.6.4 the first entry;
+//!    this import holds, else the first id itself: the root, by RFC 5322
+//!    §3.6.4 the first entry (the store is not read for these);
 //! 2. else `In-Reply-To`: the thread of the parent when known, else the
 //!    parent's id (a reply to a thread's first message names it so);
 //! 3. else, when the subject carries a reply or forward prefix (`Re:`,
@@ -142,7 +142,8 @@ struct KnownEmails {
 }
 
 /// Names every message's thread (see the module's doc). `stored` is asked
-/// once per account, and only for accounts whose messages need it.
+/// once per account, and only for accounts with a message that has no
+/// `References` and whose parent or subject is not in this import.
 pub fn resolve_threads(
     messages: &[ThreadInput<'_>],
     mut stored: impl FnMut(&ExternalId) -> Vec<StoredEmail>,
@@ -208,10 +209,13 @@ impl<F: FnMut(&ExternalId) -> Vec<StoredEmail>> Resolver<'_, '_, F> {
         }
         self.visiting[index] = true;
         let thread = if let Some(first) = message.references.first() {
+            // The store is not asked: the first id is the root, and reading
+            // an account's stored activities for every reply would make an
+            // import of new replies to old threads read whole accounts.
             message
                 .references
                 .iter()
-                .find_map(|id| self.known_thread(message.account, id, index, depth))
+                .find_map(|id| self.imported_thread(id, index, depth))
                 .unwrap_or_else(|| first.clone())
         } else if let Some(parent) = message.in_reply_to {
             self.known_thread(message.account, parent, index, depth)
@@ -229,8 +233,15 @@ impl<F: FnMut(&ExternalId) -> Vec<StoredEmail>> Resolver<'_, '_, F> {
         thread
     }
 
-    /// The thread of message `id` when this import (another message than
-    /// `asking`) or the store (for `account`) has it.
+    /// The thread of message `id` when this import has it (another message
+    /// than `asking`).
+    fn imported_thread(&mut self, id: &str, asking: usize, depth: usize) -> Option<String> {
+        let other = *self.position.get(id)?;
+        (other != asking).then(|| self.thread(other, depth + 1))
+    }
+
+    /// The thread of message `id` when this import or the store (for
+    /// `account`) has it.
     fn known_thread(
         &mut self,
         account: &ExternalId,
@@ -238,12 +249,8 @@ impl<F: FnMut(&ExternalId) -> Vec<StoredEmail>> Resolver<'_, '_, F> {
         asking: usize,
         depth: usize,
     ) -> Option<String> {
-        if let Some(&other) = self.position.get(id)
-            && other != asking
-        {
-            return Some(self.thread(other, depth + 1));
-        }
-        self.known(account).threads.get(id).cloned()
+        self.imported_thread(id, asking, depth)
+            .or_else(|| self.known(account).threads.get(id).cloned())
     }
 
     /// The thread of the account's message with this normalised subject:
