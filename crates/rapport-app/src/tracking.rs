@@ -124,11 +124,22 @@ impl From<WriteKey> for WriteKeyListing {
     }
 }
 
-/// The application's tracking state: the mapping in force and the writer.
-#[derive(Default)]
+/// The application's tracking state: the mapping in force, the writer and
+/// how many events may wait for it.
 pub struct TrackingState {
     mapping: RwLock<Arc<EventMapping>>,
     writer: OnceLock<Writer>,
+    queue_limit: AtomicUsize,
+}
+
+impl Default for TrackingState {
+    fn default() -> Self {
+        TrackingState {
+            mapping: RwLock::default(),
+            writer: OnceLock::new(),
+            queue_limit: AtomicUsize::new(MAX_QUEUED_EVENTS),
+        }
+    }
 }
 
 type Reply = Result<Vec<TrackedOutcome>, (bool, String)>;
@@ -162,10 +173,16 @@ impl Writer {
 
     /// Queues a batch unless the queue is full; the receiver answers once
     /// the batch's transaction committed (or failed).
-    fn submit(&self, batch: TrackedBatch) -> Result<mpsc::Receiver<Reply>, TrackingError> {
+    fn submit(
+        &self,
+        batch: TrackedBatch,
+        limit: usize,
+    ) -> Result<mpsc::Receiver<Reply>, TrackingError> {
         let events = batch.calls.len();
         let before = self.queued.fetch_add(events, Ordering::AcqRel);
-        if before > 0 && before + events > MAX_QUEUED_EVENTS {
+        // A request alone may exceed the limit (it is bounded by the body's);
+        // behind others it waits for them to be written first.
+        if before > 0 && before + events > limit {
             self.queued.fetch_sub(events, Ordering::AcqRel);
             return Err(TrackingError::Overloaded { queued: before });
         }
@@ -290,6 +307,20 @@ impl App {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(mapping);
     }
 
+    /// How many events may wait for the writer before requests are refused
+    /// ([`MAX_QUEUED_EVENTS`] unless set).
+    pub fn set_tracking_queue_limit(&self, events: usize) {
+        self.tracking.queue_limit.store(events, Ordering::Relaxed);
+    }
+
+    /// How many events wait for the writer now (those being written included).
+    pub fn tracking_queued(&self) -> usize {
+        self.tracking
+            .writer
+            .get()
+            .map_or(0, |writer| writer.queued.load(Ordering::Acquire))
+    }
+
     fn tracking_mapping(&self) -> Arc<EventMapping> {
         Arc::clone(
             &self
@@ -371,11 +402,15 @@ impl App {
         if calls.is_empty() {
             return Ok(receipt);
         }
-        let answer = self.writer().submit(TrackedBatch {
-            key_id: key.id,
-            received_at,
-            calls,
-        })?;
+        let limit = self.tracking.queue_limit.load(Ordering::Relaxed);
+        let answer = self.writer().submit(
+            TrackedBatch {
+                key_id: key.id,
+                received_at,
+                calls,
+            },
+            limit,
+        )?;
         let outcomes = answer
             .recv()
             .map_err(|_| TrackingError::Write {

@@ -11,3 +11,4 @@ mod live;
 mod meetings;
 mod overrides;
 mod support;
+mod tracking;
