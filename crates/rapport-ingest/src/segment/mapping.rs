@@ -206,7 +206,9 @@ impl EventMapping {
             TrackedAction::Ignored
         } else {
             match event.call {
-                CallType::Identify => TrackedAction::Identify(user_traits(&event.traits)?),
+                CallType::Identify => {
+                    TrackedAction::Identify(user_traits(&identify_traits(event))?)
+                }
                 CallType::Group => TrackedAction::Group {
                     account: ExternalId::parse(event.group_id.as_deref().unwrap_or_default())
                         .map_err(|error| format!("field `groupId`: {error}"))?,
@@ -296,6 +298,24 @@ fn session_minutes(properties: &Map<String, Value>) -> Result<Option<f64>, Strin
         }
     }
     Ok(None)
+}
+
+/// An identify call's traits: `traits`, over `context.traits` (where
+/// RudderStack's SDKs put them; Segment's spec has them there for any call).
+fn identify_traits(event: &SegmentEvent) -> std::borrow::Cow<'_, Map<String, Value>> {
+    match event.context.get("traits") {
+        Some(Value::Object(context_traits)) if !context_traits.is_empty() => {
+            let mut traits = context_traits.clone();
+            traits.extend(
+                event
+                    .traits
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.clone())),
+            );
+            std::borrow::Cow::Owned(traits)
+        }
+        _ => std::borrow::Cow::Borrowed(&event.traits),
+    }
 }
 
 /// A trait's text, trimmed; an empty string is none.

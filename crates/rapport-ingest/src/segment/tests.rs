@@ -345,6 +345,7 @@ fn identify_and_group_traits() {
         {"type": "group", "userId": "u1", "groupId": "acc-9", "traits": {"tier": "gold"}},
         {"type": "track", "userId": "u1", "event": "Signed In", "context": {"groupId": "acc-2"}},
         {"type": "alias", "userId": "u1", "previousId": "anon-7"},
+        {"type": "identify", "userId": "u4", "context": {"traits": {"email": "cy@rudder.io", "name": "Cy"}}, "traits": {"name": "Cyrus"}},
     ]});
     let calls = mapped(&body);
     let TrackedAction::Identify(ana) = action(&calls[0]) else {
@@ -392,6 +393,12 @@ fn identify_and_group_traits() {
             previous: rapport_core::UserId::parse("anon-7").unwrap()
         }
     );
+    // RudderStack puts identify traits in context.traits; `traits` wins.
+    let TrackedAction::Identify(cy) = action(&calls[8]) else {
+        panic!()
+    };
+    assert_eq!(cy.email.as_ref().unwrap().as_str(), "cy@rudder.io");
+    assert_eq!(cy.name.as_deref(), Some("Cyrus"));
 }
 
 #[test]

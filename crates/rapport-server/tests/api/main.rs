@@ -10,5 +10,6 @@ mod http;
 mod live;
 mod meetings;
 mod overrides;
+mod sdk;
 mod support;
 mod tracking;
