@@ -67,6 +67,9 @@ pub enum BenchCommand {
         #[arg(long)]
         seconds: f64,
     },
+    /// `/v1/batch` ingest with durable acknowledgement on a fresh temporary
+    /// store (see `bench_tracking`).
+    Tracking(super::bench_tracking::TrackingBenchArgs),
 }
 
 pub fn run(settings: &Settings, command: &BenchCommand) -> anyhow::Result<ExitCode> {
@@ -77,6 +80,7 @@ pub fn run(settings: &Settings, command: &BenchCommand) -> anyhow::Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         BenchCommand::Writer { rate, seconds } => writer(settings, *rate, *seconds),
+        BenchCommand::Tracking(args) => super::bench_tracking::run(args),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod bench;
+pub mod bench_tracking;
 pub mod engagement;
 pub mod export;
 pub mod generate;
