@@ -131,8 +131,7 @@ impl IntoResponse for ApiError {
                 return response;
             }
             ApiError::Unauthorized(message) => {
-                let mut response =
-                    (StatusCode::UNAUTHORIZED, Json(body(message))).into_response();
+                let mut response = (StatusCode::UNAUTHORIZED, Json(body(message))).into_response();
                 response.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Basic realm=\"Rapport tracking\""),

@@ -33,7 +33,7 @@ pub struct TrackingBenchArgs {
 fn event(index: usize, accounts: usize) -> serde_json::Value {
     let account = index % accounts;
     let user = format!("bench-{account}-{}", index % 7);
-    let name = if index % 3 == 0 {
+    let name = if index.is_multiple_of(3) {
         "Signed In"
     } else {
         "Feature Used"
