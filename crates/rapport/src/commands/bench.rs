@@ -84,6 +84,15 @@ pub fn run(settings: &Settings, command: &BenchCommand) -> anyhow::Result<ExitCo
     }
 }
 
+/// Serves the API on `listener` for a benchmark that drives it from this
+/// process (`bench tracking`), until the process ends.
+pub(super) async fn serve_until_exit(
+    listener: tokio::net::TcpListener,
+    app: Arc<rapport_app::App>,
+) -> std::io::Result<()> {
+    rapport_server::serve(listener, app, std::future::pending()).await
+}
+
 /// Loads the store into the engine (records first, then activities, so the
 /// two are measured apart) and prints the time and resident memory it took.
 fn load_measured(

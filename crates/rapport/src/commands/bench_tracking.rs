@@ -60,11 +60,7 @@ pub fn run(args: &TrackingBenchArgs) -> anyhow::Result<ExitCode> {
 async fn measure(app: Arc<App>, key: String, args: &TrackingBenchArgs) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    tokio::spawn(rapport_server::serve(
-        listener,
-        Arc::clone(&app),
-        std::future::pending(),
-    ));
+    tokio::spawn(super::bench::serve_until_exit(listener, Arc::clone(&app)));
     let groups: Vec<serde_json::Value> = (0..args.accounts)
         .map(|account| {
             serde_json::json!({"type": "group", "userId": format!("bench-{account}-0"),
