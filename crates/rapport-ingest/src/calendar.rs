@@ -28,16 +28,19 @@ mod zones;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::io::BufRead;
 
 use chrono::NaiveDateTime;
 use rapport_core::activity::{MeetingKind, MeetingStatus, Party};
-use rapport_core::{Activity, ActivityDetail, Contact, Email, ExternalId, Timestamp};
+use rapport_core::{Activity, ActivityDetail, Email, ExternalId, Timestamp};
 
 pub use parse::parse_duration;
 pub use zones::WINDOWS_ZONES;
 
+pub use crate::directory::ContactDirectory;
+
+use crate::directory::{NoAccount, domain_of, list};
 use crate::{FileError, Parsed, RecordError};
 
 /// How far past the import's now a calendar is read when no end is given.
@@ -61,111 +64,23 @@ impl CalendarOptions {
     }
 }
 
-/// Mail addresses the public uses: a domain like these tells no account.
-const PUBLIC_MAIL_DOMAINS: &[&str] = &[
-    "gmail.com",
-    "googlemail.com",
-    "outlook.com",
-    "hotmail.com",
-    "live.com",
-    "msn.com",
-    "yahoo.com",
-    "icloud.com",
-    "me.com",
-    "mac.com",
-    "aol.com",
-    "proton.me",
-    "protonmail.com",
-    "gmx.de",
-    "gmx.net",
-    "web.de",
-    "mail.com",
-];
-
-/// Who belongs to which account: the stored contacts by address, and the
-/// domains that belong to exactly one account.
-#[derive(Debug, Default)]
-pub struct Directory {
-    contacts: HashMap<String, ExternalId>,
-    /// `None`: the domain is several accounts'.
-    domains: HashMap<String, Option<ExternalId>>,
-}
-
-impl Directory {
-    pub fn new(contacts: &[Contact]) -> Self {
-        let mut directory = Directory::default();
-        for contact in contacts {
-            let address = contact.email.as_str().to_ascii_lowercase();
-            if let Some(domain) = domain_of(&address)
-                && !PUBLIC_MAIL_DOMAINS.contains(&domain)
-            {
-                directory
-                    .domains
-                    .entry(domain.to_string())
-                    .and_modify(|owner| {
-                        if owner.as_ref() != Some(&contact.account) {
-                            *owner = None;
-                        }
-                    })
-                    .or_insert_with(|| Some(contact.account.clone()));
-            }
-            directory.contacts.insert(address, contact.account.clone());
-        }
-        directory
-    }
-
-    /// The one account `addresses` belong to: by contact, else by domain.
-    fn account_of(&self, addresses: &[&str]) -> Result<ExternalId, String> {
-        if addresses.is_empty() {
-            return Err("no attendee outside our team".into());
-        }
-        let by_contact: BTreeSet<&ExternalId> = addresses
-            .iter()
-            .filter_map(|address| self.contacts.get(*address))
-            .collect();
-        let by_domain: BTreeSet<&ExternalId> = addresses
-            .iter()
-            .filter_map(|address| self.domains.get(domain_of(address)?)?.as_ref())
-            .collect();
-        let (found, how) = if by_contact.is_empty() {
-            (by_domain, "domains")
-        } else {
-            (by_contact, "contacts")
-        };
-        match found.len() {
-            1 => Ok(found
-                .into_iter()
-                .next()
-                .cloned()
-                .unwrap_or_else(|| unreachable!())),
-            0 => Err(format!(
+/// The account an event's customer-side `addresses` belong to (the shared
+/// rule of [`crate::directory`]), the reason worded for a calendar.
+fn account_of(directory: &ContactDirectory, addresses: &[&str]) -> Result<ExternalId, String> {
+    directory
+        .account_of(addresses)
+        .map_err(|no_account| match no_account {
+            NoAccount::Nothing => "no attendee outside our team".to_string(),
+            NoAccount::Unknown { .. } | NoAccount::SharedDomain { .. } => format!(
                 "no account has {} as a contact or domain",
                 list(addresses)
-            )),
-            _ => Err(format!(
-                "the attendees are {how} of several accounts ({}); not guessed",
-                found
-                    .iter()
-                    .map(|account| account.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        }
-    }
-}
-
-fn list(addresses: &[&str]) -> String {
-    let shown: Vec<&str> = addresses.iter().take(3).copied().collect();
-    let more = addresses.len().saturating_sub(shown.len());
-    if more > 0 {
-        format!("{} and {more} more", shown.join(", "))
-    } else {
-        shown.join(", ")
-    }
-}
-
-fn domain_of(address: &str) -> Option<&str> {
-    address.rsplit_once('@').map(|(_, domain)| domain)
+            ),
+            NoAccount::Several { by, accounts } => format!(
+                "the attendees are {} of several accounts ({}); not guessed",
+                by.as_str(),
+                NoAccount::accounts_listed(&accounts)
+            ),
+        })
 }
 
 /// An event none of whose occurrences could be given an account.
@@ -198,7 +113,7 @@ pub struct CalendarMeetings {
 /// `on_bytes` is told how many bytes each line had (for a progress bar).
 pub fn read_meetings(
     reader: impl BufRead,
-    directory: &Directory,
+    directory: &ContactDirectory,
     options: &CalendarOptions,
     on_bytes: impl FnMut(u64),
 ) -> CalendarMeetings {
@@ -286,7 +201,7 @@ pub fn occurrence_key(uid: &str, original_start: Option<NaiveDateTime>) -> Strin
 
 fn meeting(
     occurrence: &recurrence::Occurrence<'_>,
-    directory: &Directory,
+    directory: &ContactDirectory,
     options: &CalendarOptions,
 ) -> Result<Activity, Left> {
     let event = occurrence.event;
@@ -326,7 +241,7 @@ fn meeting(
         }
     }
     let addresses: Vec<&str> = customer.iter().map(|(address, _)| *address).collect();
-    let account = directory.account_of(&addresses).map_err(Left::Unmatched)?;
+    let account = account_of(directory, &addresses).map_err(Left::Unmatched)?;
     let attending: Vec<Email> = customer
         .iter()
         .filter(|(_, declined)| !declined)
@@ -490,7 +405,7 @@ pub fn import_calendar(
             return report;
         }
     };
-    let directory = Directory::new(&contacts);
+    let directory = ContactDirectory::new(&contacts);
     progress.start(
         path,
         file.metadata().map(|metadata| metadata.len()).unwrap_or(0),

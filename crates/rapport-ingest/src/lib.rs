@@ -7,6 +7,7 @@
 
 pub mod activities;
 pub mod calendar;
+pub mod directory;
 pub mod goals;
 pub mod mail;
 pub mod segment;

@@ -11,7 +11,7 @@
 //! - `direction`: outbound when `From` is on one of our team's domains;
 //! - the account: for an inbound message its `From`, for an outbound one its
 //!   `To` and `Cc` outside our domains, matched against the stored contacts,
-//!   else their domains ([`accounts`]); a message that matches no account,
+//!   else their domains ([`crate::directory`]); a message that matches no account,
 //!   or several, is listed with the reason and not imported; one with only
 //!   our own addresses is internal, counted and skipped;
 //! - `at` is `Date`; when that is missing, not a date or more than a day in
@@ -21,7 +21,6 @@
 //! - `subject` is decoded (RFC 2047) and cut to 200 characters; bodies and
 //!   attachments are never decoded nor stored: only the header block is read.
 
-pub mod accounts;
 pub mod headers;
 pub mod mailbox;
 pub mod threads;
@@ -37,10 +36,10 @@ use std::path::{Path, PathBuf};
 use rapport_core::activity::Direction;
 use rapport_core::{Activity, ActivityDetail, Email, ExternalId, Timestamp};
 
-pub use accounts::ContactDirectory;
+pub use crate::directory::ContactDirectory;
 pub use threads::{StoredEmail, normalised_subject};
 
-use self::accounts::domain_of;
+use crate::directory::domain_of;
 use self::headers::{MessageHeaders, header_parser, read_headers};
 use self::mailbox::{CountingReader, Messages, RawMessage, files_of};
 use self::threads::{ThreadInput, resolve_threads};
@@ -229,8 +228,11 @@ impl<'d> MailReader<'d> {
         }
         let account = match self.directory.account_of(&customer) {
             Ok(account) => account,
-            Err(reason) => {
-                self.read.unmatched.push(MessageProblem { place, reason });
+            Err(no_account) => {
+                self.read.unmatched.push(MessageProblem {
+                    place,
+                    reason: no_account.to_string(),
+                });
                 return;
             }
         };

@@ -21,8 +21,8 @@ fn contact(account: &str, email: &str) -> Contact {
     }
 }
 
-fn directory() -> Directory {
-    Directory::new(&[
+fn directory() -> ContactDirectory {
+    ContactDirectory::new(&[
         contact("acme", "sarah.chen@acme.com"),
         contact("acme", "tom@acme.com"),
         contact("acme", "ceo@acme.com"),
