@@ -151,28 +151,17 @@ pub fn import_file(
         path: path.to_path_buf(),
         ..FileReport::default()
     };
-    let file = match File::open(path) {
-        Ok(file) => file,
+    let OpenedFile {
+        reader,
+        total_bytes,
+        bytes_read,
+    } = match OpenedFile::open(path) {
+        Ok(opened) => opened,
         Err(error) => {
             report.fatal = Some(format!("cannot read: {error}"));
             return report;
         }
     };
-    let total_bytes = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
-    let bytes_read = Arc::new(AtomicU64::new(0));
-    let mut reader = BufReader::with_capacity(
-        256 * 1024,
-        CountingReader {
-            inner: file,
-            bytes_read: Arc::clone(&bytes_read),
-        },
-    );
-    // Spreadsheets and Windows tools start UTF-8 files with a byte-order
-    // mark; it is not part of the first header or record.
-    if let Err(error) = skip_byte_order_mark(&mut reader) {
-        report.fatal = Some(format!("cannot read: {error}"));
-        return report;
-    }
     progress.start(path, total_bytes);
     let result = match kind {
         ContractFile::Accounts => import_table(
@@ -236,6 +225,37 @@ pub fn import_file(
     report
 }
 
+/// A file opened for an import: buffered, past any byte-order mark, its
+/// bytes counted as they are read for the progress bar.
+pub(crate) struct OpenedFile {
+    pub reader: BufReader<CountingReader<File>>,
+    pub total_bytes: u64,
+    pub bytes_read: Arc<AtomicU64>,
+}
+
+impl OpenedFile {
+    pub fn open(path: &Path) -> std::io::Result<OpenedFile> {
+        let file = File::open(path)?;
+        let total_bytes = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let mut reader = BufReader::with_capacity(
+            256 * 1024,
+            CountingReader {
+                inner: file,
+                bytes_read: Arc::clone(&bytes_read),
+            },
+        );
+        // Spreadsheets and Windows tools start UTF-8 files with a byte-order
+        // mark; it is not part of the first header or record.
+        skip_byte_order_mark(&mut reader)?;
+        Ok(OpenedFile {
+            reader,
+            total_bytes,
+            bytes_read,
+        })
+    }
+}
+
 /// Consumes a UTF-8 byte-order mark at the start of `reader`, if there is one.
 fn skip_byte_order_mark(reader: &mut impl std::io::BufRead) -> std::io::Result<()> {
     const MARK: &[u8] = b"\xEF\xBB\xBF";
@@ -245,7 +265,7 @@ fn skip_byte_order_mark(reader: &mut impl std::io::BufRead) -> std::io::Result<(
     Ok(())
 }
 
-fn known_accounts(store: &dyn Store) -> Result<HashSet<String>, String> {
+pub(crate) fn known_accounts(store: &dyn Store) -> Result<HashSet<String>, String> {
     store
         .accounts()
         .map(|accounts| {
@@ -265,7 +285,7 @@ fn unknown_account(known: &HashSet<String>, account: &ExternalId) -> Option<Stri
 /// The report's fatal reason for a file error. A header line that is not
 /// UTF-8 is also a rejected line, so it is shown as `file:line: reason`
 /// like any other bad line.
-fn file_failure(report: &mut FileReport, error: FileError) -> String {
+pub(crate) fn file_failure(report: &mut FileReport, error: FileError) -> String {
     match error {
         FileError::HeaderNotUtf8 { line, problem } => {
             report.rejected.push(RecordError {
@@ -296,9 +316,23 @@ fn import_table<R: Read, T>(
         Ok(rows) => rows,
         Err(error) => return Err(file_failure(report, error)),
     };
+    write_rows(store, rows.rows(convert), report, write, reject)
+}
+
+/// Writes the good records of `rows` in batches (one transaction each),
+/// rejecting those `reject` names a reason for, and counts what the store
+/// did in `report`. A file that stopped being readable is the `Err` after
+/// the rows before it are written.
+pub(crate) fn write_rows<T>(
+    store: &dyn Store,
+    rows: impl Iterator<Item = Result<Parsed<T>, ReadError>>,
+    report: &mut FileReport,
+    write: impl Fn(&dyn Store, &[T]) -> Result<Vec<WriteOutcome>, StoreError>,
+    reject: impl Fn(&T) -> Option<String>,
+) -> Result<(), String> {
     let mut batch = Vec::new();
     let mut stopped = None;
-    for row in rows.rows(convert) {
+    for row in rows {
         match row {
             Ok(Parsed { line, record }) => match reject(&record) {
                 Some(reason) => report.rejected.push(RecordError { line, reason }),
@@ -453,7 +487,7 @@ fn import_activities<R: Read + Send>(
 }
 
 /// Counts the bytes read through it, for the progress bar.
-struct CountingReader<R> {
+pub(crate) struct CountingReader<R> {
     inner: R,
     bytes_read: Arc<AtomicU64>,
 }

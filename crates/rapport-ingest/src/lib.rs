@@ -7,6 +7,7 @@
 
 pub mod activities;
 pub mod calendar;
+pub mod crm;
 pub mod directory;
 pub mod goals;
 pub mod mail;
@@ -48,7 +49,7 @@ pub enum FileError {
          remove one, nothing of the file was imported"
     )]
     DuplicateColumn {
-        column: &'static str,
+        column: String,
         first: usize,
         second: usize,
     },

@@ -101,7 +101,8 @@ pub struct CsvTable<R: Read> {
     reader: csv::Reader<R>,
     /// The header cells as written, to name a column in a reason.
     headers: csv::StringRecord,
-    columns: HashMap<&'static str, usize>,
+    /// Wanted columns by their lowercased name, to their position.
+    columns: HashMap<String, usize>,
     record: csv::StringRecord,
     /// The last line read, for a read error that has no position.
     last_line: u64,
@@ -109,6 +110,29 @@ pub struct CsvTable<R: Read> {
 
 impl<R: Read> CsvTable<R> {
     pub fn new(kind: TableKind, input: R) -> Result<Self, FileError> {
+        let table = Self::with_columns(kind.known_columns(), input)?;
+        let missing: Vec<&str> = kind
+            .required_columns()
+            .iter()
+            .copied()
+            .filter(|column| !table.has_column(column))
+            .collect();
+        if !missing.is_empty() {
+            return Err(FileError::BadHeader(format!(
+                "missing column{} {} (expected {})",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", "),
+                kind.known_columns().join(",")
+            )));
+        }
+        Ok(table)
+    }
+
+    /// A CSV whose columns of interest are `wanted`, found by header name
+    /// (surrounding spaces ignored, case-insensitive; other columns are
+    /// ignored). A wanted column named twice refuses the file, named as
+    /// `wanted` spells it. Rows address cells by [`column_key`] of a name.
+    pub(crate) fn with_columns<S: AsRef<str>>(wanted: &[S], input: R) -> Result<Self, FileError> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::All)
@@ -124,38 +148,20 @@ impl<R: Read> CsvTable<R> {
         })?;
         let mut columns = HashMap::new();
         for (index, header) in headers.iter().enumerate() {
-            let normalized = header
-                .trim_start_matches('\u{feff}')
-                .trim()
-                .to_ascii_lowercase();
-            let Some(known) = kind
-                .known_columns()
+            let key = column_key(header);
+            let Some(known) = wanted
                 .iter()
-                .find(|known| **known == normalized)
+                .find(|known| column_key(known.as_ref()) == key)
             else {
                 continue;
             };
-            if let Some(first) = columns.insert(*known, index) {
+            if let Some(first) = columns.insert(key, index) {
                 return Err(FileError::DuplicateColumn {
-                    column: known,
+                    column: known.as_ref().to_string(),
                     first: first + 1,
                     second: index + 1,
                 });
             }
-        }
-        let missing: Vec<&str> = kind
-            .required_columns()
-            .iter()
-            .copied()
-            .filter(|column| !columns.contains_key(column))
-            .collect();
-        if !missing.is_empty() {
-            return Err(FileError::BadHeader(format!(
-                "missing column{} {} (expected {})",
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join(", "),
-                kind.known_columns().join(",")
-            )));
         }
         Ok(CsvTable {
             reader,
@@ -164,6 +170,19 @@ impl<R: Read> CsvTable<R> {
             record: csv::StringRecord::new(),
             last_line: line,
         })
+    }
+
+    /// Whether the header has the column `name` (compared by [`column_key`]).
+    pub(crate) fn has_column(&self, name: &str) -> bool {
+        self.columns.contains_key(&column_key(name))
+    }
+
+    /// The header's cells as written (without a byte-order mark), for a
+    /// reason that lists them.
+    pub(crate) fn header_names(&self) -> impl Iterator<Item = &str> {
+        self.headers
+            .iter()
+            .map(|header| header.trim_start_matches('\u{feff}').trim())
     }
 
     /// The next row as raw fields by column name, a record error for an
@@ -222,7 +241,7 @@ impl<R: Read> CsvTable<R> {
     /// errors; after a [`ReadError::File`] nothing more comes.
     pub fn rows<T>(
         mut self,
-        convert: fn(&Row<'_>) -> Result<T, String>,
+        mut convert: impl FnMut(&Row<'_>) -> Result<T, String>,
     ) -> impl Iterator<Item = Result<Parsed<T>, ReadError>> {
         let mut finished = false;
         std::iter::from_fn(move || {
@@ -252,6 +271,12 @@ impl<R: Read> CsvTable<R> {
             )
         })
     }
+}
+
+/// How a header cell and a wanted column's name are compared: without a
+/// byte-order mark and surrounding spaces, ignoring case.
+pub(crate) fn column_key(name: &str) -> String {
+    name.trim_start_matches('\u{feff}').trim().to_lowercase()
 }
 
 /// A CSV record's cells as text, trimmed of Unicode white space (the reader
@@ -313,7 +338,24 @@ fn into_io_error(error: csv::Error) -> Result<std::io::Error, csv::Error> {
 pub struct Row<'a> {
     line: u64,
     record: &'a csv::StringRecord,
-    columns: &'a HashMap<&'static str, usize>,
+    columns: &'a HashMap<String, usize>,
+}
+
+impl<'a> Row<'a> {
+    /// A row of `record`'s cells, each column's at the position `columns`
+    /// gives for its [`column_key`]: how a translated row (a CRM export's,
+    /// docs/crm.md) goes through the contract's own field parsing.
+    pub(crate) fn new(
+        line: u64,
+        record: &'a csv::StringRecord,
+        columns: &'a HashMap<String, usize>,
+    ) -> Self {
+        Row {
+            line,
+            record,
+            columns,
+        }
+    }
 }
 
 impl Row<'_> {
