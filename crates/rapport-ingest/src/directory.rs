@@ -159,17 +159,16 @@ impl ContactDirectory {
             .iter()
             .filter_map(|address| domain_of(address))
             .collect();
-        self.by_domains(&domains)
-            .map_err(|error| match error {
-                NoAccount::Unknown { .. } => NoAccount::Unknown {
-                    shown: list(addresses),
-                },
-                NoAccount::SharedDomain { domain, .. } => NoAccount::SharedDomain {
-                    shown: list(addresses),
-                    domain,
-                },
-                other => other,
-            })
+        self.by_domains(&domains).map_err(|error| match error {
+            NoAccount::Unknown { .. } => NoAccount::Unknown {
+                shown: list(addresses),
+            },
+            NoAccount::SharedDomain { domain, .. } => NoAccount::SharedDomain {
+                shown: list(addresses),
+                domain,
+            },
+            other => other,
+        })
     }
 
     /// The one account `domains` (lowercase) belong to through the contacts'
@@ -261,8 +260,14 @@ mod tests {
     #[test]
     fn a_contact_then_a_domain_of_one_account() {
         let directory = directory();
-        assert_eq!(account(directory.account_of(&["sarah.chen@acme.com"])), "acme");
-        assert_eq!(account(directory.account_of(&["new.person@acme.com"])), "acme");
+        assert_eq!(
+            account(directory.account_of(&["sarah.chen@acme.com"])),
+            "acme"
+        );
+        assert_eq!(
+            account(directory.account_of(&["new.person@acme.com"])),
+            "acme"
+        );
         // A contact wins over a domain: the contact is exact.
         assert_eq!(
             account(directory.account_of(&["globex.admin@gmail.com", "someone@acme.com"])),
@@ -292,7 +297,10 @@ mod tests {
             "the addresses are contacts of several accounts (acme, globex); not guessed"
         );
         // The contact is exact even on a shared domain.
-        assert_eq!(account(directory.account_of(&["ann@initech.com"])), "initech-us");
+        assert_eq!(
+            account(directory.account_of(&["ann@initech.com"])),
+            "initech-us"
+        );
         assert_eq!(directory.account_of(&[]), Err(NoAccount::Nothing));
     }
 
@@ -332,6 +340,9 @@ mod tests {
 
     #[test]
     fn several_lists_up_to_three_then_counts() {
-        assert_eq!(list(&["a@x", "b@x", "c@x", "d@x", "e@x"]), "a@x, b@x, c@x and 2 more");
+        assert_eq!(
+            list(&["a@x", "b@x", "c@x", "d@x", "e@x"]),
+            "a@x, b@x, c@x and 2 more"
+        );
     }
 }

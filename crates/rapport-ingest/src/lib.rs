@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod crm;
 pub mod directory;
 pub mod goals;
+pub mod helpdesk;
 pub mod mail;
 pub mod segment;
 pub mod tables;
