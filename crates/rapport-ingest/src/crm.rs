@@ -7,6 +7,7 @@
 //! through the same idempotent upserts (accounts by external id, contacts by
 //! account and e-mail) and reported per record.
 
+mod cells;
 pub mod mapping;
 
 #[cfg(test)]
