@@ -20,6 +20,7 @@ pub mod alerts;
 pub mod cache;
 pub mod error;
 pub mod goals;
+pub mod helpdesk;
 pub mod import;
 pub mod meetings;
 pub mod overrides;

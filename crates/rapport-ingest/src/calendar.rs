@@ -71,10 +71,9 @@ fn account_of(directory: &ContactDirectory, addresses: &[&str]) -> Result<Extern
         .account_of(addresses)
         .map_err(|no_account| match no_account {
             NoAccount::Nothing => "no attendee outside our team".to_string(),
-            NoAccount::Unknown { .. } | NoAccount::SharedDomain { .. } => format!(
-                "no account has {} as a contact or domain",
-                list(addresses)
-            ),
+            NoAccount::Unknown { .. } | NoAccount::SharedDomain { .. } => {
+                format!("no account has {} as a contact or domain", list(addresses))
+            }
             NoAccount::Several { by, accounts } => format!(
                 "the attendees are {} of several accounts ({}); not guessed",
                 by.as_str(),

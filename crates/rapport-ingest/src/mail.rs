@@ -39,10 +39,10 @@ use rapport_core::{Activity, ActivityDetail, Email, ExternalId, Timestamp};
 pub use crate::directory::ContactDirectory;
 pub use threads::{StoredEmail, normalised_subject};
 
-use crate::directory::domain_of;
 use self::headers::{MessageHeaders, header_parser, read_headers};
 use self::mailbox::{CountingReader, Messages, RawMessage, files_of};
 use self::threads::{ThreadInput, resolve_threads};
+use crate::directory::domain_of;
 
 /// The longest subject kept, in characters: enough to read, not a body.
 pub const SUBJECT_MAX_CHARS: usize = 200;

@@ -61,7 +61,8 @@ enum Command {
     /// a calendar: `import calendar FILE.ics [--until WHEN]`; a mailbox: `import mail FILE.mbox|DIR`.
     Import {
         /// A folder holding any of accounts.csv, contacts.csv, features.csv, activities.jsonl,
-        /// outcomes.csv; or a kind followed by a file.
+        /// outcomes.csv; or a kind followed by a file (`tickets FILE.csv|FILE.json`: a
+        /// Zendesk ticket export).
         #[arg(required = true, num_args = 1..=2, value_names = ["DIR | KIND", "FILE"])]
         target: Vec<String>,
         /// `import calendar FILE.ics` only: read occurrences up to this instant
@@ -179,6 +180,9 @@ fn closed_pipe(error: &anyhow::Error) -> bool {
 fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
     match command {
         Command::Import { target, until } => match target.as_slice() {
+            [kind, file] if kind == "tickets" && until.is_none() => {
+                commands::import_tickets::run(settings, file)
+            }
             [kind, file] if kind == "calendar" => {
                 commands::meetings::import_calendar(settings, file, until.as_deref())
             }

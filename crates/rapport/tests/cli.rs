@@ -2293,3 +2293,146 @@ fn a_mailbox_import_changes_the_email_facts() {
     assert!(text(&again.stdout).starts_with("imported 0, unchanged 10, rejected 0"));
     assert_eq!(facts(&db), after);
 }
+
+/// Issue 21 (help desk): the demo's Zendesk samples, whose requesters are the
+/// default demo's contacts, imported into a generated demo change Acme Corp's
+/// ticket facts: four more tickets, and of the two rated ones the bad rating
+/// counts once (on the ticket's latest record). Tickets of no account are
+/// listed, a re-import stores nothing twice, a bad ticket is rejected by line
+/// and field (exit 1) and a CSV without a required column imports nothing
+/// (exit 2).
+#[test]
+fn helpdesk_a_ticket_export_changes_the_ticket_facts() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let db = work.path().join("rapport.db");
+    let generated = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args([
+            "generate",
+            "--accounts",
+            "5",
+            "--days",
+            "30",
+            "--end",
+            "2026-12-01",
+            "--out",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let imported = rapport(&db, &["import", data.to_str().unwrap()]);
+    assert_eq!(imported.status.code(), Some(0), "{}", text(&imported.stderr));
+    let facts = |db: &Path, account: &str| {
+        let breakdown = cli_json(
+            db,
+            &[
+                "engagement",
+                account,
+                "--as-of",
+                "2026-12-01",
+                "--format",
+                "json",
+            ],
+        );
+        let facts = &breakdown["facts"];
+        (
+            facts["supportInteractions"].as_f64().unwrap(),
+            facts["ticketSentiment"].as_f64(),
+            facts["negativeInteractions"].as_u64().unwrap(),
+        )
+    };
+    let before = facts(&db, "acc-0001");
+
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rapport-demo/samples/helpdesk");
+    let csv = samples.join("zendesk-tickets.csv");
+    let csv = csv.to_str().unwrap();
+    let first = rapport(&db, &["import", "tickets", csv]);
+    let stderr = text(&first.stderr);
+    assert_eq!(first.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        text(&first.stdout),
+        "imported 18, unchanged 0, rejected 0, without an account 2\n"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{csv}:12: ticket 4811: requester: no account has jo.public@gmail.com as a contact \
+             or a contact's domain; no organization"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("12 tickets: records imported 18, unchanged 0; tickets rejected 0"),
+        "{stderr}"
+    );
+    let after = facts(&db, "acc-0001");
+    assert_eq!(after.0, before.0 + 4.0, "{before:?} → {after:?}");
+    assert_eq!(after.2, before.2 + 1, "{before:?} → {after:?}");
+    // The demo's three rated tickets (two not negative), then 4801 bad and
+    // 4803 good: three of five.
+    assert_eq!(before.1, Some(200.0 / 3.0));
+    assert_eq!(after.1, Some(60.0));
+
+    let again = rapport(&db, &["import", "tickets", csv]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert_eq!(
+        text(&again.stdout),
+        "imported 0, unchanged 18, rejected 0, without an account 2\n"
+    );
+    assert_eq!(facts(&db, "acc-0001"), after);
+
+    // The API's JSON with side-loads: Copperpath by its organization's
+    // domain, the gmail.com requester not guessed.
+    let copperpath = facts(&db, "acc-0005");
+    let json = samples.join("zendesk-tickets.json");
+    let from_api = rapport(&db, &["import", "tickets", json.to_str().unwrap()]);
+    assert_eq!(from_api.status.code(), Some(0), "{}", text(&from_api.stderr));
+    assert_eq!(
+        text(&from_api.stdout),
+        "imported 7, unchanged 0, rejected 0, without an account 1\n"
+    );
+    let copperpath_after = facts(&db, "acc-0005");
+    assert_eq!(copperpath_after.0, copperpath.0 + 1.0);
+    assert_eq!(copperpath_after.2, copperpath.2 + 1);
+
+    // A bad ticket is rejected, naming its line and field; the rest is kept.
+    let bad = work.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "Id,Requester email,Status,Created at,Updated at\n\
+         9001,sarah.chen@acme-corp.example,open,2026-11-20 10:00:00,\n\
+         9002,sarah.chen@acme-corp.example,escalated,2026-11-20 10:00:00,\n",
+    )
+    .unwrap();
+    let rejected = rapport(&db, &["import", "tickets", bad.to_str().unwrap()]);
+    assert_eq!(rejected.status.code(), Some(1));
+    assert_eq!(
+        text(&rejected.stdout),
+        "imported 1, unchanged 0, rejected 1, without an account 0\n"
+    );
+    assert!(
+        text(&rejected.stderr).contains(&format!(
+            "{}:3: ticket 9002: Status: `escalated` is not a Zendesk status",
+            bad.display()
+        )),
+        "{}",
+        text(&rejected.stderr)
+    );
+
+    // No `Created at` column: nothing can be read.
+    let headless = work.path().join("headless.csv");
+    std::fs::write(&headless, "Id,Status\n1,open\n").unwrap();
+    let refused = rapport(&db, &["import", "tickets", headless.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("bad header: missing column Created at"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let unknown = rapport(&db, &["import", "zendesk", csv]);
+    assert!(
+        text(&unknown.stderr).contains("goals, tickets, calendar"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}

@@ -380,14 +380,16 @@ const API_PAGE: &str = r#"{
 #[test]
 fn the_api_page_with_side_loaded_users_and_organizations() {
     let read = read(API_PAGE, TicketFormat::Json, false);
-    let summary: Vec<(
+    /// (id, account, at, status, sentiment, contact).
+    type Summary = (
         String,
         String,
         String,
         TicketStatus,
         Option<Sentiment>,
         Option<String>,
-    )> = records(&read)
+    );
+    let summary: Vec<Summary> = records(&read)
         .into_iter()
         .map(|seen| (seen.0, seen.1, seen.2, seen.4, seen.7, seen.8))
         .collect();
