@@ -2322,7 +2322,12 @@ fn helpdesk_a_ticket_export_changes_the_ticket_facts() {
         .unwrap();
     assert!(generated.status.success(), "{}", text(&generated.stderr));
     let imported = rapport(&db, &["import", data.to_str().unwrap()]);
-    assert_eq!(imported.status.code(), Some(0), "{}", text(&imported.stderr));
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
     let facts = |db: &Path, account: &str| {
         let breakdown = cli_json(
             db,
@@ -2386,7 +2391,12 @@ fn helpdesk_a_ticket_export_changes_the_ticket_facts() {
     let copperpath = facts(&db, "acc-0005");
     let json = samples.join("zendesk-tickets.json");
     let from_api = rapport(&db, &["import", "tickets", json.to_str().unwrap()]);
-    assert_eq!(from_api.status.code(), Some(0), "{}", text(&from_api.stderr));
+    assert_eq!(
+        from_api.status.code(),
+        Some(0),
+        "{}",
+        text(&from_api.stderr)
+    );
     assert_eq!(
         text(&from_api.stdout),
         "imported 7, unchanged 0, rejected 0, without an account 1\n"
