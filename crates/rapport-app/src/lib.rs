@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod cache;
+pub mod crm;
 pub mod error;
 pub mod goals;
 pub mod helpdesk;

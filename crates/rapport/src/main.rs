@@ -58,7 +58,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Import the contract's files: `import DIR`, or `import accounts|contacts|features|activities|outcomes FILE`;
-    /// a calendar: `import calendar FILE.ics [--until WHEN]`; a mailbox: `import mail FILE.mbox|DIR`.
+    /// a calendar: `import calendar FILE.ics [--until WHEN]`; a mailbox: `import mail FILE.mbox|DIR`;
+    /// a CRM export: `import crm-accounts|crm-contacts FILE.csv --mapping salesforce|hubspot|FILE.toml`.
     Import {
         /// A folder holding any of accounts.csv, contacts.csv, features.csv, activities.jsonl,
         /// outcomes.csv; or a kind followed by a file (`tickets FILE.csv|FILE.json`: a
@@ -69,6 +70,10 @@ enum Command {
         /// (RFC 3339 or YYYY-MM-DD); default 90 days from now.
         #[arg(long)]
         until: Option<String>,
+        /// `import crm-accounts|crm-contacts FILE.csv` only: the column mapping, a preset
+        /// (salesforce, hubspot) or a mapping file (docs/crm.md).
+        #[arg(long, value_name = "salesforce|hubspot|FILE.toml")]
+        mapping: Option<String>,
     },
     /// Write a deterministic demo portfolio (the five contract files and goals.csv) into a folder.
     Generate(commands::generate::GenerateArgs),
@@ -179,7 +184,23 @@ fn closed_pipe(error: &anyhow::Error) -> bool {
 
 fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Import { target, until } => match target.as_slice() {
+        Command::Import {
+            target,
+            until,
+            mapping,
+        } => match target.as_slice() {
+            [kind, file]
+                if commands::import_crm::KINDS.contains(&kind.as_str()) && until.is_none() =>
+            {
+                commands::import_crm::run(settings, kind, file, mapping.as_deref())
+            }
+            [kind, ..]
+                if mapping.is_some() && !commands::import_crm::KINDS.contains(&kind.as_str()) =>
+            {
+                anyhow::bail!(
+                    "--mapping is for `rapport import crm-accounts|crm-contacts FILE.csv`"
+                )
+            }
             [kind, file] if kind == "tickets" && until.is_none() => {
                 commands::import_tickets::run(settings, file)
             }

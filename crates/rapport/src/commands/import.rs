@@ -41,7 +41,7 @@ pub fn run(settings: &Settings, target: &[String]) -> anyhow::Result<ExitCode> {
                 .find(|candidate| candidate.noun() == kind)
             else {
                 bail!(
-                    "unknown kind `{kind}`: expected accounts, contacts, features, activities, outcomes, goals, tickets, calendar or mail"
+                    "unknown kind `{kind}`: expected accounts, contacts, features, activities, outcomes, goals, tickets, calendar, mail, crm-accounts or crm-contacts"
                 );
             };
             vec![app.import_file(kind, Path::new(file), super::now(), &progress)?]

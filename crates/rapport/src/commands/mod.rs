@@ -11,6 +11,7 @@ pub mod generate;
 pub mod goals;
 pub mod health;
 pub mod import;
+pub mod import_crm;
 pub mod import_tickets;
 pub mod keys;
 pub mod meetings;
