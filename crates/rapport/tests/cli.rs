@@ -2294,6 +2294,226 @@ fn a_mailbox_import_changes_the_email_facts() {
     assert_eq!(facts(&db), after);
 }
 
+/// The CRM samples (crates/rapport-demo/samples/crm).
+fn crm_sample(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rapport-demo/samples/crm")
+        .join(name)
+}
+
+/// Issue 21, part 5: a Salesforce-shaped accounts and contacts export through
+/// the `salesforce` preset; a re-import changes nothing, a changed row is one
+/// update; a custom mapping reads the org's own tier, ARR and US dates; bad
+/// rows and unusable mappings are reported with the documented statuses.
+#[test]
+fn crm_exports_import_through_a_mapping_idempotently() {
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("rapport.db");
+    let accounts = work.path().join("Accounts.csv");
+    std::fs::copy(crm_sample("salesforce-accounts.csv"), &accounts).unwrap();
+    let contacts = crm_sample("salesforce-contacts.csv");
+    let accounts_arg = accounts.to_str().unwrap();
+    let contacts_arg = contacts.to_str().unwrap();
+    let import = |kind: &str, file: &str, mapping: &str| {
+        let output = rapport(&db, &["import", kind, file, "--mapping", mapping]);
+        (
+            output.status.code(),
+            text(&output.stdout).trim().to_string(),
+            text(&output.stderr),
+        )
+    };
+
+    let (code, stdout, stderr) = import("crm-accounts", accounts_arg, "salesforce");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (Some(0), "imported 5, unchanged 0, rejected 0"),
+        "{stderr}"
+    );
+    let listed = cli_json(&db, &["accounts", "--format", "json"]);
+    let mut shown: Vec<(String, String, String, String)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|account| {
+            let field = |name: &str| account[name].as_str().unwrap().to_string();
+            (
+                field("externalId"),
+                field("name"),
+                field("tier"),
+                field("csm"),
+            )
+        })
+        .collect();
+    shown.sort();
+    let row = |id: &str, name: &str, csm: &str| {
+        (
+            id.to_string(),
+            name.to_string(),
+            "core".to_string(),
+            csm.to_string(),
+        )
+    };
+    assert_eq!(
+        shown,
+        [
+            row("0015g00000NrTqAAAR", "Northwind Traders", "Dana Whitfield"),
+            row("0015g00000NrTqBAAR", "Globex, Inc.", "Marco Ruiz"),
+            row("0015g00000NrTqCAAR", "Initech", "Dana Whitfield"),
+            row("0015g00000NrTqDAAR", "Umbrella Health", "Priya Natarajan"),
+            row("0015g00000NrTqEAAR", "Vandelay Industries", "Marco Ruiz"),
+        ]
+    );
+    // Annual Revenue is not ARR.
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|account| account["arr"] == 0.0)
+    );
+
+    let (code, stdout, stderr) = import("crm-contacts", contacts_arg, "salesforce");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (Some(0), "imported 7, unchanged 0, rejected 0"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("store now holds 5 accounts, 7 contacts"),
+        "{stderr}"
+    );
+
+    // The same exports again: everything unchanged.
+    let (code, stdout, _) = import("crm-accounts", accounts_arg, "salesforce");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (Some(0), "imported 0, unchanged 5, rejected 0")
+    );
+    let (code, stdout, _) = import("crm-contacts", contacts_arg, "salesforce");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (Some(0), "imported 0, unchanged 7, rejected 0")
+    );
+
+    // One row changed in the CRM: one update.
+    let changed = std::fs::read_to_string(&accounts)
+        .unwrap()
+        .replace("\"Initech\",", "\"Initech Global\",");
+    std::fs::write(&accounts, changed).unwrap();
+    let (code, stdout, stderr) = import("crm-accounts", accounts_arg, "salesforce");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (Some(0), "imported 1, unchanged 4, rejected 0")
+    );
+    assert!(stderr.contains("(0 new, 1 updated)"), "{stderr}");
+    let listed = cli_json(&db, &["accounts", "--format", "json"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|account| account["name"] == "Initech Global"),
+        "{listed}"
+    );
+
+    // The org's own fields through a copy of the preset.
+    let mapping = work.path().join("our-salesforce.toml");
+    std::fs::write(
+        &mapping,
+        r#"[accounts]
+id = "Account ID"
+name = "Account Name"
+tier = { column = "Customer Tier", values = { "Enterprise" = "strategic", "Mid-Market" = "growth", "SMB" = "core" }, default = "core" }
+arr = "ARR"
+renewal_date = { column = "Renewal Date", format = "%m/%d/%Y" }
+csm = "Account Owner"
+"#,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = import("crm-accounts", accounts_arg, mapping.to_str().unwrap());
+    assert_eq!(
+        (code, stdout.as_str()),
+        (Some(0), "imported 5, unchanged 0, rejected 0"),
+        "{stderr}"
+    );
+    let listed = cli_json(&db, &["accounts", "--format", "json"]);
+    let northwind = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|account| account["externalId"] == "0015g00000NrTqAAAR")
+        .unwrap();
+    assert_eq!(
+        (
+            &northwind["tier"],
+            &northwind["arr"],
+            &northwind["renewalDate"]
+        ),
+        (
+            &serde_json::json!("strategic"),
+            &serde_json::json!(1_200_000.0),
+            &serde_json::json!("2026-03-31")
+        )
+    );
+
+    // A contact of an account the store does not hold is rejected naming
+    // it; the others are kept (unchanged): exit 1.
+    let with_unknown = work.path().join("Contacts.csv");
+    let mut text_of_contacts = std::fs::read_to_string(&contacts).unwrap();
+    text_of_contacts.push_str(
+        "\"0035g00000Kx1aZAAR\",\"0015g00000ZZZZZAAR\",\"Gone Co\",\"Ida\",\"Ng\",\"CFO\",\"ida@gone.example\",\"\",\"\",\"\"\n",
+    );
+    std::fs::write(&with_unknown, text_of_contacts).unwrap();
+    let (code, stdout, stderr) =
+        import("crm-contacts", with_unknown.to_str().unwrap(), "salesforce");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (Some(1), "imported 0, unchanged 7, rejected 1")
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{}:9: field `account` (column `Account ID`): unknown account `0015g00000ZZZZZAAR`",
+            with_unknown.display()
+        )),
+        "{stderr}"
+    );
+
+    // The HubSpot preset on a Salesforce export: the file is refused naming
+    // the columns it lacks, nothing imported: exit 2.
+    let (code, _, stderr) = import("crm-accounts", accounts_arg, "hubspot");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad header: no column `Record ID` (read for `id`)"),
+        "{stderr}"
+    );
+
+    // Mappings that cannot be used, and --mapping where it means nothing.
+    let (code, _, stderr) = import("crm-accounts", accounts_arg, "pipedrive");
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains(
+            "mapping `pipedrive` is neither a preset (salesforce, hubspot) nor a readable file"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = import("crm-contacts", contacts_arg, mapping.to_str().unwrap());
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("has no [contacts] section"), "{stderr}");
+    let output = rapport(&db, &["import", "crm-accounts", accounts_arg]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("needs --mapping"),
+        "{}",
+        text(&output.stderr)
+    );
+    let (code, _, stderr) = import("accounts", accounts_arg, "salesforce");
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("--mapping is for `rapport import crm-accounts|crm-contacts FILE.csv`"),
+        "{stderr}"
+    );
+}
+
 /// Issue 21 (help desk): the demo's Zendesk samples, whose requesters are the
 /// default demo's contacts, imported into a generated demo change Acme Corp's
 /// ticket facts: four more tickets, and of the two rated ones the bad rating
