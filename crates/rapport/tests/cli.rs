@@ -10,6 +10,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "cli/crash.rs"]
+mod crash;
+
 fn rapport(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rapport"))
         .arg("--db")
