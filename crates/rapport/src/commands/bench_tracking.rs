@@ -6,6 +6,11 @@
 //! An event counts once its request was answered 200, that is once its group
 //! commit (synchronous = FULL) is on disk and the engine has followed it; the
 //! store's activity count is checked against the count acknowledged.
+//!
+//! Freshness is probed alongside the load and then on its own for 3 s: a
+//! probe makes a new account, reads its engagement score, sends a batch of
+//! its users' logins and feature use, and from the acknowledgement reads the
+//! score again until it differs (a probe unchanged after 5 s fails the run).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -101,6 +106,7 @@ async fn measure(app: Arc<App>, key: String, args: &TrackingBenchArgs) -> anyhow
             anyhow::Ok((latencies, refused))
         }));
     }
+    let probe = tokio::spawn(freshness(address, key.clone(), deadline, 0));
     let mut latencies = Vec::new();
     let mut refused = 0;
     for client in clients {
@@ -109,6 +115,14 @@ async fn measure(app: Arc<App>, key: String, args: &TrackingBenchArgs) -> anyhow
         refused += refused_of_client;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let loaded = probe.await??;
+    let idle = freshness(
+        address,
+        key.clone(),
+        Instant::now() + Duration::from_secs(3),
+        loaded.probes,
+    )
+    .await?;
     latencies.sort();
     let acknowledged = latencies.len() * args.batch;
     let stored = app.store().counts()?.activities as usize;
@@ -128,11 +142,123 @@ async fn measure(app: Arc<App>, key: String, args: &TrackingBenchArgs) -> anyhow
         percentile(0.5),
         percentile(0.99),
     );
+    outln!("freshness under that load: {loaded}");
+    outln!("freshness without other load: {idle}");
+    anyhow::ensure!(
+        loaded.unchanged + idle.unchanged == 0,
+        "a probe's score did not change within 5 s of its acknowledgement"
+    );
     anyhow::ensure!(
         stored >= acknowledged,
         "the store holds {stored} activities but {acknowledged} were acknowledged"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Freshness samples: from a batch's acknowledgement to the first response
+/// serving the changed score.
+struct Freshness {
+    samples: Vec<Duration>,
+    probes: usize,
+    /// Probes whose score had not changed 5 s after the acknowledgement.
+    unchanged: usize,
+}
+
+impl std::fmt::Display for Freshness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut sorted = self.samples.clone();
+        sorted.sort();
+        let at = |share: f64| {
+            sorted
+                .get(((sorted.len() as f64 * share) as usize).min(sorted.len().saturating_sub(1)))
+                .map_or(0.0, |sample| sample.as_secs_f64() * 1000.0)
+        };
+        write!(
+            f,
+            "{} probes, acknowledgement to changed score served: median {:.1} ms, p99 {:.1} ms, max {:.1} ms; {} unchanged after 5 s",
+            sorted.len(),
+            at(0.5),
+            at(0.99),
+            sorted
+                .last()
+                .map_or(0.0, |last| last.as_secs_f64() * 1000.0),
+            self.unchanged
+        )
+    }
+}
+
+/// Until `deadline`, probes how fresh the served score is: each probe makes
+/// a new account (a group call), reads its engagement score, sends a batch of
+/// its users' logins and feature use, and from the acknowledgement reads the
+/// score again until it differs. Probe `first` on get their own accounts.
+async fn freshness(
+    address: std::net::SocketAddr,
+    key: String,
+    deadline: Instant,
+    first: usize,
+) -> anyhow::Result<Freshness> {
+    let mut client = Client::connect(address, &key).await?;
+    let mut result = Freshness {
+        samples: Vec::new(),
+        probes: first,
+        unchanged: 0,
+    };
+    while Instant::now() < deadline {
+        let account = format!("probe-account-{}", result.probes);
+        result.probes += 1;
+        let group = serde_json::json!({"batch": [{"type": "group", "userId": format!("{account}-user-0"),
+            "groupId": account, "traits": {"name": format!("Probe {}", result.probes)}}]});
+        if client
+            .request("POST", "/v1/batch", &group.to_string())
+            .await?
+            .0
+            != 200
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        }
+        let before = overall(&mut client, &account).await?;
+        let uses: Vec<serde_json::Value> = (0..6)
+            .map(|index| {
+                serde_json::json!({"type": "track", "userId": format!("{account}-user-{}", index % 3),
+                "event": if index % 2 == 0 { "Signed In" } else { "Feature Used" },
+                "properties": {"feature": format!("feature-{index}")}, "context": {"groupId": account}})
+            })
+            .collect();
+        let body = serde_json::json!({ "batch": uses }).to_string();
+        if client.request("POST", "/v1/batch", &body).await?.0 != 200 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        }
+        let acknowledged = Instant::now();
+        loop {
+            if overall(&mut client, &account).await? != before {
+                result.samples.push(acknowledged.elapsed());
+                break;
+            }
+            if acknowledged.elapsed() > Duration::from_secs(5) {
+                result.unchanged += 1;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(result)
+}
+
+/// The engagement score the API serves for `account` now (`null` when none).
+async fn overall(client: &mut Client, account: &str) -> anyhow::Result<serde_json::Value> {
+    let (status, body) = client
+        .request(
+            "GET",
+            &format!("/api/intelligence/engagement/{account}"),
+            "",
+        )
+        .await?;
+    anyhow::ensure!(status == 200, "engagement of {account} answered {status}");
+    let body: serde_json::Value = serde_json::from_slice(&body)?;
+    Ok(body["overall"].clone())
 }
 
 /// A keep-alive HTTP/1.1 client of `POST /v1/batch` (enough for a benchmark).
@@ -153,8 +279,18 @@ impl Client {
 
     /// Sends one batch; the response's status.
     async fn post(&mut self, body: &str) -> anyhow::Result<u16> {
+        Ok(self.request("POST", "/v1/batch", body).await?.0)
+    }
+
+    /// One request on the kept-alive connection; the status and the body.
+    async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
         let head = format!(
-            "POST /v1/batch HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             self.key,
             body.len()
         );
@@ -184,6 +320,6 @@ impl Client {
         }
         let mut answer = vec![0; length];
         self.stream.read_exact(&mut answer).await?;
-        Ok(status)
+        Ok((status, answer))
     }
 }
