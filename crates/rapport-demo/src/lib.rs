@@ -16,6 +16,10 @@
 //! signals, lost champions, renewal outcomes and goals exceeded or at risk
 //! all exist in the data for the engine to find.
 //!
+//! Beside them, [`write_samples`] writes the sample files of the other
+//! sources Rapport reads (calendar, mail, help desk, CRM, Segment), made
+//! against the default portfolio and compiled into the crate.
+//!
 //! The same [`DemoConfig`] always yields byte-identical files. Accounts are
 //! generated one at a time from their own random stream and written as they
 //! are made, so ten million activity lines need only one account's events in
@@ -50,6 +54,7 @@ mod portfolio;
 #[cfg(test)]
 mod realism;
 mod sample;
+mod samples;
 mod words;
 
 use std::fs::File;
@@ -59,6 +64,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 pub use error::DemoError;
+pub use samples::{SAMPLES, SAMPLES_DIR, SampleFile, write_samples};
 
 use crate::activity::Window;
 use crate::catalogue::FEATURES;

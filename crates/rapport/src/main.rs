@@ -75,7 +75,8 @@ enum Command {
         #[arg(long, value_name = "salesforce|hubspot|FILE.toml")]
         mapping: Option<String>,
     },
-    /// Write a deterministic demo portfolio (the five contract files and goals.csv) into a folder.
+    /// Write a deterministic demo portfolio (the five contract files and goals.csv) into a folder,
+    /// with sample files of the other sources in its samples/.
     Generate(commands::generate::GenerateArgs),
     /// Serve the API (and pages) on a store.
     Serve {

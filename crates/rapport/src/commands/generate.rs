@@ -1,4 +1,5 @@
-//! `rapport generate`: writes the deterministic demo portfolio.
+//! `rapport generate`: writes the deterministic demo portfolio, and beside it
+//! the sample files of the other sources (`samples/`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +24,9 @@ pub struct GenerateArgs {
     /// the seats, as before.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     max_users: Option<u32>,
-    /// Folder to write accounts.csv, contacts.csv, features.csv, activities.jsonl, outcomes.csv, goals.csv into.
+    /// Folder to write accounts.csv, contacts.csv, features.csv, activities.jsonl, outcomes.csv, goals.csv into,
+    /// and samples/: sample files of the other sources (calendar, mail, tickets, CRM, tracking API) with a
+    /// README.md saying how to import each.
     #[arg(long)]
     out: PathBuf,
 }
@@ -50,6 +53,12 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
                 args.out.display()
             )
         })?;
+    let samples = rapport_demo::write_samples(&args.out).with_context(|| {
+        format!(
+            "cannot write the sample files into {}",
+            args.out.join(rapport_demo::SAMPLES_DIR).display()
+        )
+    })?;
     eprintln!(
         "wrote {} accounts, {} contacts, {} features, {} activities, {} outcomes, {} goals to {} in {:.1}s",
         summary.accounts,
@@ -60,6 +69,11 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         summary.goals,
         args.out.display(),
         started.elapsed().as_secs_f64()
+    );
+    eprintln!(
+        "wrote {samples} sample files of other sources (calendar, mail, tickets, CRM, tracking API) to {}; \
+         its README.md says how to import each",
+        args.out.join(rapport_demo::SAMPLES_DIR).display()
     );
     Ok(ExitCode::SUCCESS)
 }

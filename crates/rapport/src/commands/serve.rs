@@ -47,6 +47,11 @@ pub fn demo(
         if print_reports(&reports, app.store())? != ExitCode::SUCCESS {
             anyhow::bail!("the generated demo portfolio did not import cleanly");
         }
+        // The folder above is temporary; the samples come with `generate`.
+        eprintln!(
+            "sample files of other sources (calendar, mail, tickets, CRM, tracking API) to import \
+             into this demo: `rapport generate --out DIR` writes them into DIR/samples, with a README.md"
+        );
     } else {
         eprintln!(
             "{} already holds data; serving it as it is",
