@@ -435,7 +435,7 @@ impl App {
     /// one object or an array) under a write key: each record validated on
     /// its own (a rejection names its index and field; an account the store
     /// does not know is refused by record), the good ones written in one
-    /// transaction, then the engine follows.
+    /// transaction synced to disk, then the engine follows.
     pub fn record_contract_activities(
         &self,
         key: Option<&str>,
@@ -483,9 +483,10 @@ impl App {
             }
         }
         if !good.is_empty() {
+            // Acknowledged once on disk, as the tracking API's events are.
             let outcomes = self
                 .store
-                .insert_activities(&good)
+                .insert_activities_durably(&good)
                 .map_err(AppError::from)?;
             receipt.inserted = outcomes
                 .iter()

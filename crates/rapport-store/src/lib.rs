@@ -182,6 +182,9 @@ pub trait Store: Send + Sync {
     fn upsert_features(&self, features: &[Feature]) -> StoreResult<Vec<WriteOutcome>>;
     /// Activities are immutable facts: a known dedup key is `Unchanged`, never updated.
     fn insert_activities(&self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>>;
+    /// [`Store::insert_activities`], synced to disk before it returns (a
+    /// power loss cannot take the batch back): what an API acknowledges.
+    fn insert_activities_durably(&self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>>;
     fn upsert_outcomes(&self, outcomes: &[Outcome]) -> StoreResult<Vec<WriteOutcome>>;
 
     /// All accounts, ordered by external id.

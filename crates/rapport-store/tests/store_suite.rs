@@ -307,6 +307,14 @@ fn activities_are_idempotent_and_round_trip(store: &dyn Store) {
             .all(|outcome| *outcome == WriteOutcome::Unchanged),
         "{again:?}"
     );
+    // The durable write (what an API acknowledges) dedupes the same way.
+    let durably = store.insert_activities_durably(&activities).unwrap();
+    assert!(
+        durably
+            .iter()
+            .all(|outcome| *outcome == WriteOutcome::Unchanged),
+        "{durably:?}"
+    );
     assert_eq!(
         store
             .account_activities(&ExternalId::parse("a1").unwrap())

@@ -215,15 +215,93 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Connection, &mut ChangeLog) -> StoreResult<T>,
     ) -> StoreResult<T> {
+        self.write_synced(false, work)
+    }
+
+    /// [`SqliteStore::write`]; when `durable`, with `synchronous = FULL`: the
+    /// WAL is synced before the commit returns (NORMAL syncs it at
+    /// checkpoints, so a power loss may take back the last commits, a crash
+    /// of the process never).
+    fn write_synced<T>(
+        &self,
+        durable: bool,
+        work: impl FnOnce(&Connection, &mut ChangeLog) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         let mut connection = lock(&self.writer);
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(busy)?;
-        let mut log = ChangeLog::default();
-        let result = work(&transaction, &mut log)?;
-        log.write(&transaction)?;
-        transaction.commit().map_err(busy)?;
-        Ok(result)
+        if durable {
+            connection.pragma_update(None, "synchronous", "FULL")?;
+        }
+        let result = (|| {
+            let transaction = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(busy)?;
+            let mut log = ChangeLog::default();
+            let result = work(&transaction, &mut log)?;
+            log.write(&transaction)?;
+            transaction.commit().map_err(busy)?;
+            Ok(result)
+        })();
+        if durable {
+            connection.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        result
+    }
+
+    /// Inserts activities in one write transaction (synced to disk before it
+    /// returns when `durable`).
+    fn insert_activities_synced(
+        &self,
+        activities: &[Activity],
+        durable: bool,
+    ) -> StoreResult<Vec<WriteOutcome>> {
+        // Keys and bodies are made before the write lock is taken (on two
+        // threads for a large batch), so other writers wait for the inserts
+        // alone.
+        let prepared = prepare_activities(activities)?;
+        self.write_synced(durable, |transaction, log| {
+            let rows = self.account_rows_of(
+                transaction,
+                activities.iter().map(|activity| &activity.account),
+            )?;
+            let mut outcomes = vec![WriteOutcome::Unchanged; activities.len()];
+            let mut insert = transaction.prepare_cached(
+                "INSERT INTO activities (dedup_key, has_source_id, account, at_ms, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dedup_key) DO NOTHING",
+            )?;
+            let mut range: Option<(i64, i64)> = None;
+            // Written grouped by account, in time order, arrival order among
+            // equal instants: the indexes then take each account's rows on
+            // neighbouring pages whatever the order of the input (an export
+            // ordered by time across accounts, or not at all).
+            let mut order: Vec<(i64, i64, usize)> = activities
+                .iter()
+                .enumerate()
+                .map(|(index, activity)| {
+                    (rows[activity.account.as_str()], activity.at.millis(), index)
+                })
+                .collect();
+            order.sort_unstable();
+            for (account_row, _, index) in order {
+                let activity = &activities[index];
+                let (dedup_key, body) = &prepared[index];
+                let changed = insert.execute(params![
+                    dedup_key,
+                    activity.source_id.is_some(),
+                    account_row,
+                    activity.at.millis(),
+                    body,
+                ])?;
+                if changed == 1 {
+                    let seq = transaction.last_insert_rowid();
+                    range = Some(range.map_or((seq, seq), |(first, _)| (first, seq)));
+                    outcomes[index] = WriteOutcome::Inserted;
+                }
+            }
+            if let Some((first, last)) = range {
+                log.activities(first, last);
+            }
+            Ok(outcomes)
+        })
     }
 
     /// The row id of an account, from the cache or the database.
@@ -468,54 +546,11 @@ impl Store for SqliteStore {
     }
 
     fn insert_activities(&self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>> {
-        // Keys and bodies are made before the write lock is taken (on two
-        // threads for a large batch), so other writers wait for the inserts
-        // alone.
-        let prepared = prepare_activities(activities)?;
-        self.write(|transaction, log| {
-            let rows = self.account_rows_of(
-                transaction,
-                activities.iter().map(|activity| &activity.account),
-            )?;
-            let mut outcomes = vec![WriteOutcome::Unchanged; activities.len()];
-            let mut insert = transaction.prepare_cached(
-                "INSERT INTO activities (dedup_key, has_source_id, account, at_ms, body) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dedup_key) DO NOTHING",
-            )?;
-            let mut range: Option<(i64, i64)> = None;
-            // Written grouped by account, in time order, arrival order among
-            // equal instants: the indexes then take each account's rows on
-            // neighbouring pages whatever the order of the input (an export
-            // ordered by time across accounts, or not at all).
-            let mut order: Vec<(i64, i64, usize)> = activities
-                .iter()
-                .enumerate()
-                .map(|(index, activity)| {
-                    (rows[activity.account.as_str()], activity.at.millis(), index)
-                })
-                .collect();
-            order.sort_unstable();
-            for (account_row, _, index) in order {
-                let activity = &activities[index];
-                let (dedup_key, body) = &prepared[index];
-                let changed = insert.execute(params![
-                    dedup_key,
-                    activity.source_id.is_some(),
-                    account_row,
-                    activity.at.millis(),
-                    body,
-                ])?;
-                if changed == 1 {
-                    let seq = transaction.last_insert_rowid();
-                    range = Some(range.map_or((seq, seq), |(first, _)| (first, seq)));
-                    outcomes[index] = WriteOutcome::Inserted;
-                }
-            }
-            if let Some((first, last)) = range {
-                log.activities(first, last);
-            }
-            Ok(outcomes)
-        })
+        self.insert_activities_synced(activities, false)
+    }
+
+    fn insert_activities_durably(&self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>> {
+        self.insert_activities_synced(activities, true)
     }
 
     fn upsert_outcomes(&self, outcomes: &[Outcome]) -> StoreResult<Vec<WriteOutcome>> {

@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 
 use rapport_core::{Account, ActivityDetail, Contact, ExternalId, Timestamp, UserId};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{ACCOUNT_COLUMNS, ChangeLog, SqliteStore, account_from_row, busy, corrupt, lock};
+use super::{ACCOUNT_COLUMNS, ChangeLog, SqliteStore, account_from_row, corrupt};
 use crate::tracking::{
     TrackedAction, TrackedBatch, TrackedCall, TrackedOutcome, TrackedUser, UserTraits, WriteKey,
 };
@@ -49,16 +49,10 @@ impl SqliteStore {
         &self,
         batches: &[TrackedBatch],
     ) -> StoreResult<Vec<Vec<TrackedOutcome>>> {
-        let mut connection = lock(&self.writer);
-        connection.pragma_update(None, "synchronous", "FULL")?;
-        let result = (|| {
-            let transaction = connection
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(busy)?;
-            let mut log = ChangeLog::default();
+        let result = self.write_synced(true, |transaction, log| {
             let mut applier = Applier {
-                transaction: &transaction,
-                log: &mut log,
+                transaction,
+                log,
                 users: HashMap::new(),
                 accounts: HashMap::new(),
                 range: None,
@@ -72,11 +66,8 @@ impl SqliteStore {
                 outcomes.push(of_batch);
             }
             applier.finish()?;
-            log.write(&transaction)?;
-            transaction.commit().map_err(busy)?;
             Ok(outcomes)
-        })();
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        });
         if result.is_err() {
             // Accounts this transaction created were rolled back with it.
             self.account_rows
