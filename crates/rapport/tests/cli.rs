@@ -2669,3 +2669,259 @@ fn helpdesk_a_ticket_export_changes_the_ticket_facts() {
         text(&unknown.stderr)
     );
 }
+
+/// The files `generate` writes under samples/, with the source tree's copy of
+/// each (crates/rapport-demo/samples).
+const GENERATED_SAMPLES: [&str; 10] = [
+    "README.md",
+    "calendar/ourco-csm-calendar.ics",
+    "mail/ourco-csm-mailbox.mbox",
+    "helpdesk/zendesk-tickets.csv",
+    "helpdesk/zendesk-tickets.json",
+    "crm/salesforce-accounts.csv",
+    "crm/salesforce-contacts.csv",
+    "crm/hubspot-companies.csv",
+    "crm/hubspot-contacts.csv",
+    "segment/batch.json",
+];
+
+/// The files under `dir`, as `/`-separated paths relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let relative = path.strip_prefix(dir).unwrap();
+                let parts: Vec<_> = relative
+                    .components()
+                    .map(|part| part.as_os_str().to_str().unwrap().to_owned())
+                    .collect();
+                found.push(parts.join("/"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Issue 21 (item 6): `rapport generate` writes every sample of the other
+/// sources under samples/ (the source tree's bytes, from the binary), and
+/// `rapport import DIR` of the generated folder reads only the contract files.
+/// Then the commands samples/README.md gives, run as written from the
+/// generated folder, import each file into the generated portfolio (exit 0:
+/// the records that find no account are meant not to), with the counts the
+/// README quotes; and the Segment batch, posted to `rapport serve` under a key
+/// of `rapport keys create`, is recorded, then answered as duplicates.
+#[test]
+fn generated_samples_import_into_the_generated_portfolio() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let generated = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args([
+            "generate",
+            "--accounts",
+            "5",
+            "--days",
+            "30",
+            "--end",
+            "2026-12-01",
+            "--out",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    assert!(
+        text(&generated.stderr).contains("wrote 10 sample files of other sources"),
+        "{}",
+        text(&generated.stderr)
+    );
+    let samples = data.join("samples");
+    assert_eq!(files_under(&samples), {
+        let mut expected = GENERATED_SAMPLES.map(String::from).to_vec();
+        expected.sort();
+        expected
+    });
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rapport-demo/samples");
+    for sample in GENERATED_SAMPLES {
+        assert!(
+            std::fs::read(samples.join(sample)).unwrap()
+                == std::fs::read(source.join(sample)).unwrap(),
+            "samples/{sample} is not the source tree's"
+        );
+    }
+
+    // The generated folder imports exactly as its contract files alone do.
+    let contract = work.path().join("contract");
+    std::fs::create_dir(&contract).unwrap();
+    for file in [
+        "accounts.csv",
+        "contacts.csv",
+        "features.csv",
+        "activities.jsonl",
+        "outcomes.csv",
+        "goals.csv",
+    ] {
+        std::fs::copy(data.join(file), contract.join(file)).unwrap();
+    }
+    let db = data.join("rapport.db");
+    let imported = rapport(&db, &["import", data.to_str().unwrap()]);
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    assert!(
+        !text(&imported.stderr).contains("samples"),
+        "{}",
+        text(&imported.stderr)
+    );
+    let alone = rapport(
+        &work.path().join("contract.db"),
+        &["import", contract.to_str().unwrap()],
+    );
+    assert_eq!(alone.status.code(), Some(0), "{}", text(&alone.stderr));
+    assert_eq!(text(&imported.stdout), text(&alone.stdout));
+
+    // Each command of samples/README.md, as written, in the generated folder.
+    let readme = std::fs::read_to_string(samples.join("README.md")).unwrap();
+    let mut in_block = false;
+    let mut commands = Vec::new();
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_block = line == "```sh";
+            continue;
+        }
+        let command = line.split(" #").next().unwrap().trim();
+        if in_block && !command.is_empty() {
+            commands.push(command.to_owned());
+        }
+    }
+    let run = |command: &str| {
+        let (team_domains, command) = match command.strip_prefix("RAPPORT_TEAM_DOMAINS=") {
+            Some(rest) => {
+                let (domains, command) = rest.split_once(' ').unwrap();
+                (Some(domains), command)
+            }
+            None => (None, command),
+        };
+        let args: Vec<&str> = command.split_whitespace().collect();
+        assert_eq!(args[0], "rapport", "{command}");
+        let mut process = Command::new(env!("CARGO_BIN_EXE_rapport"));
+        process
+            .current_dir(&data)
+            .args(&args[1..])
+            .env_remove("RAPPORT_DATABASE_URL")
+            .env_remove("RAPPORT_TEAM_DOMAINS")
+            .env("RAPPORT_LOG", "warn");
+        if let Some(domains) = team_domains {
+            process.env("RAPPORT_TEAM_DOMAINS", domains);
+        }
+        process.output().unwrap()
+    };
+    let imports: Vec<&String> = commands
+        .iter()
+        .filter(|command| command.contains("rapport import "))
+        .collect();
+    assert_eq!(imports.len(), 8, "{commands:?}");
+    let mut stdouts = Vec::new();
+    let mut last_stderr = String::new();
+    for command in imports {
+        let output = run(command);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{command}: {}",
+            text(&output.stderr)
+        );
+        let stdout = text(&output.stdout);
+        assert!(stdout.contains(", rejected 0"), "{command}: {stdout}");
+        stdouts.push(stdout);
+        last_stderr = text(&output.stderr);
+    }
+    // Mail, then the two ticket exports: the counts the README quotes.
+    for (stdout, quoted) in stdouts[1..4].iter().zip([
+        "imported 10, unchanged 0, rejected 0, without an account 1",
+        "imported 18, unchanged 0, rejected 0, without an account 2",
+        "imported 7, unchanged 0, rejected 0, without an account 1",
+    ]) {
+        assert_eq!(stdout.lines().next(), Some(quoted));
+        assert!(readme.contains(quoted), "samples/README.md lost `{quoted}`");
+    }
+    // The CRM samples' nine accounts are new ones.
+    assert!(
+        last_stderr.contains("store now holds 14 accounts"),
+        "{last_stderr}"
+    );
+
+    // The tracking API: a key, the server on the same database, the batch.
+    let keys = commands
+        .iter()
+        .find(|command| command.starts_with("rapport keys create"))
+        .expect("the README creates a key");
+    let created = run(keys);
+    assert_eq!(created.status.code(), Some(0), "{}", text(&created.stderr));
+    let created = text(&created.stdout);
+    let key = created
+        .lines()
+        .find(|line| line.starts_with("rk_"))
+        .unwrap_or_else(|| panic!("no key in {created}"));
+    let curl = commands
+        .iter()
+        .find(|command| command.starts_with("curl"))
+        .expect("the README posts the batch");
+    assert!(
+        curl.contains("--data @samples/segment/batch.json")
+            && curl.ends_with("http://127.0.0.1:8080/v1/batch"),
+        "{curl}"
+    );
+    let batch = std::fs::read_to_string(samples.join("segment/batch.json")).unwrap();
+    let as_of = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let logins = |account: &str| {
+        cli_json(
+            &db,
+            &["engagement", account, "--as-of", &as_of, "--format", "json"],
+        )["facts"]["logins"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = (logins("acc-0001"), logins("acc-0002"));
+    let (_server, address) = serve(&db);
+    let post = || {
+        let mut stream = TcpStream::connect(&address).unwrap();
+        write!(
+            stream,
+            "POST /v1/batch HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+             Authorization: Bearer {key}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{batch}",
+            batch.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 200"), "{response}");
+        serde_json::from_str::<serde_json::Value>(body).unwrap()
+    };
+    assert_eq!(
+        post(),
+        serde_json::json!({"success": true, "recorded": 14, "held": 0, "ignored": 2,
+                           "duplicates": 0, "errors": []})
+    );
+    assert!(readme.contains(
+        r#"`{"success":true,"recorded":14,"held":0,"ignored":2,"duplicates":0,"errors":[]}`"#
+    ));
+    assert_eq!(post()["duplicates"], 16);
+    // Stamped when received, less their age when sent: they count now.
+    assert_eq!(
+        (logins("acc-0001"), logins("acc-0002")),
+        (before.0 + 2, before.1 + 1)
+    );
+}
