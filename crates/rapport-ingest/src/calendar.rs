@@ -435,15 +435,7 @@ pub fn import_calendar(
         .collect();
     if !meetings.is_empty() {
         match store.insert_activities(&meetings) {
-            Ok(outcomes) => {
-                for outcome in outcomes {
-                    match outcome {
-                        rapport_store::WriteOutcome::Inserted => report.file.inserted += 1,
-                        rapport_store::WriteOutcome::Updated => report.file.updated += 1,
-                        rapport_store::WriteOutcome::Unchanged => report.file.unchanged += 1,
-                    }
-                }
-            }
+            Ok(outcomes) => report.file.count(&outcomes),
             Err(error) => {
                 report.file.fatal = Some(format!(
                     "the store refused the meetings, nothing of them was written: {error}"

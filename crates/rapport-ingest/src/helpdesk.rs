@@ -617,15 +617,10 @@ pub fn import_tickets(
         .map(|parsed| parsed.record)
         .collect();
     if !records.is_empty() {
-        match store.insert_activities(&records) {
-            Ok(outcomes) => {
-                for outcome in outcomes {
-                    match outcome {
-                        rapport_store::WriteOutcome::Inserted => report.inserted += 1,
-                        rapport_store::WriteOutcome::Updated
-                        | rapport_store::WriteOutcome::Unchanged => report.unchanged += 1,
-                    }
-                }
+        match crate::import::insert_counting(store, &records) {
+            Ok((inserted, unchanged)) => {
+                report.inserted += inserted;
+                report.unchanged += unchanged;
             }
             Err(error) => {
                 report.fatal = Some(format!(

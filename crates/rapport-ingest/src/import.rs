@@ -93,7 +93,7 @@ impl FileReport {
         self.inserted + self.updated
     }
 
-    fn count(&mut self, outcomes: &[WriteOutcome]) {
+    pub(crate) fn count(&mut self, outcomes: &[WriteOutcome]) {
         for outcome in outcomes {
             match outcome {
                 WriteOutcome::Inserted => self.inserted += 1,
@@ -102,6 +102,20 @@ impl FileReport {
             }
         }
     }
+}
+
+/// Inserts activities in one store transaction; how many were new and how
+/// many were stored already (activities are never updated).
+pub(crate) fn insert_counting(
+    store: &dyn Store,
+    activities: &[Activity],
+) -> Result<(u64, u64), StoreError> {
+    let outcomes = store.insert_activities(activities)?;
+    let inserted = outcomes
+        .iter()
+        .filter(|outcome| **outcome == WriteOutcome::Inserted)
+        .count() as u64;
+    Ok((inserted, outcomes.len() as u64 - inserted))
 }
 
 /// Told how far an import has read, in bytes, so a terminal can draw a bar.

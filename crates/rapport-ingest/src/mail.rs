@@ -444,15 +444,10 @@ pub fn import_mail(
         .map(|(_, activity)| activity)
         .collect();
     if !emails.is_empty() {
-        match store.insert_activities(&emails) {
-            Ok(outcomes) => {
-                for outcome in outcomes {
-                    match outcome {
-                        rapport_store::WriteOutcome::Inserted => report.inserted += 1,
-                        rapport_store::WriteOutcome::Updated
-                        | rapport_store::WriteOutcome::Unchanged => report.unchanged += 1,
-                    }
-                }
+        match crate::import::insert_counting(store, &emails) {
+            Ok((inserted, unchanged)) => {
+                report.inserted += inserted;
+                report.unchanged += unchanged;
             }
             Err(error) => {
                 report.fatal = Some(format!(

@@ -1161,6 +1161,37 @@ fn serve(db: &Path) -> (Running, String) {
     (running, address)
 }
 
+/// The default demo's first 5 accounts over 30 days to 2026-12-01 (the
+/// portfolio the source samples were made against), generated into
+/// `work/data` and imported into `work/rapport.db`, which is returned.
+fn small_demo(work: &Path) -> std::path::PathBuf {
+    let data = work.join("data");
+    let db = work.join("rapport.db");
+    let generated = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args([
+            "generate",
+            "--accounts",
+            "5",
+            "--days",
+            "30",
+            "--end",
+            "2026-12-01",
+            "--out",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let imported = rapport(&db, &["import", data.to_str().unwrap()]);
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    db
+}
+
 /// Generates `accounts` accounts over `days` days into `work/data` and imports
 /// them into `work/rapport.db`.
 fn imported_portfolio(work: &Path, accounts: &str, days: &str) -> std::path::PathBuf {
@@ -2072,30 +2103,7 @@ fn rapport_with_team(db: &Path, args: &[&str]) -> Output {
 #[test]
 fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
     let work = tempfile::tempdir().unwrap();
-    let data = work.path().join("data");
-    let db = work.path().join("rapport.db");
-    let generated = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args([
-            "generate",
-            "--accounts",
-            "5",
-            "--days",
-            "30",
-            "--end",
-            "2026-12-01",
-            "--out",
-        ])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(generated.status.success(), "{}", text(&generated.stderr));
-    let imported = rapport(&db, &["import", data.to_str().unwrap()]);
-    assert_eq!(
-        imported.status.code(),
-        Some(0),
-        "{}",
-        text(&imported.stderr)
-    );
+    let db = small_demo(work.path());
     let facts = |db: &Path| {
         let breakdown = cli_json(
             db,
@@ -2207,30 +2215,7 @@ fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
 #[test]
 fn a_mailbox_import_changes_the_email_facts() {
     let work = tempfile::tempdir().unwrap();
-    let data = work.path().join("data");
-    let db = work.path().join("rapport.db");
-    let generated = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args([
-            "generate",
-            "--accounts",
-            "5",
-            "--days",
-            "30",
-            "--end",
-            "2026-12-01",
-            "--out",
-        ])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(generated.status.success(), "{}", text(&generated.stderr));
-    let imported = rapport(&db, &["import", data.to_str().unwrap()]);
-    assert_eq!(
-        imported.status.code(),
-        Some(0),
-        "{}",
-        text(&imported.stderr)
-    );
+    let db = small_demo(work.path());
     let facts = |db: &Path| {
         let breakdown = cli_json(
             db,
@@ -2527,30 +2512,7 @@ csm = "Account Owner"
 #[test]
 fn helpdesk_a_ticket_export_changes_the_ticket_facts() {
     let work = tempfile::tempdir().unwrap();
-    let data = work.path().join("data");
-    let db = work.path().join("rapport.db");
-    let generated = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args([
-            "generate",
-            "--accounts",
-            "5",
-            "--days",
-            "30",
-            "--end",
-            "2026-12-01",
-            "--out",
-        ])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(generated.status.success(), "{}", text(&generated.stderr));
-    let imported = rapport(&db, &["import", data.to_str().unwrap()]);
-    assert_eq!(
-        imported.status.code(),
-        Some(0),
-        "{}",
-        text(&imported.stderr)
-    );
+    let db = small_demo(work.path());
     let facts = |db: &Path, account: &str| {
         let breakdown = cli_json(
             db,
