@@ -451,11 +451,18 @@ impl App {
                         if let Some((first, last)) = change.activities {
                             let first = first.max(high_water + 1);
                             if first <= last {
-                                let mut batch = Vec::new();
-                                self.store
-                                    .activities_in(first, last, &mut |seq, activity| {
-                                        batch.push((seq, activity));
-                                    })?;
+                                let batch = match self.written_activities(first, last) {
+                                    Some(batch) => batch,
+                                    None => {
+                                        let mut batch = Vec::new();
+                                        self.store.activities_in(
+                                            first,
+                                            last,
+                                            &mut |seq, activity| batch.push((seq, activity)),
+                                        )?;
+                                        batch
+                                    }
+                                };
                                 activities += batch.len();
                                 for (_, activity) in &batch {
                                     if !followed.touched.contains(&activity.account) {

@@ -11,13 +11,14 @@
 //! (`Overloaded`, the API's 429) before anything of it is queued: no event is
 //! ever dropped after it was accepted.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use rapport_core::{Activity, ExternalId, Timestamp};
 use rapport_ingest::segment::{self, BodyError, EventMapping, Received};
-use rapport_store::tracking::{TrackedBatch, TrackedOutcome, WriteKey};
+use rapport_store::tracking::{TrackedBatch, TrackedOutcome, TrackedWrite, WriteKey};
 use rapport_store::{Store, StoreError, WriteOutcome};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -31,6 +32,12 @@ pub use rapport_ingest::segment::{CallType, Endpoint, MAX_BATCH_BYTES, MAX_EVENT
 pub const MAX_QUEUED_EVENTS: usize = 200_000;
 /// The most events one transaction takes (several requests' worth).
 const MAX_GROUP_EVENTS: usize = 50_000;
+/// How long a message id is remembered for de-duplication unless set: a
+/// retry within it counts once (Segment keeps at least 24 hours).
+pub const DEFAULT_DEDUPE_DAYS: u32 = 7;
+/// How often the writer forgets the message ids older than the window.
+const PRUNE_EVERY_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
 /// A write key's visible beginning: `rk_` and four hex digits.
 const PREFIX_CHARS: usize = 7;
 
@@ -130,6 +137,69 @@ pub struct TrackingState {
     mapping: RwLock<Arc<EventMapping>>,
     writer: OnceLock<Writer>,
     queue_limit: AtomicUsize,
+    /// The de-duplication window in milliseconds, read by the writer.
+    dedupe_window_ms: Arc<AtomicI64>,
+    /// The activities the writer stored, until the engine follows them.
+    written: Arc<Mutex<Written>>,
+}
+
+/// The most activities [`Written`] keeps (two full group commits): when the
+/// engine is not loaded, or lags, the oldest are let go and read back from
+/// the store instead.
+const MAX_WRITTEN: usize = 2 * MAX_GROUP_EVENTS;
+
+/// The activities of the writer's last transactions, each with its sequence
+/// number, so the engine, following the change that names them, applies
+/// them without reading back and parsing what was just written (the store
+/// returns exactly what it would read: `TrackedWrite::activities`).
+#[derive(Default)]
+pub(crate) struct Written {
+    transactions: VecDeque<Vec<(i64, Activity)>>,
+    activities: usize,
+}
+
+impl Written {
+    fn push(&mut self, activities: Vec<(i64, Activity)>) {
+        if activities.is_empty() {
+            return;
+        }
+        while self.activities + activities.len() > MAX_WRITTEN {
+            match self.transactions.pop_front() {
+                Some(oldest) => self.activities -= oldest.len(),
+                None => break,
+            }
+        }
+        self.activities += activities.len();
+        self.transactions.push_back(activities);
+    }
+
+    /// The activities `first..=last` when one transaction wrote them all;
+    /// older transactions are let go (the engine is past them).
+    fn take(&mut self, first: i64, last: i64) -> Option<Vec<(i64, Activity)>> {
+        while let Some(oldest) = self.transactions.front() {
+            let (start, end) = (oldest.first()?.0, oldest.last()?.0);
+            if end < first {
+                self.activities -= oldest.len();
+                self.transactions.pop_front();
+                continue;
+            }
+            if start > first || end < last {
+                return None;
+            }
+            if start == first && end == last {
+                self.activities -= oldest.len();
+                return self.transactions.pop_front();
+            }
+            return Some(
+                oldest
+                    .iter()
+                    .filter(|(seq, _)| (first..=last).contains(seq))
+                    .cloned()
+                    .collect(),
+            );
+        }
+        None
+    }
 }
 
 impl Default for TrackingState {
@@ -138,6 +208,8 @@ impl Default for TrackingState {
             mapping: RwLock::default(),
             writer: OnceLock::new(),
             queue_limit: AtomicUsize::new(MAX_QUEUED_EVENTS),
+            dedupe_window_ms: Arc::new(AtomicI64::new(i64::from(DEFAULT_DEDUPE_DAYS) * DAY_MS)),
+            written: Arc::default(),
         }
     }
 }
@@ -157,13 +229,17 @@ struct Writer {
 }
 
 impl Writer {
-    fn start(store: Arc<dyn Store>) -> Writer {
+    fn start(state: &TrackingState, store: Arc<dyn Store>) -> Writer {
         let (jobs, receiver) = mpsc::channel::<Job>();
         let queued = Arc::new(AtomicUsize::new(0));
-        let counter = Arc::clone(&queued);
+        let shared = Shared {
+            queued: Arc::clone(&queued),
+            dedupe_window_ms: Arc::clone(&state.dedupe_window_ms),
+            written: Arc::clone(&state.written),
+        };
         std::thread::Builder::new()
             .name("tracking-writer".into())
-            .spawn(move || write_groups(store.as_ref(), &receiver, &counter))
+            .spawn(move || write_groups(store.as_ref(), &receiver, &shared))
             .expect("the tracking writer thread starts");
         Writer {
             jobs: Mutex::new(jobs),
@@ -198,9 +274,34 @@ impl Writer {
     }
 }
 
-/// The writer's loop: every group of waiting requests in one transaction.
-fn write_groups(store: &dyn Store, jobs: &mpsc::Receiver<Job>, queued: &AtomicUsize) {
+/// What the writer thread shares with the application.
+struct Shared {
+    queued: Arc<AtomicUsize>,
+    dedupe_window_ms: Arc<AtomicI64>,
+    written: Arc<Mutex<Written>>,
+}
+
+/// The writer's loop: every group of waiting requests in one transaction,
+/// its activities handed to the engine's follower; once an hour (by the
+/// requests' receipt instants), the message ids older than the
+/// de-duplication window are forgotten.
+fn write_groups(store: &dyn Store, jobs: &mpsc::Receiver<Job>, shared: &Shared) {
+    let mut next_prune = i64::MIN;
     while let Ok(first) = jobs.recv() {
+        let received = first.batch.received_at.millis();
+        if received >= next_prune {
+            next_prune = received.saturating_add(PRUNE_EVERY_MS);
+            let before = received.saturating_sub(shared.dedupe_window_ms.load(Ordering::Relaxed));
+            match store.prune_tracked_messages(Timestamp::from_millis(before)) {
+                Ok(0) => {}
+                Ok(forgotten) => {
+                    tracing::info!(
+                        "forgot {forgotten} tracking message ids past the de-duplication window"
+                    )
+                }
+                Err(error) => tracing::warn!("tracking message ids not pruned: {error}"),
+            }
+        }
         let mut events = first.batch.calls.len();
         let mut group = vec![first];
         while events < MAX_GROUP_EVENTS {
@@ -217,7 +318,11 @@ fn write_groups(store: &dyn Store, jobs: &mpsc::Receiver<Job>, queued: &AtomicUs
             .map(|job| std::mem::replace(&mut job.batch, empty_batch()))
             .collect();
         match store.record_tracked(&batches) {
-            Ok(outcomes) => {
+            Ok(TrackedWrite {
+                outcomes,
+                activities,
+            }) => {
+                lock(&shared.written).push(activities);
                 for (job, outcomes) in group.iter().zip(outcomes) {
                     let _ = job.reply.send(Ok(outcomes));
                 }
@@ -227,7 +332,10 @@ fn write_groups(store: &dyn Store, jobs: &mpsc::Receiver<Job>, queued: &AtomicUs
                 for (job, batch) in group.iter().zip(batches) {
                     let reply = store
                         .record_tracked(std::slice::from_ref(&batch))
-                        .map(|mut outcomes| outcomes.remove(0))
+                        .map(|mut write| {
+                            lock(&shared.written).push(write.activities);
+                            write.outcomes.remove(0)
+                        })
                         .map_err(failure);
                     let _ = job.reply.send(reply);
                 }
@@ -239,7 +347,7 @@ fn write_groups(store: &dyn Store, jobs: &mpsc::Receiver<Job>, queued: &AtomicUs
                 }
             }
         }
-        queued.fetch_sub(events, Ordering::AcqRel);
+        shared.queued.fetch_sub(events, Ordering::AcqRel);
     }
 }
 
@@ -283,17 +391,10 @@ pub fn new_message_id() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = hex(&bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
 }
 
 impl App {
@@ -313,12 +414,26 @@ impl App {
         self.tracking.queue_limit.store(events, Ordering::Relaxed);
     }
 
+    /// How long a message id is remembered for de-duplication
+    /// ([`DEFAULT_DEDUPE_DAYS`] unless set; `[tracking] dedupe_days`).
+    pub fn set_tracking_dedupe_days(&self, days: u32) {
+        self.tracking
+            .dedupe_window_ms
+            .store(i64::from(days) * DAY_MS, Ordering::Relaxed);
+    }
+
     /// How many events wait for the writer now (those being written included).
     pub fn tracking_queued(&self) -> usize {
         self.tracking
             .writer
             .get()
             .map_or(0, |writer| writer.queued.load(Ordering::Acquire))
+    }
+
+    /// The activities `first..=last` as the tracking writer stored them, when
+    /// it still holds them all ([`Written`]).
+    pub(crate) fn written_activities(&self, first: i64, last: i64) -> Option<Vec<(i64, Activity)>> {
+        lock(&self.tracking.written).take(first, last)
     }
 
     fn tracking_mapping(&self) -> Arc<EventMapping> {
@@ -334,7 +449,7 @@ impl App {
     fn writer(&self) -> &Writer {
         self.tracking
             .writer
-            .get_or_init(|| Writer::start(Arc::clone(&self.store)))
+            .get_or_init(|| Writer::start(&self.tracking, Arc::clone(&self.store)))
     }
 
     /// The write key a request presents, checked: unknown or revoked keys

@@ -340,7 +340,11 @@ pub trait Store: Send + Sync {
     fn record_tracked(
         &self,
         batches: &[tracking::TrackedBatch],
-    ) -> StoreResult<Vec<Vec<tracking::TrackedOutcome>>>;
+    ) -> StoreResult<tracking::TrackedWrite>;
+    /// Forgets the message ids received before `received_before` (the
+    /// de-duplication window, docs/decisions.md): a message sent again with
+    /// one of them is new. Returns how many were forgotten.
+    fn prune_tracked_messages(&self, received_before: Timestamp) -> StoreResult<usize>;
     /// A product user as the tracking calls described them.
     fn tracked_user(
         &self,

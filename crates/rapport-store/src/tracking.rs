@@ -12,8 +12,8 @@
 
 use chrono::NaiveDate;
 use rapport_core::{
-    Account, AccountStatus, ActivityDetail, Contact, ContactRole, Email, ExternalId, Tier,
-    Timestamp, UserId,
+    Account, AccountStatus, Activity, ActivityDetail, Contact, ContactRole, Email, ExternalId,
+    Tier, Timestamp, UserId,
 };
 
 /// One call of the tracking API, ready to apply.
@@ -202,6 +202,18 @@ pub struct TrackedBatch {
     pub key_id: i64,
     pub received_at: Timestamp,
     pub calls: Vec<TrackedCall>,
+}
+
+/// What [`crate::Store::record_tracked`] wrote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrackedWrite {
+    /// One outcome per call, per batch.
+    pub outcomes: Vec<Vec<TrackedOutcome>>,
+    /// The activities stored (held ones released included), with their
+    /// sequence numbers: exactly what [`crate::Store::activities_in`] reads
+    /// back over the transaction's range, so a follower may apply them
+    /// without reading them again.
+    pub activities: Vec<(i64, Activity)>,
 }
 
 /// What [`crate::Store::record_tracked`] did with one call.

@@ -73,6 +73,14 @@ const CHECKS: &[(&str, Check)] = &[
         "tracking_write_keys_are_stored_hashed_and_revoked",
         tracking::write_keys_are_stored_hashed_and_revoked,
     ),
+    (
+        "tracking_written_activities_are_what_the_store_reads_back",
+        tracking::written_activities_are_what_the_store_reads_back,
+    ),
+    (
+        "tracking_message_ids_are_forgotten_after_the_window",
+        tracking::message_ids_are_forgotten_after_the_window,
+    ),
 ];
 
 #[path = "store_suite/tracking.rs"]

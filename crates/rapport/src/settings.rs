@@ -36,6 +36,8 @@ struct FileSettings {
 #[serde(deny_unknown_fields)]
 pub struct TrackingSettings {
     pub new_account_tier: Option<String>,
+    /// How many days a message id is remembered for de-duplication (7).
+    pub dedupe_days: Option<u32>,
     #[serde(default)]
     pub events: Vec<rapport_ingest::segment::MappingRule>,
 }
@@ -173,6 +175,18 @@ impl Settings {
         rapport_ingest::segment::EventMapping::new(self.tracking.events.clone(), tier)
             .map_err(anyhow::Error::msg)
             .context("[tracking] in the settings file")
+    }
+
+    /// How many days the tracking API remembers a message id (`[tracking]
+    /// dedupe_days`, 1 to 3,650; 7 unless set).
+    pub fn tracking_dedupe_days(&self) -> anyhow::Result<u32> {
+        match self.tracking.dedupe_days {
+            None => Ok(rapport_app::tracking::DEFAULT_DEDUPE_DAYS),
+            Some(days @ 1..=3650) => Ok(days),
+            Some(days) => anyhow::bail!(
+                "[tracking] dedupe_days in the settings file is {days}: a number of days from 1 to 3650"
+            ),
+        }
     }
 
     /// The health model (`health_model` in rapport.toml or RAPPORT_HEALTH_MODEL):

@@ -231,6 +231,39 @@ CREATE TABLE tracking_held (
 CREATE INDEX tracking_held_by_user ON tracking_held (user);
 CREATE INDEX tracking_held_by_account ON tracking_held (account_hint) WHERE account_hint IS NOT NULL;
 "#,
+    r#"
+-- The tracking API's message ids become an append-only log (rows in the order
+-- received, never a random-order key), read into the store's memory for
+-- de-duplication and pruned after the retention (docs/decisions.md): a random
+-- UUID key made every group commit rewrite most of a growing B-tree.
+CREATE TABLE tracking_message_log (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id     TEXT NOT NULL,
+    key_id         INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL
+);
+INSERT INTO tracking_message_log (message_id, key_id, received_at_ms)
+    SELECT message_id, key_id, received_at_ms FROM tracking_messages ORDER BY received_at_ms;
+DROP TABLE tracking_messages;
+-- `has_source_id`: 0 the key is a hash of the content, 1 the record's source
+-- id, 2 a tracking message's (`segment:` and its messageId), unique through
+-- tracking_message_log; only 0 and 1 are indexed for de-duplication, for the
+-- same reason.
+CREATE TABLE activities_v10 (
+    seq           INTEGER PRIMARY KEY,
+    dedup_key     TEXT NOT NULL,
+    has_source_id INTEGER NOT NULL,
+    account       INTEGER NOT NULL REFERENCES accounts(id),
+    at_ms         INTEGER NOT NULL,
+    body          TEXT NOT NULL
+);
+INSERT INTO activities_v10 (seq, dedup_key, has_source_id, account, at_ms, body)
+    SELECT seq, dedup_key, has_source_id, account, at_ms, body FROM activities ORDER BY seq;
+DROP TABLE activities;
+ALTER TABLE activities_v10 RENAME TO activities;
+CREATE UNIQUE INDEX activities_by_dedup_key ON activities (dedup_key) WHERE has_source_id < 2;
+CREATE INDEX activities_by_account_time ON activities (account, at_ms);
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {
@@ -249,4 +282,57 @@ pub fn run(connection: &mut Connection) -> StoreResult<()> {
         transaction.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store of migration 9 keeps its activities and message ids through
+    /// migration 10, and its source ids stay unique where they were.
+    #[test]
+    fn migration_10_keeps_activities_and_message_ids() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        for migration in &MIGRATIONS[..9] {
+            connection.execute_batch(migration).unwrap();
+        }
+        connection.pragma_update(None, "user_version", 9).unwrap();
+        connection
+            .execute_batch(
+                "INSERT INTO accounts (id, external_id, customer_id, name, tier, arr, csm, status, \
+                 industry, at_risk_override) VALUES (1, 'acme', 'c', 'Acme', 'core', 0, '', 'active', '', 0);
+                 INSERT INTO activities (seq, dedup_key, has_source_id, account, at_ms, body) VALUES
+                   (7, 'evt-1', 1, 1, 1000, '{\"type\":\"login\",\"user\":\"u1\"}'),
+                   (8, 'segment:m1', 1, 1, 2000, '{\"type\":\"login\",\"user\":\"u1\"}');
+                 INSERT INTO tracking_messages (message_id, key_id, received_at_ms) VALUES
+                   ('m2', 1, 3000), ('m1', 1, 2000);",
+            )
+            .unwrap();
+        run(&mut connection).unwrap();
+        let activities: Vec<(i64, String)> = connection
+            .prepare("SELECT seq, dedup_key FROM activities ORDER BY seq")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            activities,
+            [(7, "evt-1".to_string()), (8, "segment:m1".to_string())]
+        );
+        let messages: Vec<String> = connection
+            .prepare("SELECT message_id FROM tracking_message_log ORDER BY seq")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(messages, ["m1", "m2"], "in the order received");
+        let again = connection.execute(
+            "INSERT INTO activities (dedup_key, has_source_id, account, at_ms, body) \
+             VALUES ('evt-1', 1, 1, 1000, '{}') ON CONFLICT (dedup_key) WHERE has_source_id < 2 DO NOTHING",
+            [],
+        );
+        assert_eq!(again.unwrap(), 0);
+    }
 }

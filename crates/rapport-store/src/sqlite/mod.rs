@@ -47,6 +47,10 @@ pub struct SqliteStore {
     /// need no lookup query; a miss asks the database (another process may
     /// have added the account), and accounts are never deleted.
     account_rows: RwLock<HashMap<String, i64>>,
+    /// The tracking API's message ids, read from their log on first use
+    /// (`tracking::MessageIds`); none after a failed tracking transaction,
+    /// so the next reads them again.
+    message_ids: Mutex<Option<tracking::MessageIds>>,
 }
 
 /// Idle reader connections, opened on demand.
@@ -191,6 +195,7 @@ impl SqliteStore {
             writer: Mutex::new(connection),
             readers,
             account_rows: RwLock::new(HashMap::new()),
+            message_ids: Mutex::new(None),
         })
     }
 
@@ -266,7 +271,7 @@ impl SqliteStore {
             let mut outcomes = vec![WriteOutcome::Unchanged; activities.len()];
             let mut insert = transaction.prepare_cached(
                 "INSERT INTO activities (dedup_key, has_source_id, account, at_ms, body) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dedup_key) DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dedup_key) WHERE has_source_id < 2 DO NOTHING",
             )?;
             let mut range: Option<(i64, i64)> = None;
             // Written grouped by account, in time order, arrival order among
@@ -988,8 +993,12 @@ impl Store for SqliteStore {
     fn record_tracked(
         &self,
         batches: &[crate::tracking::TrackedBatch],
-    ) -> StoreResult<Vec<Vec<crate::tracking::TrackedOutcome>>> {
+    ) -> StoreResult<crate::tracking::TrackedWrite> {
         self.apply_tracked(batches)
+    }
+
+    fn prune_tracked_messages(&self, received_before: Timestamp) -> StoreResult<usize> {
+        self.prune_messages(received_before)
     }
 
     fn tracked_user(

@@ -1,24 +1,121 @@
-//! The tracking API's tables (migration 9): write keys (hashed), the message
-//! ids accepted, product users and the activities held for users without an
-//! account; and [`SqliteStore::apply_tracked`], which applies the calls of
-//! several requests in one write transaction (group commit) with
-//! `synchronous = FULL`, so the transaction is on disk, WAL synced, when it
-//! returns and the API acknowledges it.
+//! The tracking API's tables (migrations 9 and 10): write keys (hashed), the
+//! log of message ids accepted, product users and the activities held for
+//! users without an account; and [`SqliteStore::apply_tracked`], which
+//! applies the calls of several requests in one write transaction (group
+//! commit) with `synchronous = FULL`, so the transaction is on disk, WAL
+//! synced, when it returns and the API acknowledges it.
+//!
+//! **De-duplication without a random-order index.** Message ids are random
+//! UUIDs: kept in a B-tree keyed by them, every group commit of thousands of
+//! events dirtied most of that tree's pages, so the bytes synced per event
+//! grew with the store (measured in docs/benchmarks.md). They are instead an
+//! append-only log, read once into a set of 128-bit digests held by the store
+//! and brought up to date from the log's new rows at the start of every
+//! tracking transaction (under the write lock, so another process's messages
+//! count too); a tracked activity's `segment:` key is unique through that log
+//! and is not indexed again (`has_source_id = 2`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
-use rapport_core::{Account, ActivityDetail, Contact, ExternalId, Timestamp, UserId};
+use rapport_core::{Account, Activity, ActivityDetail, Contact, ExternalId, Timestamp, UserId};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{ACCOUNT_COLUMNS, ChangeLog, SqliteStore, account_from_row, corrupt};
+use super::{ACCOUNT_COLUMNS, ChangeLog, SqliteStore, account_from_row, corrupt, lock};
 use crate::tracking::{
-    TrackedAction, TrackedBatch, TrackedCall, TrackedOutcome, TrackedUser, UserTraits, WriteKey,
+    TrackedAction, TrackedBatch, TrackedCall, TrackedOutcome, TrackedUser, TrackedWrite,
+    UserTraits, WriteKey,
 };
 use crate::{ChangeKind, StoreResult};
 
 /// The activity source id of a tracked message.
 pub fn source_id(message_id: &str) -> String {
     format!("segment:{message_id}")
+}
+
+/// The message ids of `tracking_message_log` as digests, and the last row
+/// of the log they include.
+#[derive(Default)]
+pub(super) struct MessageIds {
+    seen: HashSet<u128, BuildHasherDefault<DigestHasher>>,
+    through: i64,
+}
+
+impl MessageIds {
+    /// Adds the rows other writers appended to the log since `through`
+    /// (every row, the first time).
+    fn refresh(&mut self, connection: &Connection) -> StoreResult<()> {
+        let mut statement = connection.prepare_cached(
+            "SELECT seq, message_id FROM tracking_message_log WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let mut rows = statement.query([self.through])?;
+        while let Some(row) = rows.next()? {
+            self.through = row.get(0)?;
+            let message_id = row
+                .get_ref(1)?
+                .as_str()
+                .map_err(|error| corrupt("tracking message id", error))?;
+            self.seen.insert(message_digest(message_id));
+        }
+        Ok(())
+    }
+
+    /// Records a message id in the log unless it is there: whether it is new.
+    fn accept(
+        &mut self,
+        connection: &Connection,
+        message_id: &str,
+        batch: &TrackedBatch,
+    ) -> StoreResult<bool> {
+        if !self.seen.insert(message_digest(message_id)) {
+            return Ok(false);
+        }
+        connection
+            .prepare_cached(
+                "INSERT INTO tracking_message_log (message_id, key_id, received_at_ms) \
+                 VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![
+                message_id,
+                batch.key_id,
+                batch.received_at.millis()
+            ])?;
+        self.through = connection.last_insert_rowid();
+        Ok(true)
+    }
+}
+
+/// The first 128 bits of a message id's SHA-1: what the set keeps (16 bytes
+/// an id, whatever its length; two ids share one by chance about once in
+/// 2^64 pairs).
+fn message_digest(message_id: &str) -> u128 {
+    let digest = sha1_smol::Sha1::from(message_id.as_bytes())
+        .digest()
+        .bytes();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_le_bytes(first)
+}
+
+/// The set's hasher: a digest is already uniformly spread, so its low 64
+/// bits are the hash.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u128(&mut self, digest: u128) {
+        self.0 = digest as u64;
+    }
 }
 
 /// A product user as the transaction sees it (read once, written back at
@@ -36,26 +133,29 @@ struct UserRow {
 struct Applier<'a> {
     transaction: &'a Connection,
     log: &'a mut ChangeLog,
+    messages: &'a mut MessageIds,
     users: HashMap<String, UserRow>,
     /// external id → row id (none: not an account), as this transaction sees it.
     accounts: HashMap<String, Option<i64>>,
-    range: Option<(i64, i64)>,
+    /// The activities written, in sequence order.
+    written: Vec<(i64, Activity)>,
 }
 
 impl SqliteStore {
     /// Applies the calls of `batches` in order in one write transaction,
     /// synced to disk (`synchronous = FULL`) before it returns.
-    pub(super) fn apply_tracked(
-        &self,
-        batches: &[TrackedBatch],
-    ) -> StoreResult<Vec<Vec<TrackedOutcome>>> {
+    pub(super) fn apply_tracked(&self, batches: &[TrackedBatch]) -> StoreResult<TrackedWrite> {
+        let mut messages = lock(&self.message_ids);
         let result = self.write_synced(true, |transaction, log| {
+            let messages = messages.get_or_insert_with(MessageIds::default);
+            messages.refresh(transaction)?;
             let mut applier = Applier {
                 transaction,
                 log,
+                messages,
                 users: HashMap::new(),
                 accounts: HashMap::new(),
-                range: None,
+                written: Vec::new(),
             };
             let mut outcomes = Vec::with_capacity(batches.len());
             for batch in batches {
@@ -65,11 +165,16 @@ impl SqliteStore {
                 }
                 outcomes.push(of_batch);
             }
-            applier.finish()?;
-            Ok(outcomes)
+            let activities = applier.finish()?;
+            Ok(TrackedWrite {
+                outcomes,
+                activities,
+            })
         });
         if result.is_err() {
-            // Accounts this transaction created were rolled back with it.
+            // The accounts this transaction created and the message ids it
+            // accepted were rolled back with it: both are read again.
+            *messages = None;
             self.account_rows
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -77,23 +182,43 @@ impl SqliteStore {
         }
         result
     }
+
+    /// Deletes the log's message ids received before `before` (its oldest
+    /// rows, up to the first younger one) and forgets them.
+    pub(super) fn prune_messages(&self, before: Timestamp) -> StoreResult<usize> {
+        let mut messages = lock(&self.message_ids);
+        let removed = self.write(|transaction, _| {
+            let mut statement = transaction.prepare_cached(
+                "DELETE FROM tracking_message_log WHERE seq < coalesce(\
+                 (SELECT seq FROM tracking_message_log WHERE received_at_ms >= ?1 ORDER BY seq LIMIT 1), \
+                 (SELECT max(seq) + 1 FROM tracking_message_log)) RETURNING message_id",
+            )?;
+            let removed = statement.query_map([before.millis()], |row| row.get::<_, String>(0))?;
+            Ok(removed.collect::<Result<Vec<_>, _>>()?)
+        });
+        match removed {
+            Ok(removed) => {
+                if let Some(messages) = messages.as_mut() {
+                    for message_id in &removed {
+                        messages.seen.remove(&message_digest(message_id));
+                    }
+                }
+                Ok(removed.len())
+            }
+            Err(error) => {
+                *messages = None;
+                Err(error)
+            }
+        }
+    }
 }
 
 impl Applier<'_> {
     fn apply(&mut self, batch: &TrackedBatch, call: &TrackedCall) -> StoreResult<TrackedOutcome> {
-        let fresh = self
-            .transaction
-            .prepare_cached(
-                "INSERT INTO tracking_messages (message_id, key_id, received_at_ms) \
-                 VALUES (?1, ?2, ?3) ON CONFLICT (message_id) DO NOTHING",
-            )?
-            .execute(params![
-                call.message_id,
-                batch.key_id,
-                batch.received_at.millis()
-            ])?
-            == 1;
-        if !fresh {
+        if !self
+            .messages
+            .accept(self.transaction, &call.message_id, batch)?
+        {
             return Ok(TrackedOutcome::Duplicate);
         }
         let user = call.user.as_str();
@@ -119,7 +244,7 @@ impl Applier<'_> {
                 user_row.account = Some((row, account.clone()));
                 user_row.changed = true;
                 self.write_contact(user)?;
-                self.release_held(user, Some(account), row)?;
+                self.release_held(user, account, row)?;
                 Ok(TrackedOutcome::Recorded)
             }
             TrackedAction::Alias { previous } => {
@@ -138,7 +263,7 @@ impl Applier<'_> {
                 row.changed = true;
                 if let Some((account_row, account)) = row.account.clone() {
                     self.write_contact(user)?;
-                    self.release_held(user, Some(&account), account_row)?;
+                    self.release_held(user, &account, account_row)?;
                 }
                 Ok(TrackedOutcome::Recorded)
             }
@@ -176,24 +301,26 @@ impl Applier<'_> {
         detail: &ActivityDetail,
     ) -> StoreResult<TrackedOutcome> {
         let hinted = match &call.account_hint {
-            Some(hint) => self.account_row(hint)?,
+            Some(hint) => self.account_row(hint)?.map(|row| (row, hint.clone())),
             None => None,
         };
         let account = match hinted {
-            Some(row) => Some(row),
-            None if call.account_hint.is_none() => self
-                .user(call.user.as_str())?
-                .account
-                .as_ref()
-                .map(|(row, _)| *row),
+            Some(account) => Some(account),
+            None if call.account_hint.is_none() => self.user(call.user.as_str())?.account.clone(),
             None => None,
         };
         let body =
             serde_json::to_string(detail).map_err(|error| corrupt("activity body", error))?;
         let source = source_id(&call.message_id);
         match account {
-            Some(account) => {
-                self.insert_activity(&source, account, call.at, &body)?;
+            Some((row, external)) => {
+                let activity = Activity {
+                    source_id: Some(source),
+                    account: external,
+                    at: call.at,
+                    detail: detail.clone(),
+                };
+                self.insert_activity(row, activity, &body)?;
                 Ok(TrackedOutcome::Recorded)
             }
             None => {
@@ -214,48 +341,47 @@ impl Applier<'_> {
         }
     }
 
-    fn insert_activity(
-        &mut self,
-        source: &str,
-        account: i64,
-        at: Timestamp,
-        body: &str,
-    ) -> StoreResult<()> {
+    /// Stores `activity` as one of the account with row `row` (`body`: its
+    /// detail as stored); its `segment:` source id is unique through the
+    /// message log, so it is not looked up again.
+    fn insert_activity(&mut self, row: i64, activity: Activity, body: &str) -> StoreResult<()> {
+        let source = activity.source_id.as_deref().unwrap_or_default();
         let inserted = self
             .transaction
             .prepare_cached(
                 "INSERT INTO activities (dedup_key, has_source_id, account, at_ms, body) \
-                 VALUES (?1, 1, ?2, ?3, ?4) ON CONFLICT (dedup_key) DO NOTHING",
+                 VALUES (?1, 2, ?2, ?3, ?4)",
             )?
-            .execute(params![source, account, at.millis(), body])?;
-        if inserted == 1 {
-            let seq = self.transaction.last_insert_rowid();
-            self.range = Some(self.range.map_or((seq, seq), |(first, _)| (first, seq)));
-        }
+            .execute(params![source, row, activity.at.millis(), body])?;
+        debug_assert_eq!(inserted, 1);
+        let seq = self.transaction.last_insert_rowid();
+        self.written.push((seq, activity));
         Ok(())
     }
 
     /// Stores the activities held for `user` (without an account hint) and
     /// those held for `account`, as activities of the account with row `row`.
-    fn release_held(
-        &mut self,
-        user: &str,
-        account: Option<&ExternalId>,
-        row: i64,
-    ) -> StoreResult<()> {
+    fn release_held(&mut self, user: &str, account: &ExternalId, row: i64) -> StoreResult<()> {
         let held: Vec<(i64, String, i64, String)> = {
             let mut statement = self.transaction.prepare_cached(
                 "SELECT seq, source_id, at_ms, body FROM tracking_held \
                  WHERE (user = ?1 AND account_hint IS NULL) OR account_hint = ?2 ORDER BY seq",
             )?;
-            let rows = statement
-                .query_map(params![user, account.map(ExternalId::as_str)], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-                })?;
+            let rows = statement.query_map(params![user, account.as_str()], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?;
             rows.collect::<Result<_, _>>()?
         };
         for (seq, source, at, body) in held {
-            self.insert_activity(&source, row, Timestamp::from_millis(at), &body)?;
+            let detail: ActivityDetail = serde_json::from_str(&body)
+                .map_err(|error| corrupt(&format!("held activity {source}"), error))?;
+            let activity = Activity {
+                source_id: Some(source),
+                account: account.clone(),
+                at: Timestamp::from_millis(at),
+                detail,
+            };
+            self.insert_activity(row, activity, &body)?;
             self.transaction
                 .prepare_cached("DELETE FROM tracking_held WHERE seq = ?1")?
                 .execute([seq])?;
@@ -398,8 +524,9 @@ impl Applier<'_> {
             .unwrap_or_else(|| unreachable!("inserted above")))
     }
 
-    /// Writes back the users that changed and logs the activities written.
-    fn finish(self) -> StoreResult<()> {
+    /// Writes back the users that changed and logs the activities written
+    /// (returned, in sequence order).
+    fn finish(self) -> StoreResult<Vec<(i64, Activity)>> {
         let mut upsert = self.transaction.prepare_cached(
             "INSERT INTO tracking_users (user, email, name, role, title, department, account, session_started_ms) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (user) DO UPDATE SET \
@@ -422,10 +549,10 @@ impl Applier<'_> {
                 row.session_started,
             ])?;
         }
-        if let Some((first, last)) = self.range {
-            self.log.activities(first, last);
+        if let (Some((first, _)), Some((last, _))) = (self.written.first(), self.written.last()) {
+            self.log.activities(*first, *last);
         }
-        Ok(())
+        Ok(self.written)
     }
 }
 

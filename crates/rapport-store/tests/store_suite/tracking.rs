@@ -1,7 +1,10 @@
 //! The store suite's checks of the tracking API's storage: calls applied in
 //! order in one transaction, message ids recorded once (also across a
 //! restart), accounts and contacts from group and identify calls, held
-//! activities, sessions, aliases and hashed write keys.
+//! activities, sessions, aliases and hashed write keys; the activities a
+//! transaction hands its caller are those the store reads back; message ids
+//! are forgotten after the de-duplication window, and a second store on the
+//! same file (another process) sees the first one's.
 
 use rapport_core::{
     AccountStatus, ActivityDetail, ContactRole, Email, ExternalId, Tier, Timestamp, UserId,
@@ -56,7 +59,7 @@ fn record(store: &dyn Store, calls: Vec<TrackedCall>) -> Vec<TrackedOutcome> {
         received_at: at("2026-03-01T12:00:00Z"),
         calls,
     };
-    store.record_tracked(&[batch]).unwrap().remove(0)
+    store.record_tracked(&[batch]).unwrap().outcomes.remove(0)
 }
 
 fn external(id: &str) -> ExternalId {
@@ -210,7 +213,7 @@ pub fn message_ids_are_applied_once(store: &dyn Store) {
         },
     ];
     assert_eq!(
-        store.record_tracked(&batches).unwrap(),
+        store.record_tracked(&batches).unwrap().outcomes,
         [vec![Recorded], vec![Duplicate, Recorded]]
     );
     assert_eq!(store.counts().unwrap().activities, 3);
@@ -461,4 +464,115 @@ fn sqlite_message_ids_survive_reopening() {
         [TrackedOutcome::Duplicate, TrackedOutcome::Duplicate]
     );
     assert_eq!(store.counts().unwrap().activities, 1);
+}
+
+pub fn written_activities_are_what_the_store_reads_back(store: &dyn Store) {
+    // Held activities released by a group call and new ones, in one call list.
+    let mut hinted = call("w2", "u2", "2026-03-01T09:05:00Z", login("u2"));
+    hinted.account_hint = Some(external("acme"));
+    let before = store.cursor().unwrap();
+    let batch = TrackedBatch {
+        key_id: 1,
+        received_at: at("2026-03-01T12:00:00Z"),
+        calls: vec![
+            call("w1", "u1", "2026-03-01T09:00:00Z", login("u1")),
+            hinted,
+            call("w3", "u1", "2026-03-01T09:10:00Z", group("acme", None)),
+            call("w4", "u1", "2026-03-01T09:20:00Z", login("u1")),
+        ],
+    };
+    let write = store.record_tracked(&[batch]).unwrap();
+    assert_eq!(write.activities.len(), 3);
+    let (first, last) = (write.activities[0].0, write.activities[2].0);
+    assert_eq!(
+        last - first,
+        2,
+        "one transaction's activities are consecutive"
+    );
+    let mut read = Vec::new();
+    store
+        .activities_in(first, last, &mut |seq, activity| read.push((seq, activity)))
+        .unwrap();
+    assert_eq!(write.activities, read);
+    let logged: Vec<_> = store
+        .changes_since(before, 100)
+        .unwrap()
+        .into_iter()
+        .filter_map(|change| change.activities)
+        .collect();
+    assert_eq!(logged, [(first, last)]);
+}
+
+pub fn message_ids_are_forgotten_after_the_window(store: &dyn Store) {
+    use TrackedOutcome::*;
+    let batch = |received: &str, ids: &[&str]| TrackedBatch {
+        key_id: 1,
+        received_at: at(received),
+        calls: ids
+            .iter()
+            .map(|id| call(id, "u1", "2026-03-01T09:00:00Z", login("u1")))
+            .collect(),
+    };
+    record(
+        store,
+        vec![call("g", "u1", "2026-03-01T08:00:00Z", group("acme", None))],
+    );
+    store
+        .record_tracked(&[batch("2026-03-01T12:00:00Z", &["old-1", "old-2"])])
+        .unwrap();
+    store
+        .record_tracked(&[batch("2026-03-05T12:00:00Z", &["young"])])
+        .unwrap();
+    // `g` (received 2026-03-01T12:00) and the two old ids go; `young` stays.
+    assert_eq!(
+        store
+            .prune_tracked_messages(at("2026-03-03T00:00:00Z"))
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        store
+            .prune_tracked_messages(at("2026-03-03T00:00:00Z"))
+            .unwrap(),
+        0
+    );
+    let again = store
+        .record_tracked(&[batch("2026-03-06T12:00:00Z", &["old-1", "young"])])
+        .unwrap();
+    assert_eq!(again.outcomes, [vec![Recorded, Duplicate]]);
+}
+
+#[test]
+fn sqlite_another_store_on_the_file_sees_the_message_ids() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/rapport.db", folder.path().display());
+    let first = rapport_store::open(&url).unwrap();
+    let second = rapport_store::open(&url).unwrap();
+    // Both have read the log before the other writes to it.
+    record(
+        first.as_ref(),
+        vec![call("g", "u1", "2026-03-01T09:00:00Z", group("acme", None))],
+    );
+    record(
+        second.as_ref(),
+        vec![call("l1", "u1", "2026-03-01T09:01:00Z", login("u1"))],
+    );
+    assert_eq!(
+        record(
+            first.as_ref(),
+            vec![
+                call("l1", "u1", "2026-03-01T09:01:00Z", login("u1")),
+                call("l2", "u1", "2026-03-01T09:02:00Z", login("u1")),
+            ]
+        ),
+        [TrackedOutcome::Duplicate, TrackedOutcome::Recorded]
+    );
+    assert_eq!(
+        record(
+            second.as_ref(),
+            vec![call("l2", "u1", "2026-03-01T09:02:00Z", login("u1"))]
+        ),
+        [TrackedOutcome::Duplicate]
+    );
+    assert_eq!(second.counts().unwrap().activities, 2);
 }

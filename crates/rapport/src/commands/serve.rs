@@ -15,8 +15,15 @@ use crate::settings::Settings;
 
 pub fn run(settings: &Settings, addr: Option<&str>) -> anyhow::Result<ExitCode> {
     let app = open_or_create_app(settings)?;
-    app.set_tracking_mapping(settings.tracking_mapping()?);
+    configure_tracking(&app, settings)?;
     serve_app(app, addr.unwrap_or(&settings.addr))
+}
+
+/// The tracking API's settings: the event mapping and the de-duplication window.
+fn configure_tracking(app: &App, settings: &Settings) -> anyhow::Result<()> {
+    app.set_tracking_mapping(settings.tracking_mapping()?);
+    app.set_tracking_dedupe_days(settings.tracking_dedupe_days()?);
+    Ok(())
 }
 
 pub fn demo(
@@ -27,7 +34,7 @@ pub fn demo(
     seed: u64,
 ) -> anyhow::Result<ExitCode> {
     let app = open_or_create_app(settings)?;
-    app.set_tracking_mapping(settings.tracking_mapping()?);
+    configure_tracking(&app, settings)?;
     if app.store().counts()?.accounts == 0 {
         let folder =
             tempfile::tempdir().context("cannot create a temporary folder for the demo files")?;
