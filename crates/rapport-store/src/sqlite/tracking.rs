@@ -28,6 +28,15 @@ use crate::tracking::{
 };
 use crate::{ChangeKind, StoreResult};
 
+/// The writer connection's page cache (KiB) once it applies tracking calls,
+/// instead of the 256 MB bulk imports use. SQLite ends a transaction in which
+/// a B-tree balance swapped two pages (it parks one at the lock-byte page's
+/// number) by scanning its whole page cache: with a large cache that scan
+/// was a fifth of every group commit (measured, docs/benchmarks.md), while
+/// the pages a stream of events touches (the tables' last pages, each
+/// account's last index page) fit in a few megabytes.
+const TRACKING_CACHE_KB: i64 = 16_000;
+
 /// The activity source id of a tracked message.
 pub fn source_id(message_id: &str) -> String {
     format!("segment:{message_id}")
@@ -147,6 +156,9 @@ impl SqliteStore {
     pub(super) fn apply_tracked(&self, batches: &[TrackedBatch]) -> StoreResult<TrackedWrite> {
         let mut messages = lock(&self.message_ids);
         let result = self.write_synced(true, |transaction, log| {
+            if messages.is_none() {
+                transaction.pragma_update(None, "cache_size", -TRACKING_CACHE_KB)?;
+            }
             let messages = messages.get_or_insert_with(MessageIds::default);
             messages.refresh(transaction)?;
             let mut applier = Applier {
