@@ -1,8 +1,10 @@
 //! Calendar meetings after their import: the occurrences an account's
 //! calendar gave (each as its record in force says), and recording that the
-//! customer did not show up, which a calendar cannot say. A no-show is a new
-//! meeting record naming the occurrence, written by a person; the engine keeps
-//! it whatever a later calendar import says of that occurrence.
+//! customer did not show up, which a calendar cannot say, or taking such a
+//! record back (the customer attended after all). Each is a new meeting
+//! record naming the occurrence, written by a person; the engine keeps a
+//! no-show whatever a later calendar import says of that occurrence, and a
+//! person's record replaces the one before it.
 
 use rapport_core::activity::MeetingStatus;
 use rapport_core::engine::CalendarOccurrence;
@@ -20,15 +22,15 @@ pub struct AccountMeetings {
     pub meetings: Vec<CalendarOccurrence>,
 }
 
-/// What recording a no-show answers.
+/// What recording a no-show, or that the customer attended, answers.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NoShowRecorded {
+pub struct MeetingRecorded {
     pub account: String,
-    /// The occurrence as it now stands (status `no_show`).
+    /// The occurrence as it now stands (status `no_show` or `attended`).
     pub meeting: CalendarOccurrence,
     pub recorded_by: String,
-    /// `false` when a no-show of this occurrence was recorded already.
+    /// `false` when the occurrence stood so already: nothing was written.
     pub recorded: bool,
 }
 
@@ -58,39 +60,68 @@ impl App {
         meeting: &str,
         by: &str,
         now: Timestamp,
-    ) -> AppResult<NoShowRecorded> {
+    ) -> AppResult<MeetingRecorded> {
+        self.record_meeting_status(reference, meeting, by, now, MeetingStatus::NoShow)
+    }
+
+    /// Takes back a no-show recorded by mistake: the customer attended the
+    /// occurrence after all (a person's record, as the no-show was). An
+    /// occurrence without a no-show is left as it stands (`recorded: false`).
+    pub fn record_attended(
+        &self,
+        reference: &str,
+        meeting: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> AppResult<MeetingRecorded> {
+        self.record_meeting_status(reference, meeting, by, now, MeetingStatus::Attended)
+    }
+
+    /// A person's record of a past occurrence: `status` is `NoShow`, or
+    /// `Attended` to take a no-show back.
+    fn record_meeting_status(
+        &self,
+        reference: &str,
+        meeting: &str,
+        by: &str,
+        now: Timestamp,
+        status: MeetingStatus,
+    ) -> AppResult<MeetingRecorded> {
         let by = by.trim();
         if by.is_empty() {
             return Err(AppError::invalid(
                 "by",
-                "say who records the no-show (a name or an address)",
+                "say who records it (a name or an address)",
             ));
         }
         let meeting = meeting.trim();
-        let in_force = self.calendar_occurrence(reference, meeting)?;
-        let account = in_force.0;
-        let occurrence = in_force.1;
+        let (account, occurrence) = self.calendar_occurrence(reference, meeting)?;
+        let unchanged = match (status, occurrence.status) {
+            (MeetingStatus::NoShow, MeetingStatus::NoShow) => true,
+            (MeetingStatus::Attended, current) => current != MeetingStatus::NoShow,
+            _ => false,
+        };
+        if unchanged {
+            return Ok(MeetingRecorded {
+                account: account.to_string(),
+                meeting: occurrence,
+                recorded_by: by.to_string(),
+                recorded: false,
+            });
+        }
         match occurrence.status {
-            MeetingStatus::NoShow => {
-                return Ok(NoShowRecorded {
-                    account: account.to_string(),
-                    meeting: occurrence,
-                    recorded_by: by.to_string(),
-                    recorded: false,
-                });
-            }
             MeetingStatus::Cancelled => {
                 return Err(AppError::Conflict(format!(
                     "the meeting `{meeting}` was cancelled; a cancelled meeting cannot be a no-show"
                 )));
             }
-            MeetingStatus::Scheduled | MeetingStatus::Attended if occurrence.at > now => {
+            _ if occurrence.at > now => {
                 return Err(AppError::Conflict(format!(
                     "the meeting `{meeting}` is on {} and has not taken place yet",
                     occurrence.at.to_rfc3339()
                 )));
             }
-            MeetingStatus::Scheduled | MeetingStatus::Attended => {}
+            _ => {}
         }
         // The record in force, as stored, keeps its duration and who
         // organised it; only the status changes.
@@ -119,12 +150,17 @@ impl App {
                 ))
             })?;
         let (initiated_by, attendees, kind, duration_min) = stored;
-        let no_show = Activity {
-            source_id: Some(format!("noshow:{meeting}")),
+        // A new id each time: a no-show taken back may be recorded again.
+        let prefix = match status {
+            MeetingStatus::NoShow => "noshow",
+            _ => "attended",
+        };
+        let record = Activity {
+            source_id: Some(format!("{prefix}:{meeting}@{}", now.millis())),
             account: account.clone(),
             at: occurrence.at,
             detail: ActivityDetail::Meeting {
-                status: MeetingStatus::NoShow,
+                status,
                 cancelled_by: None,
                 initiated_by,
                 attendees,
@@ -136,13 +172,13 @@ impl App {
         };
         let outcomes = self
             .store
-            .insert_activities(std::slice::from_ref(&no_show))?;
+            .insert_activities(std::slice::from_ref(&record))?;
         self.after_write(now, std::slice::from_ref(&account))?;
         let recorded = outcomes
             .first()
             .is_some_and(|outcome| *outcome == rapport_store::WriteOutcome::Inserted);
         let (_, meeting) = self.calendar_occurrence(account.as_str(), meeting)?;
-        Ok(NoShowRecorded {
+        Ok(MeetingRecorded {
             account: account.to_string(),
             meeting,
             recorded_by: by.to_string(),

@@ -329,3 +329,44 @@ fn calendar_occurrences_keep_their_latest_record_and_a_no_show_stands() {
     // Neither attended record counts as sarah engaging any more.
     assert_eq!(facts.stakeholder_depth, 0.0);
 }
+
+/// A no-show recorded by mistake is taken back by a person's record that the
+/// customer attended after all; the calendar's later word does not undo that
+/// correction's effect on a no-show recorded again afterwards.
+#[test]
+fn a_person_takes_a_no_show_back_and_may_record_it_again() {
+    let record = |status: &str, by: Option<&str>| {
+        let mut json = serde_json::json!({"type":"meeting","at":"2026-01-05T10:00:00Z",
+            "status":status,"kind":"check_in","attendees":["sarah@acme.com"],
+            "occurrence":"u1_20260105T100000Z"});
+        if let Some(by) = by {
+            json["recorded_by"] = by.into();
+        }
+        json
+    };
+    let attended = |records: &[serde_json::Value]| {
+        let state = portfolio(Some(10), records);
+        let account = state.account("a1").unwrap();
+        let facts = factor_facts(&state, account, window());
+        (facts.meetings_attended, facts.meetings_counted)
+    };
+    let calendar = record("attended", None);
+    let no_show = record("no_show", Some("Dana"));
+    let taken_back = record("attended", Some("Dana"));
+    assert_eq!(attended(&[calendar.clone(), no_show.clone()]), (0, 1));
+    assert_eq!(
+        attended(&[calendar.clone(), no_show.clone(), taken_back.clone()]),
+        (1, 1)
+    );
+    assert_eq!(
+        attended(&[
+            calendar.clone(),
+            no_show.clone(),
+            taken_back,
+            no_show.clone(),
+            calendar
+        ]),
+        (0, 1),
+        "recorded again, the no-show stands against the calendar"
+    );
+}

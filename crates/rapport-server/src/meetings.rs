@@ -2,15 +2,16 @@
 //! meetings an account's calendar imports gave, with their ids) and
 //! `POST /api/accounts/{id}/meetings/{meetingId}/no-show` with `{"by": …}`,
 //! which records that the customer did not show up (a calendar cannot say
-//! so); a later calendar import does not undo it. The rules are the
-//! application layer's.
+//! so; a later calendar import does not undo it), and
+//! `POST /api/accounts/{id}/meetings/{meetingId}/attended`, which takes a
+//! no-show recorded by mistake back. The rules are the application layer's.
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use rapport_app::meetings::{AccountMeetings, NoShowRecorded};
+use rapport_app::meetings::{AccountMeetings, MeetingRecorded};
 use serde::Deserialize;
 
 use crate::{ApiError, AppState, Json, blocking, now, parse_body};
@@ -22,6 +23,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/api/accounts/{id}/meetings/{meeting_id}/no-show",
             post(no_show),
+        )
+        .route(
+            "/api/accounts/{id}/meetings/{meeting_id}/attended",
+            post(attended),
         )
 }
 
@@ -36,7 +41,7 @@ async fn list(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NoShow {
+struct ByPerson {
     by: String,
 }
 
@@ -46,17 +51,36 @@ async fn no_show(
     State(state): State<AppState>,
     Path((id, meeting_id)): Path<(String, String)>,
     body: Bytes,
-) -> Result<(StatusCode, Json<NoShowRecorded>), ApiError> {
-    let request: NoShow = parse_body(&body)?;
+) -> Result<(StatusCode, Json<MeetingRecorded>), ApiError> {
+    let request: ByPerson = parse_body(&body)?;
     let now = now();
     let recorded = blocking(&state, move |app| {
         Ok(app.record_no_show(&id, &meeting_id, &request.by, now)?)
     })
     .await?;
+    Ok(answer(recorded))
+}
+
+/// As `no_show`: 201 when a no-show was taken back, 200 when there was none.
+async fn attended(
+    State(state): State<AppState>,
+    Path((id, meeting_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<MeetingRecorded>), ApiError> {
+    let request: ByPerson = parse_body(&body)?;
+    let now = now();
+    let recorded = blocking(&state, move |app| {
+        Ok(app.record_attended(&id, &meeting_id, &request.by, now)?)
+    })
+    .await?;
+    Ok(answer(recorded))
+}
+
+fn answer(recorded: MeetingRecorded) -> (StatusCode, Json<MeetingRecorded>) {
     let status = if recorded.recorded {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(recorded)))
+    (status, Json(recorded))
 }

@@ -131,7 +131,7 @@ enum Command {
     /// Manual overrides of a health or engagement score, audited: `override set|remove|list`.
     #[command(subcommand)]
     Override(commands::overrides::OverrideCommand),
-    /// Calendar meetings: `meetings list ACCOUNT`, `meetings no-show ACCOUNT --meeting ID --by NAME`.
+    /// Calendar meetings: `meetings list ACCOUNT`, `meetings no-show|attended ACCOUNT --meeting ID --by NAME`.
     #[command(subcommand)]
     Meetings(commands::meetings::MeetingsCommand),
     /// Write keys for the tracking API: `keys create NAME`, `keys list`, `keys revoke ID`.

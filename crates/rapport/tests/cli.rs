@@ -2099,7 +2099,7 @@ fn rapport_with_team(db: &Path, args: &[&str]) -> Output {
 /// default demo's contacts, imported into a generated demo changes the
 /// meeting facts of `rapport engagement`; a no-show recorded from the
 /// terminal changes them again, and a re-import of the calendar changes
-/// nothing, the no-show included.
+/// nothing, the no-show included; taken back, the facts are as before.
 #[test]
 fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
     let work = tempfile::tempdir().unwrap();
@@ -2202,6 +2202,28 @@ fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
             .contains("\"status\":\"no_show\""),
         "the no-show is evidence of the attendance factor"
     );
+
+    // Taken back: the customer attended after all; the facts are as before.
+    let taken_back = rapport(
+        &db,
+        &[
+            "meetings",
+            "attended",
+            "acc-0001",
+            "--meeting",
+            &qbr_id,
+            "--by",
+            "Diego Wright",
+        ],
+    );
+    assert_eq!(
+        taken_back.status.code(),
+        Some(0),
+        "{}",
+        text(&taken_back.stderr)
+    );
+    assert!(text(&taken_back.stdout).starts_with("No-show taken back for 6h2j4k8l"));
+    assert_eq!(facts(&db), (counted + 5, attended + 5));
 }
 
 /// Issue 21 (mail): the demo's sample mailbox, whose addresses are the

@@ -517,8 +517,15 @@ impl AccountState {
     /// reported on it so far is taken out (with the engagements it gave its
     /// attendees), and `true` returned; or `false` when the new record must
     /// be ignored, because a person recorded a no-show for the occurrence and
-    /// the record is the calendar's (anything but another no-show).
-    fn supersede_occurrence(&mut self, occurrence: u32, status: MeetingStatus) -> bool {
+    /// the record is the calendar's (anything but another no-show). A
+    /// person's record (`by_person`: a no-show, or a correction that the
+    /// customer attended after all) always replaces the one before.
+    fn supersede_occurrence(
+        &mut self,
+        occurrence: u32,
+        status: MeetingStatus,
+        by_person: bool,
+    ) -> bool {
         let Some(index) = self
             .meetings
             .iter()
@@ -527,7 +534,8 @@ impl AccountState {
             return true;
         };
         let previous = self.meetings[index];
-        if previous.status == MeetingStatus::NoShow && status != MeetingStatus::NoShow {
+        if previous.status == MeetingStatus::NoShow && status != MeetingStatus::NoShow && !by_person
+        {
             return false;
         }
         self.meetings.remove(index);
@@ -599,12 +607,13 @@ impl AccountState {
                 attendees,
                 kind,
                 occurrence,
+                recorded_by,
                 ..
             } => {
                 let occurrence = match occurrence {
                     Some(key) => {
                         let occurrence = self.occurrences.intern(key);
-                        if !self.supersede_occurrence(occurrence, *status) {
+                        if !self.supersede_occurrence(occurrence, *status, recorded_by.is_some()) {
                             return;
                         }
                         occurrence

@@ -138,4 +138,47 @@ async fn a_no_show_is_recorded_over_http_and_a_calendar_reimport_keeps_it() {
     assert_eq!(listed["meetings"][0]["id"], held);
     assert_eq!(listed["meetings"][0]["status"], "no_show");
     assert_eq!(listed["meetings"].as_array().unwrap().len(), 2);
+
+    // Recorded by mistake: taken back (attended after all), then no-show again.
+    let attended = format!("/api/accounts/acc-0001/meetings/{held}/attended");
+    let (status, taken_back) = send(
+        &served,
+        Method::POST,
+        &attended,
+        Some(json!({"by": "Dana"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{taken_back}");
+    assert_eq!(taken_back["meeting"]["status"], "attended");
+    let (status, again) = send(
+        &served,
+        Method::POST,
+        &attended,
+        Some(json!({"by": "Dana"})),
+    )
+    .await;
+    assert_eq!(
+        (status, &again["recorded"]),
+        (200, &json!(false)),
+        "{again}"
+    );
+    let (_, listed) = get(&served, "/api/accounts/acc-0001/meetings").await;
+    assert_eq!(listed["meetings"][0]["status"], "attended");
+    let (status, recorded) =
+        send(&served, Method::POST, &no_show, Some(json!({"by": "Dana"}))).await;
+    assert_eq!(status, 201, "{recorded}");
+    assert_eq!(recorded["meeting"]["status"], "no_show");
+    // A meeting without a no-show is left as it stands.
+    let (status, untouched) = send(
+        &served,
+        Method::POST,
+        &format!("/api/accounts/acc-0001/meetings/{next}/attended"),
+        Some(json!({"by": "Dana"})),
+    )
+    .await;
+    assert_eq!(
+        (status, &untouched["recorded"]),
+        (200, &json!(false)),
+        "{untouched}"
+    );
 }

@@ -1,6 +1,7 @@
-//! `rapport meetings list|no-show` and `rapport import calendar FILE.ics`:
-//! meetings from a calendar, and the no-show a calendar cannot tell, recorded
-//! afterwards through the same use case as the API.
+//! `rapport meetings list|no-show|attended` and `rapport import calendar
+//! FILE.ics`: meetings from a calendar, and the no-show a calendar cannot
+//! tell, recorded afterwards (or taken back) through the same use cases as
+//! the API.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -26,6 +27,19 @@ pub enum MeetingsCommand {
         /// The account: its name, external id or UUID.
         account: String,
         /// The meeting's id (`UID_YYYYMMDDTHHMMSSZ`, as `meetings list` shows it).
+        #[arg(long)]
+        meeting: String,
+        /// Who records it.
+        #[arg(long)]
+        by: String,
+        #[arg(long, value_enum, default_value_t = Format::Md)]
+        format: Format,
+    },
+    /// Take back a no-show recorded by mistake: the customer attended after all.
+    Attended {
+        /// The account: its name, external id or UUID.
+        account: String,
+        /// The meeting's id (as `meetings list` shows it).
         #[arg(long)]
         meeting: String,
         /// Who records it.
@@ -69,6 +83,31 @@ pub fn run(settings: &Settings, command: &MeetingsCommand) -> anyhow::Result<Exi
                 ),
                 Format::Md => outln!(
                     "A no-show was already recorded for {} ({}); nothing changed.",
+                    recorded.meeting.id,
+                    recorded.account
+                ),
+            }
+        }
+        MeetingsCommand::Attended {
+            account,
+            meeting,
+            by,
+            format,
+        } => {
+            let recorded = app
+                .record_attended(account, meeting, by, super::now())
+                .map_err(flag_error)?;
+            match format {
+                Format::Json => print_json(&recorded)?,
+                Format::Md if recorded.recorded => outln!(
+                    "No-show taken back for {} on {} ({}), by {}: attended.",
+                    recorded.meeting.id,
+                    recorded.meeting.at.to_rfc3339(),
+                    recorded.account,
+                    recorded.recorded_by
+                ),
+                Format::Md => outln!(
+                    "No no-show is recorded for {} ({}); nothing changed.",
                     recorded.meeting.id,
                     recorded.account
                 ),
