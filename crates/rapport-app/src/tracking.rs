@@ -218,6 +218,8 @@ type Reply = Result<Vec<TrackedOutcome>, (bool, String)>;
 
 struct Job {
     batch: TrackedBatch,
+    /// The batch's calls, counted on the queue until it is answered.
+    events: usize,
     reply: mpsc::SyncSender<Reply>,
 }
 
@@ -263,7 +265,11 @@ impl Writer {
             return Err(TrackingError::Overloaded { queued: before });
         }
         let (reply, answer) = mpsc::sync_channel(1);
-        if lock(&self.jobs).send(Job { batch, reply }).is_err() {
+        if lock(&self.jobs).send(Job {
+            batch,
+            events,
+            reply,
+        }).is_err() {
             self.queued.fetch_sub(events, Ordering::AcqRel);
             return Err(TrackingError::Write {
                 busy: false,
@@ -324,7 +330,7 @@ fn write_groups(store: &dyn Store, jobs: &mpsc::Receiver<Job>, shared: &Shared) 
             }) => {
                 lock(&shared.written).push(activities);
                 for (job, outcomes) in group.iter().zip(outcomes) {
-                    let _ = job.reply.send(Ok(outcomes));
+                    shared.answer(job, Ok(outcomes));
                 }
             }
             // One request's calls must not fail the others': each again alone.
@@ -337,17 +343,26 @@ fn write_groups(store: &dyn Store, jobs: &mpsc::Receiver<Job>, shared: &Shared) 
                             write.outcomes.remove(0)
                         })
                         .map_err(failure);
-                    let _ = job.reply.send(reply);
+                    shared.answer(job, reply);
                 }
             }
             Err(error) => {
                 let failed = failure(error);
                 for job in &group {
-                    let _ = job.reply.send(Err(failed.clone()));
+                    shared.answer(job, Err(failed.clone()));
                 }
             }
         }
-        shared.queued.fetch_sub(events, Ordering::AcqRel);
+    }
+}
+
+impl Shared {
+    /// Answers one request, its events first taken off the queue count: a
+    /// client that has its answer may send again at once and must not be
+    /// told that its own acknowledged events are still waiting.
+    fn answer(&self, job: &Job, reply: Reply) {
+        self.queued.fetch_sub(job.events, Ordering::AcqRel);
+        let _ = job.reply.send(reply);
     }
 }
 
