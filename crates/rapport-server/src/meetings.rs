@@ -45,24 +45,34 @@ struct ByPerson {
     by: String,
 }
 
-/// 201 when recorded, 200 when it was already; 400 naming `by`, 404 for an
-/// unknown account or meeting, 409 for a meeting ahead or cancelled.
-async fn no_show(
-    State(state): State<AppState>,
-    Path((id, meeting_id)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<(StatusCode, Json<MeetingRecorded>), ApiError> {
-    let request: ByPerson = parse_body(&body)?;
-    let now = now();
-    let recorded = blocking(&state, move |app| {
-        Ok(app.record_no_show(&id, &meeting_id, &request.by, now)?)
-    })
-    .await?;
-    Ok(answer(recorded))
+/// What a person records of a past occurrence, one handler per route.
+#[derive(Clone, Copy)]
+enum Mark {
+    NoShow,
+    Attended,
 }
 
-/// As `no_show`: 201 when a no-show was taken back, 200 when there was none.
+async fn no_show(
+    state: State<AppState>,
+    path: Path<(String, String)>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<MeetingRecorded>), ApiError> {
+    mark(Mark::NoShow, state, path, body).await
+}
+
 async fn attended(
+    state: State<AppState>,
+    path: Path<(String, String)>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<MeetingRecorded>), ApiError> {
+    mark(Mark::Attended, state, path, body).await
+}
+
+/// 201 when recorded (or a no-show taken back), 200 when it already stood
+/// (or there was none to take back); 400 naming `by`, 404 for an unknown
+/// account or meeting, 409 for a meeting ahead or cancelled.
+async fn mark(
+    mark: Mark,
     State(state): State<AppState>,
     Path((id, meeting_id)): Path<(String, String)>,
     body: Bytes,
@@ -70,7 +80,10 @@ async fn attended(
     let request: ByPerson = parse_body(&body)?;
     let now = now();
     let recorded = blocking(&state, move |app| {
-        Ok(app.record_attended(&id, &meeting_id, &request.by, now)?)
+        Ok(match mark {
+            Mark::NoShow => app.record_no_show(&id, &meeting_id, &request.by, now)?,
+            Mark::Attended => app.record_attended(&id, &meeting_id, &request.by, now)?,
+        })
     })
     .await?;
     Ok(answer(recorded))

@@ -23,31 +23,24 @@ pub enum MeetingsCommand {
     },
     /// Record that the customer did not show up to a meeting that has taken
     /// place; a later calendar import does not undo it.
-    NoShow {
-        /// The account: its name, external id or UUID.
-        account: String,
-        /// The meeting's id (`UID_YYYYMMDDTHHMMSSZ`, as `meetings list` shows it).
-        #[arg(long)]
-        meeting: String,
-        /// Who records it.
-        #[arg(long)]
-        by: String,
-        #[arg(long, value_enum, default_value_t = Format::Md)]
-        format: Format,
-    },
+    NoShow(MeetingMark),
     /// Take back a no-show recorded by mistake: the customer attended after all.
-    Attended {
-        /// The account: its name, external id or UUID.
-        account: String,
-        /// The meeting's id (as `meetings list` shows it).
-        #[arg(long)]
-        meeting: String,
-        /// Who records it.
-        #[arg(long)]
-        by: String,
-        #[arg(long, value_enum, default_value_t = Format::Md)]
-        format: Format,
-    },
+    Attended(MeetingMark),
+}
+
+/// The meeting a person records something of, and who they are.
+#[derive(clap::Args)]
+pub struct MeetingMark {
+    /// The account: its name, external id or UUID.
+    account: String,
+    /// The meeting's id (`UID_YYYYMMDDTHHMMSSZ`, as `meetings list` shows it).
+    #[arg(long)]
+    meeting: String,
+    /// Who records it.
+    #[arg(long)]
+    by: String,
+    #[arg(long, value_enum, default_value_t = Format::Md)]
+    format: Format,
 }
 
 pub fn run(settings: &Settings, command: &MeetingsCommand) -> anyhow::Result<ExitCode> {
@@ -63,58 +56,60 @@ pub fn run(settings: &Settings, command: &MeetingsCommand) -> anyhow::Result<Exi
                 ),
             }
         }
-        MeetingsCommand::NoShow {
-            account,
-            meeting,
-            by,
-            format,
-        } => {
+        MeetingsCommand::NoShow(mark) => {
             let recorded = app
-                .record_no_show(account, meeting, by, super::now())
+                .record_no_show(&mark.account, &mark.meeting, &mark.by, super::now())
                 .map_err(flag_error)?;
-            match format {
-                Format::Json => print_json(&recorded)?,
-                Format::Md if recorded.recorded => outln!(
+            let said = if recorded.recorded {
+                format!(
                     "No-show recorded for {} on {} ({}), by {}.",
                     recorded.meeting.id,
                     recorded.meeting.at.to_rfc3339(),
                     recorded.account,
                     recorded.recorded_by
-                ),
-                Format::Md => outln!(
+                )
+            } else {
+                format!(
                     "A no-show was already recorded for {} ({}); nothing changed.",
-                    recorded.meeting.id,
-                    recorded.account
-                ),
-            }
+                    recorded.meeting.id, recorded.account
+                )
+            };
+            show_recorded(&recorded, mark.format, &said)?;
         }
-        MeetingsCommand::Attended {
-            account,
-            meeting,
-            by,
-            format,
-        } => {
+        MeetingsCommand::Attended(mark) => {
             let recorded = app
-                .record_attended(account, meeting, by, super::now())
+                .record_attended(&mark.account, &mark.meeting, &mark.by, super::now())
                 .map_err(flag_error)?;
-            match format {
-                Format::Json => print_json(&recorded)?,
-                Format::Md if recorded.recorded => outln!(
+            let said = if recorded.recorded {
+                format!(
                     "No-show taken back for {} on {} ({}), by {}: attended.",
                     recorded.meeting.id,
                     recorded.meeting.at.to_rfc3339(),
                     recorded.account,
                     recorded.recorded_by
-                ),
-                Format::Md => outln!(
+                )
+            } else {
+                format!(
                     "No no-show is recorded for {} ({}); nothing changed.",
-                    recorded.meeting.id,
-                    recorded.account
-                ),
-            }
+                    recorded.meeting.id, recorded.account
+                )
+            };
+            show_recorded(&recorded, mark.format, &said)?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn show_recorded(
+    recorded: &rapport_app::meetings::MeetingRecorded,
+    format: Format,
+    said: &str,
+) -> anyhow::Result<()> {
+    match format {
+        Format::Json => print_json(recorded)?,
+        Format::Md => outln!("{said}"),
+    }
+    Ok(())
 }
 
 /// `rapport import calendar FILE.ics [--until WHEN]`: prints every rejected
