@@ -36,7 +36,7 @@ pub fn read_export<'a, R: Read + 'a, T: 'a>(
     convert: fn(&Row<'_>) -> Result<T, String>,
 ) -> Result<impl Iterator<Item = Result<Parsed<T>, ReadError>> + 'a, FileError> {
     let wanted: Vec<&str> = section.columns().map(|(_, column)| column).collect();
-    let table = CsvTable::with_columns(&wanted, input)?;
+    let table = CsvTable::with_columns(&wanted, input)?.with_report_footer();
     let missing: Vec<String> = section
         .columns()
         .filter(|(_, column)| !table.has_column(column))
