@@ -57,6 +57,25 @@ impl App {
         Ok(listing)
     }
 
+    /// The accounts `person` may see (a CSM's own and their team's), ordered
+    /// by external id.
+    pub fn visible_accounts(
+        &self,
+        person: &rapport_core::access::Person,
+    ) -> AppResult<Vec<AccountListing>> {
+        let mut listing = self.accounts()?;
+        if !person.sees_every_account() {
+            listing.retain(|account| {
+                rapport_core::access::same_name(&account.csm, &person.name)
+                    || account
+                        .manager
+                        .as_deref()
+                        .is_some_and(|manager| rapport_core::access::same_name(manager, &person.name))
+            });
+        }
+        Ok(listing)
+    }
+
     /// One account with its contacts (read from the store for that account only).
     pub fn account_detail(&self, reference: &str) -> AppResult<AccountDetail> {
         let account = self.resolve(reference)?;

@@ -21,6 +21,15 @@ pub enum AppError {
     /// A field of the request is refused.
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
+    /// No one, or no one valid, is signed in (no credentials, an unknown,
+    /// expired or revoked token or session).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The person signed in may not do this (a viewer writing, anyone but an
+    /// admin managing people). An account outside a CSM's scope is
+    /// `NotFound` instead, so its existence does not leak.
+    #[error("{0}")]
+    Forbidden(String),
     /// The request is well formed but the record's state refuses it.
     #[error("{0}")]
     Conflict(String),

@@ -22,6 +22,7 @@ pub mod crm;
 pub mod error;
 pub mod goals;
 pub mod helpdesk;
+pub mod identity;
 pub mod import;
 pub mod meetings;
 pub mod overrides;

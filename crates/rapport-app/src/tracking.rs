@@ -387,12 +387,12 @@ pub fn key_hash(key: &str) -> [u8; 32] {
     Sha256::digest(key.trim().as_bytes()).into()
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// `count` bytes from the operating system's random source.
-fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
     use rand::TryRngCore;
     let mut bytes = [0u8; N];
     rand::rngs::OsRng
@@ -509,7 +509,19 @@ impl App {
             at: received_at,
             new_message_id: &mut fresh_id,
         };
-        let parsed = segment::parse_and_map(endpoint, body, &mut received, &mapping)?;
+        let parsed = match segment::parse_and_map(endpoint, body, &mut received, &mapping) {
+            Ok(parsed) => parsed,
+            // Without a valid key, a caller learns nothing of the body's
+            // problems: the key (the body's `writeKey`, read leniently) first.
+            Err(error) if header_checked.is_none() => {
+                let body_key = serde_json::from_slice::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|value| value.get("writeKey")?.as_str().map(str::to_string));
+                self.authenticate_write_key(body_key.as_deref())?;
+                return Err(error.into());
+            }
+            Err(error) => return Err(error.into()),
+        };
         let key = match header_checked {
             Some(key) => key,
             None => self.authenticate_write_key(parsed.write_key.as_deref())?,

@@ -4,6 +4,7 @@
 //! Nothing in this crate performs IO or reads the clock: every computation takes
 //! its `as_of` instant as a parameter, so any past moment can be scored exactly.
 
+pub mod access;
 pub mod account_success;
 pub mod activity;
 pub mod alerts;

@@ -29,6 +29,12 @@ pub enum ApiError {
     Busy(String),
     /// No credentials, or credentials that are not valid (401).
     Unauthorized(String),
+    /// No one valid is signed in to the API (401, `WWW-Authenticate: Bearer`).
+    Unauthenticated(String),
+    /// The person signed in may not do this (403).
+    Forbidden(String),
+    /// The body is not of the type the route reads (415).
+    UnsupportedMediaType(String),
     /// More work waits than the server takes on; try again shortly (429).
     TooManyRequests(String),
     Internal(String),
@@ -71,6 +77,8 @@ impl From<AppError> for ApiError {
                 reason,
             },
             AppError::Conflict(message) => ApiError::Conflict(message),
+            AppError::Unauthenticated(message) => ApiError::Unauthenticated(message),
+            AppError::Forbidden(message) => ApiError::Forbidden(message),
             AppError::Store(store) => ApiError::from(store),
             AppError::Render(_) | AppError::External(_) => ApiError::Internal(error.to_string()),
         }
@@ -137,6 +145,18 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static("Basic realm=\"Rapport tracking\""),
                 );
                 return response;
+            }
+            ApiError::Unauthenticated(message) => {
+                let mut response = (StatusCode::UNAUTHORIZED, Json(body(message))).into_response();
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"Rapport\""),
+                );
+                return response;
+            }
+            ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, body(message)),
+            ApiError::UnsupportedMediaType(message) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, body(message))
             }
             ApiError::TooManyRequests(message) => {
                 let mut response =

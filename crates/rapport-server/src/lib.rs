@@ -10,23 +10,27 @@ mod goals;
 mod meetings;
 mod overrides;
 mod reports;
+pub mod routes;
+mod sessions;
 mod tracking;
 pub mod workers;
 
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::Router;
+use axum::{Extension, Router};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post, put};
 use rapport_app::App;
 use rapport_app::accounts::AccountDetail;
+use rapport_core::access::Person;
 use rapport_core::{AccountListing, Timestamp};
 use serde::Serialize;
 
 pub use error::ApiError;
+pub use routes::{Access, RouteSpec};
+use routes::Routes;
 
 /// A JSON response body, written by the one JSON writer every surface uses
 /// (`rapport_app::render::json`: no negative zero).
@@ -60,75 +64,124 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|error| ApiError::internal(format!("request task failed: {error}")))?
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(index))
-        .route("/healthz", get(healthz))
-        .route("/api/accounts", get(list_accounts))
-        .route("/api/accounts/{id}", get(account_detail))
-        .route(
+/// The router and its route table (what each route needs of the caller).
+pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
+    use axum::http::Method;
+    const CUSTOMER: Option<&str> = Some("customer_id");
+    const ID: Option<&str> = Some("id");
+    let (router, table) = Routes::new(&state)
+        .read("/", None, index)
+        .add(Method::GET, "/healthz", Access::Public, healthz)
+        .merge(sessions::routes(&state))
+        .read("/api/accounts", None, list_accounts)
+        .read("/api/accounts/{id}", ID, account_detail)
+        .read(
             "/api/intelligence/engagement/{customer_id}",
-            get(reports::engagement),
+            CUSTOMER,
+            reports::engagement,
         )
-        .route(
+        .read(
             "/api/intelligence/success-metrics/{customer_id}",
-            get(reports::success),
+            CUSTOMER,
+            reports::success,
         )
-        .route(
+        .read(
             "/api/intelligence/success-metrics/{customer_id}/value-report",
-            get(reports::value_report),
+            CUSTOMER,
+            reports::value_report,
         )
-        .route(
+        .read(
             "/api/intelligence/success-metrics/{customer_id}/goals",
-            get(goals::list).post(goals::create),
+            CUSTOMER,
+            goals::list,
         )
-        .route(
+        .write(
+            Method::POST,
+            "/api/intelligence/success-metrics/{customer_id}/goals",
+            CUSTOMER,
+            goals::create,
+        )
+        .write(
+            Method::PUT,
             "/api/intelligence/success-metrics/{customer_id}/goals/{goal_id}",
-            put(goals::replace).delete(goals::delete),
+            CUSTOMER,
+            goals::replace,
         )
-        .route(
+        .write(
+            Method::DELETE,
+            "/api/intelligence/success-metrics/{customer_id}/goals/{goal_id}",
+            CUSTOMER,
+            goals::delete,
+        )
+        .write(
+            Method::PUT,
             "/api/intelligence/success-metrics/{customer_id}/metrics/{metric_id}",
-            put(goals::edit_metric).delete(goals::delete_metric),
+            CUSTOMER,
+            goals::edit_metric,
         )
-        .route(
+        .write(
+            Method::DELETE,
+            "/api/intelligence/success-metrics/{customer_id}/metrics/{metric_id}",
+            CUSTOMER,
+            goals::delete_metric,
+        )
+        .write(
+            Method::POST,
             "/api/intelligence/success-metrics/{customer_id}/metrics/{metric_id}/measurements",
-            post(goals::measure),
+            CUSTOMER,
+            goals::measure,
         )
-        .route(
+        .read(
             "/api/intelligence/health/{customer_id}",
-            get(reports::health),
+            CUSTOMER,
+            reports::health,
         )
-        .route(
+        .read(
             "/api/intelligence/engagement-overview",
-            get(reports::overview),
+            None,
+            reports::overview,
         )
-        .route("/api/reports/weekly", get(reports::weekly))
-        .route("/api/alerts", get(alerts::list))
-        .route("/api/alerts/evaluate", post(alerts::evaluate))
-        .route("/api/alerts/{id}/acknowledge", post(alerts::acknowledge))
-        .route("/api/alerts/{id}/resolve", post(alerts::resolve))
-        .route("/api/alerts/{id}/snooze", post(alerts::snooze))
-        .route("/api/alerts/{id}/deliveries", get(alerts::deliveries))
-        .route(
-            "/api/webhooks",
-            get(alerts::webhooks).post(alerts::add_webhook),
+        .read("/api/reports/weekly", None, reports::weekly)
+        .read("/api/alerts", None, alerts::list)
+        .admin(Method::POST, "/api/alerts/evaluate", alerts::evaluate)
+        .write(
+            Method::POST,
+            "/api/alerts/{id}/acknowledge",
+            None,
+            alerts::acknowledge,
         )
-        .route(
-            "/api/webhooks/{id}",
-            axum::routing::delete(alerts::remove_webhook),
-        )
-        .route(
+        .write(Method::POST, "/api/alerts/{id}/resolve", None, alerts::resolve)
+        .write(Method::POST, "/api/alerts/{id}/snooze", None, alerts::snooze)
+        .read("/api/alerts/{id}/deliveries", None, alerts::deliveries)
+        .admin(Method::GET, "/api/webhooks", alerts::webhooks)
+        .admin(Method::POST, "/api/webhooks", alerts::add_webhook)
+        .admin(Method::DELETE, "/api/webhooks/{id}", alerts::remove_webhook)
+        .read(
             "/api/intelligence/overrides/{customer_id}",
-            get(overrides::list),
+            CUSTOMER,
+            overrides::list,
         )
-        .route(
+        .write(
+            Method::PUT,
             "/api/intelligence/overrides/{customer_id}/{model}",
-            put(overrides::put).delete(overrides::remove),
+            CUSTOMER,
+            overrides::put,
         )
-        .merge(meetings::routes())
-        .merge(tracking::routes())
-        .fallback(not_found)
-        .with_state(state)
+        .write(
+            Method::DELETE,
+            "/api/intelligence/overrides/{customer_id}/{model}",
+            CUSTOMER,
+            overrides::remove,
+        )
+        .merge(meetings::routes(&state))
+        .merge(tracking::routes(&state))
+        .finish();
+    (router.fallback(not_found).with_state(state), table)
+}
+
+/// The router every server serves.
+pub fn router(state: AppState) -> Router {
+    router_and_table(state).0
 }
 
 /// Serves the router on `listener` until `shutdown` completes.
@@ -200,8 +253,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 async fn list_accounts(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
 ) -> Result<Json<Vec<AccountListing>>, ApiError> {
-    blocking(&state, |app| Ok(app.accounts()?)).await.map(Json)
+    blocking(&state, move |app| Ok(app.visible_accounts(&person)?))
+        .await
+        .map(Json)
 }
 
 async fn account_detail(
@@ -213,8 +269,11 @@ async fn account_detail(
         .map(Json)
 }
 
-async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
-    let accounts = blocking(&state, |app| Ok(app.accounts()?)).await?;
+async fn index(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+) -> Result<Html<String>, ApiError> {
+    let accounts = blocking(&state, move |app| Ok(app.visible_accounts(&person)?)).await?;
     let page = rapport_app::render::accounts(&accounts, rapport_app::render::DocumentFormat::Html)
         .map_err(ApiError::internal)?;
     Ok(Html(page))

@@ -6,27 +6,31 @@
 //! `POST /api/accounts/{id}/meetings/{meetingId}/attended`, which takes a
 //! no-show recorded by mistake back. The rules are the application layer's.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::http::{Method, StatusCode};
 use rapport_app::meetings::{AccountMeetings, MeetingRecorded};
 use serde::Deserialize;
 
+use crate::routes::Routes;
 use crate::{ApiError, AppState, Json, blocking, now, parse_body};
 
 /// The routes, mounted by the router.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/accounts/{id}/meetings", get(list))
-        .route(
+pub(crate) fn routes(state: &AppState) -> Routes {
+    const ID: Option<&str> = Some("id");
+    Routes::new(state)
+        .read("/api/accounts/{id}/meetings", ID, list)
+        .write(
+            Method::POST,
             "/api/accounts/{id}/meetings/{meeting_id}/no-show",
-            post(no_show),
+            ID,
+            no_show,
         )
-        .route(
+        .write(
+            Method::POST,
             "/api/accounts/{id}/meetings/{meeting_id}/attended",
-            post(attended),
+            ID,
+            attended,
         )
 }
 

@@ -9,17 +9,16 @@
 
 use std::io::Read;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, header};
-use axum::routing::post;
+use axum::http::{HeaderMap, Method, header};
 use base64::Engine;
 use rapport_app::tracking::{
     ActivitiesReceipt, CallType, Endpoint, MAX_BATCH_BYTES, TrackingError, TrackingReceipt,
 };
 
+use crate::routes::{Access, Routes};
 use crate::{ApiError, AppState, Json, blocking, now};
 
 /// The largest body read off the wire (a gzip body beyond this could only
@@ -29,18 +28,18 @@ const WIRE_LIMIT: usize = MAX_BATCH_BYTES + 64 * 1024;
 const ACTIVITIES_LIMIT: usize = MAX_BATCH_BYTES;
 
 /// The routes, mounted by the router.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/batch", post(batch))
-        .route("/v1/import", post(batch))
-        .route("/v1/identify", post(identify))
-        .route("/v1/track", post(track))
-        .route("/v1/page", post(page))
-        .route("/v1/screen", post(screen))
-        .route("/v1/group", post(group))
-        .route("/v1/alias", post(alias))
-        .route("/api/activities", post(activities))
-        .layer(DefaultBodyLimit::max(WIRE_LIMIT))
+pub(crate) fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .add(Method::POST, "/v1/batch", Access::Ingest, batch)
+        .add(Method::POST, "/v1/import", Access::Ingest, batch)
+        .add(Method::POST, "/v1/identify", Access::Ingest, identify)
+        .add(Method::POST, "/v1/track", Access::Ingest, track)
+        .add(Method::POST, "/v1/page", Access::Ingest, page)
+        .add(Method::POST, "/v1/screen", Access::Ingest, screen)
+        .add(Method::POST, "/v1/group", Access::Ingest, group)
+        .add(Method::POST, "/v1/alias", Access::Ingest, alias)
+        .add(Method::POST, "/api/activities", Access::Ingest, activities)
+        .map_router(|router| router.layer(DefaultBodyLimit::max(WIRE_LIMIT)))
 }
 
 impl From<TrackingError> for ApiError {

@@ -15,6 +15,7 @@
 //! follows it to apply writes made by any process (a CLI import, another
 //! server) to its in-memory engine; PostgreSQL replicas will follow the same log.
 
+pub mod identity;
 pub mod sqlite;
 pub mod tracking;
 pub mod url;
@@ -365,6 +366,44 @@ pub trait Store: Send + Sync {
     /// Revokes a write key (from `at`; a key revoked before keeps its instant);
     /// the key as stored, `None` when there is no such key.
     fn revoke_write_key(&self, id: i64, at: Timestamp) -> StoreResult<Option<tracking::WriteKey>>;
+
+    // People, tokens and sessions (docs/security.md).
+
+    /// Adds a user; `None` when the name (ignoring case) is taken.
+    fn create_user(
+        &self,
+        name: &str,
+        email: Option<&str>,
+        role: rapport_core::access::Role,
+        at: Timestamp,
+    ) -> StoreResult<Option<identity::User>>;
+    /// Every user, disabled ones included, oldest first.
+    fn users(&self) -> StoreResult<Vec<identity::User>>;
+    fn user(&self, id: i64) -> StoreResult<Option<identity::User>>;
+    /// The user of this name, ignoring case and surrounding spaces.
+    fn user_by_name(&self, name: &str) -> StoreResult<Option<identity::User>>;
+    /// Changes a user (disabling one ends their sessions); the user after,
+    /// `None` when there is none.
+    fn update_user(
+        &self,
+        id: i64,
+        change: &identity::UserChange,
+    ) -> StoreResult<Option<identity::User>>;
+    fn create_api_token(&self, token: &identity::NewToken<'_>) -> StoreResult<identity::ApiToken>;
+    /// The tokens of a user (of everyone with `None`), revoked ones included.
+    fn api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<identity::ApiToken>>;
+    fn api_token_by_hash(&self, token_hash: &[u8; 32]) -> StoreResult<Option<identity::ApiToken>>;
+    /// Records that a token was used at `at` (never moving the time back).
+    fn touch_api_token(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+    /// Revokes a token (a token revoked before keeps its instant); the token
+    /// as stored, `None` when there is none.
+    fn revoke_api_token(&self, id: i64, at: Timestamp) -> StoreResult<Option<identity::ApiToken>>;
+    /// Stores a session by its SHA-256 (sessions past their end are removed).
+    fn create_session(&self, session_hash: &[u8; 32], session: &identity::Session)
+    -> StoreResult<()>;
+    fn session(&self, session_hash: &[u8; 32]) -> StoreResult<Option<identity::Session>>;
+    /// Ends a session; whether there was one.
+    fn delete_session(&self, session_hash: &[u8; 32]) -> StoreResult<bool>;
 }
 
 /// The engine as loaded from a store, with where in the change log it stands.

@@ -137,6 +137,12 @@ enum Command {
     /// Write keys for the tracking API: `keys create NAME`, `keys list`, `keys revoke ID`.
     #[command(subcommand)]
     Keys(commands::keys::KeysCommand),
+    /// The people who sign in and their roles: `users add NAME --role ROLE`, `users list`, `users role|disable|enable|sign-in-link USER`.
+    #[command(subcommand)]
+    Users(commands::users::UsersCommand),
+    /// API tokens: `tokens create USER --name NAME`, `tokens list`, `tokens revoke ID`.
+    #[command(subcommand)]
+    Tokens(commands::users::TokensCommand),
     /// List the accounts in the store.
     Accounts {
         #[arg(long, value_enum, default_value_t = commands::Format::Md)]
@@ -238,6 +244,8 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Goals(command) => commands::goals::run(settings, &command),
         Command::Override(command) => commands::overrides::run(settings, &command),
         Command::Keys(command) => commands::keys::run(settings, &command),
+        Command::Users(command) => commands::users::run_users(settings, &command),
+        Command::Tokens(command) => commands::users::run_tokens(settings, &command),
         Command::Accounts { format } => commands::accounts::run(settings, format),
     }
 }

@@ -299,15 +299,61 @@ impl Drop for Running {
 fn serving_address(running: &mut Running) -> String {
     let mut stdout = BufReader::new(running.0.stdout.take().unwrap());
     let mut line = String::new();
+    let mut sign_in_link = None;
     loop {
         line.clear();
         assert!(
             stdout.read_line(&mut line).unwrap() > 0,
             "the server exited before serving"
         );
-        if let Some(rest) = line.trim().strip_prefix("Rapport is serving on http://") {
-            return rest.split('/').next().unwrap().to_string();
+        if let Some(at) = line.find("/sign-in?token=") {
+            sign_in_link = Some(line[at..].trim().to_string());
         }
+        if let Some(rest) = line.trim().strip_prefix("Rapport is serving on http://") {
+            let address = rest.split('/').next().unwrap().to_string();
+            if let Some(link) = sign_in_link {
+                sign_in(&address, &link);
+            }
+            return address;
+        }
+    }
+}
+
+/// The session cookie and CSRF token of each server's first admin, by
+/// address: every request the tests send signs in as them.
+static SESSIONS: std::sync::Mutex<Vec<(String, String, String)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Follows the one-time sign-in link a new store's server prints, as a
+/// browser would: a session cookie, then the session's CSRF token.
+fn sign_in(address: &str, link: &str) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET {link} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 303"), "{response}");
+    let cookie = response
+        .lines()
+        .find_map(|line| line.strip_prefix("set-cookie: "))
+        .unwrap_or_else(|| panic!("no session cookie: {response}"));
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let mut sessions = SESSIONS.lock().unwrap();
+    sessions.retain(|(known, _, _)| known != address);
+    sessions.push((address.to_string(), cookie, String::new()));
+    drop(sessions);
+    let (status, body) = http_get(address, "/api/session");
+    assert_eq!(status, 200, "{body}");
+    let session: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(session["role"], "admin");
+    let csrf = session["csrfToken"].as_str().unwrap().to_string();
+    let mut sessions = SESSIONS.lock().unwrap();
+    if let Some(entry) = sessions.iter_mut().find(|(known, _, _)| known == address) {
+        entry.2 = csrf;
     }
 }
 
@@ -319,9 +365,16 @@ fn http_get(address: &str, path: &str) -> (u16, String) {
 fn http_send(address: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
     let mut stream = TcpStream::connect(address).unwrap();
     let body = body.unwrap_or("");
+    let signed_in = SESSIONS
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(known, _, _)| known == address)
+        .map(|(_, cookie, csrf)| format!("Cookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\n"))
+        .unwrap_or_default();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n{signed_in}\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
@@ -2470,7 +2523,10 @@ csm = "Account Owner"
     // it; the others are kept (unchanged): exit 1.
     let with_unknown = work.path().join("Contacts.csv");
     let mut text_of_contacts = std::fs::read_to_string(&contacts).unwrap();
-    text_of_contacts.push_str(
+    // Before the export's Salesforce footer (which is skipped).
+    let footer = text_of_contacts.find("\n\"\"\n").unwrap() + 1;
+    text_of_contacts.insert_str(
+        footer,
         "\"0035g00000Kx1aZAAR\",\"0015g00000ZZZZZAAR\",\"Gone Co\",\"Ida\",\"Ng\",\"CFO\",\"ida@gone.example\",\"\",\"\",\"\"\n",
     );
     std::fs::write(&with_unknown, text_of_contacts).unwrap();

@@ -42,10 +42,11 @@ async fn alerts_reach_a_receiver_that_was_down_signed_and_once() {
     let down = Arc::new(AtomicBool::new(true));
     let received: Received = Arc::default();
     let hook = receiver(Arc::clone(&down), Arc::clone(&received)).await;
-    let client = reqwest::Client::new();
+    let client = served.client();
     let secret = "s3cret-signing-key";
     let response = client
         .post(format!("{base}/api/webhooks"))
+        .header("content-type", "application/json")
         .body(serde_json::json!({"url": hook, "secret": secret}).to_string())
         .send()
         .await
@@ -55,6 +56,7 @@ async fn alerts_reach_a_receiver_that_was_down_signed_and_once() {
     assert_eq!(added["secret"], "********", "the secret is never echoed");
     let refused = client
         .post(format!("{base}/api/webhooks"))
+        .header("content-type", "application/json")
         .body(r#"{"url": "ftp://x", "secret": "long-enough"}"#)
         .send()
         .await

@@ -237,12 +237,12 @@ async fn goal_lifecycle_create_measure_edit_read_delete_and_bad_bodies() {
         );
     }
 
-    let response = reqwest::get(format!(
-        "{}{base}/value-report?asOf=2026-01-15",
-        served.base
-    ))
-    .await
-    .unwrap();
+    let response = served
+        .client()
+        .get(format!("{}{base}/value-report?asOf=2026-01-15", served.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     assert!(
         response.headers()["content-type"]
@@ -405,7 +405,8 @@ async fn engagement_overview_answers_filtered_figures_and_precise_errors() {
 }
 
 async fn post(served: &Served, path: &str, body: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
+    let response = served
+        .client()
         .post(format!("{}{path}", served.base))
         .header("content-type", "application/json")
         .body(body.to_string())
@@ -536,7 +537,10 @@ async fn weekly_report_as_json_markdown_and_standalone_html() {
         summary["atRiskAccounts"].as_u64(),
         Some(report["atRisk"].as_array().unwrap().len() as u64)
     );
-    let html = reqwest::get(format!("{}{path}&format=html", served.base))
+    let html = served
+        .client()
+        .get(format!("{}{path}&format=html", served.base))
+        .send()
         .await
         .unwrap();
     assert_eq!(html.headers()["content-type"], "text/html; charset=utf-8");
@@ -550,7 +554,10 @@ async fn weekly_report_as_json_markdown_and_standalone_html() {
     ] {
         assert!(html.contains(section), "the HTML lacks {section}");
     }
-    let markdown = reqwest::get(format!("{}{path}&format=md", served.base))
+    let markdown = served
+        .client()
+        .get(format!("{}{path}&format=md", served.base))
+        .send()
         .await
         .unwrap()
         .text()

@@ -2,6 +2,7 @@
 //! file): generated portfolios imported into SQLite, served on loopback ports,
 //! read and written with a real HTTP client.
 
+mod access;
 mod alert_lifecycle;
 mod delivery;
 mod demo_health;

@@ -13,6 +13,8 @@ use serde_json::Value;
 
 pub struct Served {
     pub base: String,
+    /// An admin's API token, which [`Served::client`] sends.
+    pub token: String,
     pub app: Arc<App>,
     /// The store's database URL (another process's view of it).
     pub url: String,
@@ -67,6 +69,7 @@ pub fn portfolio(
 /// Serves `app` on a loopback port until the returned value is dropped.
 pub async fn serve(folder: tempfile::TempDir, url: String, app: Arc<App>) -> Served {
     app.load().unwrap();
+    let token = admin_token(&app);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -75,10 +78,36 @@ pub async fn serve(folder: tempfile::TempDir, url: String, app: Arc<App>) -> Ser
     }));
     Served {
         base,
+        token,
         app,
         url,
         stop: Some(stop),
         _folder: folder,
+    }
+}
+
+/// An admin (made on first use) and a new API token of theirs.
+pub fn admin_token(app: &App) -> String {
+    let now = import_instant();
+    if app.users().unwrap().iter().all(|user| user.name != "test admin") {
+        app.create_user("test admin", None, rapport_core::access::Role::Admin, now)
+            .unwrap();
+    }
+    app.create_token("test admin", "tests", None, now).unwrap().token
+}
+
+impl Served {
+    /// An HTTP client that signs in as the test admin.
+    pub fn client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {}", self.token).parse().unwrap(),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap()
     }
 }
 
@@ -95,7 +124,7 @@ pub async fn send(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let client = reqwest::Client::new();
+    let client = served.client();
     let mut request = client.request(method, format!("{}{path}", served.base));
     if let Some(body) = body {
         request = request

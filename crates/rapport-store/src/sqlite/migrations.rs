@@ -264,6 +264,39 @@ ALTER TABLE activities_v10 RENAME TO activities;
 CREATE UNIQUE INDEX activities_by_dedup_key ON activities (dedup_key) WHERE has_source_id < 2;
 CREATE INDEX activities_by_account_time ON activities (account, at_ms);
 "#,
+    r#"
+-- People who sign in, their API tokens and browser sessions (docs/security.md).
+-- A token or a session is kept as its SHA-256, a password as its Argon2 hash:
+-- a copy of the database signs no one in.
+CREATE TABLE users (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    name           TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    email          TEXT,
+    role           TEXT NOT NULL,
+    created_at_ms  INTEGER NOT NULL,
+    disabled_at_ms INTEGER,
+    password_hash  TEXT
+);
+CREATE TABLE api_tokens (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id         INTEGER NOT NULL REFERENCES users(id),
+    name            TEXT NOT NULL,
+    token_hash      BLOB NOT NULL UNIQUE,
+    prefix          TEXT NOT NULL,
+    created_at_ms   INTEGER NOT NULL,
+    expires_at_ms   INTEGER,
+    last_used_at_ms INTEGER,
+    revoked_at_ms   INTEGER,
+    -- A sign-in link's token: revoked by the sign-in it gives.
+    single_use      INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sessions (
+    session_hash  BLOB PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

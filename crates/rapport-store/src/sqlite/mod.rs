@@ -4,6 +4,7 @@
 
 mod alerts;
 mod goals;
+mod identity;
 mod migrations;
 mod overrides;
 mod snapshots;
@@ -1035,6 +1036,82 @@ impl Store for SqliteStore {
         at: Timestamp,
     ) -> StoreResult<Option<crate::tracking::WriteKey>> {
         self.write(|transaction, _| tracking::revoke_key(transaction, id, at))
+    }
+
+    fn create_user(
+        &self,
+        name: &str,
+        email: Option<&str>,
+        role: rapport_core::access::Role,
+        at: Timestamp,
+    ) -> StoreResult<Option<crate::identity::User>> {
+        self.write(|transaction, _| identity::create_user(transaction, name, email, role, at))
+    }
+
+    fn users(&self) -> StoreResult<Vec<crate::identity::User>> {
+        self.read(identity::users)
+    }
+
+    fn user(&self, id: i64) -> StoreResult<Option<crate::identity::User>> {
+        self.read(|connection| identity::user(connection, id))
+    }
+
+    fn user_by_name(&self, name: &str) -> StoreResult<Option<crate::identity::User>> {
+        self.read(|connection| identity::user_by_name(connection, name))
+    }
+
+    fn update_user(
+        &self,
+        id: i64,
+        change: &crate::identity::UserChange,
+    ) -> StoreResult<Option<crate::identity::User>> {
+        self.write(|transaction, _| identity::update_user(transaction, id, change))
+    }
+
+    fn create_api_token(
+        &self,
+        token: &crate::identity::NewToken<'_>,
+    ) -> StoreResult<crate::identity::ApiToken> {
+        self.write(|transaction, _| identity::create_token(transaction, token))
+    }
+
+    fn api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<crate::identity::ApiToken>> {
+        self.read(|connection| identity::tokens(connection, user_id))
+    }
+
+    fn api_token_by_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> StoreResult<Option<crate::identity::ApiToken>> {
+        self.read(|connection| identity::token_by_hash(connection, token_hash))
+    }
+
+    fn touch_api_token(&self, id: i64, at: Timestamp) -> StoreResult<()> {
+        self.write(|transaction, _| identity::touch_token(transaction, id, at))
+    }
+
+    fn revoke_api_token(
+        &self,
+        id: i64,
+        at: Timestamp,
+    ) -> StoreResult<Option<crate::identity::ApiToken>> {
+        self.write(|transaction, _| identity::revoke_token(transaction, id, at))
+    }
+
+    fn create_session(
+        &self,
+        session_hash: &[u8; 32],
+        session: &crate::identity::Session,
+    ) -> StoreResult<()> {
+        self.write(|transaction, _| identity::create_session(transaction, session_hash, session))
+    }
+
+    fn session(&self, session_hash: &[u8; 32]) -> StoreResult<Option<crate::identity::Session>> {
+        self.read(|connection| identity::session(connection, session_hash))
+    }
+
+    fn delete_session(&self, session_hash: &[u8; 32]) -> StoreResult<bool> {
+        self.write(|transaction, _| identity::delete_session(transaction, session_hash))
     }
 }
 

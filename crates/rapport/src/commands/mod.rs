@@ -20,6 +20,7 @@ pub mod portfolio;
 pub mod report;
 pub mod serve;
 pub mod snapshot;
+pub mod users;
 pub mod success;
 pub mod webhooks;
 

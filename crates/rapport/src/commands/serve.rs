@@ -96,6 +96,30 @@ fn serve_app(app: Arc<App>, addr: &str) -> anyhow::Result<ExitCode> {
         let local = listener
             .local_addr()
             .context("cannot read the listening address")?;
+        if !local.ip().is_loopback() {
+            tracing::warn!(
+                "serving on {local}, beyond this machine, without TLS: put a TLS proxy in front \
+                 (docs/security.md) or tokens and session cookies cross the network in clear"
+            );
+        }
+        // Safe by default: a store without users gets an admin and a
+        // one-time link to sign in as them.
+        if let Some(first) = app
+            .ensure_first_admin(super::now())
+            .context("cannot make the first admin")?
+        {
+            let host = if local.ip().is_unspecified() {
+                format!("127.0.0.1:{}", local.port())
+            } else {
+                local.to_string()
+            };
+            outln!(
+                "No users yet: made the admin `{}`. Sign in once, within {} hours, at\n  {}",
+                first.user.name,
+                rapport_app::identity::SIGN_IN_LINK_HOURS,
+                super::users::sign_in_link(&format!("http://{host}"), &first.sign_in_token)
+            );
+        }
         outln!("Rapport is serving on http://{local}/ (Ctrl-C to stop)");
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;

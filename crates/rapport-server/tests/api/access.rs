@@ -1,0 +1,320 @@
+//! Who may call what: the role × route matrix, read from the router's own
+//! route table (a new route is in it by construction), and the browser
+//! session's rules: CSRF on every change, JSON bodies only, sign-out.
+
+use rapport_core::access::{Permission, Role};
+use rapport_core::scoring::model::Model;
+use rapport_server::{Access, RouteSpec};
+use serde_json::Value;
+
+use super::support::{Served, import_instant, serve_portfolio};
+
+/// A caller of the matrix.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Caller {
+    Nobody,
+    WriteKey,
+    Person(Role),
+}
+
+struct Fixture {
+    served: Served,
+    /// Tokens by role; the CSM's name is `own`'s CSM.
+    tokens: Vec<(Role, String)>,
+    write_key: String,
+    /// An account of the CSM's, and one neither theirs nor their team's.
+    own: String,
+    other: String,
+}
+
+async fn fixture() -> Fixture {
+    let served = serve_portfolio(6, 20, Model::prd070()).await;
+    let app = &served.app;
+    let accounts = app.accounts().unwrap();
+    let own = accounts[0].clone();
+    let other = accounts
+        .iter()
+        .find(|account| {
+            account.csm != own.csm && account.manager.as_deref() != Some(own.csm.as_str())
+        })
+        .expect("a portfolio of two CSMs")
+        .clone();
+    let now = import_instant();
+    let mut tokens = Vec::new();
+    for role in Role::ALL {
+        let name = if role == Role::Csm {
+            own.csm.clone()
+        } else {
+            format!("a {role}")
+        };
+        app.create_user(&name, None, role, now).unwrap();
+        tokens.push((role, app.create_token(&name, "matrix", None, now).unwrap().token));
+    }
+    let write_key = app.create_write_key("matrix", now).unwrap().key;
+    Fixture {
+        served,
+        tokens,
+        write_key,
+        own: own.id.to_string(),
+        other: other.id.to_string(),
+    }
+}
+
+/// The route's path with its parameters filled: the account ones with
+/// `account`, the others with values that name nothing.
+fn concrete(route: &RouteSpec, account: &str) -> String {
+    let account_param = match route.access {
+        Access::Person { account, .. } => account,
+        _ => None,
+    };
+    let mut path = String::new();
+    for segment in route.path.split('/').skip(1) {
+        path.push('/');
+        match segment.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')) {
+            Some(name) if Some(name) == account_param => path.push_str(account),
+            Some(_) => path.push_str("999999"),
+            None => path.push_str(segment),
+        }
+    }
+    path
+}
+
+async fn call(fixture: &Fixture, route: &RouteSpec, caller: Caller, account: &str) -> (u16, Value) {
+    let url = format!("{}{}", fixture.served.base, concrete(route, account));
+    let mut request = reqwest::Client::new().request(route.method.clone(), url);
+    match caller {
+        Caller::Nobody => {}
+        Caller::WriteKey => request = request.basic_auth(&fixture.write_key, Some("")),
+        Caller::Person(role) => {
+            let token = &fixture.tokens.iter().find(|(held, _)| *held == role).unwrap().1;
+            request = request.bearer_auth(token);
+        }
+    }
+    if route.method != reqwest::Method::GET {
+        request = request
+            .header("content-type", "application/json")
+            .body("{}");
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// What the guard answers a caller, or `None` when it lets the request
+/// through to the handler (which may still refuse the dummy request).
+fn expected(route: &RouteSpec, caller: Caller, own_account: bool) -> Option<u16> {
+    match (route.access, caller) {
+        (Access::Public, _) => None,
+        // Ingest routes take a write key only (HTTP Basic or `writeKey`).
+        (Access::Ingest, Caller::WriteKey) => None,
+        (Access::Ingest, _) => Some(401),
+        (Access::Person { .. }, Caller::Nobody | Caller::WriteKey) => Some(401),
+        (Access::Person { permission, account }, Caller::Person(role)) => {
+            let allowed = match permission {
+                Permission::Read => true,
+                Permission::Write => role >= Role::Csm,
+                Permission::Admin => role == Role::Admin,
+            };
+            if !allowed {
+                Some(403)
+            } else if account.is_some() && role == Role::Csm && !own_account {
+                Some(404)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_on_every_route_gets_what_its_role_allows() {
+    let fixture = fixture().await;
+    let (_, table) = rapport_server::router_and_table(std::sync::Arc::clone(&fixture.served.app));
+    assert!(table.len() >= 40, "{} routes", table.len());
+    let callers = [
+        Caller::Nobody,
+        Caller::WriteKey,
+        Caller::Person(Role::Viewer),
+        Caller::Person(Role::Csm),
+        Caller::Person(Role::Leader),
+        Caller::Person(Role::Admin),
+    ];
+    let mut checked = 0;
+    for route in &table {
+        // Signing out ends nothing here but is harmless; every route is called.
+        for caller in callers {
+            for (account, own_account) in [(&fixture.own, true), (&fixture.other, false)] {
+                let (status, body) = call(&fixture, route, caller, account).await;
+                let what = format!("{caller:?} {} {} → {status} {body}", route.method, route.path);
+                assert!(status < 500, "{what}");
+                if route.access == Access::Public {
+                    // Signing in with nothing (or a wrong token) is a 401 of its own.
+                    checked += 1;
+                    continue;
+                }
+                match expected(route, caller, own_account) {
+                    Some(404) => {
+                        assert_eq!(status, 404, "{what}");
+                        assert!(
+                            body["error"].as_str().unwrap_or("").starts_with("no account with id or name"),
+                            "{what}"
+                        );
+                    }
+                    Some(refused) => assert_eq!(status, refused, "{what}"),
+                    None => {
+                        assert!(![401, 403].contains(&status), "{what}");
+                        let scope_refusal = status == 404
+                            && body["error"]
+                                .as_str()
+                                .unwrap_or("")
+                                .starts_with("no account with id or name");
+                        assert!(!scope_refusal, "{what}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, table.len() * callers.len() * 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csm_lists_only_their_accounts_and_a_revoked_token_is_refused() {
+    let fixture = fixture().await;
+    let base = &fixture.served.base;
+    let csm_token = &fixture.tokens.iter().find(|(role, _)| *role == Role::Csm).unwrap().1;
+    let client = reqwest::Client::new();
+    let listed: Vec<Value> = client
+        .get(format!("{base}/api/accounts"))
+        .bearer_auth(csm_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let everyone = fixture.served.app.accounts().unwrap();
+    assert!(!listed.is_empty() && listed.len() < everyone.len());
+    assert!(listed.iter().any(|account| account["id"] == fixture.own.as_str()));
+    assert!(listed.iter().all(|account| account["id"] != fixture.other.as_str()));
+
+    let tokens = fixture.served.app.tokens(None).unwrap();
+    let listing = tokens
+        .iter()
+        .find(|token| csm_token.starts_with(&token.prefix))
+        .unwrap();
+    assert!(listing.last_used_at.is_some(), "the last use is recorded");
+    fixture.served.app.revoke_token(listing.id, import_instant()).unwrap();
+    let refused = client
+        .get(format!("{base}/api/accounts"))
+        .bearer_auth(csm_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    assert!(refused.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_session_needs_its_csrf_token_for_every_change() {
+    let fixture = fixture().await;
+    let base = &fixture.served.base;
+    let app = &fixture.served.app;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let link = app
+        .sign_in_link_token("a admin", rapport_core::Timestamp::from_millis(now))
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = client
+        .get(format!("{base}/sign-in?token={}", link.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status().as_u16(), 303);
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    // The link is spent.
+    let again = client
+        .get(format!("{base}/sign-in?token={}", link.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 401);
+
+    let session: Value = client
+        .get(format!("{base}/api/session"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let csrf = session["csrfToken"].as_str().unwrap().to_string();
+    let webhook = r#"{"url": "https://hooks.example.com/rapport", "secret": "long-enough-secret"}"#;
+    // Another site's "simple request": text/plain, its own Origin, no token.
+    let forged = client
+        .post(format!("{base}/api/webhooks"))
+        .header("cookie", &cookie)
+        .header("content-type", "text/plain")
+        .header("origin", "https://evil.example")
+        .body(webhook)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    let resolve = client
+        .post(format!("{base}/api/alerts/1/resolve"))
+        .header("cookie", &cookie)
+        .header("content-type", "text/plain")
+        .body(r#"{"author": "x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resolve.status().as_u16(), 403);
+    // With the token but not JSON: refused too.
+    let not_json = client
+        .post(format!("{base}/api/webhooks"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "text/plain")
+        .body(webhook)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status().as_u16(), 415);
+    let made = client
+        .post(format!("{base}/api/webhooks"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "application/json")
+        .body(webhook)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status().as_u16(), 201);
+    assert!(app.webhooks().unwrap().len() == 1);
+
+    let out = client
+        .delete(format!("{base}/api/session"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status().as_u16(), 204);
+    let after = client
+        .get(format!("{base}/api/accounts"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status().as_u16(), 401);
+}
