@@ -67,10 +67,9 @@ impl App {
         if !person.sees_every_account() {
             listing.retain(|account| {
                 rapport_core::access::same_name(&account.csm, &person.name)
-                    || account
-                        .manager
-                        .as_deref()
-                        .is_some_and(|manager| rapport_core::access::same_name(manager, &person.name))
+                    || account.manager.as_deref().is_some_and(|manager| {
+                        rapport_core::access::same_name(manager, &person.name)
+                    })
             });
         }
         Ok(listing)

@@ -154,7 +154,10 @@ fn checked_name(field: &str, text: &str) -> AppResult<String> {
         ));
     }
     if text.chars().any(char::is_control) {
-        return Err(AppError::invalid(field, "must not contain control characters"));
+        return Err(AppError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(text.to_string())
 }
@@ -170,7 +173,10 @@ fn checked_email(text: Option<&str>) -> AppResult<Option<String>> {
         {
             Ok(Some(text))
         }
-        _ => Err(AppError::invalid("email", format!("`{text}` is not an e-mail address"))),
+        _ => Err(AppError::invalid(
+            "email",
+            format!("`{text}` is not an e-mail address"),
+        )),
     }
 }
 
@@ -296,7 +302,10 @@ impl App {
     ) -> AppResult<NewApiToken> {
         let user = self.find_user(user)?;
         if user.disabled_at.is_some() {
-            return Err(AppError::Conflict(format!("user `{}` is disabled", user.name)));
+            return Err(AppError::Conflict(format!(
+                "user `{}` is disabled",
+                user.name
+            )));
         }
         let name = checked_name("name", name)?;
         let expires_at = match expires_in_days {
@@ -340,7 +349,10 @@ impl App {
     pub fn sign_in_link_token(&self, user: &str, now: Timestamp) -> AppResult<NewApiToken> {
         let user = self.find_user(user)?;
         if user.disabled_at.is_some() {
-            return Err(AppError::Conflict(format!("user `{}` is disabled", user.name)));
+            return Err(AppError::Conflict(format!(
+                "user `{}` is disabled",
+                user.name
+            )));
         }
         let expires = Timestamp::from_millis(now.millis() + hours(SIGN_IN_LINK_HOURS));
         self.new_token(&user, "sign-in link", Some(expires), true, now)
@@ -348,7 +360,10 @@ impl App {
 
     /// The tokens of a user (every user's with `None`), revoked included.
     pub fn tokens(&self, user: Option<&str>) -> AppResult<Vec<TokenListing>> {
-        let user_id = user.map(|user| self.find_user(user)).transpose()?.map(|user| user.id);
+        let user_id = user
+            .map(|user| self.find_user(user))
+            .transpose()?
+            .map(|user| user.id);
         Ok(self
             .store
             .api_tokens(user_id)?
@@ -402,13 +417,17 @@ impl App {
     fn valid_token(&self, token: &str, now: Timestamp) -> AppResult<(ApiToken, User)> {
         let token = token.trim();
         if !token.starts_with(TOKEN_PREFIX) {
-            return Err(unauthenticated("the token is not valid (unknown, expired or revoked)"));
+            return Err(unauthenticated(
+                "the token is not valid (unknown, expired or revoked)",
+            ));
         }
         let stored = self
             .store
             .api_token_by_hash(&secret_hash(token))?
             .filter(|stored| stored.is_valid_at(now))
-            .ok_or_else(|| unauthenticated("the token is not valid (unknown, expired or revoked)"))?;
+            .ok_or_else(|| {
+                unauthenticated("the token is not valid (unknown, expired or revoked)")
+            })?;
         let user = self.active_user(stored.user_id)?;
         Ok((stored, user))
     }

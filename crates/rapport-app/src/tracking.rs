@@ -265,11 +265,14 @@ impl Writer {
             return Err(TrackingError::Overloaded { queued: before });
         }
         let (reply, answer) = mpsc::sync_channel(1);
-        if lock(&self.jobs).send(Job {
-            batch,
-            events,
-            reply,
-        }).is_err() {
+        if lock(&self.jobs)
+            .send(Job {
+                batch,
+                events,
+                reply,
+            })
+            .is_err()
+        {
             self.queued.fetch_sub(events, Ordering::AcqRel);
             return Err(TrackingError::Write {
                 busy: false,

@@ -180,6 +180,11 @@ mod tests {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
         assert_eq!(" Admin ".parse::<Role>(), Ok(Role::Admin));
-        assert!("owner".parse::<Role>().unwrap_err().contains("admin, leader, csm or viewer"));
+        assert!(
+            "owner"
+                .parse::<Role>()
+                .unwrap_err()
+                .contains("admin, leader, csm or viewer")
+        );
     }
 }

@@ -301,9 +301,7 @@ impl<R: Read> CsvTable<R> {
                         finished = true;
                         return None;
                     }
-                    Some(Ok(next))
-                        if next.filled_cells() <= 1 && held.len() < MOST_FOOTER_ROWS =>
-                    {
+                    Some(Ok(next)) if next.filled_cells() <= 1 && held.len() < MOST_FOOTER_ROWS => {
                         held.push((next.line, next.record.clone()));
                     }
                     Some(Ok(next)) => break Ok((next.line, next.record.clone())),

@@ -18,10 +18,10 @@ pub mod workers;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::{Extension, Router};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Router};
 use rapport_app::App;
 use rapport_app::accounts::AccountDetail;
 use rapport_core::access::Person;
@@ -29,8 +29,8 @@ use rapport_core::{AccountListing, Timestamp};
 use serde::Serialize;
 
 pub use error::ApiError;
-pub use routes::{Access, RouteSpec};
 use routes::Routes;
+pub use routes::{Access, RouteSpec};
 
 /// A JSON response body, written by the one JSON writer every surface uses
 /// (`rapport_app::render::json`: no negative zero).
@@ -150,8 +150,18 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
             None,
             alerts::acknowledge,
         )
-        .write(Method::POST, "/api/alerts/{id}/resolve", None, alerts::resolve)
-        .write(Method::POST, "/api/alerts/{id}/snooze", None, alerts::snooze)
+        .write(
+            Method::POST,
+            "/api/alerts/{id}/resolve",
+            None,
+            alerts::resolve,
+        )
+        .write(
+            Method::POST,
+            "/api/alerts/{id}/snooze",
+            None,
+            alerts::snooze,
+        )
         .read("/api/alerts/{id}/deliveries", None, alerts::deliveries)
         .admin(Method::GET, "/api/webhooks", alerts::webhooks)
         .admin(Method::POST, "/api/webhooks", alerts::add_webhook)

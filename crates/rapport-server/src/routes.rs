@@ -143,7 +143,10 @@ impl Routes {
     }
 
     /// Applies a layer to the routes built so far.
-    pub(crate) fn map_router(mut self, map: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Self {
+    pub(crate) fn map_router(
+        mut self,
+        map: impl FnOnce(Router<AppState>) -> Router<AppState>,
+    ) -> Self {
         self.router = map(self.router);
         self
     }

@@ -10,8 +10,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_app::identity::{OpenedSession, SESSION_HOURS};
-use rapport_core::access::{Person, Role};
 use rapport_core::Timestamp;
+use rapport_core::access::{Person, Role};
 use serde::{Deserialize, Serialize};
 
 use crate::routes::{Access, Routes, SESSION_COOKIE, refuse_non_json};
@@ -88,9 +88,10 @@ async fn sign_in_link(
         cookie(&headers, &session.secret, SESSION_HOURS * 3600),
     );
     // The link's token must not travel on in a Referer.
-    response
-        .headers_mut()
-        .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     Ok(response)
 }
 
@@ -120,12 +121,10 @@ async fn sign_in(
     Ok(response)
 }
 
-async fn who(
-    headers: HeaderMap,
-    Extension(person): Extension<Person>,
-) -> Json<SignedIn> {
+async fn who(headers: HeaderMap, Extension(person): Extension<Person>) -> Json<SignedIn> {
     let mut answer = signed_in(&person, None);
-    answer.csrf_token = session_secret(&headers).map(|secret| rapport_app::identity::csrf_token(&secret));
+    answer.csrf_token =
+        session_secret(&headers).map(|secret| rapport_app::identity::csrf_token(&secret));
     Json(answer)
 }
 

@@ -399,8 +399,11 @@ pub trait Store: Send + Sync {
     /// as stored, `None` when there is none.
     fn revoke_api_token(&self, id: i64, at: Timestamp) -> StoreResult<Option<identity::ApiToken>>;
     /// Stores a session by its SHA-256 (sessions past their end are removed).
-    fn create_session(&self, session_hash: &[u8; 32], session: &identity::Session)
-    -> StoreResult<()>;
+    fn create_session(
+        &self,
+        session_hash: &[u8; 32],
+        session: &identity::Session,
+    ) -> StoreResult<()>;
     fn session(&self, session_hash: &[u8; 32]) -> StoreResult<Option<identity::Session>>;
     /// Ends a session; whether there was one.
     fn delete_session(&self, session_hash: &[u8; 32]) -> StoreResult<bool>;

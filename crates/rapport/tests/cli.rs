@@ -340,7 +340,10 @@ fn sign_in(address: &str, link: &str) {
         .lines()
         .find_map(|line| line.strip_prefix("set-cookie: "))
         .unwrap_or_else(|| panic!("no session cookie: {response}"));
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let cookie = cookie.split(';').next().unwrap().to_string();
     let mut sessions = SESSIONS.lock().unwrap();
     sessions.retain(|(known, _, _)| known != address);

@@ -48,7 +48,10 @@ async fn fixture() -> Fixture {
             format!("a {role}")
         };
         app.create_user(&name, None, role, now).unwrap();
-        tokens.push((role, app.create_token(&name, "matrix", None, now).unwrap().token));
+        tokens.push((
+            role,
+            app.create_token(&name, "matrix", None, now).unwrap().token,
+        ));
     }
     let write_key = app.create_write_key("matrix", now).unwrap().key;
     Fixture {
@@ -70,7 +73,10 @@ fn concrete(route: &RouteSpec, account: &str) -> String {
     let mut path = String::new();
     for segment in route.path.split('/').skip(1) {
         path.push('/');
-        match segment.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')) {
+        match segment
+            .strip_prefix('{')
+            .and_then(|rest| rest.strip_suffix('}'))
+        {
             Some(name) if Some(name) == account_param => path.push_str(account),
             Some(_) => path.push_str("999999"),
             None => path.push_str(segment),
@@ -86,7 +92,12 @@ async fn call(fixture: &Fixture, route: &RouteSpec, caller: Caller, account: &st
         Caller::Nobody => {}
         Caller::WriteKey => request = request.basic_auth(&fixture.write_key, Some("")),
         Caller::Person(role) => {
-            let token = &fixture.tokens.iter().find(|(held, _)| *held == role).unwrap().1;
+            let token = &fixture
+                .tokens
+                .iter()
+                .find(|(held, _)| *held == role)
+                .unwrap()
+                .1;
             request = request.bearer_auth(token);
         }
     }
@@ -110,7 +121,13 @@ fn expected(route: &RouteSpec, caller: Caller, own_account: bool) -> Option<u16>
         (Access::Ingest, Caller::WriteKey) => None,
         (Access::Ingest, _) => Some(401),
         (Access::Person { .. }, Caller::Nobody | Caller::WriteKey) => Some(401),
-        (Access::Person { permission, account }, Caller::Person(role)) => {
+        (
+            Access::Person {
+                permission,
+                account,
+            },
+            Caller::Person(role),
+        ) => {
             let allowed = match permission {
                 Permission::Read => true,
                 Permission::Write => role >= Role::Csm,
@@ -146,7 +163,10 @@ async fn every_role_on_every_route_gets_what_its_role_allows() {
         for caller in callers {
             for (account, own_account) in [(&fixture.own, true), (&fixture.other, false)] {
                 let (status, body) = call(&fixture, route, caller, account).await;
-                let what = format!("{caller:?} {} {} → {status} {body}", route.method, route.path);
+                let what = format!(
+                    "{caller:?} {} {} → {status} {body}",
+                    route.method, route.path
+                );
                 assert!(status < 500, "{what}");
                 if route.access == Access::Public {
                     // Signing in with nothing (or a wrong token) is a 401 of its own.
@@ -157,7 +177,10 @@ async fn every_role_on_every_route_gets_what_its_role_allows() {
                     Some(404) => {
                         assert_eq!(status, 404, "{what}");
                         assert!(
-                            body["error"].as_str().unwrap_or("").starts_with("no account with id or name"),
+                            body["error"]
+                                .as_str()
+                                .unwrap_or("")
+                                .starts_with("no account with id or name"),
                             "{what}"
                         );
                     }
@@ -183,7 +206,12 @@ async fn every_role_on_every_route_gets_what_its_role_allows() {
 async fn a_csm_lists_only_their_accounts_and_a_revoked_token_is_refused() {
     let fixture = fixture().await;
     let base = &fixture.served.base;
-    let csm_token = &fixture.tokens.iter().find(|(role, _)| *role == Role::Csm).unwrap().1;
+    let csm_token = &fixture
+        .tokens
+        .iter()
+        .find(|(role, _)| *role == Role::Csm)
+        .unwrap()
+        .1;
     let client = reqwest::Client::new();
     let listed: Vec<Value> = client
         .get(format!("{base}/api/accounts"))
@@ -196,8 +224,16 @@ async fn a_csm_lists_only_their_accounts_and_a_revoked_token_is_refused() {
         .unwrap();
     let everyone = fixture.served.app.accounts().unwrap();
     assert!(!listed.is_empty() && listed.len() < everyone.len());
-    assert!(listed.iter().any(|account| account["id"] == fixture.own.as_str()));
-    assert!(listed.iter().all(|account| account["id"] != fixture.other.as_str()));
+    assert!(
+        listed
+            .iter()
+            .any(|account| account["id"] == fixture.own.as_str())
+    );
+    assert!(
+        listed
+            .iter()
+            .all(|account| account["id"] != fixture.other.as_str())
+    );
 
     let tokens = fixture.served.app.tokens(None).unwrap();
     let listing = tokens
@@ -205,7 +241,11 @@ async fn a_csm_lists_only_their_accounts_and_a_revoked_token_is_refused() {
         .find(|token| csm_token.starts_with(&token.prefix))
         .unwrap();
     assert!(listing.last_used_at.is_some(), "the last use is recorded");
-    fixture.served.app.revoke_token(listing.id, import_instant()).unwrap();
+    fixture
+        .served
+        .app
+        .revoke_token(listing.id, import_instant())
+        .unwrap();
     let refused = client
         .get(format!("{base}/api/accounts"))
         .bearer_auth(csm_token)
@@ -213,7 +253,12 @@ async fn a_csm_lists_only_their_accounts_and_a_revoked_token_is_refused() {
         .await
         .unwrap();
     assert_eq!(refused.status().as_u16(), 401);
-    assert!(refused.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+    assert!(
+        refused.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,8 +283,14 @@ async fn a_browser_session_needs_its_csrf_token_for_every_change() {
         .await
         .unwrap();
     assert_eq!(signed_in.status().as_u16(), 303);
-    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let cookie = cookie.split(';').next().unwrap().to_string();
     // The link is spent.
     let again = client

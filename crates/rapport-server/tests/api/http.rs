@@ -239,7 +239,10 @@ async fn goal_lifecycle_create_measure_edit_read_delete_and_bad_bodies() {
 
     let response = served
         .client()
-        .get(format!("{}{base}/value-report?asOf=2026-01-15", served.base))
+        .get(format!(
+            "{}{base}/value-report?asOf=2026-01-15",
+            served.base
+        ))
         .send()
         .await
         .unwrap();

@@ -89,11 +89,18 @@ pub async fn serve(folder: tempfile::TempDir, url: String, app: Arc<App>) -> Ser
 /// An admin (made on first use) and a new API token of theirs.
 pub fn admin_token(app: &App) -> String {
     let now = import_instant();
-    if app.users().unwrap().iter().all(|user| user.name != "test admin") {
+    if app
+        .users()
+        .unwrap()
+        .iter()
+        .all(|user| user.name != "test admin")
+    {
         app.create_user("test admin", None, rapport_core::access::Role::Admin, now)
             .unwrap();
     }
-    app.create_token("test admin", "tests", None, now).unwrap().token
+    app.create_token("test admin", "tests", None, now)
+        .unwrap()
+        .token
 }
 
 impl Served {

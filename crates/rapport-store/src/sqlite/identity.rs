@@ -34,7 +34,11 @@ fn with_role((mut user, role): (User, String)) -> StoreResult<User> {
     Ok(user)
 }
 
-fn one_user(connection: &Connection, filter: &str, value: &dyn rusqlite::ToSql) -> StoreResult<Option<User>> {
+fn one_user(
+    connection: &Connection,
+    filter: &str,
+    value: &dyn rusqlite::ToSql,
+) -> StoreResult<Option<User>> {
     connection
         .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE {filter}"))?
         .query_row([value], user_from_row)
@@ -56,7 +60,10 @@ pub(super) fn create_user(
             "INSERT INTO users (name, email, role, created_at_ms) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT DO NOTHING RETURNING {USER_COLUMNS}"
         ))?
-        .query_row(params![name, email, role.as_str(), at.millis()], user_from_row)
+        .query_row(
+            params![name, email, role.as_str(), at.millis()],
+            user_from_row,
+        )
         .optional()?
         .map(with_role)
         .transpose()
@@ -113,7 +120,9 @@ const TOKEN_COLUMNS: &str = "id, user_id, name, prefix, created_at_ms, expires_a
 
 fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ApiToken> {
     let instant = |index: usize| -> rusqlite::Result<Option<Timestamp>> {
-        Ok(row.get::<_, Option<i64>>(index)?.map(Timestamp::from_millis))
+        Ok(row
+            .get::<_, Option<i64>>(index)?
+            .map(Timestamp::from_millis))
     };
     Ok(ApiToken {
         id: row.get(0)?,
@@ -237,7 +246,10 @@ pub(super) fn session(
         .optional()?)
 }
 
-pub(super) fn delete_session(transaction: &Connection, session_hash: &[u8; 32]) -> StoreResult<bool> {
+pub(super) fn delete_session(
+    transaction: &Connection,
+    session_hash: &[u8; 32],
+) -> StoreResult<bool> {
     Ok(transaction.execute(
         "DELETE FROM sessions WHERE session_hash = ?1",
         [session_hash.as_slice()],

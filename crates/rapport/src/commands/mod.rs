@@ -20,8 +20,8 @@ pub mod portfolio;
 pub mod report;
 pub mod serve;
 pub mod snapshot;
-pub mod users;
 pub mod success;
+pub mod users;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -208,7 +208,10 @@ pub fn run_tokens(settings: &Settings, command: &TokensCommand) -> anyhow::Resul
                 "token {} ({}) revoked at {}",
                 token.id,
                 token.name,
-                token.revoked_at.map(|at| at.to_string()).unwrap_or_default()
+                token
+                    .revoked_at
+                    .map(|at| at.to_string())
+                    .unwrap_or_default()
             );
         }
     }
