@@ -311,47 +311,49 @@ async fn a_browser_session_needs_its_csrf_token_for_every_change() {
         .unwrap();
     let csrf = session["csrfToken"].as_str().unwrap().to_string();
     let webhook = r#"{"url": "https://hooks.example.com/rapport", "secret": "long-enough-secret"}"#;
-    // Another site's "simple request": text/plain, its own Origin, no token.
-    let forged = client
-        .post(format!("{base}/api/webhooks"))
-        .header("cookie", &cookie)
-        .header("content-type", "text/plain")
-        .header("origin", "https://evil.example")
-        .body(webhook)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status().as_u16(), 403);
-    let resolve = client
-        .post(format!("{base}/api/alerts/1/resolve"))
-        .header("cookie", &cookie)
-        .header("content-type", "text/plain")
-        .body(r#"{"author": "x"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resolve.status().as_u16(), 403);
-    // With the token but not JSON: refused too.
-    let not_json = client
-        .post(format!("{base}/api/webhooks"))
-        .header("cookie", &cookie)
-        .header("x-csrf-token", &csrf)
-        .header("content-type", "text/plain")
-        .body(webhook)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(not_json.status().as_u16(), 415);
-    let made = client
-        .post(format!("{base}/api/webhooks"))
-        .header("cookie", &cookie)
-        .header("x-csrf-token", &csrf)
-        .header("content-type", "application/json")
-        .body(webhook)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(made.status().as_u16(), 201);
+    // A change with the session cookie: the status, given the CSRF token
+    // sent (if any) and the body's type.
+    let change =
+        |path: &'static str, csrf: Option<&str>, content_type: &'static str, body: &'static str| {
+            let mut request = client
+                .post(format!("{base}{path}"))
+                .header("cookie", &cookie)
+                .header("content-type", content_type)
+                .header("origin", "https://evil.example")
+                .body(body);
+            if let Some(csrf) = csrf {
+                request = request.header("x-csrf-token", csrf);
+            }
+            async move { request.send().await.unwrap().status().as_u16() }
+        };
+    // Another site's "simple requests": text/plain, its own Origin, no token.
+    assert_eq!(
+        change("/api/webhooks", None, "text/plain", webhook).await,
+        403
+    );
+    assert_eq!(
+        change(
+            "/api/alerts/1/resolve",
+            None,
+            "text/plain",
+            r#"{"author": "x"}"#
+        )
+        .await,
+        403
+    );
+    // JSON without the token, and the token without JSON: refused too.
+    assert_eq!(
+        change("/api/webhooks", None, "application/json", webhook).await,
+        403
+    );
+    assert_eq!(
+        change("/api/webhooks", Some(&csrf), "text/plain", webhook).await,
+        415
+    );
+    assert_eq!(
+        change("/api/webhooks", Some(&csrf), "application/json", webhook).await,
+        201
+    );
     assert!(app.webhooks().unwrap().len() == 1);
 
     let out = client
