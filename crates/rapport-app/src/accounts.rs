@@ -64,14 +64,7 @@ impl App {
         person: &rapport_core::access::Person,
     ) -> AppResult<Vec<AccountListing>> {
         let mut listing = self.accounts()?;
-        if !person.sees_every_account() {
-            listing.retain(|account| {
-                rapport_core::access::same_name(&account.csm, &person.name)
-                    || account.manager.as_deref().is_some_and(|manager| {
-                        rapport_core::access::same_name(manager, &person.name)
-                    })
-            });
-        }
+        listing.retain(|account| person.sees_account_of(&account.csm, account.manager.as_deref()));
         Ok(listing)
     }
 

@@ -101,12 +101,14 @@ impl Person {
     /// a CSM, whose accounts are those naming them as CSM or as manager
     /// (names compared ignoring case and surrounding spaces).
     pub fn sees(&self, account: &Account) -> bool {
+        self.sees_account_of(&account.csm, account.manager.as_deref())
+    }
+
+    /// [`Self::sees`] for an account of this CSM and manager (a listing).
+    pub fn sees_account_of(&self, csm: &str, manager: Option<&str>) -> bool {
         self.sees_every_account()
-            || same_name(&account.csm, &self.name)
-            || account
-                .manager
-                .as_deref()
-                .is_some_and(|manager| same_name(manager, &self.name))
+            || same_name(csm, &self.name)
+            || manager.is_some_and(|manager| same_name(manager, &self.name))
     }
 }
 
