@@ -30,6 +30,7 @@ pub mod render;
 pub mod reports;
 pub mod snapshots;
 pub mod tracking;
+pub mod webhooks;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};

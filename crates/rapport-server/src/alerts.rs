@@ -1,14 +1,12 @@
 //! Alerts over HTTP: `GET /api/alerts?status=…&account=…&csm=…`,
 //! `POST /api/alerts/evaluate`, a person's `POST /api/alerts/{id}/acknowledge`
 //! and `POST /api/alerts/{id}/resolve` (`{"author": …, "note"?: …}`),
-//! `POST /api/alerts/{id}/snooze` (`{"until": …, "by": …, "reason"?: …}`), an
-//! alert's deliveries, and the webhook subscriptions.
+//! `POST /api/alerts/{id}/snooze` (`{"until": …, "by": …, "reason"?: …}`).
+//! An alert's deliveries and the webhook subscriptions are in `webhooks.rs`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use rapport_app::alerts::{AlertQuery, AlertView, SubscriptionView};
-use rapport_core::alerts::delivery::{Delivery, Subscription};
+use rapport_app::alerts::{AlertQuery, AlertView};
 use rapport_core::alerts::{AlertRun, StoredAlert, parse_snooze_request};
 use serde::Deserialize;
 
@@ -92,44 +90,4 @@ pub(crate) async fn snooze(
     blocking(&state, move |app| Ok(app.snooze_alert(id, &request, now)?))
         .await
         .map(Json)
-}
-
-/// `GET /api/alerts/{id}/deliveries`: every delivery of an alert and its attempts.
-pub(crate) async fn deliveries(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Json<Vec<Delivery>>, ApiError> {
-    blocking(&state, move |app| Ok(app.deliveries(id)?))
-        .await
-        .map(Json)
-}
-
-/// `POST /api/webhooks` `{"url", "secret", "person"?, "rule"?, "minPriority"?}` → 201.
-pub(crate) async fn add_webhook(
-    State(state): State<AppState>,
-    body: Bytes,
-) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
-    let subscription: Subscription = parse_body(&body)?;
-    let stored = blocking(&state, move |app| Ok(app.add_webhook(subscription)?)).await?;
-    Ok((StatusCode::CREATED, Json(stored)))
-}
-
-/// `GET /api/webhooks`: the subscriptions in force, secrets hidden.
-pub(crate) async fn webhooks(
-    State(state): State<AppState>,
-) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
-    blocking(&state, |app| Ok(app.webhooks()?)).await.map(Json)
-}
-
-/// `DELETE /api/webhooks/{id}`: 204, or 404.
-pub(crate) async fn remove_webhook(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    let now = now();
-    blocking(&state, move |app| {
-        app.remove_webhook(id, now)?;
-        Ok(StatusCode::NO_CONTENT)
-    })
-    .await
 }

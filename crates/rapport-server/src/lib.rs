@@ -13,6 +13,7 @@ mod reports;
 pub mod routes;
 mod sessions;
 mod tracking;
+mod webhooks;
 pub mod workers;
 
 use std::future::Future;
@@ -162,10 +163,10 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
             None,
             alerts::snooze,
         )
-        .read("/api/alerts/{id}/deliveries", None, alerts::deliveries)
-        .admin(Method::GET, "/api/webhooks", alerts::webhooks)
-        .admin(Method::POST, "/api/webhooks", alerts::add_webhook)
-        .admin(Method::DELETE, "/api/webhooks/{id}", alerts::remove_webhook)
+        .read("/api/alerts/{id}/deliveries", None, webhooks::deliveries)
+        .admin(Method::GET, "/api/webhooks", webhooks::webhooks)
+        .admin(Method::POST, "/api/webhooks", webhooks::add_webhook)
+        .admin(Method::DELETE, "/api/webhooks/{id}", webhooks::remove_webhook)
         .read(
             "/api/intelligence/overrides/{customer_id}",
             CUSTOMER,

@@ -139,7 +139,7 @@ async fn alerts_reach_a_receiver_that_was_down_signed_and_once() {
         assert_eq!(timestamp, later.millis() / 1000);
         assert_eq!(
             headers["x-rapport-signature"].to_str().unwrap(),
-            rapport_app::alerts::signature(secret, timestamp, body)
+            rapport_app::webhooks::signature(secret, timestamp, body)
         );
         let json: Value = serde_json::from_str(body).unwrap();
         assert!(
@@ -167,7 +167,7 @@ fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
     // Checked against a value computed independently
     // (python3 -c "import hmac,hashlib;print(hmac.new(b'key',b'1700000000.{}',hashlib.sha256).hexdigest())").
     assert_eq!(
-        rapport_app::alerts::signature("key", 1_700_000_000, "{}"),
+        rapport_app::webhooks::signature("key", 1_700_000_000, "{}"),
         "sha256=9d713ed406bb7076d4123f0dc2c39d2df5c654ed4b0cd56b52c8b4c940bd63ae"
     );
 }

@@ -1,0 +1,51 @@
+//! Webhooks over HTTP: the subscriptions (`GET`/`POST /api/webhooks`,
+//! `DELETE /api/webhooks/{id}`, admin only) and an alert's deliveries
+//! (`GET /api/alerts/{id}/deliveries`).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use rapport_app::webhooks::SubscriptionView;
+use rapport_core::alerts::delivery::{Delivery, Subscription};
+
+use crate::{ApiError, AppState, Json, blocking, now, parse_body};
+
+/// `GET /api/alerts/{id}/deliveries`: every delivery of an alert and its attempts.
+pub(crate) async fn deliveries(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Delivery>>, ApiError> {
+    blocking(&state, move |app| Ok(app.deliveries(id)?))
+        .await
+        .map(Json)
+}
+
+/// `POST /api/webhooks` `{"url", "secret", "person"?, "rule"?, "minPriority"?}` → 201.
+pub(crate) async fn add_webhook(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
+    let subscription: Subscription = parse_body(&body)?;
+    let stored = blocking(&state, move |app| Ok(app.add_webhook(subscription)?)).await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// `GET /api/webhooks`: the subscriptions in force, secrets hidden.
+pub(crate) async fn webhooks(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
+    blocking(&state, |app| Ok(app.webhooks()?)).await.map(Json)
+}
+
+/// `DELETE /api/webhooks/{id}`: 204, or 404.
+pub(crate) async fn remove_webhook(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let now = now();
+    blocking(&state, move |app| {
+        app.remove_webhook(id, now)?;
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await
+}
