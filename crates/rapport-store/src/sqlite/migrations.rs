@@ -297,6 +297,25 @@ CREATE TABLE sessions (
     expires_at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- Webhook hardening (issue 22). A subscription's signing secret is kept
+-- sealed (`secret_sealed`: ChaCha20-Poly1305 under a key kept outside the
+-- database, docs/alerts.md), never in the JSON body; the application seals
+-- a secret stored in plain text before this migration (it holds the key,
+-- the store does not) and removes it from the body. A delivery can be
+-- dropped (`dropped_at_ms`, the reason in `last_error`): never sent, never
+-- retried. Those still pending for a removed subscription are dropped now.
+ALTER TABLE webhooks ADD COLUMN secret_sealed BLOB;
+ALTER TABLE deliveries ADD COLUMN dropped_at_ms INTEGER;
+UPDATE deliveries
+   SET dropped_at_ms = (SELECT removed_at_ms FROM webhooks WHERE webhooks.id = deliveries.webhook_id),
+       last_error = 'the webhook was removed'
+ WHERE delivered_at_ms IS NULL
+   AND webhook_id IN (SELECT id FROM webhooks WHERE removed_at_ms IS NOT NULL);
+DROP INDEX deliveries_due;
+CREATE INDEX deliveries_due ON deliveries (next_attempt_ms)
+    WHERE delivered_at_ms IS NULL AND dropped_at_ms IS NULL;
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {
