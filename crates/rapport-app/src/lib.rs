@@ -53,6 +53,8 @@ pub struct AppConfig {
     /// Where the engine checkpoint lives (next to a SQLite file); `None`
     /// keeps none and always loads from the store.
     pub checkpoint: Option<std::path::PathBuf>,
+    /// Where webhooks may point, the key sealing their secrets, the timeout.
+    pub webhooks: webhooks::WebhookConfig,
 }
 
 impl AppConfig {
@@ -62,6 +64,7 @@ impl AppConfig {
             models: EngagementModels::single(Model::prd070()),
             health_model: Model::health(),
             checkpoint: None,
+            webhooks: webhooks::WebhookConfig::default(),
         }
     }
 }
@@ -120,6 +123,8 @@ pub struct App {
     checkpointing: Mutex<()>,
     /// The tracking API's mapping and group-commit writer (`tracking`).
     tracking: tracking::TrackingState,
+    /// The webhook secrets' key, the delivery client, webhooks being sent to.
+    webhooks: webhooks::WebhookState,
 }
 
 /// What one [`App::follow`] applied.
@@ -168,6 +173,7 @@ impl App {
     pub fn new(store: Arc<dyn Store>, config: AppConfig) -> Arc<App> {
         Arc::new(App {
             store,
+            webhooks: webhooks::WebhookState::new(&config.webhooks),
             config,
             engine: OnceLock::new(),
             follower: Mutex::new(()),

@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rapport_app::webhooks::SubscriptionView;
-use rapport_core::alerts::delivery::{Delivery, Subscription};
+use rapport_core::alerts::delivery::{Delivery, SubscriptionRequest};
 
 use crate::{ApiError, AppState, Json, blocking, now, parse_body};
 
@@ -20,13 +20,16 @@ pub(crate) async fn deliveries(
         .map(Json)
 }
 
-/// `POST /api/webhooks` `{"url", "secret", "person"?, "rule"?, "minPriority"?}` → 201.
+/// `POST /api/webhooks` `{"url", "secret", "person"?, "rule"?, "minPriority"?}` → 201
+/// with the subscription (its secret only as `"set"`); 400 naming `url`
+/// (not http/https, credentials, no host, control characters or spaces, an
+/// address that is not public and not in an allowed network) or `secret`.
 pub(crate) async fn add_webhook(
     State(state): State<AppState>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
-    let subscription: Subscription = parse_body(&body)?;
-    let stored = blocking(&state, move |app| Ok(app.add_webhook(subscription)?)).await?;
+    let request: SubscriptionRequest = parse_body(&body)?;
+    let stored = blocking(&state, move |app| Ok(app.add_webhook(&request)?)).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -37,7 +40,7 @@ pub(crate) async fn webhooks(
     blocking(&state, |app| Ok(app.webhooks()?)).await.map(Json)
 }
 
-/// `DELETE /api/webhooks/{id}`: 204, or 404.
+/// `DELETE /api/webhooks/{id}`: 204 (its waiting deliveries dropped), or 404.
 pub(crate) async fn remove_webhook(
     State(state): State<AppState>,
     Path(id): Path<i64>,

@@ -54,19 +54,40 @@ pub async fn follow(app: AppState) {
     }
 }
 
-/// Every 5 seconds: sends the alert deliveries that are due.
+/// How often a pass of alert delivery starts.
+pub const DELIVER_EVERY: Duration = Duration::from_secs(5);
+
+/// At most this many delivery passes run at once.
+const DELIVERY_PASSES: usize = 4;
+
+/// Every 5 seconds: starts a pass that sends the alert deliveries that are
+/// due, without waiting for the passes before it to end: a pass leaves the
+/// webhooks another is still sending to alone, so a receiver that takes its
+/// full timeout holds up only its own deliveries.
 pub async fn deliver(app: AppState) {
+    let mut passes: tokio::task::JoinSet<
+        rapport_app::AppResult<rapport_app::webhooks::DeliveryRun>,
+    > = tokio::task::JoinSet::new();
     loop {
-        match app.deliver_due(now()).await {
-            Ok(run) if run.delivered + run.failed > 0 => tracing::info!(
-                "alert deliveries: {} delivered, {} failed (to be retried)",
-                run.delivered,
-                run.failed
-            ),
-            Ok(_) => {}
-            Err(error) => tracing::warn!("alert delivery: {error}"),
+        while let Some(ended) = passes.try_join_next() {
+            match ended {
+                Ok(Ok(run)) if run.delivered + run.failed + run.dropped > 0 => tracing::info!(
+                    "alert deliveries: {} delivered, {} failed (to be retried), {} waiting for their receiver, {} dropped",
+                    run.delivered,
+                    run.failed,
+                    run.postponed,
+                    run.dropped
+                ),
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::warn!("alert delivery: {error}"),
+                Err(error) => tracing::warn!("alert delivery task failed: {error}"),
+            }
         }
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        if passes.len() < DELIVERY_PASSES {
+            let app = Arc::clone(&app);
+            passes.spawn(async move { app.deliver_due(now()).await });
+        }
+        tokio::time::sleep(DELIVER_EVERY).await;
     }
 }
 

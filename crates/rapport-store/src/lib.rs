@@ -21,7 +21,7 @@ pub mod tracking;
 pub mod url;
 
 use rapport_core::alerts::StoredAlert;
-use rapport_core::alerts::delivery::{Delivery, Subscription};
+use rapport_core::alerts::delivery::{Delivery, DeliveryOutcome, SealedSecret, Subscription};
 use rapport_core::portfolio::snapshot::DaySnapshot;
 use rapport_core::scoring::overrides::OverrideEvent;
 use rapport_core::success::Goal;
@@ -301,26 +301,42 @@ pub trait Store: Send + Sync {
         decide: &mut dyn FnMut(&StoredAlert) -> Option<StoredAlert>,
     ) -> StoreResult<Option<StoredAlert>>;
 
-    /// Adds a webhook subscription; its id is assigned.
+    /// Adds a webhook subscription (its secret already sealed); its id is assigned.
     fn add_webhook(&self, subscription: &Subscription) -> StoreResult<Subscription>;
-    /// The subscriptions in force, oldest first.
+    /// The subscriptions in force, oldest first, with their sealed secrets.
     fn webhooks(&self) -> StoreResult<Vec<Subscription>>;
-    /// Ends a subscription (its past deliveries stay); `false` when there was none.
+    /// Ends a subscription and drops its deliveries still waiting, in one
+    /// transaction (its past deliveries stay); `false` when there was none.
     fn remove_webhook(&self, id: i64, at: Timestamp) -> StoreResult<bool>;
+    /// Seals, with `seal`, the signing secrets stored in plain text before
+    /// they were sealed, and takes them and any URL credentials out of the
+    /// stored subscriptions, leaving no trace of them in the database file
+    /// (a secret `seal` answers `None` for stays, for a later call); how
+    /// many subscriptions changed (0 once done).
+    fn seal_plain_webhook_secrets(
+        &self,
+        seal: &mut dyn FnMut(&str) -> Option<SealedSecret>,
+    ) -> StoreResult<usize>;
     /// Puts deliveries in the outbox, in one transaction.
     fn enqueue_deliveries(&self, deliveries: &[Delivery]) -> StoreResult<()>;
-    /// Undelivered deliveries due at `now`, the most overdue first.
-    fn due_deliveries(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<Delivery>>;
+    /// Deliveries neither delivered nor dropped due at `now`, the most
+    /// overdue first, except those of the webhooks in `busy`.
+    fn due_deliveries(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        busy: &[i64],
+    ) -> StoreResult<Vec<Delivery>>;
     /// Every delivery (of one alert), with its attempts and outcome.
     fn deliveries(&self, alert_id: Option<i64>) -> StoreResult<Vec<Delivery>>;
-    /// Records one attempt: delivered, or failed with the error and the
-    /// instant of the next attempt.
-    fn record_delivery_attempt(
+    /// Records what happened to a delivery at `at`: delivered, failed (with
+    /// its next attempt), postponed or dropped. A delivery already delivered
+    /// or dropped does not change.
+    fn record_delivery(
         &self,
         id: i64,
         at: Timestamp,
-        outcome: Result<(), &str>,
-        retry_at: Timestamp,
+        outcome: DeliveryOutcome<'_>,
     ) -> StoreResult<()>;
 
     /// Stores one model's daily snapshot (replacing the same model and day);

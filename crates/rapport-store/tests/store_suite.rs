@@ -114,6 +114,72 @@ fn sqlite_on_disk() {
     });
 }
 
+/// A signing secret stored in plain text before secrets were sealed (in the
+/// subscription's JSON, as migration 12 leaves it) is sealed by
+/// `seal_plain_webhook_secrets`, taken out with any URL credentials, and
+/// is no longer anywhere in the database's files.
+#[test]
+fn sqlite_plain_webhook_secrets_are_sealed_and_leave_no_trace() {
+    use rapport_core::alerts::delivery::SealedSecret;
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("rapport.db");
+    let url = format!("sqlite://{}", path.display());
+    drop(rapport_store::open(&url).unwrap());
+    {
+        let legacy = rusqlite::Connection::open(&path).unwrap();
+        legacy
+            .execute_batch(
+                r#"INSERT INTO webhooks (body) VALUES
+                     ('{"id":1,"url":"https://hooker:pa55word@hooks.example/x","secret":"plain-secret-in-force","person":"Dana"}');
+                   INSERT INTO webhooks (body, removed_at_ms) VALUES
+                     ('{"id":2,"url":"https://hooks.example/y","secret":"plain-secret-removed"}', 5);"#,
+            )
+            .unwrap();
+    }
+    let store = rapport_store::open(&url).unwrap();
+    // Without the key (`None`), the secret in force waits; the removed one goes.
+    assert_eq!(store.seal_plain_webhook_secrets(&mut |_| None).unwrap(), 1);
+    let mut seen = Vec::new();
+    let sealed = store
+        .seal_plain_webhook_secrets(&mut |plain| {
+            seen.push(plain.to_string());
+            Some(SealedSecret(plain.bytes().rev().collect()))
+        })
+        .unwrap();
+    assert_eq!(sealed, 1);
+    assert_eq!(
+        seen,
+        ["plain-secret-in-force"],
+        "a removed webhook's is dropped, not sealed"
+    );
+    let hooks = store.webhooks().unwrap();
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks[0].url, "https://hooks.example/x");
+    assert_eq!(hooks[0].person.as_deref(), Some("Dana"));
+    assert_eq!(
+        hooks[0].sealed_secret,
+        SealedSecret("plain-secret-in-force".bytes().rev().collect())
+    );
+    assert_eq!(
+        store
+            .seal_plain_webhook_secrets(&mut |_| unreachable!("sealed already"))
+            .unwrap(),
+        0
+    );
+    drop(store);
+    for file in std::fs::read_dir(folder.path()).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        for secret in ["plain-secret-in-force", "plain-secret-removed", "pa55word"] {
+            assert!(
+                !bytes
+                    .windows(secret.len())
+                    .any(|window| window == secret.as_bytes()),
+                "{secret} is still in the database's files"
+            );
+        }
+    }
+}
+
 #[test]
 fn sqlite_data_survives_reopening() {
     let folder = tempfile::tempdir().unwrap();
@@ -770,86 +836,176 @@ fn an_evaluation_sees_the_alerts_in_force_and_whether_it_is_the_first(store: &dy
 }
 
 fn webhooks_and_the_delivery_outbox(store: &dyn Store) {
-    use rapport_core::alerts::StoredAlert;
-    use rapport_core::alerts::delivery::{Delivery, DeliveryEvent, Subscription};
+    use rapport_core::alerts::delivery::{
+        Delivery, DeliveryEvent, DeliveryOutcome, SealedSecret, Subscription,
+    };
     use rapport_core::engagement::breakdown::AlertPriority;
     store.upsert_accounts(&[account("a1", 1.0)]).unwrap();
     let at = |seconds: i64| Timestamp::from_millis(1_772_323_200_000 + seconds * 1000);
+    let subscription = |url: &str| Subscription {
+        id: 0,
+        url: url.into(),
+        person: Some("Dana".into()),
+        rule: None,
+        min_priority: Some(AlertPriority::High),
+        sealed_secret: SealedSecret(vec![1, 7, 7, 7]),
+    };
     let hook = store
-        .add_webhook(&Subscription {
-            id: 0,
-            url: "https://hooks.example/x".into(),
-            secret: "s3cret-key".into(),
-            person: Some("Dana".into()),
-            rule: None,
-            min_priority: Some(AlertPriority::High),
-        })
+        .add_webhook(&subscription("https://hooks.example/x"))
         .unwrap();
     assert!(hook.id > 0);
     assert_eq!(store.webhooks().unwrap(), vec![hook.clone()]);
+    assert_eq!(
+        store.webhooks().unwrap()[0].sealed_secret,
+        SealedSecret(vec![1, 7, 7, 7]),
+        "the sealed secret is kept as it was given"
+    );
+    let other = store
+        .add_webhook(&subscription("https://other.example/y"))
+        .unwrap();
     let alert = store
-        .write_alerts(&[StoredAlert {
-            id: 0,
-            account: ExternalId::parse("a1").unwrap(),
-            rule: "engagement.score_drop".into(),
-            priority: AlertPriority::High,
-            message: "fell".into(),
-            notify: vec![],
-            opened_at: at(0),
-            last_seen_at: at(0),
-            acknowledged_at: None,
-            acknowledged_by: None,
-            resolved_at: None,
-            resolved_by: None,
-            resolution: None,
-            snooze: None,
-            awaiting_clear: false,
-            condition_cleared_at: None,
-            backlog: false,
-        }])
+        .write_alerts(&[stored_alert("a1", "engagement.score_drop", at(0))])
         .unwrap()
         .remove(0);
-    let queued = Delivery {
+    let queued = |webhook_id: i64| Delivery {
         id: 0,
         alert_id: alert.id,
-        webhook_id: hook.id,
+        webhook_id,
         event: DeliveryEvent::Opened,
         payload: "{\"text\":\"x\"}".into(),
         attempts: 0,
         next_attempt_at: at(0),
         delivered_at: None,
+        dropped_at: None,
         last_error: None,
     };
-    store.enqueue_deliveries(&[queued]).unwrap();
-    let due = store.due_deliveries(at(0), 10).unwrap();
-    assert_eq!(due.len(), 1);
     store
-        .record_delivery_attempt(due[0].id, at(0), Err("503"), at(10))
+        .enqueue_deliveries(&[queued(hook.id), queued(other.id), queued(other.id)])
         .unwrap();
-    assert!(
-        store.due_deliveries(at(5), 10).unwrap().is_empty(),
-        "waits for the retry"
-    );
-    let retry = store.due_deliveries(at(10), 10).unwrap();
+    let due = store.due_deliveries(at(0), 10, &[]).unwrap();
+    assert_eq!(due.len(), 3);
+    let hooks_only = store.due_deliveries(at(0), 10, &[other.id]).unwrap();
     assert_eq!(
-        (retry[0].attempts, retry[0].last_error.as_deref()),
+        hooks_only.iter().map(|d| d.webhook_id).collect::<Vec<_>>(),
+        [hook.id],
+        "a webhook a pass is still sending to is left out"
+    );
+    store
+        .record_delivery(
+            due[0].id,
+            at(0),
+            DeliveryOutcome::Failed {
+                error: "503",
+                retry_at: at(10),
+            },
+        )
+        .unwrap();
+    // Postponed: not an attempt, just later.
+    store
+        .record_delivery(
+            due[2].id,
+            at(0),
+            DeliveryOutcome::Postponed { until: at(10) },
+        )
+        .unwrap();
+    assert_eq!(
+        store
+            .due_deliveries(at(5), 10, &[])
+            .unwrap()
+            .iter()
+            .map(|d| d.id)
+            .collect::<Vec<_>>(),
+        [due[1].id],
+        "the failed and the postponed wait for the retry"
+    );
+    let retry = store.due_deliveries(at(10), 10, &[]).unwrap();
+    assert_eq!(retry.len(), 3);
+    let failed = retry.iter().find(|d| d.id == due[0].id).unwrap();
+    assert_eq!(
+        (failed.attempts, failed.last_error.as_deref()),
         (1, Some("503"))
     );
+    let postponed = retry.iter().find(|d| d.id == due[2].id).unwrap();
+    assert_eq!(
+        (postponed.attempts, postponed.last_error.as_deref()),
+        (0, None)
+    );
     store
-        .record_delivery_attempt(retry[0].id, at(10), Ok(()), at(10))
+        .record_delivery(due[0].id, at(10), DeliveryOutcome::Delivered)
         .unwrap();
-    assert!(store.due_deliveries(at(99_999), 10).unwrap().is_empty());
     let record = store.deliveries(Some(alert.id)).unwrap();
     assert_eq!(
         (record[0].attempts, record[0].delivered_at),
         (2, Some(at(10)))
     );
-    assert!(store.remove_webhook(hook.id, at(20)).unwrap());
-    assert!(!store.remove_webhook(hook.id, at(21)).unwrap());
-    assert!(store.webhooks().unwrap().is_empty());
+    // Removing a webhook drops its waiting deliveries in the same step.
+    assert!(store.remove_webhook(other.id, at(20)).unwrap());
+    assert!(!store.remove_webhook(other.id, at(21)).unwrap());
+    assert_eq!(store.webhooks().unwrap(), vec![hook.clone()]);
     assert!(
         store
-            .record_delivery_attempt(9_999, at(30), Ok(()), at(30))
+            .due_deliveries(at(99_999), 10, &[])
+            .unwrap()
+            .is_empty()
+    );
+    for dropped in store
+        .deliveries(Some(alert.id))
+        .unwrap()
+        .iter()
+        .filter(|d| d.webhook_id == other.id)
+    {
+        assert_eq!(dropped.dropped_at, Some(at(20)));
+        assert_eq!(
+            dropped.last_error.as_deref(),
+            Some("the webhook was removed")
+        );
+        assert_eq!(dropped.delivered_at, None);
+    }
+    // A dropped or delivered delivery does not change any more.
+    store
+        .record_delivery(due[1].id, at(30), DeliveryOutcome::Delivered)
+        .unwrap();
+    store
+        .record_delivery(
+            due[0].id,
+            at(30),
+            DeliveryOutcome::Dropped { reason: "late" },
+        )
+        .unwrap();
+    let record = store.deliveries(Some(alert.id)).unwrap();
+    assert_eq!(record[1].delivered_at, None);
+    assert_eq!(
+        (record[0].delivered_at, record[0].dropped_at),
+        (Some(at(10)), None)
+    );
+    // A delivery dropped by the worker (its address refused) is never due.
+    store.enqueue_deliveries(&[queued(hook.id)]).unwrap();
+    let fresh = store.due_deliveries(at(40), 10, &[]).unwrap();
+    store
+        .record_delivery(
+            fresh[0].id,
+            at(40),
+            DeliveryOutcome::Dropped {
+                reason: "refused: 10.0.0.1 is a private network address",
+            },
+        )
+        .unwrap();
+    assert!(
+        store
+            .due_deliveries(at(99_999), 10, &[])
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .record_delivery(9_999, at(30), DeliveryOutcome::Delivered)
             .is_err()
+    );
+    // Nothing was stored in plain text, so there is nothing to seal.
+    assert_eq!(
+        store
+            .seal_plain_webhook_secrets(&mut |_| unreachable!("no plain secret"))
+            .unwrap(),
+        0
     );
 }

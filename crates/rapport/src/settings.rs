@@ -28,6 +28,9 @@ struct FileSettings {
     /// The tracking API's event mapping (docs/tracking.md).
     #[serde(default)]
     tracking: TrackingSettings,
+    /// Where webhooks may point and the key sealing their secrets.
+    #[serde(default)]
+    webhooks: WebhookSettings,
 }
 
 /// `[tracking]`: the tier of accounts a `group` call creates, and the rules
@@ -40,6 +43,32 @@ pub struct TrackingSettings {
     pub dedupe_days: Option<u32>,
     #[serde(default)]
     pub events: Vec<rapport_ingest::segment::MappingRule>,
+}
+
+/// `[webhooks]`: the networks webhooks may reach although their addresses
+/// are not public (`allowed_networks = ["10.20.0.0/16"]`, or
+/// RAPPORT_WEBHOOKS_ALLOWED_NETWORKS as a comma-separated list), and the key
+/// sealing their signing secrets (`secret_key`, or RAPPORT_SECRET_KEY: 64
+/// hexadecimal digits; a key file beside the database when neither is set).
+#[derive(Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    #[serde(default)]
+    pub allowed_networks: Vec<String>,
+    pub secret_key: Option<String>,
+}
+
+impl fmt::Debug for WebhookSettings {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("WebhookSettings")
+            .field("allowed_networks", &self.allowed_networks)
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
 }
 
 #[derive(Clone)]
@@ -59,6 +88,9 @@ pub struct Settings {
     pub team_domains: Vec<String>,
     /// The tracking API's event mapping (`[tracking]` in rapport.toml).
     pub tracking: TrackingSettings,
+    /// `[webhooks]` in rapport.toml, over which RAPPORT_WEBHOOKS_ALLOWED_NETWORKS
+    /// and RAPPORT_SECRET_KEY.
+    pub webhooks: WebhookSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -72,6 +104,7 @@ impl fmt::Debug for Settings {
             .field("tier_models", &self.tier_models)
             .field("team_domains", &self.team_domains)
             .field("tracking", &self.tracking)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -126,6 +159,12 @@ impl Settings {
                     .unwrap_or_default(),
             ),
             tracking: file_settings.tracking,
+            webhooks: WebhookSettings {
+                allowed_networks: env("RAPPORT_WEBHOOKS_ALLOWED_NETWORKS")
+                    .map(|list| list.split(',').map(str::to_string).collect())
+                    .unwrap_or(file_settings.webhooks.allowed_networks),
+                secret_key: env("RAPPORT_SECRET_KEY").or(file_settings.webhooks.secret_key),
+            },
         })
     }
 
@@ -189,6 +228,38 @@ impl Settings {
         }
     }
 
+    /// How webhooks are delivered: the allowed networks, checked, and the
+    /// key sealing secrets: the one given, else the file `key_file` (beside
+    /// a database file), else (a database in memory) one for this process.
+    pub fn webhook_config(
+        &self,
+        key_file: Option<std::path::PathBuf>,
+    ) -> anyhow::Result<rapport_app::webhooks::WebhookConfig> {
+        use rapport_app::webhooks::{SecretKey, SecretKeySource, WebhookConfig};
+        let allowed_networks =
+            rapport_core::alerts::delivery::AllowedNetworks::parse(&self.webhooks.allowed_networks)
+                .map_err(anyhow::Error::msg)
+                .context(
+                    "[webhooks] allowed_networks in the settings file (or RAPPORT_WEBHOOKS_ALLOWED_NETWORKS)",
+                )?;
+        let secret_key = match (&self.webhooks.secret_key, key_file) {
+            (Some(hex), _) => SecretKeySource::Given(
+                SecretKey::from_hex(hex)
+                    .map_err(anyhow::Error::msg)
+                    .context(
+                        "RAPPORT_SECRET_KEY (or [webhooks] secret_key in the settings file)",
+                    )?,
+            ),
+            (None, Some(path)) => SecretKeySource::File(path),
+            (None, None) => SecretKeySource::Ephemeral,
+        };
+        Ok(WebhookConfig {
+            allowed_networks,
+            secret_key,
+            ..WebhookConfig::default()
+        })
+    }
+
     /// The health model (`health_model` in rapport.toml or RAPPORT_HEALTH_MODEL):
     /// the shipped `health` model unless another is named.
     pub fn health_model(&self) -> anyhow::Result<Model> {
@@ -245,8 +316,15 @@ mod tests {
             tier_models: Vec::new(),
             team_domains: Vec::new(),
             tracking: TrackingSettings::default(),
+            webhooks: WebhookSettings {
+                allowed_networks: vec!["10.20.0.0/16".into()],
+                secret_key: Some("00".repeat(32)),
+            },
         };
-        assert!(!format!("{settings:?}").contains("pw"));
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("pw"));
+        assert!(!printed.contains(&"00".repeat(32)), "{printed}");
+        assert!(printed.contains("10.20.0.0/16"));
     }
 
     #[test]
@@ -260,5 +338,36 @@ mod tests {
             ]),
             vec!["ourco.com".to_string(), "ourco.io".to_string()]
         );
+    }
+
+    #[test]
+    fn webhook_settings_are_checked_and_name_themselves() {
+        let mut settings = Settings::load(None).unwrap();
+        settings.webhooks = WebhookSettings {
+            allowed_networks: vec!["127.0.0.1/32".into(), " 10.20.0.0/16".into()],
+            secret_key: None,
+        };
+        let config = settings
+            .webhook_config(Some("/data/rapport.db.key".into()))
+            .unwrap();
+        assert_eq!(
+            config.allowed_networks.to_strings(),
+            ["127.0.0.1/32", "10.20.0.0/16"]
+        );
+        assert_eq!(
+            config.secret_key,
+            rapport_app::webhooks::SecretKeySource::File("/data/rapport.db.key".into())
+        );
+        settings.webhooks.allowed_networks = vec!["intranet".into()];
+        let error = format!("{:#}", settings.webhook_config(None).unwrap_err());
+        assert!(
+            error.contains("allowed_networks") && error.contains("intranet"),
+            "{error}"
+        );
+        settings.webhooks.allowed_networks.clear();
+        settings.webhooks.secret_key = Some("short".into());
+        let error = format!("{:#}", settings.webhook_config(None).unwrap_err());
+        assert!(error.contains("RAPPORT_SECRET_KEY"), "{error}");
+        assert!(!error.contains("short"), "{error}");
     }
 }

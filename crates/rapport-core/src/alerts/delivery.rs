@@ -1,16 +1,25 @@
 //! Alert delivery, the pure part: which webhook subscriptions an alert goes
 //! to (per person, per rule, per priority; critical alerts also to the CSM's
-//! manager), the JSON each receives (with a Slack-compatible `text`), and the
-//! retry schedule. Sending, signing and recording live at the edge.
+//! manager), the JSON each receives (with a Slack-compatible `text`), the
+//! retry schedule, and where a webhook may point (`address`: checked when it
+//! is added and again at delivery). Sending, signing, sealing secrets and
+//! recording live at the edge.
+
+pub mod address;
 
 use serde::{Deserialize, Serialize};
+
+pub use address::{AllowedNetworks, RefusedAddress, check_address, check_url};
 
 use crate::alerts::StoredAlert;
 use crate::domain::Account;
 use crate::engagement::breakdown::AlertPriority;
 use crate::time::Timestamp;
+use crate::validation::{FieldError, field_error};
 
-/// A webhook subscription.
+/// A webhook subscription as it is stored and shown. Its signing secret is
+/// only ever held sealed (encrypted by the application under a key kept
+/// outside the database) and is never serialized.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscription {
@@ -18,8 +27,6 @@ pub struct Subscription {
     #[serde(default)]
     pub id: i64,
     pub url: String,
-    /// The HMAC-SHA256 key the receiver verifies the signature with.
-    pub secret: String,
     /// Only alerts of this person's accounts (as CSM, or as manager for
     /// critical alerts); every account when absent.
     #[serde(default)]
@@ -30,22 +37,98 @@ pub struct Subscription {
     /// Only alerts at least this urgent (critical > high > medium).
     #[serde(default)]
     pub min_priority: Option<AlertPriority>,
+    /// The HMAC-SHA256 key the receiver verifies the signature with, sealed.
+    #[serde(skip)]
+    pub sealed_secret: SealedSecret,
 }
 
-/// Checks a subscription before it is stored: an http(s) URL and a secret of
-/// at least 8 characters. The error names the field.
-pub fn validate(subscription: &Subscription) -> Result<(), crate::validation::FieldError> {
-    let error = |field: &str, reason: &str| crate::validation::FieldError {
-        field: field.into(),
-        reason: reason.into(),
+/// A signing secret as the application sealed it: a format byte, a nonce,
+/// the ciphertext and its tag. Empty when there is none (yet).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SealedSecret(pub Vec<u8>);
+
+impl std::fmt::Debug for SealedSecret {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "SealedSecret({} bytes)", self.0.len())
+    }
+}
+
+/// What a person asks for when they subscribe a URL (`POST /api/webhooks`,
+/// `rapport webhooks add`): the secret in the clear, once.
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SubscriptionRequest {
+    pub url: String,
+    /// The HMAC-SHA256 key the receiver verifies the signature with.
+    pub secret: String,
+    #[serde(default)]
+    pub person: Option<String>,
+    #[serde(default)]
+    pub rule: Option<String>,
+    #[serde(default)]
+    pub min_priority: Option<AlertPriority>,
+}
+
+impl std::fmt::Debug for SubscriptionRequest {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SubscriptionRequest")
+            .field("url", &self.url)
+            .field("secret", &"[hidden]")
+            .field("person", &self.person)
+            .field("rule", &self.rule)
+            .field("min_priority", &self.min_priority)
+            .finish()
+    }
+}
+
+/// The shortest and longest signing secret accepted.
+pub const MIN_SECRET_CHARS: usize = 8;
+pub const MAX_SECRET_CHARS: usize = 1_024;
+
+/// Checks a subscription before it is stored: the URL by [`check_url`]
+/// (http or https, no credentials, a host, no control characters or spaces,
+/// no address that is not public unless `allowed` admits it) and a secret
+/// of 8 to 1,024 characters. Returns the subscription to store (its URL as
+/// parsed, its secret still to be sealed). The error names the field.
+pub fn validate(
+    request: &SubscriptionRequest,
+    allowed: &AllowedNetworks,
+) -> Result<Subscription, FieldError> {
+    let url = check_url(&request.url, allowed).map_err(|reason| field_error("url", reason))?;
+    let secret = request.secret.trim();
+    if secret.chars().count() < MIN_SECRET_CHARS {
+        return Err(field_error(
+            "secret",
+            format!("must be at least {MIN_SECRET_CHARS} characters"),
+        ));
+    }
+    if request.secret.chars().count() > MAX_SECRET_CHARS {
+        return Err(field_error(
+            "secret",
+            format!("must be at most {MAX_SECRET_CHARS} characters"),
+        ));
+    }
+    let optional = |field: &str, text: &Option<String>| -> Result<Option<String>, FieldError> {
+        match text.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(text) if text.chars().count() > 200 => {
+                Err(field_error(field, "must be at most 200 characters"))
+            }
+            Some(text) if text.chars().any(char::is_control) => {
+                Err(field_error(field, "must not contain control characters"))
+            }
+            Some(text) => Ok(Some(text.to_string())),
+        }
     };
-    if !(subscription.url.starts_with("http://") || subscription.url.starts_with("https://")) {
-        return Err(error("url", "must be an http:// or https:// URL"));
-    }
-    if subscription.secret.trim().len() < 8 {
-        return Err(error("secret", "must be at least 8 characters"));
-    }
-    Ok(())
+    Ok(Subscription {
+        id: 0,
+        url,
+        person: optional("person", &request.person)?,
+        rule: optional("rule", &request.rule)?,
+        min_priority: request.min_priority,
+        sealed_secret: SealedSecret::default(),
+    })
 }
 
 /// Whether an alert of `account` goes to `subscription`.
@@ -132,6 +215,43 @@ pub fn retry_after_seconds(attempts: u32) -> i64 {
     10i64.saturating_mul(1i64 << attempts.min(20)).min(3_600)
 }
 
+/// A delivery in the outbox: one alert event for one subscription.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// Assigned by the store; 0 before it is stored.
+    pub id: i64,
+    pub alert_id: i64,
+    pub webhook_id: i64,
+    pub event: DeliveryEvent,
+    /// The JSON body, exactly as it is signed and sent.
+    pub payload: String,
+    pub attempts: u32,
+    pub next_attempt_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
+    /// When it was given up for good (its webhook was removed, or its
+    /// receiver's address is one Rapport does not deliver to); `last_error`
+    /// says why. A dropped delivery is never sent.
+    #[serde(default)]
+    pub dropped_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+/// What happened to a delivery at one pass of the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome<'a> {
+    /// The receiver answered 2xx.
+    Delivered,
+    /// An attempt failed (no answer in time, or not 2xx): retried at `retry_at`.
+    Failed { error: &'a str, retry_at: Timestamp },
+    /// Not attempted: the receiver did not answer an earlier delivery of the
+    /// same pass, so this one waits for that one's retry (no attempt counted).
+    Postponed { until: Timestamp },
+    /// Given up for good, never sent: the webhook is gone, or its address is
+    /// not one Rapport delivers to.
+    Dropped { reason: &'a str },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,11 +304,11 @@ mod tests {
     ) -> Subscription {
         Subscription {
             id: 1,
-            url: "http://127.0.0.1/hook".into(),
-            secret: "s".into(),
+            url: "https://hooks.example.com/hook".into(),
             person: person.map(str::to_string),
             rule: rule.map(str::to_string),
             min_priority: least,
+            sealed_secret: SealedSecret::default(),
         }
     }
 
@@ -276,27 +396,81 @@ mod tests {
         );
     }
 
+    fn request(url: &str, secret: &str) -> SubscriptionRequest {
+        SubscriptionRequest {
+            url: url.into(),
+            secret: secret.into(),
+            person: Some("  Dana ".into()),
+            rule: Some(String::new()),
+            min_priority: None,
+        }
+    }
+
+    #[test]
+    fn a_subscription_is_checked_and_named_by_field() {
+        let none = AllowedNetworks::none();
+        let valid = validate(
+            &request("https://Hooks.Example.com/x", "long-enough"),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(valid.url, "https://hooks.example.com/x");
+        assert_eq!(valid.person.as_deref(), Some("Dana"));
+        assert_eq!(valid.rule, None, "an empty rule is every rule");
+        assert!(valid.sealed_secret.0.is_empty());
+        for (url, secret, field) in [
+            (
+                "http://169.254.169.254/latest/meta-data/",
+                "long-enough",
+                "url",
+            ),
+            ("http://user:pass@10.0.0.1/", "long-enough", "url"),
+            ("http://[fe80::1]/", "long-enough", "url"),
+            ("http://2852039166/", "long-enough", "url"),
+            ("http://", "long-enough", "url"),
+            ("http://example.com/\r\nX: 1", "long-enough", "url"),
+            ("ftp://x", "long-enough", "url"),
+            ("https://hooks.example.com/", "short", "secret"),
+            ("https://hooks.example.com/", "        x", "secret"),
+        ] {
+            let error = validate(&request(url, secret), &none).expect_err(url);
+            assert_eq!(error.field, field, "{url}: {error}");
+        }
+        let long = "x".repeat(MAX_SECRET_CHARS + 1);
+        assert_eq!(
+            validate(&request("https://hooks.example.com/", &long), &none)
+                .unwrap_err()
+                .field,
+            "secret"
+        );
+        let mut control = request("https://hooks.example.com/", "long-enough");
+        control.person = Some("Dana\u{7}".into());
+        assert_eq!(validate(&control, &none).unwrap_err().field, "person");
+    }
+
+    #[test]
+    fn a_request_never_prints_its_secret() {
+        let printed = format!(
+            "{:?}",
+            request("https://hooks.example.com/", "do-not-print-me")
+        );
+        assert!(!printed.contains("do-not-print-me"), "{printed}");
+        assert_eq!(
+            format!("{:?}", SealedSecret(vec![1, 2, 3])),
+            "SealedSecret(3 bytes)"
+        );
+        let shown = serde_json::to_string(&Subscription {
+            sealed_secret: SealedSecret(b"sealed".to_vec()),
+            ..subscription(None, None, None)
+        })
+        .unwrap();
+        assert!(!shown.to_lowercase().contains("secret"), "{shown}");
+    }
+
     #[test]
     fn retries_back_off_to_an_hour_and_never_stop() {
         let delays: Vec<i64> = (0..10).map(retry_after_seconds).collect();
         assert_eq!(delays, [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600]);
         assert_eq!(retry_after_seconds(500), 3600);
     }
-}
-
-/// A delivery waiting in the outbox: one alert event for one subscription.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Delivery {
-    /// Assigned by the store; 0 before it is stored.
-    pub id: i64,
-    pub alert_id: i64,
-    pub webhook_id: i64,
-    pub event: DeliveryEvent,
-    /// The JSON body, exactly as it is signed and sent.
-    pub payload: String,
-    pub attempts: u32,
-    pub next_attempt_at: Timestamp,
-    pub delivered_at: Option<Timestamp>,
-    pub last_error: Option<String>,
 }

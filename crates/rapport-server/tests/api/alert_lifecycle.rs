@@ -27,7 +27,7 @@ async fn subscribe(served: &Served) {
     let (status, body) = post(
         served,
         "/api/webhooks",
-        json!({"url": "http://127.0.0.1:9/hook", "secret": "s3cret-signing-key"}),
+        json!({"url": "https://hooks.example.com/rapport", "secret": "s3cret-signing-key"}),
     )
     .await;
     assert_eq!(status, 201, "{body}");

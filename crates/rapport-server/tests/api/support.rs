@@ -61,6 +61,7 @@ pub fn portfolio(
             models: EngagementModels::single(model),
             health_model: Model::health(),
             checkpoint: None,
+            webhooks: Default::default(),
         },
     );
     (folder, url, app)

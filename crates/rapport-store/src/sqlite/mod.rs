@@ -27,7 +27,7 @@ use crate::{
     Change, ChangeKind, GoalWrite, Store, StoreCounts, StoreError, StoreResult, WriteOutcome,
 };
 use rapport_core::alerts::StoredAlert;
-use rapport_core::alerts::delivery::{Delivery, Subscription};
+use rapport_core::alerts::delivery::{Delivery, DeliveryOutcome, SealedSecret, Subscription};
 use rapport_core::portfolio::snapshot::DaySnapshot;
 use rapport_core::scoring::overrides::OverrideEvent;
 use rapport_core::success::Goal;
@@ -936,9 +936,31 @@ impl Store for SqliteStore {
             let removed = webhooks::remove(transaction, id, at)?;
             if removed {
                 log.touched(ChangeKind::Webhooks, None);
+                log.touched(ChangeKind::Deliveries, None);
             }
             Ok(removed)
         })
+    }
+
+    fn seal_plain_webhook_secrets(
+        &self,
+        seal: &mut dyn FnMut(&str) -> Option<SealedSecret>,
+    ) -> StoreResult<usize> {
+        let sealed = self.write(|transaction, log| {
+            let sealed = webhooks::seal_plain_secrets(transaction, seal)?;
+            if sealed > 0 {
+                log.touched(ChangeKind::Webhooks, None);
+            }
+            Ok(sealed)
+        })?;
+        if sealed > 0 {
+            // The pages that held the plain text are in the WAL until a
+            // checkpoint copies the sealed ones over them; then the WAL is
+            // emptied. Readers in the middle of a read make it partial: the
+            // next checkpoint finishes it.
+            lock(&self.writer).query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        Ok(sealed)
     }
 
     fn enqueue_deliveries(&self, deliveries: &[Delivery]) -> StoreResult<()> {
@@ -951,24 +973,28 @@ impl Store for SqliteStore {
         })
     }
 
-    fn due_deliveries(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<Delivery>> {
-        self.read(|connection| webhooks::due(connection, now, limit))
+    fn due_deliveries(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        busy: &[i64],
+    ) -> StoreResult<Vec<Delivery>> {
+        self.read(|connection| webhooks::due(connection, now, limit, busy))
     }
 
     fn deliveries(&self, alert_id: Option<i64>) -> StoreResult<Vec<Delivery>> {
         self.read(|connection| webhooks::of_alert(connection, alert_id))
     }
 
-    fn record_delivery_attempt(
+    fn record_delivery(
         &self,
         id: i64,
         at: Timestamp,
-        outcome: Result<(), &str>,
-        retry_at: Timestamp,
+        outcome: DeliveryOutcome<'_>,
     ) -> StoreResult<()> {
         self.write(|transaction, log| {
             log.touched(ChangeKind::Deliveries, None);
-            webhooks::record(transaction, id, at, outcome, retry_at)
+            webhooks::record(transaction, id, at, outcome)
         })
     }
 

@@ -53,21 +53,27 @@ pub fn as_of(text: Option<&str>) -> anyhow::Result<rapport_core::time::Timestamp
     }
 }
 
-/// The deployment's models, from the settings; the engine checkpoint lives
-/// next to a SQLite database file (`rapport.db.engine`).
+/// The deployment's models, from the settings; the engine checkpoint and
+/// the key sealing webhook secrets live next to a SQLite database file
+/// (`rapport.db.engine`, `rapport.db.key`).
 pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
-    let checkpoint = match rapport_store::DatabaseUrl::parse(&settings.database_url)? {
-        rapport_store::DatabaseUrl::Sqlite(rapport_store::url::SqliteLocation::File(path)) => {
-            let mut name = path.into_os_string();
-            name.push(".engine");
-            Some(std::path::PathBuf::from(name))
-        }
-        _ => None,
-    };
+    let beside_database =
+        |extension: &str| match rapport_store::DatabaseUrl::parse(&settings.database_url) {
+            Ok(rapport_store::DatabaseUrl::Sqlite(rapport_store::url::SqliteLocation::File(
+                path,
+            ))) => {
+                let mut name = path.into_os_string();
+                name.push(extension);
+                Ok(Some(std::path::PathBuf::from(name)))
+            }
+            Ok(_) => Ok(None),
+            Err(error) => Err(error),
+        };
     Ok(AppConfig {
         models: settings.engagement_models()?,
         health_model: settings.health_model()?,
-        checkpoint,
+        checkpoint: beside_database(".engine")?,
+        webhooks: settings.webhook_config(beside_database(".key")?)?,
     })
 }
 

@@ -1,10 +1,12 @@
 //! `rapport webhooks add|list|remove`: the subscriptions alerts are delivered
 //! to (signed JSON with a Slack-compatible `text`; `rapport serve` sends them).
+//! The signing secret is read from `--secret-file` or standard input, or
+//! taken from `--secret`; it is stored sealed and never printed.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rapport_core::alerts::delivery::Subscription;
+use rapport_core::alerts::delivery::SubscriptionRequest;
 use rapport_core::engagement::breakdown::AlertPriority;
 
 use crate::settings::Settings;
@@ -15,9 +17,14 @@ pub enum WebhooksCommand {
     Add {
         #[arg(long)]
         url: String,
-        /// The HMAC-SHA256 key the receiver verifies signatures with (8+ characters).
+        /// The HMAC-SHA256 key the receiver verifies signatures with (8+
+        /// characters). Visible to other users of this machine while the
+        /// command runs: prefer --secret-file.
+        #[arg(long, conflicts_with = "secret_file")]
+        secret: Option<String>,
+        /// A file holding the secret (its first line); `-` reads standard input.
         #[arg(long)]
-        secret: String,
+        secret_file: Option<std::path::PathBuf>,
         /// Only this person's accounts (as CSM; as manager for critical alerts).
         #[arg(long)]
         person: Option<String>,
@@ -28,8 +35,11 @@ pub enum WebhooksCommand {
         #[arg(long)]
         min_priority: Option<String>,
     },
-    /// The subscriptions in force (secrets hidden).
-    List,
+    /// The subscriptions in force (secrets never shown).
+    List {
+        #[arg(long, value_enum, default_value = "md")]
+        format: super::Format,
+    },
     /// End a subscription.
     Remove { id: i64 },
 }
@@ -40,6 +50,7 @@ pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<Exi
         WebhooksCommand::Add {
             url,
             secret,
+            secret_file,
             person,
             rule,
             min_priority,
@@ -52,24 +63,41 @@ pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<Exi
                 })
                 .transpose()
                 .context("--min-priority")?;
-            let subscription = Subscription {
-                id: 0,
+            let secret = match (secret, secret_file) {
+                (Some(secret), _) => secret.clone(),
+                (None, Some(path)) => read_secret(path)?,
+                (None, None) => anyhow::bail!(
+                    "--secret-file FILE (or - for standard input) or --secret: the signing secret"
+                ),
+            };
+            let request = SubscriptionRequest {
                 url: url.clone(),
-                secret: secret.clone(),
+                secret,
                 person: person.clone(),
                 rule: rule.clone(),
                 min_priority,
             };
-            let stored = app.add_webhook(subscription).map_err(super::flag_error)?;
-            outln!("webhook {} added", stored.subscription.id);
+            let stored = app.add_webhook(&request).map_err(super::flag_error)?;
+            outln!(
+                "webhook {} added: {} (secret {})",
+                stored.subscription.id,
+                stored.subscription.url,
+                stored.secret
+            );
         }
-        WebhooksCommand::List => {
-            for view in app.webhooks()? {
+        WebhooksCommand::List { format } => {
+            let webhooks = app.webhooks()?;
+            if matches!(format, super::Format::Json) {
+                super::print_json(&webhooks)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            for view in webhooks {
                 let subscription = view.subscription;
                 outln!(
-                    "{}\t{}\tperson={}\trule={}\tmin-priority={}",
+                    "{}\t{}\tsecret={}\tperson={}\trule={}\tmin-priority={}",
                     subscription.id,
                     subscription.url,
+                    view.secret,
                     subscription.person.as_deref().unwrap_or("*"),
                     subscription.rule.as_deref().unwrap_or("*"),
                     subscription
@@ -81,8 +109,24 @@ pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<Exi
         }
         WebhooksCommand::Remove { id } => {
             app.remove_webhook(*id, super::now())?;
-            outln!("webhook {id} removed");
+            outln!("webhook {id} removed; its deliveries still waiting are dropped");
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The secret in `path`'s first line (`-`: standard input's), without its
+/// line break.
+fn read_secret(path: &std::path::Path) -> anyhow::Result<String> {
+    let text = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_line(&mut text)
+            .context("--secret-file -: reading standard input")?;
+        text
+    } else {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("--secret-file {}", path.display()))?
+    };
+    Ok(text.lines().next().unwrap_or_default().to_string())
 }
