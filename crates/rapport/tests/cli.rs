@@ -2968,3 +2968,115 @@ fn generated_samples_import_into_the_generated_portfolio() {
         (before.0 + 2, before.1 + 1)
     );
 }
+
+/// `rapport webhooks`: a URL pointing where a webhook must not is refused
+/// naming `--url`; the signing secret, read from a file or standard input,
+/// is never printed (add, list, list as JSON) and is not in the database's
+/// files in plain text; removing says what became of waiting deliveries.
+#[test]
+fn webhooks_from_a_terminal_never_show_their_secret() {
+    let work = tempfile::tempdir().unwrap();
+    let db = small_demo(work.path());
+    let secret = "terminal-signing-secret-0001";
+    let refused = rapport(
+        &db,
+        &[
+            "webhooks",
+            "add",
+            "--url",
+            "http://169.254.169.254/latest/meta-data/",
+            "--secret",
+            secret,
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    let reason = text(&refused.stderr);
+    assert!(
+        reason.contains("--url") && reason.contains("link-local"),
+        "{reason}"
+    );
+    assert!(!reason.contains(secret), "{reason}");
+
+    let secret_file = work.path().join("secret.txt");
+    std::fs::write(&secret_file, format!("{secret}\n")).unwrap();
+    let added = rapport(
+        &db,
+        &[
+            "webhooks",
+            "add",
+            "--url",
+            "https://Hooks.Example.com/rapport",
+            "--secret-file",
+            secret_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+    let printed = text(&added.stdout);
+    assert!(
+        printed.contains("https://hooks.example.com/rapport") && printed.contains("secret set"),
+        "{printed}"
+    );
+    let mut from_stdin = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .arg("--db")
+        .arg(format!("sqlite://{}", db.display()))
+        .args([
+            "webhooks",
+            "add",
+            "--url",
+            "https://hooks.example.com/second",
+            "--secret-file",
+            "-",
+        ])
+        .env_remove("RAPPORT_DATABASE_URL")
+        .env("RAPPORT_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    from_stdin
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{secret}-2\n").as_bytes())
+        .unwrap();
+    let second = from_stdin.wait_with_output().unwrap();
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+
+    let listed = rapport(&db, &["webhooks", "list"]);
+    let listed = text(&listed.stdout);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(
+        listed.lines().all(|line| line.contains("secret=set")),
+        "{listed}"
+    );
+    let json = cli_json(&db, &["webhooks", "list", "--format", "json"]);
+    assert_eq!(json[0]["secret"], "set");
+    for output in [printed, listed, json.to_string(), text(&second.stdout)] {
+        assert!(!output.contains(secret), "{output}");
+    }
+    for file in std::fs::read_dir(work.path()).unwrap() {
+        let path = file.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("rapport.db")
+        {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes
+                    .windows(secret.len())
+                    .any(|window| window == secret.as_bytes()),
+                "{} holds the secret",
+                path.display()
+            );
+        }
+    }
+    assert!(work.path().join("rapport.db.key").is_file());
+
+    let id = json[0]["id"].as_i64().unwrap().to_string();
+    let removed = rapport(&db, &["webhooks", "remove", &id]);
+    assert_eq!(removed.status.code(), Some(0), "{}", text(&removed.stderr));
+    assert!(text(&removed.stdout).contains("deliveries still waiting are dropped"));
+}
