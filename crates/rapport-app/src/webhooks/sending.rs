@@ -18,7 +18,7 @@ use crate::{AppError, AppResult};
 
 /// A host whose addresses a webhook may not reach.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{host} resolves to {}: {refusal}", refusal.address)]
+#[error("{host} resolves to an address a webhook may not reach: {refusal}")]
 pub struct AddressRefused {
     pub host: String,
     pub refusal: RefusedAddress,
@@ -196,7 +196,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             refused.to_string(),
-            "rebind.example.com resolves to 169.254.169.254: 169.254.169.254 is a link-local address (where cloud metadata services such as 169.254.169.254 answer), which is not in the allowed networks ([webhooks] allowed_networks)"
+            "rebind.example.com resolves to an address a webhook may not reach: 169.254.169.254 is a link-local address (where cloud metadata services such as 169.254.169.254 answer), not in the allowed networks ([webhooks] allowed_networks)"
         );
         // One forbidden address among public ones refuses the name.
         assert!(

@@ -524,7 +524,7 @@ async fn a_loopback_name_no_longer_allowed_is_refused_at_delivery() {
     for delivery in deliveries_of(&strict, added.subscription.id) {
         let reason = delivery.last_error.unwrap();
         assert!(
-            reason.starts_with("refused: the URL points at localhost"),
+            reason.starts_with("refused: the URL points where a webhook may not: localhost"),
             "{reason}"
         );
         assert!(reason.contains("loopback"), "{reason}");

@@ -111,7 +111,7 @@ impl fmt::Display for RefusedAddress {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             formatter,
-            "{} is {}, which is not in the allowed networks ([webhooks] allowed_networks)",
+            "{} is {}, not in the allowed networks ([webhooks] allowed_networks)",
             self.address,
             self.special.describe()
         )
@@ -244,7 +244,7 @@ pub fn check_url(text: &str, allowed: &AllowedNetworks) -> Result<String, String
                 .to_string(),
         );
     }
-    let refused = |refusal: RefusedAddress| format!("points at {refusal}");
+    let refused = |refusal: RefusedAddress| format!("points where a webhook may not: {refusal}");
     match url.host() {
         None => return Err("must name a host (http://host/…)".to_string()),
         Some(url::Host::Ipv4(v4)) => check_address(IpAddr::V4(v4), allowed).map_err(refused)?,
@@ -255,7 +255,7 @@ pub fn check_url(text: &str, allowed: &AllowedNetworks) -> Result<String, String
             let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
             if !(allowed.contains(v4) || allowed.contains(v6)) {
                 return Err(format!(
-                    "points at {name}, {}",
+                    "points where a webhook may not: {name} means this machine, and {}",
                     check_address(v4, allowed)
                         .err()
                         .map_or_else(String::new, |refusal| refusal.to_string())
@@ -354,7 +354,10 @@ mod tests {
             "http://[64:ff9b::a9fe:a9fe]/",
         ] {
             let reason = refused(url);
-            assert!(reason.starts_with("points at"), "{url}: {reason}");
+            assert!(
+                reason.starts_with("points where a webhook may not: "),
+                "{url}: {reason}"
+            );
         }
     }
 
