@@ -387,4 +387,43 @@ mod tests {
         );
         assert_eq!(again.unwrap(), 0);
     }
+
+    /// Migration 12 drops the deliveries still waiting for a webhook removed
+    /// before it (the worker retried them for ever) and leaves the rest.
+    #[test]
+    fn migration_12_drops_the_waiting_deliveries_of_removed_webhooks() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        for migration in &MIGRATIONS[..11] {
+            connection.execute_batch(migration).unwrap();
+        }
+        connection.pragma_update(None, "user_version", 11).unwrap();
+        connection
+            .execute_batch(
+                "INSERT INTO accounts (id, external_id, customer_id, name, tier, arr, csm, status, \
+                 industry, at_risk_override) VALUES (1, 'acme', 'c', 'Acme', 'core', 0, '', 'active', '', 0);
+                 INSERT INTO alerts (id, account, rule, body) VALUES (1, 1, 'r', '{}');
+                 INSERT INTO webhooks (id, body, removed_at_ms) VALUES (1, '{}', 5000), (2, '{}', NULL);
+                 INSERT INTO deliveries (id, alert_id, webhook_id, event, payload, attempts, next_attempt_ms, delivered_at_ms, last_error) VALUES
+                   (1, 1, 1, 'opened', '{}', 40, 9000, NULL, 'timed out'),
+                   (2, 1, 1, 'opened', '{}', 1, 1000, 1000, NULL),
+                   (3, 1, 2, 'opened', '{}', 3, 9000, NULL, '503');",
+            )
+            .unwrap();
+        run(&mut connection).unwrap();
+        let rows: Vec<(i64, Option<i64>, Option<String>)> = connection
+            .prepare("SELECT id, dropped_at_ms, last_error FROM deliveries ORDER BY id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (1, Some(5000), Some("the webhook was removed".to_string())),
+                (2, None, None),
+                (3, None, Some("503".to_string())),
+            ]
+        );
+    }
 }
