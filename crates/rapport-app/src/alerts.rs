@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use rapport_core::access::{Permission, Person};
 use rapport_core::alerts::delivery::DeliveryEvent;
 use rapport_core::alerts::{
     AlertActionError, AlertChange, AlertRun, AlertStatus, SnoozeRequest, StatusFilter, StoredAlert,
@@ -146,11 +147,13 @@ impl App {
     }
 
     /// Alerts, oldest first, with their accounts.
-    pub fn alerts(&self, query: &AlertQuery) -> AppResult<Vec<AlertView>> {
+    pub fn alerts(&self, person: &Person, query: &AlertQuery) -> AppResult<Vec<AlertView>> {
         let wanted = StatusFilter::parse(query.status.as_deref().unwrap_or("").trim())
             .map_err(|reason| AppError::invalid("status", reason))?;
         let only = match query.account.as_deref().map(str::trim) {
-            Some(reference) if !reference.is_empty() => Some(self.resolve(reference)?),
+            Some(reference) if !reference.is_empty() => {
+                Some(self.visible_account(person, reference)?)
+            }
             _ => None,
         };
         self.check_csm(query.csm.as_deref())?;
@@ -169,6 +172,9 @@ impl App {
             .filter(|alert| wanted.keeps(alert))
             .filter_map(|alert| {
                 let account = engine.state.account(alert.account.as_str())?.account()?;
+                if !person.sees(account) {
+                    return None;
+                }
                 if let Some(csm) = csm
                     && !account.csm.eq_ignore_ascii_case(csm)
                 {
@@ -188,12 +194,12 @@ impl App {
     /// A person acknowledges an alert (it stays unresolved).
     pub fn acknowledge_alert(
         &self,
+        actor: &Person,
         id: i64,
-        author: &str,
         now: Timestamp,
     ) -> AppResult<StoredAlert> {
-        self.act_on_alert(id, now, |alert| {
-            rapport_core::alerts::acknowledge(alert, author, now)
+        self.act_on_alert(actor, id, now, |alert| {
+            rapport_core::alerts::acknowledge(alert, &actor.name, now)
         })
     }
 
@@ -203,14 +209,15 @@ impl App {
     /// Nothing is delivered for the snooze itself.
     pub fn snooze_alert(
         &self,
+        actor: &Person,
         id: i64,
         request: &SnoozeRequest,
         now: Timestamp,
     ) -> AppResult<StoredAlert> {
-        self.act_on_alert(id, now, |alert| {
+        self.act_on_alert(actor, id, now, |alert| {
             rapport_core::alerts::snooze(
                 alert,
-                &request.by,
+                &actor.name,
                 request.until,
                 request.reason.as_deref(),
                 now,
@@ -224,13 +231,13 @@ impl App {
     /// has found it clear.
     pub fn resolve_alert(
         &self,
+        actor: &Person,
         id: i64,
-        author: &str,
         note: Option<&str>,
         now: Timestamp,
     ) -> AppResult<StoredAlert> {
-        let alert = self.act_on_alert(id, now, |alert| {
-            rapport_core::alerts::resolve(alert, author, note, now)
+        let alert = self.act_on_alert(actor, id, now, |alert| {
+            rapport_core::alerts::resolve(alert, &actor.name, note, now)
         })?;
         if alert.backlog {
             return Ok(alert);
@@ -246,12 +253,38 @@ impl App {
         Ok(alert)
     }
 
+    /// The alert `id`, when `person` may change its account: refused unless
+    /// their role may change things, not found outside their scope.
+    pub fn alert_to_change(&self, person: &Person, id: i64) -> AppResult<StoredAlert> {
+        self.authorize(person, Permission::Write)?;
+        self.visible_alert(person, id)
+    }
+
+    /// The alert `id`, when `person` may see its account (any other alert
+    /// is not found, as one that does not exist).
+    pub fn visible_alert(&self, person: &Person, id: i64) -> AppResult<StoredAlert> {
+        let alert = self.store.alert(id)?.ok_or_else(|| no_alert(id))?;
+        let account = self
+            .store
+            .account(&alert.account)?
+            .ok_or_else(|| no_alert(id))?;
+        if person.sees(&account) {
+            Ok(alert)
+        } else {
+            Err(no_alert(id))
+        }
+    }
+
+    /// Applies a person's action to an alert of an account they may change
+    /// (any other alert is not found, as one that does not exist).
     fn act_on_alert(
         &self,
+        actor: &Person,
         id: i64,
         now: Timestamp,
         act: impl Fn(&StoredAlert) -> Result<StoredAlert, AlertActionError>,
     ) -> AppResult<StoredAlert> {
+        self.alert_to_change(actor, id)?;
         let mut refused = None;
         let written = self.store.update_alert(id, &mut |alert| match act(alert) {
             Ok(changed) => Some(changed),
@@ -263,8 +296,12 @@ impl App {
         if let Some(error) = refused {
             return Err(action_error(error));
         }
-        let alert = written.ok_or_else(|| AppError::NotFound(format!("no alert with id {id}")))?;
+        let alert = written.ok_or_else(|| no_alert(id))?;
         self.after_write(now, &[])?;
         Ok(alert)
     }
+}
+
+fn no_alert(id: i64) -> AppError {
+    AppError::NotFound(format!("no alert with id {id}"))
 }

@@ -30,6 +30,9 @@ pub enum AppError {
     /// `NotFound` instead, so its existence does not leak.
     #[error("{0}")]
     Forbidden(String),
+    /// The credential made more requests than its rate limit allows.
+    #[error("too many requests; try again in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
     /// The request is well formed but the record's state refuses it.
     #[error("{0}")]
     Conflict(String),

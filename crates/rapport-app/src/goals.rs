@@ -4,6 +4,7 @@
 //! then the engine follows it and the account's alert rules are evaluated.
 
 use rapport_core::Timestamp;
+use rapport_core::access::Person;
 use rapport_core::success::edit::{
     GoalRequest, MetricRequest, parse_goal, plausible, record_measurement, remove_metric,
     replace_goal, replace_metric, validate_goal, validate_metric_request,
@@ -30,11 +31,12 @@ impl App {
     /// follows and the account's alerts are evaluated again.
     fn change_goals(
         &self,
+        actor: &Person,
         reference: &str,
         now: Timestamp,
         mut edit: impl FnMut(&[Goal]) -> AppResult<Vec<GoalWrite>>,
     ) -> AppResult<Vec<Goal>> {
-        let account = self.resolve(reference)?;
+        let account = self.account_to_change(actor, reference)?;
         // A goal feeds the success score and, through it, health: the engine
         // is needed to evaluate the account's alerts after the change.
         self.engine()?;
@@ -60,6 +62,7 @@ impl App {
     /// `measuredAt`, else at `now`.
     pub fn create_goal(
         &self,
+        actor: &Person,
         reference: &str,
         goal: GoalRequest,
         now: Timestamp,
@@ -67,8 +70,9 @@ impl App {
         let mut goal = goal.into_goal(now);
         validate_goal(&goal)?;
         goal.id = String::new();
-        let written =
-            self.change_goals(reference, now, |_| Ok(vec![GoalWrite::Put(goal.clone())]))?;
+        let written = self.change_goals(actor, reference, now, |_| {
+            Ok(vec![GoalWrite::Put(goal.clone())])
+        })?;
         the_goal(written)
     }
 
@@ -76,12 +80,13 @@ impl App {
     /// a current value in the body is added to its metric's history.
     pub fn replace_goal(
         &self,
+        actor: &Person,
         reference: &str,
         goal_id: &str,
         body: &[u8],
         now: Timestamp,
     ) -> AppResult<Goal> {
-        let written = self.change_goals(reference, now, |goals| {
+        let written = self.change_goals(actor, reference, now, |goals| {
             let existing = find_goal(goals, goal_id)?;
             let incoming = parse_goal(body, existing.start_date)?;
             let goal = replace_goal(existing, incoming, now);
@@ -93,8 +98,14 @@ impl App {
 
     /// Deletes a goal; its id is never handed out again, so a retried DELETE
     /// is a 404, never the deletion of a newer goal.
-    pub fn delete_goal(&self, reference: &str, goal_id: &str, now: Timestamp) -> AppResult<()> {
-        self.change_goals(reference, now, |goals| {
+    pub fn delete_goal(
+        &self,
+        actor: &Person,
+        reference: &str,
+        goal_id: &str,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        self.change_goals(actor, reference, now, |goals| {
             find_goal(goals, goal_id)?;
             Ok(vec![GoalWrite::Delete(goal_id.to_string())])
         })
@@ -104,13 +115,14 @@ impl App {
     /// Records a metric's new value (kept in its history with its instant).
     pub fn record_measurement(
         &self,
+        actor: &Person,
         reference: &str,
         metric_id: &str,
         measurement: Measurement,
         now: Timestamp,
     ) -> AppResult<Goal> {
         plausible("value".into(), measurement.value)?;
-        let written = self.change_goals(reference, now, |goals| {
+        let written = self.change_goals(actor, reference, now, |goals| {
             let mut goals = goals.to_vec();
             let index = record_measurement(&mut goals, metric_id, measurement.clone())
                 .ok_or_else(|| no_metric(metric_id))?;
@@ -123,13 +135,14 @@ impl App {
     /// definition brings one, and a current value in the body is added to it.
     pub fn edit_metric(
         &self,
+        actor: &Person,
         reference: &str,
         metric_id: &str,
         metric: MetricRequest,
         now: Timestamp,
     ) -> AppResult<Goal> {
         validate_metric_request(&metric, "")?;
-        let written = self.change_goals(reference, now, |goals| {
+        let written = self.change_goals(actor, reference, now, |goals| {
             let mut goals = goals.to_vec();
             let (goal, existing) = goals
                 .iter_mut()
@@ -145,8 +158,14 @@ impl App {
     }
 
     /// Removes a metric from its goal (its id is never reused).
-    pub fn delete_metric(&self, reference: &str, metric_id: &str, now: Timestamp) -> AppResult<()> {
-        self.change_goals(reference, now, |goals| {
+    pub fn delete_metric(
+        &self,
+        actor: &Person,
+        reference: &str,
+        metric_id: &str,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        self.change_goals(actor, reference, now, |goals| {
             let mut goals = goals.to_vec();
             let index = remove_metric(&mut goals, metric_id).ok_or_else(|| no_metric(metric_id))?;
             Ok(vec![GoalWrite::Put(goals.swap_remove(index))])

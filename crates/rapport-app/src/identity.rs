@@ -482,6 +482,27 @@ impl App {
         Ok(())
     }
 
+    /// The enabled user `reference` (an id or a name) names, as the person a
+    /// command acts for (the CLI's `--as`): the same roles and scope apply as
+    /// to a signed-in request.
+    pub fn person(&self, reference: &str) -> AppResult<Person> {
+        let user = self.find_user(reference)?;
+        if user.disabled_at.is_some() {
+            return Err(AppError::Forbidden(format!(
+                "user `{}` is disabled",
+                user.name
+            )));
+        }
+        Ok(user.person())
+    }
+
+    /// The account `reference` names, for `person` to change: refused unless
+    /// their role may change things, not found outside their scope.
+    pub fn account_to_change(&self, person: &Person, reference: &str) -> AppResult<Account> {
+        self.authorize(person, Permission::Write)?;
+        self.visible_account(person, reference)
+    }
+
     /// Refuses what `person`'s role does not grant.
     pub fn authorize(&self, person: &Person, permission: Permission) -> AppResult<()> {
         if person.may(permission) {

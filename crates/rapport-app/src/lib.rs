@@ -24,6 +24,7 @@ pub mod goals;
 pub mod helpdesk;
 pub mod identity;
 pub mod import;
+pub mod limits;
 pub mod meetings;
 pub mod overrides;
 pub mod render;
@@ -125,6 +126,8 @@ pub struct App {
     tracking: tracking::TrackingState,
     /// The webhook secrets' key, the delivery client, webhooks being sent to.
     webhooks: webhooks::WebhookState,
+    /// Each credential's request rate (`limits`).
+    limits: limits::RateLimits,
 }
 
 /// What one [`App::follow`] applied.
@@ -182,6 +185,7 @@ impl App {
             pending_alerts: Mutex::new((BTreeSet::new(), false)),
             checkpointing: Mutex::new(()),
             tracking: tracking::TrackingState::default(),
+            limits: limits::RateLimits::default(),
         })
     }
 

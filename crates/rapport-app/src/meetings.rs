@@ -6,6 +6,7 @@
 //! no-show whatever a later calendar import says of that occurrence, and a
 //! person's record replaces the one before it.
 
+use rapport_core::access::Person;
 use rapport_core::activity::MeetingStatus;
 use rapport_core::engine::CalendarOccurrence;
 use rapport_core::{Activity, ActivityDetail, Timestamp};
@@ -56,12 +57,12 @@ impl App {
     /// meeting still ahead or cancelled; recording it twice changes nothing.
     pub fn record_no_show(
         &self,
+        actor: &Person,
         reference: &str,
         meeting: &str,
-        by: &str,
         now: Timestamp,
     ) -> AppResult<MeetingRecorded> {
-        self.record_meeting_status(reference, meeting, by, now, MeetingStatus::NoShow)
+        self.record_meeting_status(actor, reference, meeting, now, MeetingStatus::NoShow)
     }
 
     /// Takes back a no-show recorded by mistake: the customer attended the
@@ -69,33 +70,29 @@ impl App {
     /// occurrence without a no-show is left as it stands (`recorded: false`).
     pub fn record_attended(
         &self,
+        actor: &Person,
         reference: &str,
         meeting: &str,
-        by: &str,
         now: Timestamp,
     ) -> AppResult<MeetingRecorded> {
-        self.record_meeting_status(reference, meeting, by, now, MeetingStatus::Attended)
+        self.record_meeting_status(actor, reference, meeting, now, MeetingStatus::Attended)
     }
 
     /// A person's record of a past occurrence: `status` is `NoShow`, or
     /// `Attended` to take a no-show back.
     fn record_meeting_status(
         &self,
+        actor: &Person,
         reference: &str,
         meeting: &str,
-        by: &str,
         now: Timestamp,
         status: MeetingStatus,
     ) -> AppResult<MeetingRecorded> {
-        let by = by.trim();
-        if by.is_empty() {
-            return Err(AppError::invalid(
-                "by",
-                "say who records it (a name or an address)",
-            ));
-        }
+        let by = actor.name.as_str();
+        let account = self.account_to_change(actor, reference)?;
         let meeting = meeting.trim();
-        let (account, occurrence) = self.calendar_occurrence(reference, meeting)?;
+        let (account, occurrence) =
+            self.calendar_occurrence(account.external_id.as_str(), meeting)?;
         let unchanged = match (status, occurrence.status) {
             (MeetingStatus::NoShow, MeetingStatus::NoShow) => true,
             (MeetingStatus::Attended, current) => current != MeetingStatus::NoShow,

@@ -3,6 +3,7 @@
 //! the trail as stored and appends the event made from it, so concurrent
 //! writers chain (`old` = the previous event's `new`) in commit order.
 
+use rapport_core::access::Person;
 use rapport_core::scoring::overrides::{
     AccountOverrides, OverrideEvent, OverrideRequest, ScoreOverride, account_overrides,
     remove_override, set_override, validate_model_name,
@@ -61,19 +62,21 @@ impl App {
         Ok(event)
     }
 
-    /// Sets (or replaces) the override of `model`'s score for an account.
+    /// Sets (or replaces) the override of `model`'s score for an account;
+    /// `actor` is its author.
     pub fn set_override(
         &self,
+        actor: &Person,
         reference: &str,
         model: &str,
         request: &OverrideRequest,
         now: Timestamp,
     ) -> AppResult<OverrideSet> {
         self.check_override_model(model)?;
-        let account = self.resolve(reference)?;
+        let account = self.account_to_change(actor, reference)?;
         let event = self
             .append_override(&account, now, |trail| {
-                Ok(Some(set_override(trail, model, request, now)?))
+                Ok(Some(set_override(trail, model, request, &actor.name, now)?))
             })?
             .ok_or_else(|| AppError::Conflict("the override was not written".into()))?;
         let override_ = event
@@ -85,16 +88,16 @@ impl App {
     /// Removes the override of `model` in force; `NotFound` when none is.
     pub fn remove_override(
         &self,
+        actor: &Person,
         reference: &str,
         model: &str,
-        author: &str,
         reason: &str,
         now: Timestamp,
     ) -> AppResult<OverrideEvent> {
         self.check_override_model(model)?;
-        let account = self.resolve(reference)?;
+        let account = self.account_to_change(actor, reference)?;
         self.append_override(&account, now, |trail| {
-            Ok(remove_override(trail, model, author, reason, now)?)
+            Ok(remove_override(trail, model, &actor.name, reason, now)?)
         })?
         .ok_or_else(|| {
             AppError::NotFound(format!(

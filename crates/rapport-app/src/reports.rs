@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use rapport_core::access::Person;
 use rapport_core::account_success::report::ValueReport;
 use rapport_core::account_success::{AccountSuccess, account_success};
 use rapport_core::engagement::{Compare, EngagementBreakdown, engagement_breakdown};
@@ -48,8 +49,14 @@ pub fn engagement_window(
     Ok((Window::new(as_of, period), compare))
 }
 
-/// Parses an optional tier filter (refusals name `tier`).
-pub fn tier_filter(csm: Option<&str>, tier: Option<&str>) -> AppResult<OverviewFilter> {
+/// The portfolio filter of a request by `person`: their scope (a CSM sees
+/// their own accounts and their team's), an optional CSM and an optional
+/// tier (refusals name `tier`).
+pub fn portfolio_filter(
+    person: &Person,
+    csm: Option<&str>,
+    tier: Option<&str>,
+) -> AppResult<OverviewFilter> {
     let tier = match tier.map(str::trim).filter(|tier| !tier.is_empty()) {
         Some(text) => Some(
             text.parse::<Tier>()
@@ -63,6 +70,7 @@ pub fn tier_filter(csm: Option<&str>, tier: Option<&str>) -> AppResult<OverviewF
             .filter(|csm| !csm.is_empty())
             .map(str::to_string),
         tier,
+        visible_to: (!person.sees_every_account()).then(|| person.clone()),
     })
 }
 

@@ -17,6 +17,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use rapport_core::Timestamp;
+use rapport_core::access::Person;
 use rapport_core::alerts::StoredAlert;
 use rapport_core::alerts::delivery::address::without_credentials;
 use rapport_core::alerts::delivery::{
@@ -224,11 +225,10 @@ impl App {
         }
     }
 
-    /// Every delivery of an alert with its attempts.
-    pub fn deliveries(&self, alert_id: i64) -> AppResult<Vec<Delivery>> {
-        if self.store.alert(alert_id)?.is_none() {
-            return Err(AppError::NotFound(format!("no alert with id {alert_id}")));
-        }
+    /// Every delivery of an alert with its attempts, for a person who may
+    /// see the alert's account.
+    pub fn deliveries(&self, person: &Person, alert_id: i64) -> AppResult<Vec<Delivery>> {
+        self.visible_alert(person, alert_id)?;
         Ok(self.store.deliveries(Some(alert_id))?)
     }
 

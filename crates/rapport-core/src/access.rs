@@ -83,6 +83,17 @@ pub struct Person {
 }
 
 impl Person {
+    /// Whoever runs a read on the command line without naming a user: they
+    /// hold the database file, so they see every account; as a viewer they
+    /// change nothing (a change names its user).
+    pub fn operator() -> Person {
+        Person {
+            id: 0,
+            name: "command line".into(),
+            role: Role::Viewer,
+        }
+    }
+
     /// Whether the role grants `permission` (on the accounts it may see).
     pub fn may(&self, permission: Permission) -> bool {
         match permission {

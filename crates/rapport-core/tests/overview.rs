@@ -3,6 +3,7 @@
 //! are one-factor models on logins: engagement = 100 × min(1, logins ÷ 20),
 //! health = 100 × min(1, logins ÷ 5).
 
+use rapport_core::access::{Person, Role};
 use rapport_core::engine::{PortfolioState, Window};
 use rapport_core::portfolio::overview::{OverviewFilter, overview};
 use rapport_core::scoring::model::Model;
@@ -393,7 +394,7 @@ fn every_figure_filters_by_csm_and_tier() {
     let (window, compare) = window();
     let dana = OverviewFilter {
         csm: Some("dana".into()),
-        tier: None,
+        ..OverviewFilter::default()
     };
     let view = overview(
         &p,
@@ -408,8 +409,8 @@ fn every_figure_filters_by_csm_and_tier() {
     assert_eq!(view.current.activities.total, 4);
     assert_eq!((view.at_risk.accounts, view.at_risk.revenue), (1, 5_000.0));
     let growth = OverviewFilter {
-        csm: None,
         tier: Some(Tier::Growth),
+        ..OverviewFilter::default()
     };
     let view = overview(
         &p,
@@ -425,6 +426,26 @@ fn every_figure_filters_by_csm_and_tier() {
         (1, 1)
     );
     assert_eq!(view.notable_changes.down.len(), 0);
+    // A CSM's own overview: the accounts naming them, as the CSM filter.
+    let scoped = OverviewFilter {
+        visible_to: Some(Person {
+            id: 7,
+            name: " Dana ".into(),
+            role: Role::Csm,
+        }),
+        ..OverviewFilter::default()
+    };
+    let view = overview(
+        &p,
+        &engagement_model(),
+        &health_model(),
+        window,
+        compare,
+        &scoped,
+        &OverrideTrails::default(),
+    );
+    assert_eq!(view.current.accounts, 2, "dana's a and c");
+    assert_eq!((view.at_risk.accounts, view.at_risk.revenue), (1, 5_000.0));
 }
 
 /// Issue 20, item 5: a manual health override counts in the roll-ups as on the

@@ -466,6 +466,14 @@ fn required<'a>(row: &'a Row<'_>, column: &str) -> Result<&'a str, String> {
         .ok_or_else(|| format!("missing field `{column}`"))
 }
 
+/// A name-like cell (a name, a title, a person), at most
+/// [`MAX_NAME_CHARS`](rapport_core::validation::MAX_NAME_CHARS) characters.
+fn name_cell(column: &str, text: &str) -> Result<String, String> {
+    rapport_core::validation::text_at_most(column, text, rapport_core::validation::MAX_NAME_CHARS)
+        .map_err(|error| format!("field `{column}`: {}", error.reason))?;
+    Ok(text.to_string())
+}
+
 fn parse_enum<T: std::str::FromStr<Err = DomainError>>(
     row: &Row<'_>,
     column: &str,
@@ -530,7 +538,7 @@ fn parse_bool(column: &str, text: &str) -> Result<bool, String> {
 /// empty `status` is active.
 pub fn account_row(row: &Row<'_>) -> Result<Account, String> {
     let external_id = field("id", ExternalId::parse(row.get("id")))?;
-    let name = required(row, "name")?.to_string();
+    let name = name_cell("name", required(row, "name")?)?;
     let tier: Tier = parse_enum(row, "tier", None)?;
     let arr = match row.optional("arr") {
         Some(text) => {
@@ -557,12 +565,15 @@ pub fn account_row(row: &Row<'_>) -> Result<Account, String> {
         tier,
         arr,
         seats,
-        csm: row.get("csm").to_string(),
+        csm: name_cell("csm", row.get("csm"))?,
         status,
         contract_start: optional_date(row, "contract_start")?,
         renewal_date: optional_date(row, "renewal_date")?,
-        industry: row.get("industry").to_string(),
-        manager: row.optional("manager").map(str::to_string),
+        industry: name_cell("industry", row.get("industry"))?,
+        manager: row
+            .optional("manager")
+            .map(|manager| name_cell("manager", manager))
+            .transpose()?,
         at_risk_override: parse_bool("at_risk_override", row.get("at_risk_override"))?,
     })
 }
@@ -572,17 +583,17 @@ pub fn contact_row(row: &Row<'_>) -> Result<Contact, String> {
     Ok(Contact {
         account: field("account", ExternalId::parse(row.get("account")))?,
         email: field("email", Email::parse(required(row, "email")?))?,
-        name: row.get("name").to_string(),
+        name: name_cell("name", row.get("name"))?,
         role: parse_enum(row, "role", Some(ContactRole::User))?,
-        department: row.get("department").to_string(),
-        title: row.get("title").to_string(),
+        department: name_cell("department", row.get("department"))?,
+        title: name_cell("title", row.get("title"))?,
     })
 }
 
 /// features.csv → [`Feature`]. An empty `importance` is basic; an empty name is the key.
 pub fn feature_row(row: &Row<'_>) -> Result<Feature, String> {
     let key = field("key", FeatureKey::parse(row.get("key")))?;
-    let name = row.optional("name").unwrap_or(key.as_str()).to_string();
+    let name = name_cell("name", row.optional("name").unwrap_or(key.as_str()))?;
     Ok(Feature {
         key,
         name,

@@ -1,12 +1,15 @@
 //! Alerts over HTTP: `GET /api/alerts?status=…&account=…&csm=…`,
 //! `POST /api/alerts/evaluate`, a person's `POST /api/alerts/{id}/acknowledge`
-//! and `POST /api/alerts/{id}/resolve` (`{"author": …, "note"?: …}`),
-//! `POST /api/alerts/{id}/snooze` (`{"until": …, "by": …, "reason"?: …}`).
+//! and `POST /api/alerts/{id}/resolve` (`{"note"?: …}`),
+//! `POST /api/alerts/{id}/snooze` (`{"until": …, "reason"?: …}`), each by the
+//! person signed in, on an alert of an account in their scope.
 //! An alert's deliveries and the webhook subscriptions are in `webhooks.rs`.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use rapport_app::alerts::{AlertQuery, AlertView};
+use rapport_core::access::Person;
 use rapport_core::alerts::{AlertRun, StoredAlert, parse_snooze_request};
 use serde::Deserialize;
 
@@ -21,6 +24,7 @@ pub(crate) struct ListQuery {
 
 pub(crate) async fn list(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
     let query = AlertQuery {
@@ -28,7 +32,7 @@ pub(crate) async fn list(
         account: query.account,
         csm: query.csm,
     };
-    blocking(&state, move |app| Ok(app.alerts(&query)?))
+    blocking(&state, move |app| Ok(app.alerts(&person, &query)?))
         .await
         .map(Json)
 }
@@ -44,20 +48,29 @@ pub(crate) async fn evaluate(State(state): State<AppState>) -> Result<Json<Alert
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Action {
-    author: String,
     #[serde(default)]
     note: Option<String>,
 }
 
+/// An action's body: none at all, or `{"note"?}`.
+fn action(body: &[u8]) -> Result<Action, ApiError> {
+    if body.is_empty() {
+        Ok(Action { note: None })
+    } else {
+        parse_body(body)
+    }
+}
+
 pub(crate) async fn acknowledge(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<StoredAlert>, ApiError> {
-    let action: Action = parse_body(&body)?;
+    let Action { note: _ } = action(&body)?;
     let now = now();
     blocking(&state, move |app| {
-        Ok(app.acknowledge_alert(id, &action.author, now)?)
+        Ok(app.acknowledge_alert(&person, id, now)?)
     })
     .await
     .map(Json)
@@ -65,29 +78,34 @@ pub(crate) async fn acknowledge(
 
 pub(crate) async fn resolve(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<StoredAlert>, ApiError> {
-    let action: Action = parse_body(&body)?;
+    let action = action(&body)?;
     let now = now();
     blocking(&state, move |app| {
-        Ok(app.resolve_alert(id, &action.author, action.note.as_deref(), now)?)
+        Ok(app.resolve_alert(&person, id, action.note.as_deref(), now)?)
     })
     .await
     .map(Json)
 }
 
-/// `POST /api/alerts/{id}/snooze` with `{"until", "by", "reason"?}` (`until`:
-/// RFC 3339 or a date, its first instant UTC): the alert as snoozed; 400
-/// naming `until` or `by`, 404 unknown id, 409 already resolved.
+/// `POST /api/alerts/{id}/snooze` with `{"until", "reason"?}` (`until`:
+/// RFC 3339 or a date, its first instant UTC), by the person signed in: the
+/// alert as snoozed; 400 naming `until`, 404 unknown id (or outside the
+/// person's scope), 409 already resolved.
 pub(crate) async fn snooze(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<StoredAlert>, ApiError> {
     let request = parse_snooze_request(&body).map_err(rapport_app::AppError::from)?;
     let now = now();
-    blocking(&state, move |app| Ok(app.snooze_alert(id, &request, now)?))
-        .await
-        .map(Json)
+    blocking(&state, move |app| {
+        Ok(app.snooze_alert(&person, id, &request, now)?)
+    })
+    .await
+    .map(Json)
 }

@@ -37,6 +37,16 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// More work waits than the server takes on; try again shortly (429).
     TooManyRequests(String),
+    /// The credential made more requests than its rate limit allows (429,
+    /// `Retry-After` the seconds to wait).
+    RateLimited {
+        retry_after_seconds: u64,
+    },
+    /// A status of the HTTP layer itself (405, 408, 413, …), as JSON.
+    Status {
+        status: StatusCode,
+        message: String,
+    },
     Internal(String),
 }
 
@@ -79,6 +89,11 @@ impl From<AppError> for ApiError {
             AppError::Conflict(message) => ApiError::Conflict(message),
             AppError::Unauthenticated(message) => ApiError::Unauthenticated(message),
             AppError::Forbidden(message) => ApiError::Forbidden(message),
+            AppError::RateLimited {
+                retry_after_seconds,
+            } => ApiError::RateLimited {
+                retry_after_seconds,
+            },
             AppError::Store(store) => ApiError::from(store),
             AppError::Render(_) | AppError::External(_) => ApiError::Internal(error.to_string()),
         }
@@ -166,6 +181,22 @@ impl IntoResponse for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 return response;
             }
+            ApiError::RateLimited {
+                retry_after_seconds,
+            } => {
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(body(format!(
+                        "too many requests with this credential; try again in {retry_after_seconds} s"
+                    ))),
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+                return response;
+            }
+            ApiError::Status { status, message } => (status, body(message)),
             ApiError::Internal(cause) => {
                 tracing::error!("request failed: {cause}");
                 (

@@ -3,10 +3,12 @@
 //! field so a bad one gets a 400 naming the field; the rules are the
 //! application layer's.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rapport_core::Timestamp;
+use rapport_core::access::Person;
 use rapport_core::success::edit::{parse_goal, parse_metric};
 use rapport_core::success::{Goal, Measurement};
 use serde::Deserialize;
@@ -29,13 +31,14 @@ pub(crate) async fn list(
 /// as stored, ids assigned. An unknown field is a 400 naming its path.
 pub(crate) async fn create(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path(customer_id): Path<String>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Goal>), ApiError> {
     let now = now();
     let goal = parse_goal(&body, now.date()).map_err(rapport_app::AppError::from)?;
     let stored = blocking(&state, move |app| {
-        Ok(app.create_goal(&customer_id, goal, now)?)
+        Ok(app.create_goal(&person, &customer_id, goal, now)?)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(stored)))
@@ -44,12 +47,13 @@ pub(crate) async fn create(
 /// `PUT …/goals/{goalId}`: replaces the goal; metrics keep their histories.
 pub(crate) async fn replace(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path((customer_id, goal_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Goal>, ApiError> {
     let now = now();
     blocking(&state, move |app| {
-        Ok(app.replace_goal(&customer_id, &goal_id, &body, now)?)
+        Ok(app.replace_goal(&person, &customer_id, &goal_id, &body, now)?)
     })
     .await
     .map(Json)
@@ -58,11 +62,12 @@ pub(crate) async fn replace(
 /// `DELETE …/goals/{goalId}`: 204, or 404 when there is no such goal.
 pub(crate) async fn delete(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path((customer_id, goal_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let now = now();
     blocking(&state, move |app| {
-        app.delete_goal(&customer_id, &goal_id, now)?;
+        app.delete_goal(&person, &customer_id, &goal_id, now)?;
         Ok(StatusCode::NO_CONTENT)
     })
     .await
@@ -80,6 +85,7 @@ struct NewMeasurement {
 /// `POST …/metrics/{metricId}/measurements`: `{"value", "at"?, "note"?}`.
 pub(crate) async fn measure(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path((customer_id, metric_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Goal>), ApiError> {
@@ -91,7 +97,7 @@ pub(crate) async fn measure(
         note: update.note,
     };
     let goal = blocking(&state, move |app| {
-        Ok(app.record_measurement(&customer_id, &metric_id, measurement, now)?)
+        Ok(app.record_measurement(&person, &customer_id, &metric_id, measurement, now)?)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(goal)))
@@ -101,13 +107,14 @@ pub(crate) async fn measure(
 /// kept; a `current` value is added to it).
 pub(crate) async fn edit_metric(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path((customer_id, metric_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Goal>, ApiError> {
     let metric = parse_metric(&body).map_err(rapport_app::AppError::from)?;
     let now = now();
     blocking(&state, move |app| {
-        Ok(app.edit_metric(&customer_id, &metric_id, metric, now)?)
+        Ok(app.edit_metric(&person, &customer_id, &metric_id, metric, now)?)
     })
     .await
     .map(Json)
@@ -116,11 +123,12 @@ pub(crate) async fn edit_metric(
 /// `DELETE …/metrics/{metricId}`: 204, or 404.
 pub(crate) async fn delete_metric(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path((customer_id, metric_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let now = now();
     blocking(&state, move |app| {
-        app.delete_metric(&customer_id, &metric_id, now)?;
+        app.delete_metric(&person, &customer_id, &metric_id, now)?;
         Ok(StatusCode::NO_CONTENT)
     })
     .await

@@ -7,6 +7,7 @@
 mod alerts;
 mod error;
 mod goals;
+pub mod hygiene;
 mod meetings;
 mod overrides;
 mod reports;
@@ -166,7 +167,11 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
         .read("/api/alerts/{id}/deliveries", None, webhooks::deliveries)
         .admin(Method::GET, "/api/webhooks", webhooks::webhooks)
         .admin(Method::POST, "/api/webhooks", webhooks::add_webhook)
-        .admin(Method::DELETE, "/api/webhooks/{id}", webhooks::remove_webhook)
+        .admin(
+            Method::DELETE,
+            "/api/webhooks/{id}",
+            webhooks::remove_webhook,
+        )
         .read(
             "/api/intelligence/overrides/{customer_id}",
             CUSTOMER,
@@ -187,7 +192,16 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
         .merge(meetings::routes(&state))
         .merge(tracking::routes(&state))
         .finish();
-    (router.fallback(not_found).with_state(state), table)
+    let router = router
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            hygiene::API_BODY_LIMIT,
+        ))
+        .layer(axum::middleware::from_fn(hygiene::json_errors))
+        .layer(axum::middleware::from_fn(hygiene::time_limit))
+        .layer(axum::middleware::from_fn(hygiene::security_headers))
+        .with_state(state);
+    (router, table)
 }
 
 /// The router every server serves.
@@ -294,9 +308,10 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("no such page".into())
 }
 
-/// Parses a JSON body into `T`, naming the field that does not fit.
+/// Parses a JSON body into `T`, naming the field that does not fit (and
+/// refusing a body that names who acts: that is the person signed in).
 pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    rapport_core::success::edit::parse_json(body, |_| {}).map_err(|error| ApiError::BadRequest {
+    rapport_core::validation::parse_request(body).map_err(|error| ApiError::BadRequest {
         parameter: error.field,
         reason: error.reason,
     })

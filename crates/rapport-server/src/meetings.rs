@@ -1,15 +1,17 @@
 //! Calendar meetings over HTTP: `GET /api/accounts/{id}/meetings` (the
 //! meetings an account's calendar imports gave, with their ids) and
-//! `POST /api/accounts/{id}/meetings/{meetingId}/no-show` with `{"by": …}`,
-//! which records that the customer did not show up (a calendar cannot say
+//! `POST /api/accounts/{id}/meetings/{meetingId}/no-show`, by the person
+//! signed in, which records that the customer did not show up (a calendar cannot say
 //! so; a later calendar import does not undo it), and
 //! `POST /api/accounts/{id}/meetings/{meetingId}/attended`, which takes a
 //! no-show recorded by mistake back. The rules are the application layer's.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use rapport_app::meetings::{AccountMeetings, MeetingRecorded};
+use rapport_core::access::Person;
 use serde::Deserialize;
 
 use crate::routes::Routes;
@@ -43,11 +45,11 @@ async fn list(
         .map(Json)
 }
 
+/// A mark's body: nothing (who records it is the person signed in), an
+/// empty object, or no body at all.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ByPerson {
-    by: String,
-}
+struct MarkBody {}
 
 /// What a person records of a past occurrence, one handler per route.
 #[derive(Clone, Copy)]
@@ -58,35 +60,41 @@ enum Mark {
 
 async fn no_show(
     state: State<AppState>,
+    person: Extension<Person>,
     path: Path<(String, String)>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<MeetingRecorded>), ApiError> {
-    mark(Mark::NoShow, state, path, body).await
+    mark(Mark::NoShow, state, person, path, body).await
 }
 
 async fn attended(
     state: State<AppState>,
+    person: Extension<Person>,
     path: Path<(String, String)>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<MeetingRecorded>), ApiError> {
-    mark(Mark::Attended, state, path, body).await
+    mark(Mark::Attended, state, person, path, body).await
 }
 
 /// 201 when recorded (or a no-show taken back), 200 when it already stood
-/// (or there was none to take back); 400 naming `by`, 404 for an unknown
-/// account or meeting, 409 for a meeting ahead or cancelled.
+/// (or there was none to take back); recorded by the person signed in; 400
+/// for a body naming anyone (`by`), 404 for an unknown account or meeting,
+/// 409 for a meeting ahead or cancelled.
 async fn mark(
     mark: Mark,
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path((id, meeting_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<MeetingRecorded>), ApiError> {
-    let request: ByPerson = parse_body(&body)?;
+    if !body.is_empty() {
+        let MarkBody {} = parse_body(&body)?;
+    }
     let now = now();
     let recorded = blocking(&state, move |app| {
         Ok(match mark {
-            Mark::NoShow => app.record_no_show(&id, &meeting_id, &request.by, now)?,
-            Mark::Attended => app.record_attended(&id, &meeting_id, &request.by, now)?,
+            Mark::NoShow => app.record_no_show(&person, &id, &meeting_id, now)?,
+            Mark::Attended => app.record_attended(&person, &id, &meeting_id, now)?,
         })
     })
     .await?;

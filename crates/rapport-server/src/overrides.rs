@@ -3,27 +3,30 @@
 //! trail. The server stamps each event with its clock; the rules are the
 //! application layer's.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use rapport_app::overrides::OverrideSet;
+use rapport_core::access::Person;
 use rapport_core::scoring::overrides::{AccountOverrides, parse_override_request};
 use serde::Deserialize;
 
 use crate::{ApiError, AppState, Json, as_of, blocking, now};
 
 /// `PUT /api/intelligence/overrides/{customerId}/{model}` with
-/// `{"value", "reason", "author", "expiresAt"?}`: 201 when no override was in
-/// force, 200 when one is replaced (the event's `old`).
+/// `{"value", "reason", "expiresAt"?}`, by the person signed in: 201 when no
+/// override was in force, 200 when one is replaced (the event's `old`).
 pub(crate) async fn put(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path((customer_id, model)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<OverrideSet>), ApiError> {
     let request = parse_override_request(&body).map_err(rapport_app::AppError::from)?;
     let now = now();
     let set = blocking(&state, move |app| {
-        Ok(app.set_override(&customer_id, &model, &request, now)?)
+        Ok(app.set_override(&person, &customer_id, &model, &request, now)?)
     })
     .await?;
     let status = if set.event.old.is_some() {
@@ -35,23 +38,24 @@ pub(crate) async fn put(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct RemoveQuery {
-    author: Option<String>,
     reason: Option<String>,
 }
 
-/// `DELETE /api/intelligence/overrides/{customerId}/{model}?author=…&reason=…`:
-/// 204, or 404 when no override of the model is in force.
+/// `DELETE /api/intelligence/overrides/{customerId}/{model}?reason=…`: 204,
+/// or 404 when no override of the model is in force. The person signed in is
+/// the removal's author.
 pub(crate) async fn remove(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path((customer_id, model)): Path<(String, String)>,
     Query(query): Query<RemoveQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let author = query.author.unwrap_or_default();
     let reason = query.reason.unwrap_or_default();
     let now = now();
     blocking(&state, move |app| {
-        app.remove_override(&customer_id, &model, &author, &reason, now)?;
+        app.remove_override(&person, &customer_id, &model, &reason, now)?;
         Ok(StatusCode::NO_CONTENT)
     })
     .await

@@ -1,11 +1,15 @@
 //! The report routes: one account's engagement breakdown, health and success
 //! metrics, the value report, the portfolio overview and the weekly report.
 
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use rapport_app::render::{self, DocumentFormat};
-use rapport_app::reports::{EngagementRequest, ValueReportOptions, engagement_window, tier_filter};
+use rapport_app::reports::{
+    EngagementRequest, ValueReportOptions, engagement_window, portfolio_filter,
+};
+use rapport_core::access::Person;
 use rapport_core::health::HealthView;
 use rapport_core::portfolio::overview::Overview;
 use serde::Deserialize;
@@ -223,11 +227,12 @@ pub(crate) async fn value_report(
 /// `GET /api/reports/weekly?format=html|md|json&asOf&csm&tier`
 pub(crate) async fn weekly(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Query(query): Query<DocumentQuery>,
 ) -> Result<Response, ApiError> {
     let format = document_format(query.format.as_deref(), true)?;
     let as_of = as_of(query.as_of.as_deref())?;
-    let filter = tier_filter(query.csm.as_deref(), query.tier.as_deref())?;
+    let filter = portfolio_filter(&person, query.csm.as_deref(), query.tier.as_deref())?;
     let report = blocking(&state, move |app| Ok(app.weekly(as_of, &filter)?)).await?;
     Ok(match format {
         None => Json(report).into_response(),
@@ -253,6 +258,7 @@ pub(crate) struct OverviewQuery {
 /// `GET /api/intelligence/engagement-overview?period&comparePeriod&asOf&csm&tier&format=json|md`
 pub(crate) async fn overview(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Query(query): Query<OverviewQuery>,
 ) -> Result<Response, ApiError> {
     let markdown = markdown_wanted(query.format.as_deref())?;
@@ -261,7 +267,7 @@ pub(crate) async fn overview(
         query.compare_period.as_deref(),
         as_of(query.as_of.as_deref())?,
     )?;
-    let filter = tier_filter(query.csm.as_deref(), query.tier.as_deref())?;
+    let filter = portfolio_filter(&person, query.csm.as_deref(), query.tier.as_deref())?;
     let view: Overview = blocking(&state, move |app| {
         Ok(app.overview(window, compare, &filter)?)
     })

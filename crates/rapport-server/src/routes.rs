@@ -214,6 +214,7 @@ async fn admit(guard: &Guard, request: Request) -> Result<Request, ApiError> {
         None => None,
     };
     let at = now();
+    guard.state.take_request(credential.secret(), at)?;
     let person = blocking(&guard.state, move |app| {
         let person = match &credential {
             Credential::Token(token) => app.authenticate_token(token, at)?,
@@ -233,6 +234,14 @@ async fn admit(guard: &Guard, request: Request) -> Result<Request, ApiError> {
 enum Credential {
     Token(String),
     Session(String),
+}
+
+impl Credential {
+    fn secret(&self) -> &str {
+        match self {
+            Credential::Token(secret) | Credential::Session(secret) => secret,
+        }
+    }
 }
 
 /// The caller's credential: `Authorization: Bearer …`, else the session

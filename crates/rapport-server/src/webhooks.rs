@@ -8,14 +8,18 @@ use axum::http::StatusCode;
 use rapport_app::webhooks::SubscriptionView;
 use rapport_core::alerts::delivery::{Delivery, SubscriptionRequest};
 
+use axum::Extension;
+use rapport_core::access::Person;
+
 use crate::{ApiError, AppState, Json, blocking, now, parse_body};
 
 /// `GET /api/alerts/{id}/deliveries`: every delivery of an alert and its attempts.
 pub(crate) async fn deliveries(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
-    blocking(&state, move |app| Ok(app.deliveries(id)?))
+    blocking(&state, move |app| Ok(app.deliveries(&person, id)?))
         .await
         .map(Json)
 }

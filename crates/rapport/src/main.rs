@@ -51,6 +51,11 @@ struct Cli {
     /// Settings file (TOML). Default: ./rapport.toml when present, or RAPPORT_CONFIG.
     #[arg(long, global = true)]
     config: Option<std::path::PathBuf>,
+    /// The Rapport user a change is made as (an override, a goal, an alert
+    /// action, a no-show): their role and accounts apply, and they are its
+    /// author. Also RAPPORT_USER or `user` in rapport.toml.
+    #[arg(long = "as", global = true, value_name = "USER")]
+    acting_as: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -166,7 +171,9 @@ fn main() -> ExitCode {
             Command::Override(_) => None,
             _ => cli.model,
         };
-        let settings = settings.with_flags(cli.db, model_flag);
+        let settings = settings
+            .with_flags(cli.db, model_flag)
+            .acting_as(cli.acting_as);
         run(cli.command, &settings)
     });
     match result {

@@ -31,6 +31,8 @@ struct FileSettings {
     /// Where webhooks may point and the key sealing their secrets.
     #[serde(default)]
     webhooks: WebhookSettings,
+    /// The Rapport user the command line makes changes as.
+    user: Option<String>,
 }
 
 /// `[tracking]`: the tier of accounts a `group` call creates, and the rules
@@ -91,6 +93,9 @@ pub struct Settings {
     /// `[webhooks]` in rapport.toml, over which RAPPORT_WEBHOOKS_ALLOWED_NETWORKS
     /// and RAPPORT_SECRET_KEY.
     pub webhooks: WebhookSettings,
+    /// The Rapport user the command line makes changes as: `--as`,
+    /// RAPPORT_USER, or `user` in rapport.toml.
+    pub user: Option<String>,
 }
 
 impl fmt::Debug for Settings {
@@ -105,6 +110,7 @@ impl fmt::Debug for Settings {
             .field("team_domains", &self.team_domains)
             .field("tracking", &self.tracking)
             .field("webhooks", &self.webhooks)
+            .field("user", &self.user)
             .finish()
     }
 }
@@ -165,7 +171,16 @@ impl Settings {
                     .unwrap_or(file_settings.webhooks.allowed_networks),
                 secret_key: env("RAPPORT_SECRET_KEY").or(file_settings.webhooks.secret_key),
             },
+            user: env("RAPPORT_USER").or(file_settings.user),
         })
+    }
+
+    /// The user `--as` names, over the settings' own.
+    pub fn acting_as(mut self, user: Option<String>) -> Self {
+        if user.is_some() {
+            self.user = user;
+        }
+        self
     }
 
     pub fn with_flags(mut self, database_url: Option<String>, model: Option<String>) -> Self {
@@ -320,6 +335,7 @@ mod tests {
                 allowed_networks: vec!["10.20.0.0/16".into()],
                 secret_key: Some("00".repeat(32)),
             },
+            user: None,
         };
         let printed = format!("{settings:?}");
         assert!(!printed.contains("pw"));

@@ -822,6 +822,7 @@ fn overrides_from_a_terminal_set_replace_list_remove_with_an_audit_trail() {
             .code(),
         Some(0)
     );
+    add_user(&db, "dana", "leader");
     let set = rapport(
         &db,
         &[
@@ -834,7 +835,7 @@ fn overrides_from_a_terminal_set_replace_list_remove_with_an_audit_trail() {
             "72",
             "--reason",
             "Exec sponsor confirmed renewal",
-            "--author",
+            "--as",
             "dana",
             "--expires",
             "2099-12-31",
@@ -858,7 +859,7 @@ fn overrides_from_a_terminal_set_replace_list_remove_with_an_audit_trail() {
             "64.5",
             "--reason",
             "Usage dropped",
-            "--author",
+            "--as",
             "lee",
         ],
     );
@@ -909,7 +910,7 @@ fn overrides_from_a_terminal_set_replace_list_remove_with_an_audit_trail() {
     ] {
         let mut command = vec!["override", "set", "acc-0001"];
         command.extend(args);
-        command.extend(["--reason", "why", "--author", "dana"]);
+        command.extend(["--reason", "why", "--as", "dana"]);
         let refused = rapport(&db, &command);
         assert_eq!(refused.status.code(), Some(2));
         assert!(
@@ -922,7 +923,7 @@ fn overrides_from_a_terminal_set_replace_list_remove_with_an_audit_trail() {
         &db,
         &[
             "override", "set", "acc-0001", "--model", "health", "--value", "50", "--reason", " ",
-            "--author", "dana",
+            "--as", "dana",
         ],
     );
     assert!(text(&refused.stderr).contains("--reason: must not be empty"));
@@ -935,7 +936,7 @@ fn overrides_from_a_terminal_set_replace_list_remove_with_an_audit_trail() {
             "Acme Corp",
             "--model",
             "health",
-            "--author",
+            "--as",
             "dana",
             "--reason",
             "Renewal signed",
@@ -950,7 +951,7 @@ fn overrides_from_a_terminal_set_replace_list_remove_with_an_audit_trail() {
             "Acme Corp",
             "--model",
             "health",
-            "--author",
+            "--as",
             "dana",
         ],
     );
@@ -1153,6 +1154,7 @@ fn alerts_from_a_terminal_evaluate_list_acknowledge_resolve() {
             .code(),
         Some(0)
     );
+    add_user(&db, "dana", "leader");
     let first = rapport(&db, &["alerts", "evaluate"]);
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert!(
@@ -1169,7 +1171,7 @@ fn alerts_from_a_terminal_evaluate_list_acknowledge_resolve() {
     let listed = rapport(&db, &["alerts", "list", "--format", "json"]);
     let alerts: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     let id = alerts[0]["id"].as_i64().unwrap().to_string();
-    let ack = rapport(&db, &["alerts", "ack", &id, "--author", "dana"]);
+    let ack = rapport(&db, &["alerts", "ack", &id, "--as", "dana"]);
     assert!(
         text(&ack.stdout).contains("Acknowledged"),
         "{}",
@@ -1177,16 +1179,14 @@ fn alerts_from_a_terminal_evaluate_list_acknowledge_resolve() {
     );
     let resolved = rapport(
         &db,
-        &[
-            "alerts", "resolve", &id, "--author", "dana", "--note", "done",
-        ],
+        &["alerts", "resolve", &id, "--as", "dana", "--note", "done"],
     );
     assert!(
         text(&resolved.stdout).contains("Resolved"),
         "{}",
         text(&resolved.stdout)
     );
-    let twice = rapport(&db, &["alerts", "resolve", &id, "--author", "dana"]);
+    let twice = rapport(&db, &["alerts", "resolve", &id, "--as", "dana"]);
     assert_eq!(twice.status.code(), Some(2));
     assert!(
         text(&twice.stderr).contains("already resolved"),
@@ -1250,6 +1250,12 @@ fn small_demo(work: &Path) -> std::path::PathBuf {
 
 /// Generates `accounts` accounts over `days` days into `work/data` and imports
 /// them into `work/rapport.db`.
+/// Adds a Rapport user, whom `--as` then names.
+fn add_user(db: &Path, name: &str, role: &str) {
+    let added = rapport(db, &["users", "add", name, "--role", role]);
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+}
+
 fn imported_portfolio(work: &Path, accounts: &str, days: &str) -> std::path::PathBuf {
     let data = work.join("data");
     let db = work.join("rapport.db");
@@ -1411,6 +1417,7 @@ fn reports_at(id: &str, as_of: &str) -> Vec<(Vec<String>, String)> {
 fn every_report_json_from_the_cli_is_the_api_body() {
     let work = tempfile::tempdir().unwrap();
     let db = imported_portfolio(work.path(), "12", "60");
+    add_user(&db, "lee", "leader");
     let (_server, address) = serve(&db);
     let accounts = api_json(&address, "/api/accounts");
     let id = accounts
@@ -1466,7 +1473,7 @@ fn every_report_json_from_the_cli_is_the_api_body() {
         &address,
         "PUT",
         &format!("/api/intelligence/overrides/{id}/health"),
-        Some(r#"{"value": 72, "reason": "Exec sponsor confirmed renewal", "author": "dana"}"#),
+        Some(r#"{"value": 72, "reason": "Exec sponsor confirmed renewal"}"#),
     );
     assert_eq!(status, 201, "{body}");
     let overridden = rapport(
@@ -1481,7 +1488,7 @@ fn every_report_json_from_the_cli_is_the_api_body() {
             "41",
             "--reason",
             "QBR went well",
-            "--author",
+            "--as",
             "lee",
         ],
     );
@@ -1506,7 +1513,7 @@ fn every_report_json_from_the_cli_is_the_api_body() {
         &address,
         "POST",
         &format!("/api/alerts/{alert}/acknowledge"),
-        Some(r#"{"author": "dana"}"#),
+        Some("{}"),
     );
     assert_eq!(status, 200, "{body}");
     assert!(
@@ -1716,6 +1723,7 @@ fn concurrent_writers_never_fail_and_the_override_trail_chains() {
     const ROUNDS: usize = 15;
     let work = tempfile::tempdir().unwrap();
     let db = imported_portfolio(work.path(), "4", "20");
+    add_user(&db, "cli", "leader");
     let (_server, address) = serve(&db);
     let id = api_json(&address, "/api/accounts")
         .as_array()
@@ -1747,7 +1755,7 @@ fn concurrent_writers_never_fail_and_the_override_trail_chains() {
                     "PUT",
                     &format!("/api/intelligence/overrides/{id}/health"),
                     Some(&format!(
-                        r#"{{"value": {}, "reason": "API round {round}", "author": "api"}}"#,
+                        r#"{{"value": {}, "reason": "API round {round}"}}"#,
                         10 + round
                     )),
                 );
@@ -1783,7 +1791,7 @@ fn concurrent_writers_never_fail_and_the_override_trail_chains() {
                     &db,
                     &[
                         "override", "set", "acc-0002", "--model", "health", "--value", &value,
-                        "--reason", &reason, "--author", "cli",
+                        "--reason", &reason, "--as", "cli",
                     ],
                 );
                 if output.status.code() == Some(0) {
@@ -1869,7 +1877,8 @@ fn concurrent_writers_never_fail_and_the_override_trail_chains() {
     );
     let history = trail["history"].as_array().unwrap();
     assert_eq!(history.len(), api_sets + cli_sets);
-    for author in ["api", "cli"] {
+    // The server's writes are the signed-in admin's, the command line's `--as cli`.
+    for author in ["admin", "cli"] {
         assert_eq!(
             history
                 .iter()
@@ -2160,6 +2169,8 @@ fn rapport_with_team(db: &Path, args: &[&str]) -> Output {
 fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
     let work = tempfile::tempdir().unwrap();
     let db = small_demo(work.path());
+    // The CSM of acc-0001 records the no-show: their own account.
+    add_user(&db, "Diego Wright", "csm");
     let facts = |db: &Path| {
         let breakdown = cli_json(
             db,
@@ -2226,7 +2237,7 @@ fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
             "acc-0001",
             "--meeting",
             &qbr_id,
-            "--by",
+            "--as",
             "Diego Wright",
         ],
     );
@@ -2268,7 +2279,7 @@ fn a_calendar_import_and_a_no_show_change_the_meeting_facts() {
             "acc-0001",
             "--meeting",
             &qbr_id,
-            "--by",
+            "--as",
             "Diego Wright",
         ],
     );

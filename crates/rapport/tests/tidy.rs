@@ -224,6 +224,7 @@ const CORE_ALLOWED_IMPORTS: &[(&str, &[&str])] = &[
         "portfolio",
         &[
             "domain",
+            "access",
             "engine",
             "scoring",
             "engagement",

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use rapport_app::render::{self, DocumentFormat};
 use rapport_app::reports::{EngagementRequest, ValueReportOptions};
 use rapport_app::{App, AppConfig};
+use rapport_core::access::{Person, Role};
 use rapport_core::engagement::Compare;
 use rapport_core::engine::Window;
 use rapport_core::portfolio::overview::OverviewFilter;
@@ -105,7 +106,12 @@ fn demo_app(folder: &std::path::Path) -> std::sync::Arc<App> {
         chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
     )
     .unwrap();
-    app.create_goal("acc-hostile", goal, now).unwrap();
+    let leader = Person {
+        id: 1,
+        name: "dana".into(),
+        role: Role::Leader,
+    };
+    app.create_goal(&leader, "acc-hostile", goal, now).unwrap();
     app
 }
 
@@ -190,7 +196,9 @@ fn every_report_in_every_format_for_every_account_and_model_reads_right() {
     }
     check("weekly json".into(), json(&weekly));
     app.evaluate_alerts(None, as_of).unwrap();
-    let alerts = app.alerts(&Default::default()).unwrap();
+    let alerts = app
+        .alerts(&Person::operator(), &Default::default())
+        .unwrap();
     assert!(!alerts.is_empty(), "the demo raises alerts");
     check("alerts md".into(), render::alerts(&alerts));
     check(

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{Snooze, StoredAlert};
 use crate::time::Timestamp;
-use crate::validation::{FieldError, field_error, parse_json};
+use crate::validation::{FieldError, field_error, parse_request};
 
 /// Why a person's action on an alert was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -124,7 +124,6 @@ pub fn snooze(
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnoozeRequest {
     pub until: Timestamp,
-    pub by: String,
     pub reason: Option<String>,
 }
 
@@ -132,30 +131,19 @@ pub struct SnoozeRequest {
 #[serde(deny_unknown_fields)]
 struct RawSnoozeRequest {
     until: String,
-    by: String,
     #[serde(default)]
     reason: Option<String>,
 }
 
-/// Parses `{"until", "by", "reason"?}`; `until` takes an RFC 3339 instant or
-/// a date (its first instant, UTC). Errors name the field.
+/// Parses `{"until", "reason"?}`; `until` takes an RFC 3339 instant or a
+/// date (its first instant, UTC). Who snoozes is the person signed in, never
+/// the body's. Errors name the field.
 pub fn parse_snooze_request(body: &[u8]) -> Result<SnoozeRequest, FieldError> {
-    let raw: RawSnoozeRequest = parse_json(body, |_| {}).map_err(|error| {
-        // A missing field is reported on the body as a whole; name the field.
-        match error
-            .reason
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            Some(field) if error.field == "body" => field_error(field, "is required"),
-            _ => error,
-        }
-    })?;
+    let raw: RawSnoozeRequest = parse_request(body)?;
     let until = Timestamp::parse_lenient(&raw.until)
         .map_err(|error| field_error("until", error.to_string()))?;
     Ok(SnoozeRequest {
         until,
-        by: raw.by,
         reason: raw.reason,
     })
 }
@@ -209,26 +197,14 @@ mod tests {
             snooze(&resolved, "dana", now.plus_days(1), None, now),
             Err(AlertActionError::AlreadyResolved(4))
         );
+        let field_of = |body: &str| parse_snooze_request(body.as_bytes()).unwrap_err().field;
+        assert_eq!(field_of(r#"{"reason": "x"}"#), "until");
+        assert_eq!(field_of(r#"{"until": "soon"}"#), "until");
+        assert_eq!(field_of(r#"{"until": "2026-03-09", "note": "x"}"#), "note");
+        // Who snoozes is the person signed in.
+        assert_eq!(field_of(r#"{"until": "2026-03-09", "by": "dana"}"#), "by");
         assert_eq!(
-            parse_snooze_request(br#"{"by": "dana"}"#)
-                .unwrap_err()
-                .field,
-            "until"
-        );
-        assert_eq!(
-            parse_snooze_request(br#"{"until": "soon", "by": "dana"}"#)
-                .unwrap_err()
-                .field,
-            "until"
-        );
-        assert_eq!(
-            parse_snooze_request(br#"{"until": "2026-03-09", "by": "dana", "note": "x"}"#)
-                .unwrap_err()
-                .field,
-            "note"
-        );
-        assert_eq!(
-            parse_snooze_request(br#"{"until": "2026-03-09", "by": "dana"}"#)
+            parse_snooze_request(br#"{"until": "2026-03-09"}"#)
                 .unwrap()
                 .until,
             at("2026-03-09T00:00:00Z")

@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use crate::access::Person;
 use crate::domain::{AccountStatus, CustomerId, Tier};
 use crate::engagement::breakdown::change_attribution;
 use crate::engine::facts::factor_facts;
@@ -25,6 +26,10 @@ pub struct OverviewFilter {
     /// The CSM's name, compared case-insensitively.
     pub csm: Option<String>,
     pub tier: Option<Tier>,
+    /// Only the accounts this person may see (a CSM's own and their
+    /// team's); every account when absent.
+    #[serde(skip)]
+    pub visible_to: Option<Person>,
 }
 
 impl OverviewFilter {
@@ -36,6 +41,10 @@ impl OverviewFilter {
                 .as_deref()
                 .is_none_or(|csm| account.csm.trim().eq_ignore_ascii_case(csm.trim()))
             && self.tier.is_none_or(|tier| account.tier == tier)
+            && self
+                .visible_to
+                .as_ref()
+                .is_none_or(|person| person.sees(account))
     }
 }
 

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Account, CustomerId};
 use crate::scoring::model::Model;
 use crate::time::Timestamp;
-use crate::validation::{FieldError, field_error, not_empty, parse_json};
+use crate::validation::{FieldError, field_error, not_empty, parse_request};
 
 /// The lowest and highest value an override may take: scores run 0–100.
 pub const VALUE_RANGE: (f64, f64) = (0.0, 100.0);
@@ -329,7 +329,6 @@ pub fn validate_model_name(model: &str, configured: &[&str]) -> Result<(), Field
 pub struct OverrideRequest {
     pub value: f64,
     pub reason: String,
-    pub author: String,
     pub expires_at: Option<Timestamp>,
 }
 
@@ -338,25 +337,15 @@ pub struct OverrideRequest {
 struct RawRequest {
     value: f64,
     reason: String,
-    author: String,
     #[serde(default)]
     expires_at: Option<String>,
 }
 
-/// Parses `{"value", "reason", "author", "expiresAt"?}`; `expiresAt` takes an
-/// RFC 3339 instant or a date (its first instant, UTC). Errors name the field.
+/// Parses `{"value", "reason", "expiresAt"?}`; `expiresAt` takes an RFC 3339
+/// instant or a date (its first instant, UTC). The author is the person
+/// signed in, never the body's. Errors name the field.
 pub fn parse_override_request(body: &[u8]) -> Result<OverrideRequest, FieldError> {
-    let raw: RawRequest = parse_json(body, |_| {}).map_err(|error| {
-        // A missing field is reported on the body as a whole; name the field.
-        match error
-            .reason
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            Some(field) if error.field == "body" => field_error(field, "is required"),
-            _ => error,
-        }
-    })?;
+    let raw: RawRequest = parse_request(body)?;
     let expires_at = raw
         .expires_at
         .as_deref()
@@ -369,18 +358,18 @@ pub fn parse_override_request(body: &[u8]) -> Result<OverrideRequest, FieldError
     Ok(OverrideRequest {
         value: raw.value,
         reason: raw.reason,
-        author: raw.author,
         expires_at,
     })
 }
 
-/// The event that sets `model`'s override as `request` asks, written at `now`
-/// (see [`stamp`]); `old` is the override in force just before. Refused,
-/// naming the field, when the override would be invalid.
+/// The event that sets `model`'s override as `request` asks, by `author`,
+/// written at `now` (see [`stamp`]); `old` is the override in force just
+/// before. Refused, naming the field, when the override would be invalid.
 pub fn set_override(
     events: &[OverrideEvent],
     model: &str,
     request: &OverrideRequest,
+    author: &str,
     now: Timestamp,
 ) -> Result<OverrideEvent, FieldError> {
     let at = stamp(events, now);
@@ -388,7 +377,7 @@ pub fn set_override(
         model: model.to_string(),
         value: request.value,
         reason: request.reason.trim().to_string(),
-        author: request.author.trim().to_string(),
+        author: author.trim().to_string(),
         set_at: at,
         expires_at: request.expires_at,
     };
@@ -489,18 +478,26 @@ mod tests {
         Timestamp::parse_lenient(text).unwrap()
     }
 
-    fn request(value: f64, author: &str, expires: Option<&str>) -> OverrideRequest {
-        OverrideRequest {
-            value,
-            reason: "exec sponsor confirmed renewal".into(),
-            author: author.into(),
-            expires_at: expires.map(at),
+    /// A request and the person making it.
+    struct Signed {
+        request: OverrideRequest,
+        author: &'static str,
+    }
+
+    fn request(value: f64, author: &'static str, expires: Option<&str>) -> Signed {
+        Signed {
+            request: OverrideRequest {
+                value,
+                reason: "exec sponsor confirmed renewal".into(),
+                expires_at: expires.map(at),
+            },
+            author,
         }
     }
 
     /// Applies `set_override` and keeps the event, as the store would.
-    fn set(events: &mut Vec<OverrideEvent>, model: &str, request: &OverrideRequest, now: &str) {
-        let event = set_override(events, model, request, at(now)).unwrap();
+    fn set(events: &mut Vec<OverrideEvent>, model: &str, signed: &Signed, now: &str) {
+        let event = set_override(events, model, &signed.request, signed.author, at(now)).unwrap();
         events.push(event);
     }
 
@@ -729,18 +726,19 @@ mod tests {
             let request = OverrideRequest {
                 value,
                 reason: reason.into(),
-                author: author.into(),
                 expires_at: expires.map(at),
             };
             assert_eq!(
-                set_override(&[], "health", &request, now),
+                set_override(&[], "health", &request, author, now),
                 Err(field_error(field, message)),
                 "{field}"
             );
         }
         // The edges of the range are scores too.
         for value in [0.0, 100.0] {
-            assert!(set_override(&[], "health", &request(value, "a", None), now).is_ok());
+            assert!(
+                set_override(&[], "health", &request(value, "a", None).request, "a", now).is_ok()
+            );
         }
         assert_eq!(
             remove_override(&[], "health", " ", "", now),
@@ -765,27 +763,28 @@ mod tests {
 
     #[test]
     fn request_bodies_are_parsed_naming_the_field() {
-        let parsed = parse_override_request(
-            br#"{"value": 72, "reason": "r", "author": "dana", "expiresAt": "2026-12-31"}"#,
-        )
-        .unwrap();
+        let parsed =
+            parse_override_request(br#"{"value": 72, "reason": "r", "expiresAt": "2026-12-31"}"#)
+                .unwrap();
         assert_eq!(parsed.expires_at, Some(at("2026-12-31T00:00:00Z")));
-        let field_of = |body: &str| parse_override_request(body.as_bytes()).unwrap_err().field;
+        let error_of = |body: &str| parse_override_request(body.as_bytes()).unwrap_err();
+        let field_of = |body: &str| error_of(body).field;
+        assert_eq!(field_of(r#"{"value": "high", "reason": "r"}"#), "value");
+        assert_eq!(field_of(r#"{"reason": "r"}"#), "value");
+        assert_eq!(field_of(r#"{"value": 1}"#), "reason");
         assert_eq!(
-            field_of(r#"{"value": "high", "reason": "r", "author": "a"}"#),
-            "value"
-        );
-        assert_eq!(field_of(r#"{"reason": "r", "author": "a"}"#), "value");
-        assert_eq!(field_of(r#"{"value": 1, "author": "a"}"#), "reason");
-        assert_eq!(
-            field_of(r#"{"value": 1, "reason": "r", "author": "a", "expiresAt": "soon"}"#),
+            field_of(r#"{"value": 1, "reason": "r", "expiresAt": "soon"}"#),
             "expiresAt"
         );
         assert_eq!(
-            field_of(r#"{"value": 1, "reason": "r", "author": "a", "colour": "red"}"#),
+            field_of(r#"{"value": 1, "reason": "r", "colour": "red"}"#),
             "colour"
         );
         assert_eq!(field_of("[1]"), "body");
+        // Who sets it is the person signed in, never a name in the body.
+        let named = error_of(r#"{"value": 1, "reason": "r", "author": "someone else"}"#);
+        assert_eq!(named.field, "author");
+        assert!(named.reason.contains("signed in"), "{}", named.reason);
     }
 
     #[test]

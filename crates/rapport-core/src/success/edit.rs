@@ -14,7 +14,7 @@ use super::{
 use crate::domain::CustomerId;
 use crate::time::Timestamp;
 pub use crate::validation::{FieldError, parse_json};
-use crate::validation::{field_error, finite};
+use crate::validation::{MAX_NAME_CHARS, field_error, finite, text_at_most};
 
 // ---- Request bodies ---------------------------------------------------------
 
@@ -470,6 +470,7 @@ pub fn validate_metric(metric: &Metric, prefix: &str) -> Result<(), FieldError> 
     if metric.name.trim().is_empty() {
         return Err(field_error(path(prefix, "name"), "must not be empty"));
     }
+    text_at_most(&path(prefix, "name"), &metric.name, MAX_NAME_CHARS)?;
     plausible(path(prefix, "target"), metric.target)?;
     if let Some(baseline) = metric.baseline {
         plausible(path(prefix, "baseline"), baseline)?;
@@ -497,6 +498,7 @@ pub fn validate_goal(goal: &Goal) -> Result<(), FieldError> {
     if goal.title.trim().is_empty() {
         return Err(field_error("title", "must not be empty"));
     }
+    text_at_most("title", &goal.title, MAX_NAME_CHARS)?;
     if goal.target_date < goal.start_date {
         return Err(field_error(
             "targetDate",

@@ -324,6 +324,12 @@ fn trait_text(traits: &Map<String, Value>, field: &str) -> Result<Option<String>
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => {
             let trimmed = text.trim();
+            rapport_core::validation::text_at_most(
+                field,
+                trimmed,
+                rapport_core::validation::MAX_NAME_CHARS,
+            )
+            .map_err(|error| format!("field `traits.{field}`: {}", error.reason))?;
             Ok((!trimmed.is_empty()).then(|| trimmed.to_string()))
         }
         Some(Value::Number(number)) => Ok(Some(number.to_string())),

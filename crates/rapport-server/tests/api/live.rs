@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rapport_app::{App, AppConfig};
+use rapport_core::access::{Person, Role};
 use rapport_core::scoring::model::Model;
 use rapport_core::scoring::overrides::OverrideRequest;
 use rapport_core::{Account, AccountStatus, Activity, ActivityDetail, ExternalId, Tier, Timestamp};
@@ -136,16 +137,21 @@ async fn concurrent_writers_fail_nothing_lose_nothing_and_the_override_trail_cha
         let other = Arc::clone(other);
         let target = target.clone();
         writers.push(tokio::task::spawn_blocking(move || {
+            let writer = Person {
+                id: 0,
+                name: format!("process-{index}"),
+                role: Role::Leader,
+            };
             for round in 0..rounds {
                 let now = rapport_server_now();
                 other
                     .set_override(
+                        &writer,
                         &target,
                         "health",
                         &OverrideRequest {
                             value: f64::from(round),
                             reason: format!("writer {index} round {round}"),
-                            author: format!("process-{index}"),
                             expires_at: None,
                         },
                         now,
@@ -160,7 +166,7 @@ async fn concurrent_writers_fail_nothing_lose_nothing_and_the_override_trail_cha
                     now.date(),
                 )
                 .unwrap();
-                other.create_goal(&target, goal, now).unwrap();
+                other.create_goal(&writer, &target, goal, now).unwrap();
             }
         }));
     }
@@ -170,7 +176,7 @@ async fn concurrent_writers_fail_nothing_lose_nothing_and_the_override_trail_cha
             &served,
             Method::PUT,
             &format!("/api/intelligence/overrides/{target}/health"),
-            Some(json!({"value": 50 + round, "reason": "api", "author": "api"})),
+            Some(json!({"value": 50 + round, "reason": "api"})),
         )
         .await;
         assert!(status == 200 || status == 201, "{status} {body}");
@@ -346,7 +352,7 @@ async fn account_references_follow_one_rule_and_a_name_never_shadows_an_id() {
         &served,
         Method::PUT,
         &format!("/api/intelligence/overrides/{real}/health"),
-        Some(json!({"value": 42, "reason": "check", "author": "dana"})),
+        Some(json!({"value": 42, "reason": "check"})),
     )
     .await;
     assert_eq!(status, 201, "{body}");
@@ -360,7 +366,7 @@ async fn account_references_follow_one_rule_and_a_name_never_shadows_an_id() {
             &served,
             Method::PUT,
             &format!("/api/intelligence/overrides/{reference}/health"),
-            Some(json!({"value": 42, "reason": "check", "author": "dana"})),
+            Some(json!({"value": 42, "reason": "check"})),
         )
         .await;
         assert_eq!(status, 404, "{reference}: {body}");

@@ -8,6 +8,7 @@ mod delivery;
 mod demo_health;
 mod goals_body;
 mod http;
+mod hygiene;
 mod live;
 mod meetings;
 mod overrides;

@@ -7,11 +7,12 @@
 use std::time::Duration;
 
 use rapport_core::Timestamp;
+use rapport_core::access::Role;
 use rapport_core::scoring::model::Model;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::support::{Served, portfolio, send, serve_portfolio};
+use super::support::{Served, portfolio, send, send_as, serve_portfolio};
 
 async fn serve_small_portfolio(model: Model) -> Served {
     serve_portfolio(3, 30, model).await
@@ -32,13 +33,17 @@ async fn tick() {
 async fn override_lifecycle_set_replace_read_remove_and_past_moments() {
     let served = serve_small_portfolio(Model::prd070()).await;
     let health = "/api/intelligence/overrides/acc-0002/health";
+    // Each event's author is the person signed in.
+    let dana = served.token_of("dana", Role::Leader);
+    let lee = served.token_of("lee", Role::Leader);
 
-    let (status, first) = send(
+    let (status, first) = send_as(
         &served,
+        &dana,
         Method::PUT,
         health,
         Some(
-            json!({"value": 72, "reason": "Exec sponsor confirmed renewal", "author": "dana",
+            json!({"value": 72, "reason": "Exec sponsor confirmed renewal",
                     "expiresAt": "2099-12-31T00:00:00Z"}),
         ),
     )
@@ -54,11 +59,12 @@ async fn override_lifecycle_set_replace_read_remove_and_past_moments() {
     assert_eq!(first["override"]["setAt"], first["event"]["at"]);
     tick().await;
 
-    let (status, second) = send(
+    let (status, second) = send_as(
         &served,
+        &lee,
         Method::PUT,
         health,
-        Some(json!({"value": 64.5, "reason": "Usage dropped after the re-org", "author": "lee"})),
+        Some(json!({"value": 64.5, "reason": "Usage dropped after the re-org"})),
     )
     .await;
     assert_eq!(status, 200, "replacing answers 200: {second}");
@@ -78,7 +84,7 @@ async fn override_lifecycle_set_replace_read_remove_and_past_moments() {
         &served,
         Method::PUT,
         "/api/intelligence/overrides/acc-0002/prd070-engagement",
-        Some(json!({"value": 55, "reason": "Calls are not logged yet", "author": "dana"})),
+        Some(json!({"value": 55, "reason": "Calls are not logged yet"})),
     )
     .await;
     assert_eq!(status, 201, "{engagement}");
@@ -125,21 +131,16 @@ async fn override_lifecycle_set_replace_read_remove_and_past_moments() {
     assert_eq!(by_uuid["overrides"][0]["value"], 64.5);
 
     // Remove: 204, then 404 (nothing in force), written to the trail.
-    let (status, _) = send(
+    let (status, _) = send_as(
         &served,
+        &dana,
         Method::DELETE,
-        &format!("{health}?author=dana&reason=Renewal%20signed"),
+        &format!("{health}?reason=Renewal%20signed"),
         None,
     )
     .await;
     assert_eq!(status, 204);
-    let (status, again) = send(
-        &served,
-        Method::DELETE,
-        &format!("{health}?author=dana"),
-        None,
-    )
-    .await;
+    let (status, again) = send(&served, Method::DELETE, health, None).await;
     assert_eq!(status, 404, "{again}");
     assert!(
         again["error"]
@@ -228,7 +229,7 @@ async fn expiry_shows_the_override_as_expired_and_ends_it() {
         &served,
         Method::PUT,
         "/api/intelligence/overrides/acc-0003/framework-engagement",
-        Some(json!({"value": 40, "reason": "Champion left", "author": "dana", "expiresAt": "2099-06-30"})),
+        Some(json!({"value": 40, "reason": "Champion left", "expiresAt": "2099-06-30"})),
     )
     .await;
     assert_eq!(status, 201, "{set}");
@@ -260,41 +261,26 @@ async fn bad_requests_name_the_field_and_unknown_accounts_are_404() {
     model.name = "our-model".into();
     let served = serve_small_portfolio(model).await;
     let health = "/api/intelligence/overrides/acc-0001/health";
-    let good = json!({"value": 72, "reason": "why", "author": "dana"});
+    let good = json!({"value": 72, "reason": "why"});
     for (body, parameter) in [
-        (
-            json!({"value": 120, "reason": "why", "author": "dana"}),
-            "value",
-        ),
-        (
-            json!({"value": -5, "reason": "why", "author": "dana"}),
-            "value",
-        ),
-        (
-            json!({"value": "high", "reason": "why", "author": "dana"}),
-            "value",
-        ),
-        (json!({"reason": "why", "author": "dana"}), "value"),
-        (
-            json!({"value": 72, "reason": "", "author": "dana"}),
-            "reason",
-        ),
+        (json!({"value": 120, "reason": "why"}), "value"),
+        (json!({"value": -5, "reason": "why"}), "value"),
+        (json!({"value": "high", "reason": "why"}), "value"),
+        (json!({"reason": "why"}), "value"),
+        (json!({"value": 72, "reason": ""}), "reason"),
         (
             json!({"value": 72, "reason": "why", "author": "  "}),
             "author",
         ),
         (
-            json!({"value": 72, "reason": "why", "author": "dana", "expiresAt": "someday"}),
+            json!({"value": 72, "reason": "why", "expiresAt": "someday"}),
             "expiresAt",
         ),
         (
-            json!({"value": 72, "reason": "why", "author": "dana", "expiresAt": "2020-01-01"}),
+            json!({"value": 72, "reason": "why", "expiresAt": "2020-01-01"}),
             "expiresAt",
         ),
-        (
-            json!({"value": 72, "reason": "why", "author": "dana", "by": "x"}),
-            "by",
-        ),
+        (json!({"value": 72, "reason": "why", "by": "x"}), "by"),
         (json!([72]), "body"),
     ] {
         let (status, answer) = send(&served, Method::PUT, health, Some(body.clone())).await;
@@ -364,7 +350,7 @@ async fn bad_requests_name_the_field_and_unknown_accounts_are_404() {
     let (status, answer) = send(
         &served,
         Method::DELETE,
-        "/api/intelligence/overrides/acc-0001/our-model",
+        "/api/intelligence/overrides/acc-0001/our-model?author=dana",
         None,
     )
     .await;
@@ -376,7 +362,7 @@ async fn bad_requests_name_the_field_and_unknown_accounts_are_404() {
     let (status, answer) = send(
         &served,
         Method::DELETE,
-        "/api/intelligence/overrides/acc-0001/nps?author=dana",
+        "/api/intelligence/overrides/acc-0001/nps",
         None,
     )
     .await;
@@ -388,7 +374,7 @@ async fn bad_requests_name_the_field_and_unknown_accounts_are_404() {
     let (status, _) = send(
         &served,
         Method::DELETE,
-        "/api/intelligence/overrides/no-such-account/health?author=dana",
+        "/api/intelligence/overrides/no-such-account/health",
         None,
     )
     .await;
@@ -413,7 +399,7 @@ async fn the_health_report_shows_an_override_beside_the_computed_score() {
         &served,
         Method::PUT,
         "/api/intelligence/overrides/acc-0002/health",
-        Some(json!({"value": 72, "reason": "Renewal signed", "author": "dana"})),
+        Some(json!({"value": 72, "reason": "Renewal signed"})),
     )
     .await;
     assert_eq!(status, 201, "{set}");
@@ -431,7 +417,7 @@ async fn the_health_report_shows_an_override_beside_the_computed_score() {
         json!(72.0),
         "the computed score is never overwritten"
     );
-    assert_eq!(report["overrideHistory"][0]["author"], "dana");
+    assert_eq!(report["overrideHistory"][0]["author"], "test admin");
     let (status, error) = send(
         &served,
         Method::GET,
@@ -488,7 +474,7 @@ async fn the_engagement_breakdown_shows_an_override_of_its_model_beside_the_scor
         &served,
         Method::PUT,
         "/api/intelligence/overrides/acc-0002/prd070-engagement",
-        Some(json!({"value": 40, "reason": "Champion left last week", "author": "lee"})),
+        Some(json!({"value": 40, "reason": "Champion left last week"})),
     )
     .await;
     assert_eq!(status, 201, "{set}");

@@ -107,16 +107,39 @@ pub fn admin_token(app: &App) -> String {
 impl Served {
     /// An HTTP client that signs in as the test admin.
     pub fn client(&self) -> reqwest::Client {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            reqwest::header::AUTHORIZATION,
-            format!("Bearer {}", self.token).parse().unwrap(),
-        );
-        reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .unwrap()
+        client_of(&self.token)
     }
+
+    /// A new API token of the user `name` (made with `role` on first use).
+    pub fn token_of(&self, name: &str, role: rapport_core::access::Role) -> String {
+        let now = import_instant();
+        if self
+            .app
+            .users()
+            .unwrap()
+            .iter()
+            .all(|user| user.name != name)
+        {
+            self.app.create_user(name, None, role, now).unwrap();
+        }
+        self.app
+            .create_token(name, "tests", None, now)
+            .unwrap()
+            .token
+    }
+}
+
+/// An HTTP client that sends `token`.
+pub fn client_of(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 /// A generated portfolio served on a loopback port.
@@ -125,14 +148,25 @@ pub async fn serve_portfolio(accounts: usize, days: u32, model: Model) -> Served
     serve(folder, url, app).await
 }
 
-/// One request; the body parsed as JSON (`Null` when empty).
+/// One request as the test admin; the body parsed as JSON (`Null` when empty).
 pub async fn send(
     served: &Served,
     method: reqwest::Method,
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let client = served.client();
+    send_as(served, &served.token, method, path, body).await
+}
+
+/// One request with `token`; the body parsed as JSON (`Null` when empty).
+pub async fn send_as(
+    served: &Served,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let client = client_of(token);
     let mut request = client.request(method, format!("{}{path}", served.base));
     if let Some(body) = body {
         request = request

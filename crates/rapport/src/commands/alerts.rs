@@ -30,11 +30,7 @@ pub enum AlertsCommand {
     /// Evaluate every active account's alert rules now (serve does it hourly).
     Evaluate,
     /// Acknowledge an alert.
-    Ack {
-        id: i64,
-        #[arg(long)]
-        author: String,
-    },
+    Ack { id: i64 },
     /// Snooze an unresolved alert until an instant: not delivered or
     /// re-opened until then; open again (and delivered once) if its
     /// condition still holds when the snooze ends.
@@ -44,15 +40,11 @@ pub enum AlertsCommand {
         #[arg(long)]
         until: String,
         #[arg(long)]
-        by: String,
-        #[arg(long)]
         reason: Option<String>,
     },
     /// Resolve an alert. The resolution holds while its condition persists.
     Resolve {
         id: i64,
-        #[arg(long)]
-        author: String,
         #[arg(long)]
         note: Option<String>,
     },
@@ -69,11 +61,14 @@ pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitC
             format,
         } => {
             let alerts = app
-                .alerts(&AlertQuery {
-                    status: Some(status.clone()),
-                    account: account.clone(),
-                    csm: csm.clone(),
-                })
+                .alerts(
+                    &super::reader(&app, settings)?,
+                    &AlertQuery {
+                        status: Some(status.clone()),
+                        account: account.clone(),
+                        csm: csm.clone(),
+                    },
+                )
                 .map_err(super::flag_error)?;
             match format {
                 Format::Json => print_json(&alerts)?,
@@ -87,27 +82,25 @@ pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitC
             let run = app.evaluate_alerts(None, now)?;
             out!("{}", evaluation_summary(&run));
         }
-        AlertsCommand::Snooze {
-            id,
-            until,
-            by,
-            reason,
-        } => {
+        AlertsCommand::Snooze { id, until, reason } => {
             let until = Timestamp::parse_lenient(until).context("--until")?;
             let request = SnoozeRequest {
                 until,
-                by: by.clone(),
                 reason: reason.clone(),
             };
-            let alert = app.snooze_alert(*id, &request, now).map_err(flag_error)?;
+            let actor = super::actor(&app, settings)?;
+            let alert = app
+                .snooze_alert(&actor, *id, &request, now)
+                .map_err(flag_error)?;
             outln!("alert {id} {:?} until {until}", alert.status());
         }
-        AlertsCommand::Ack { id, author } => {
-            let alert = app.acknowledge_alert(*id, author, now)?;
+        AlertsCommand::Ack { id } => {
+            let alert = app.acknowledge_alert(&super::actor(&app, settings)?, *id, now)?;
             outln!("alert {id} {:?}", alert.status());
         }
-        AlertsCommand::Resolve { id, author, note } => {
-            let alert = app.resolve_alert(*id, author, note.as_deref(), now)?;
+        AlertsCommand::Resolve { id, note } => {
+            let actor = super::actor(&app, settings)?;
+            let alert = app.resolve_alert(&actor, *id, note.as_deref(), now)?;
             outln!("alert {id} {:?}", alert.status());
         }
     }

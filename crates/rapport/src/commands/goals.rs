@@ -63,7 +63,7 @@ pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCo
                 body = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
             }
             let goal = parse_goal(&body, now.date()).with_context(|| file.clone())?;
-            let stored = app.create_goal(account, goal, now)?;
+            let stored = app.create_goal(&super::actor(&app, settings)?, account, goal, now)?;
             outln!(
                 "added {} ({}) with metrics {}",
                 stored.id,
@@ -92,17 +92,23 @@ pub fn run(settings: &Settings, command: &GoalsCommand) -> anyhow::Result<ExitCo
                 value: *value,
                 note: note.clone(),
             };
-            app.record_measurement(account, metric, measurement, now)
-                .map_err(|error| match error {
-                    rapport_app::AppError::Invalid { reason, .. } => {
-                        anyhow::anyhow!("VALUE {reason}")
-                    }
-                    other => other.into(),
-                })?;
+            app.record_measurement(
+                &super::actor(&app, settings)?,
+                account,
+                metric,
+                measurement,
+                now,
+            )
+            .map_err(|error| match error {
+                rapport_app::AppError::Invalid { reason, .. } => {
+                    anyhow::anyhow!("VALUE {reason}")
+                }
+                other => other.into(),
+            })?;
             outln!("{metric} = {value} at {at}");
         }
         GoalsCommand::Delete { account, goal } => {
-            app.delete_goal(account, goal, now)?;
+            app.delete_goal(&super::actor(&app, settings)?, account, goal, now)?;
             outln!("deleted {goal}");
         }
     }

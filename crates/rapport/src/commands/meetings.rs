@@ -28,7 +28,7 @@ pub enum MeetingsCommand {
     Attended(MeetingMark),
 }
 
-/// The meeting a person records something of, and who they are.
+/// The meeting a person (`--as`) records something of.
 #[derive(clap::Args)]
 pub struct MeetingMark {
     /// The account: its name, external id or UUID.
@@ -36,9 +36,6 @@ pub struct MeetingMark {
     /// The meeting's id (`UID_YYYYMMDDTHHMMSSZ`, as `meetings list` shows it).
     #[arg(long)]
     meeting: String,
-    /// Who records it.
-    #[arg(long)]
-    by: String,
     #[arg(long, value_enum, default_value_t = Format::Md)]
     format: Format,
 }
@@ -58,7 +55,12 @@ pub fn run(settings: &Settings, command: &MeetingsCommand) -> anyhow::Result<Exi
         }
         MeetingsCommand::NoShow(mark) => {
             let recorded = app
-                .record_no_show(&mark.account, &mark.meeting, &mark.by, super::now())
+                .record_no_show(
+                    &super::actor(&app, settings)?,
+                    &mark.account,
+                    &mark.meeting,
+                    super::now(),
+                )
                 .map_err(flag_error)?;
             let said = if recorded.recorded {
                 format!(
@@ -78,7 +80,12 @@ pub fn run(settings: &Settings, command: &MeetingsCommand) -> anyhow::Result<Exi
         }
         MeetingsCommand::Attended(mark) => {
             let recorded = app
-                .record_attended(&mark.account, &mark.meeting, &mark.by, super::now())
+                .record_attended(
+                    &super::actor(&app, settings)?,
+                    &mark.account,
+                    &mark.meeting,
+                    super::now(),
+                )
                 .map_err(flag_error)?;
             let said = if recorded.recorded {
                 format!(

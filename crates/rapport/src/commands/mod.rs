@@ -106,6 +106,27 @@ pub fn open_app_over(
     Ok(App::from_loaded(store, app_config(settings)?, loaded))
 }
 
+/// The person a change is made as: the enabled Rapport user `--as` (or
+/// RAPPORT_USER, or `user` in rapport.toml) names, with their role and scope.
+pub fn actor(app: &App, settings: &Settings) -> anyhow::Result<rapport_core::access::Person> {
+    let name = settings.user.as_deref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "say which Rapport user makes this change: --as NAME (or RAPPORT_USER); \
+             `rapport users list` shows them"
+        )
+    })?;
+    app.person(name).with_context(|| format!("--as {name}"))
+}
+
+/// The person the command line reads as: the `--as` user when one is named
+/// (their scope applies), else the operator, who sees every account.
+pub fn reader(app: &App, settings: &Settings) -> anyhow::Result<rapport_core::access::Person> {
+    match settings.user {
+        Some(_) => actor(app, settings),
+        None => Ok(rapport_core::access::Person::operator()),
+    }
+}
+
 /// An application error, with a refused field named as the command line
 /// spells its flag (`comparePeriod` → `--compare`, `expiresAt` → `--expires`).
 pub fn flag_error(error: rapport_app::AppError) -> anyhow::Error {

@@ -27,9 +27,6 @@ pub enum OverrideCommand {
         value: f64,
         #[arg(long)]
         reason: String,
-        /// Who sets it.
-        #[arg(long)]
-        author: String,
         /// When it lapses (RFC 3339 or YYYY-MM-DD); default never.
         #[arg(long)]
         expires: Option<String>,
@@ -39,9 +36,6 @@ pub enum OverrideCommand {
         account: String,
         #[arg(long)]
         model: String,
-        /// Who removes it.
-        #[arg(long)]
-        author: String,
         #[arg(long, default_value = "")]
         reason: String,
     },
@@ -80,7 +74,6 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
             model,
             value,
             reason,
-            author,
             expires,
         } => {
             let model = model_name(model)?;
@@ -91,12 +84,12 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
             let request = OverrideRequest {
                 value: *value,
                 reason: reason.clone(),
-                author: author.clone(),
                 expires_at,
             };
-            let target = app.resolve(account)?;
+            let actor = super::actor(&app, settings)?;
+            let target = app.account_to_change(&actor, account)?;
             let set = app
-                .set_override(target.external_id.as_str(), &model, &request, now)
+                .set_override(&actor, target.external_id.as_str(), &model, &request, now)
                 .map_err(flag_error)?;
             let event = set.event;
             outln!(
@@ -117,13 +110,13 @@ pub fn run(settings: &Settings, command: &OverrideCommand) -> anyhow::Result<Exi
         OverrideCommand::Remove {
             account,
             model,
-            author,
             reason,
         } => {
             let model = model_name(model)?;
-            let target = app.resolve(account)?;
+            let actor = super::actor(&app, settings)?;
+            let target = app.account_to_change(&actor, account)?;
             let event = app
-                .remove_override(target.external_id.as_str(), &model, author, reason, now)
+                .remove_override(&actor, target.external_id.as_str(), &model, reason, now)
                 .map_err(|error| match error {
                     rapport_app::AppError::NotFound(_) => anyhow::anyhow!(
                         "{} ({}) has no override of `{model}` in force (see `rapport override list`)",

@@ -4,9 +4,9 @@
 
 use std::process::ExitCode;
 
-use rapport_app::reports::{engagement_window, tier_filter};
+use rapport_app::reports::{engagement_window, portfolio_filter};
 
-use super::{Format, flag_error, open_app, print_json};
+use super::{Format, flag_error, print_json};
 
 use crate::settings::Settings;
 
@@ -34,10 +34,11 @@ pub fn run(settings: &Settings, args: &PortfolioArgs) -> anyhow::Result<ExitCode
     let as_of = super::as_of(args.as_of.as_deref())?;
     let (window, compare) =
         engagement_window(Some(&args.period), Some(&args.compare), as_of).map_err(flag_error)?;
-    let filter = tier_filter(args.csm.as_deref(), args.tier.as_deref()).map_err(flag_error)?;
-    let view = open_app(settings)?
-        .overview(window, compare, &filter)
-        .map_err(flag_error)?;
+    let app = super::open_app(settings)?;
+    let reader = super::reader(&app, settings)?;
+    let filter =
+        portfolio_filter(&reader, args.csm.as_deref(), args.tier.as_deref()).map_err(flag_error)?;
+    let view = app.overview(window, compare, &filter).map_err(flag_error)?;
     match args.format {
         Format::Json => print_json(&view)?,
         Format::Md => out!(

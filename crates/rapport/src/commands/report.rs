@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use rapport_app::render::{DocumentFormat, weekly_report};
-use rapport_app::reports::tier_filter;
+use rapport_app::reports::portfolio_filter;
 
 use crate::settings::Settings;
 
@@ -41,10 +41,11 @@ pub fn run(settings: &Settings, command: &ReportCommand) -> anyhow::Result<ExitC
                 .with_context(|| format!("--format `{other}` is not md, html or json"))?,
         ),
     };
-    let filter = tier_filter(csm.as_deref(), tier.as_deref()).map_err(super::flag_error)?;
-    let report = super::open_app(settings)?
-        .weekly(as_of, &filter)
-        .map_err(super::flag_error)?;
+    let app = super::open_app(settings)?;
+    let reader = super::reader(&app, settings)?;
+    let filter =
+        portfolio_filter(&reader, csm.as_deref(), tier.as_deref()).map_err(super::flag_error)?;
+    let report = app.weekly(as_of, &filter).map_err(super::flag_error)?;
     match document {
         None => super::print_json(&report)?,
         Some(format) => out!(
