@@ -156,11 +156,11 @@ fn rejection(status: StatusCode, text: &str, allow: Option<&HeaderValue>) -> Api
 /// (serde's "unknown field `x`", "duplicate field `x`", axum's "Cannot parse
 /// `id` with value …"), else which part of the request was refused.
 fn named_parameter(text: &str) -> String {
-    if let Some(name) = text
-        .split('`')
-        .nth(1)
-        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
-    {
+    // "Cannot parse `abc` to a `i64`" quotes the value, not the parameter.
+    let quotes_a_value = text.contains("Cannot parse `") && !text.contains(" with value `");
+    if let Some(name) = text.split('`').nth(1).filter(|name| {
+        !quotes_a_value && !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+    }) {
         return name.to_string();
     }
     let lower = text.to_ascii_lowercase();
@@ -194,6 +194,7 @@ mod tests {
             ),
             ("Failed to deserialize query string: invalid digit", "query"),
             ("Invalid URL: something else", "path"),
+            ("Invalid URL: Cannot parse `abc` to a `i64`", "path"),
             ("Failed to buffer the request body", "body"),
         ] {
             assert_eq!(named_parameter(text), parameter, "{text}");

