@@ -572,6 +572,7 @@ fn goals_from_a_terminal_add_update_list_delete() {
             .code(),
         Some(0)
     );
+    add_user(&db, "dana", "leader");
     let goal_file = work.path().join("goal.json");
     std::fs::write(
         &goal_file,
@@ -583,6 +584,8 @@ fn goals_from_a_terminal_add_update_list_delete() {
     let added = rapport(
         &db,
         &[
+            "--as",
+            "dana",
             "goals",
             "add",
             "Acme Corp",
@@ -599,6 +602,8 @@ fn goals_from_a_terminal_add_update_list_delete() {
     let updated = rapport(
         &db,
         &[
+            "--as",
+            "dana",
             "goals",
             "update",
             "acc-0001",
@@ -635,6 +640,8 @@ fn goals_from_a_terminal_add_update_list_delete() {
     let earlier = rapport(
         &db,
         &[
+            "--as",
+            "dana",
             "goals",
             "update",
             "Acme Corp",
@@ -696,6 +703,8 @@ fn goals_from_a_terminal_add_update_list_delete() {
     let refused = rapport(
         &db,
         &[
+            "--as",
+            "dana",
             "goals",
             "add",
             "Acme Corp",
@@ -709,10 +718,16 @@ fn goals_from_a_terminal_add_update_list_delete() {
         "{}",
         text(&refused.stderr)
     );
-    let missing = rapport(&db, &["goals", "update", "Acme Corp", "nope", "1"]);
+    let missing = rapport(
+        &db,
+        &["--as", "dana", "goals", "update", "Acme Corp", "nope", "1"],
+    );
     assert_eq!(missing.status.code(), Some(2));
 
-    let deleted = rapport(&db, &["goals", "delete", "Acme Corp", "goal-1"]);
+    let deleted = rapport(
+        &db,
+        &["--as", "dana", "goals", "delete", "Acme Corp", "goal-1"],
+    );
     assert!(deleted.status.success(), "{}", text(&deleted.stderr));
     let listed = rapport(&db, &["goals", "list", "Acme Corp"]);
     assert!(text(&listed.stdout).contains("No success goals defined."));
@@ -823,6 +838,7 @@ fn overrides_from_a_terminal_set_replace_list_remove_with_an_audit_trail() {
         Some(0)
     );
     add_user(&db, "dana", "leader");
+    add_user(&db, "lee", "leader");
     let set = rapport(
         &db,
         &[
@@ -1417,8 +1433,8 @@ fn reports_at(id: &str, as_of: &str) -> Vec<(Vec<String>, String)> {
 fn every_report_json_from_the_cli_is_the_api_body() {
     let work = tempfile::tempdir().unwrap();
     let db = imported_portfolio(work.path(), "12", "60");
-    add_user(&db, "lee", "leader");
     let (_server, address) = serve(&db);
+    add_user(&db, "lee", "leader");
     let accounts = api_json(&address, "/api/accounts");
     let id = accounts
         .as_array()
@@ -1461,6 +1477,8 @@ fn every_report_json_from_the_cli_is_the_api_body() {
     let added = rapport(
         &db,
         &[
+            "--as",
+            "lee",
             "goals",
             "add",
             "acc-0001",
@@ -1723,8 +1741,8 @@ fn concurrent_writers_never_fail_and_the_override_trail_chains() {
     const ROUNDS: usize = 15;
     let work = tempfile::tempdir().unwrap();
     let db = imported_portfolio(work.path(), "4", "20");
-    add_user(&db, "cli", "leader");
     let (_server, address) = serve(&db);
+    add_user(&db, "cli", "leader");
     let id = api_json(&address, "/api/accounts")
         .as_array()
         .unwrap()
@@ -1812,6 +1830,8 @@ fn concurrent_writers_never_fail_and_the_override_trail_chains() {
                 let output = rapport(
                     &db,
                     &[
+                        "--as",
+                        "cli",
                         "goals",
                         "add",
                         "acc-0002",
