@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::{App, AppError, AppResult};
 
 /// One account as `GET /api/accounts/{id}` and `rapport accounts show` print it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountDetail {
     #[serde(flatten)]

@@ -30,7 +30,7 @@ pub struct AlertQuery {
 }
 
 /// An alert with the account it is about, as every surface lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertView {
     #[serde(flatten)]

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::{App, AppError, AppResult};
 
 /// An account's calendar meetings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountMeetings {
     pub account: String,
@@ -24,7 +24,7 @@ pub struct AccountMeetings {
 }
 
 /// What recording a no-show, or that the customer attended, answers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingRecorded {
     pub account: String,

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::{App, AppError, AppResult};
 
 /// What setting an override answers: the override now in force and the event written.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OverrideSet {
     #[serde(rename = "override")]

@@ -62,7 +62,7 @@ pub enum TrackingError {
 
 /// What the API answers a tracking request: Segment's `{"success": true}`,
 /// with what became of each event.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TrackingReceipt {
     pub success: bool,
@@ -78,7 +78,7 @@ pub struct TrackingReceipt {
     pub errors: Vec<EventRejection>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventRejection {
     pub index: usize,
@@ -88,7 +88,7 @@ pub struct EventRejection {
 }
 
 /// What recording contract activities answers.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivitiesReceipt {
     pub inserted: usize,

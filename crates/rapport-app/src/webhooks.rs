@@ -129,7 +129,7 @@ impl std::ops::AddAssign for DeliveryRun {
 
 /// A subscription as it is shown: never its secret, only that it has one,
 /// and never credentials in its URL (a URL stored before they were refused).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionView {
     #[serde(flatten)]

@@ -35,7 +35,7 @@ pub enum DomainError {
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -112,7 +112,7 @@ impl FeatureImportance {
 macro_rules! text_newtype {
     ($(#[$meta:meta])* $name:ident, $field:literal) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
@@ -169,7 +169,7 @@ text_newtype!(
 const CUSTOMER_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6a1f_2c0e_8d7b_4e5a_9b3c_52d1_7e0f_a4c9);
 
 /// The product's identifier of an account: the `customerId` of the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct CustomerId(Uuid);
 
@@ -198,7 +198,7 @@ impl fmt::Display for CustomerId {
 
 /// An e-mail address, lowercased so that contacts compare case-insensitively.
 /// Deserializing validates and normalizes too, so no path skips the rule.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
@@ -298,7 +298,7 @@ impl Account {
 }
 
 /// A person at the customer, from contacts.csv.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contact {
     pub account: ExternalId,
     pub email: Email,
@@ -396,7 +396,7 @@ mod tests {
 }
 
 /// An account as every list shows it (`GET /api/accounts`, `rapport accounts`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountListing {
     /// The product's UUID for the account (the API's `customerId`).

@@ -145,6 +145,22 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// An instant in the API: RFC 3339 in UTC (`2024-06-30T12:00:00Z`, with
+/// milliseconds when it has them).
+impl utoipa::PartialSchema for Timestamp {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::DateTime,
+            )))
+            .description(Some("An instant, RFC 3339 in UTC"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Timestamp {}
+
 /// Parses a calendar date `YYYY-MM-DD`; an RFC 3339 timestamp is accepted too and
 /// reduced to its UTC date, since exports often carry midnight timestamps.
 pub fn parse_date(text: &str) -> Result<NaiveDate, TimeError> {
@@ -220,6 +236,19 @@ impl Serialize for Period {
         serializer.collect_str(self)
     }
 }
+
+/// A window length in the API: whole days, written `30d`.
+impl utoipa::PartialSchema for Period {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[0-9]+d$"))
+            .description(Some("A window length in days, e.g. `30d`"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Period {}
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// A request that cannot be stored, naming the offending field the way the
 /// JSON body spells it (`metrics[1].target`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, utoipa::ToSchema)]
 #[error("{field}: {reason}")]
 pub struct FieldError {
     pub field: String,

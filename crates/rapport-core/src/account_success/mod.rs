@@ -18,7 +18,7 @@ use crate::success::engine::{
 };
 use crate::time::{Period, Timestamp};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountSuccess {
     pub customer_id: CustomerId,

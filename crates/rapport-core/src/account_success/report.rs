@@ -22,7 +22,7 @@ use super::AccountSuccess;
 use crate::success::Confidence;
 use crate::success::engine::{GoalStatus, MetricStatus, TrendPoint};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportMetric {
     pub name: String,
@@ -36,7 +36,7 @@ pub struct ReportMetric {
     pub points: Vec<TrendPoint>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportGoal {
     pub title: String,
@@ -57,7 +57,7 @@ pub struct ReportGoal {
 }
 
 /// A value category as the customer sees it: the value recognised in it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportValueCategory {
     pub label: String,
@@ -65,7 +65,7 @@ pub struct ReportValueCategory {
     pub confidence: Confidence,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ValueReport {
     pub account_name: String,

@@ -127,9 +127,10 @@ pub struct SnoozeRequest {
     pub reason: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /api/alerts/{id}/snooze`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RawSnoozeRequest {
+pub struct SnoozeBody {
     until: String,
     #[serde(default)]
     reason: Option<String>,
@@ -139,7 +140,7 @@ struct RawSnoozeRequest {
 /// date (its first instant, UTC). Who snoozes is the person signed in, never
 /// the body's. Errors name the field.
 pub fn parse_snooze_request(body: &[u8]) -> Result<SnoozeRequest, FieldError> {
-    let raw: RawSnoozeRequest = parse_request(body)?;
+    let raw: SnoozeBody = parse_request(body)?;
     let until = Timestamp::parse_lenient(&raw.until)
         .map_err(|error| field_error("until", error.to_string()))?;
     Ok(SnoozeRequest {

@@ -20,7 +20,7 @@ use crate::validation::{FieldError, field_error};
 /// A webhook subscription as it is stored and shown. Its signing secret is
 /// only ever held sealed (encrypted by the application under a key kept
 /// outside the database) and is never serialized.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscription {
     /// Assigned by the store; 0 before it is stored.
@@ -55,7 +55,7 @@ impl std::fmt::Debug for SealedSecret {
 
 /// What a person asks for when they subscribe a URL (`POST /api/webhooks`,
 /// `rapport webhooks add`): the secret in the clear, once.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SubscriptionRequest {
     pub url: String,
@@ -150,7 +150,7 @@ pub fn matches(subscription: &Subscription, alert: &StoredAlert, account: &Accou
 }
 
 /// What a delivery tells the receiver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryEvent {
     Opened,
@@ -216,7 +216,7 @@ pub fn retry_after_seconds(attempts: u32) -> i64 {
 }
 
 /// A delivery in the outbox: one alert event for one subscription.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     /// Assigned by the store; 0 before it is stored.

@@ -42,7 +42,7 @@ use crate::time::{Period, Timestamp};
 pub const RAPPORT: &str = "rapport";
 
 /// A rule firing for an account now.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Firing {
     /// `engagement.score_drop`, `health.component_red`, …
@@ -110,7 +110,7 @@ fn merge_same_rule(firings: Vec<Firing>) -> Vec<Firing> {
     merged
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertStatus {
     Open,
@@ -123,7 +123,7 @@ pub enum AlertStatus {
 /// A person's snooze of an unresolved alert: until `until` the alert is
 /// neither delivered nor re-opened; the first evaluation at or after `until`
 /// that still finds the condition makes it open again and delivers it once.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Snooze {
     pub until: Timestamp,
@@ -138,7 +138,7 @@ pub struct Snooze {
 }
 
 /// An alert as it is kept, with its history in its fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredAlert {
     /// Assigned by the store; 0 before it is stored.

@@ -205,7 +205,7 @@ pub fn retire_churned(in_force: &[StoredAlert], now: Timestamp) -> Vec<AlertChan
 
 /// The alerts the store's first evaluation opened, counted: what a team is
 /// shown instead of one page per alert.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BacklogSummary {
     pub alerts: usize,
@@ -231,7 +231,7 @@ impl BacklogSummary {
 }
 
 /// What one evaluation of the alert rules did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertRun {
     /// Active accounts evaluated.

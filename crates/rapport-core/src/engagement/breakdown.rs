@@ -13,7 +13,7 @@ use crate::scoring::model::{Better, FactorKey, Model};
 use crate::scoring::score::{ScoreSummary, Scorecard, summary};
 use crate::time::{Period, Timestamp};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Trend {
     Improving,
@@ -21,7 +21,7 @@ pub enum Trend {
     Declining,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FactorTrend {
     Up,
@@ -69,7 +69,7 @@ pub fn factor_trend(
 
 /// How many points one factor added to (positive) or took from (negative) the
 /// overall change: its contribution now minus its contribution then.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FactorChange {
     pub key: FactorKey,
@@ -110,7 +110,7 @@ pub fn change_attribution(current: &Scorecard, previous: &Scorecard) -> Option<V
 
 /// One month of the history: the score with P = 30 days at the first instant of
 /// the following month (at `as_of` for the current month).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryMonth {
     /// `YYYY-MM`.
@@ -125,7 +125,7 @@ pub struct HistoryMonth {
 }
 
 /// One component's pattern over the history (PRD-070's "Pattern Analysis").
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Pattern {
     pub component: String,
@@ -308,7 +308,7 @@ pub fn history(
         .collect()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertPriority {
     Critical,
@@ -316,7 +316,7 @@ pub enum AlertPriority {
     Medium,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Alert {
     /// Stable rule id: `score_drop`, `component_below`, `overall_below`.

@@ -22,7 +22,7 @@ pub const EVIDENCE_ITEMS: usize = 10;
 /// Threads with at least this many consecutive unanswered outbound e-mails are named.
 pub const UNANSWERED_RUN: u32 = 3;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Evidence {
     /// Outbound e-mails in the window and how many went unanswered.
@@ -80,7 +80,7 @@ pub enum Evidence {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RootCause {
     pub factor: FactorKey,

@@ -26,7 +26,7 @@ use crate::time::{Period, Timestamp};
 pub const MIN_OUTCOMES: usize = 30;
 
 /// `p = 1 / (1 + e^−(intercept + slope × score))`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LogisticCurve {
     pub intercept: f64,
@@ -83,7 +83,7 @@ pub fn fit_logistic(points: &[(f64, bool)]) -> Option<LogisticCurve> {
     None
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ImpactSource {
     LogisticFit,
@@ -91,7 +91,7 @@ pub enum ImpactSource {
 }
 
 /// Where the probabilities come from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImpactModel {
     pub source: ImpactSource,

@@ -67,7 +67,7 @@ impl Compare {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PeriodView {
     pub days: u32,
@@ -86,7 +86,7 @@ impl From<Window> for PeriodView {
 }
 
 /// A factor as PRD-070's `EngagementFactor`, with its compare value and trend.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EngagementFactor {
     #[serde(flatten)]
@@ -99,7 +99,7 @@ pub struct EngagementFactor {
     pub share_of_overall: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComponentView {
     pub key: String,
@@ -114,7 +114,7 @@ pub struct ComponentView {
     pub factors: Vec<EngagementFactor>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Recommendation {
     pub factor: FactorKey,
@@ -127,7 +127,7 @@ pub struct Recommendation {
     pub because: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Scenario {
     pub score: f64,
@@ -139,7 +139,7 @@ pub struct Scenario {
     pub expansion_change: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImpactAnalysis {
     /// `logistic_fit` (at least 30 outcomes before as_of) or `framework_table`.
@@ -156,7 +156,7 @@ pub struct ImpactAnalysis {
 }
 
 /// A scenario with the sentence it is shown under.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImpactScenario {
     /// `up` or `down`.
@@ -249,7 +249,7 @@ pub struct BreakdownCaches {
     pub impact: ImpactCache,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EngagementBreakdown {
     pub customer_id: CustomerId,
@@ -303,7 +303,7 @@ impl EngagementBreakdown {
 /// previous` of the touchpoints (e-mails both ways, calls, meetings held) in
 /// the window and in the compare period, as a percentage; `null` when the
 /// compare period had none.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Velocity {
     pub touchpoints: u32,

@@ -24,7 +24,7 @@ use crate::scoring::model::Model;
 use crate::scoring::score::{ScoreSummary, summary};
 use crate::stats::peer_average;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PeerFigure {
     /// `overall` or a component key.
@@ -38,7 +38,7 @@ pub struct PeerFigure {
     pub peers: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PeerComparison {
     /// Active accounts of the same tier, the account included.

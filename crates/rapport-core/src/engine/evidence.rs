@@ -14,7 +14,7 @@ use crate::domain::ContactRole;
 use crate::time::{MILLIS_PER_DAY, Timestamp};
 
 /// A thread with a run of consecutive unanswered outbound e-mails.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UnansweredThread {
     pub thread: String,
@@ -89,7 +89,7 @@ pub fn unanswered_threads(
 }
 
 /// A responded outbound e-mail and how long the answer took.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SlowResponse {
     pub thread: String,
@@ -135,7 +135,7 @@ pub fn slow_responses(
 }
 
 /// A counted meeting the customer missed: a no-show, or cancelled by them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MissedMeeting {
     pub at: Timestamp,
@@ -220,7 +220,7 @@ pub fn users_gone_quiet(account: &AccountState, window: Window, compare: Window)
 }
 
 /// A catalogue feature the account did not use in the window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UnusedFeature {
     pub key: String,
@@ -263,7 +263,7 @@ pub fn unused_features(
 }
 
 /// A ticket open at `as_of`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenTicket {
     pub ticket: String,
@@ -307,7 +307,7 @@ pub fn open_feature_requests(account: &AccountState, as_of: Timestamp) -> Vec<Op
 }
 
 /// A contact and when it last engaged before `as_of`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactEngagement {
     pub email: String,

@@ -13,7 +13,7 @@ use crate::domain::ContactRole;
 use crate::time::{MILLIS_PER_DAY, Period, Timestamp};
 
 /// `W = [as_of − P, as_of)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Window {
     pub as_of: Timestamp,
@@ -44,7 +44,7 @@ impl Window {
 }
 
 /// The eleven factors' current values and their evidence counts for one window.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FactorFacts {
     pub email_response_rate: Option<f64>,

@@ -206,7 +206,7 @@ pub(crate) const NO_OCCURRENCE: u32 = u32::MAX;
 
 /// A calendar occurrence as the engine holds it: what its record in force
 /// says (see `ActivityDetail::Meeting::occurrence`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CalendarOccurrence {
     /// `UID_original-start`, the id a no-show is recorded against.
@@ -972,7 +972,7 @@ impl PortfolioState {
     }
 }
 /// An account that has churned (see [`AccountState::churned_at`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Churn {
     /// The date of its `churned` outcome, when outcomes.csv gives one.

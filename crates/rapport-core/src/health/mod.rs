@@ -21,7 +21,7 @@ use crate::scoring::score::{ComponentScore, Scorecard, score};
 use crate::success::engine::{GoalStatus, evaluate_goal_status};
 use crate::time::{Period, Timestamp};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthAlert {
     /// `score_drop`, `component_red`, `indicators_down`, `milestone_missed`.
@@ -30,7 +30,7 @@ pub struct HealthAlert {
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthComponent {
     #[serde(flatten)]
@@ -39,7 +39,7 @@ pub struct HealthComponent {
     pub previous_score: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthReport {
     pub customer_id: CustomerId,
@@ -71,7 +71,7 @@ pub struct HealthReport {
 
 /// The health report with the manual override beside the computed score: what
 /// every surface shows (`GET /api/intelligence/health/:id`, `rapport health`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthView {
     #[serde(flatten)]

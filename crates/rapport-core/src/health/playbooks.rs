@@ -12,7 +12,7 @@ use crate::health::signals::{SignalEvidence, negative_interactions};
 use crate::time::{MILLIS_PER_DAY, Timestamp};
 
 /// A play to run, attached to the account.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {
     pub action: &'static str,
@@ -20,7 +20,7 @@ pub struct Task {
     pub due: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlaybookTrigger {
     /// `declining_usage`, `lost_champion`, `poor_sentiment`.
@@ -186,7 +186,7 @@ fn poor_sentiment(account: &AccountState, as_of: Timestamp) -> Option<PlaybookTr
 }
 
 /// What the account's health band calls for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Cadence {
     /// `weekly`, `monthly` or `quarterly` check-ins.

@@ -18,7 +18,7 @@ use crate::engine::{AccountState, PortfolioState};
 use crate::time::{MILLIS_PER_DAY, Timestamp};
 
 /// How urgent a signal is: red needs action now, yellow needs watching.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalLevel {
     Red,
@@ -26,7 +26,7 @@ pub enum SignalLevel {
 }
 
 /// Which framework names the signal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalSource {
     /// The engagement-scoring framework's red and yellow flags.
@@ -39,14 +39,14 @@ pub enum SignalSource {
 }
 
 /// One record behind a signal: when, and what.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignalEvidence {
     pub at: Option<Timestamp>,
     pub detail: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Signal {
     /// Stable identifier (`unanswered_outreach`, `usage_drop`…).

@@ -20,7 +20,7 @@ use crate::scoring::score::{score, summary};
 use crate::time::MILLIS_PER_DAY;
 
 /// Which accounts the overview covers (besides being active).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OverviewFilter {
     /// The CSM's name, compared case-insensitively.
@@ -49,7 +49,7 @@ impl OverviewFilter {
 }
 
 /// Activities counted by the overview (tickets, e-mails, meetings, calls).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityCounts {
     pub total: u64,
@@ -70,7 +70,7 @@ impl ActivityCounts {
 }
 
 /// The headline figures of one period.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HeadlineFigures {
     pub accounts: usize,
@@ -87,7 +87,7 @@ pub struct HeadlineFigures {
 }
 
 /// One row of an activity-volume chart, now and in the compare period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VolumeRow {
     pub key: String,
@@ -97,7 +97,7 @@ pub struct VolumeRow {
     pub previous_activities: ActivityCounts,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityVolume {
     pub by_revenue: Vec<VolumeRow>,
@@ -107,7 +107,7 @@ pub struct ActivityVolume {
 }
 
 /// An account whose overall engagement moved most.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Mover {
     pub customer_id: CustomerId,
@@ -123,7 +123,7 @@ pub struct Mover {
     pub top_factor_points: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NotableChanges {
     pub up: Vec<Mover>,
@@ -131,7 +131,7 @@ pub struct NotableChanges {
 }
 
 /// One cell of the low-engagement × at-risk matrix.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RiskCell {
     pub low_engagement: bool,
@@ -142,7 +142,7 @@ pub struct RiskCell {
     pub previous_revenue: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BandRevenue {
     pub band: String,
@@ -154,7 +154,7 @@ pub struct BandRevenue {
     pub previous_revenue: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RiskAccount {
     pub customer_id: CustomerId,
@@ -170,7 +170,7 @@ pub struct RiskAccount {
     pub at_risk_override: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AtRiskRevenue {
     pub accounts: usize,
@@ -185,7 +185,7 @@ pub struct AtRiskRevenue {
     pub overridden: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Overview {
     pub window: Window,

@@ -20,7 +20,7 @@ use crate::scoring::overrides::OverrideTrails;
 use crate::scoring::score::summary;
 use crate::time::{Period, Timestamp};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BandCount {
     pub band: String,
@@ -30,7 +30,7 @@ pub struct BandCount {
     pub accounts_week_ago: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthSummary {
     pub accounts: usize,
@@ -41,7 +41,7 @@ pub struct HealthSummary {
     pub at_risk_revenue: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AtRiskDetail {
     pub customer_id: CustomerId,
@@ -59,7 +59,7 @@ pub struct AtRiskDetail {
     pub playbooks: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Trend {
     pub account_name: String,
@@ -69,7 +69,7 @@ pub struct Trend {
     pub change: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenAction {
     pub account_name: String,
@@ -81,7 +81,7 @@ pub struct OpenAction {
     pub due: Option<chrono::NaiveDate>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WeeklyReport {
     pub as_of: Timestamp,

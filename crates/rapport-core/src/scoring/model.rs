@@ -23,7 +23,7 @@ pub enum ModelError {
 }
 
 /// The measurable inputs a factor may score, each computed by window aggregation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FactorKey {
     EmailResponseRate,

@@ -29,7 +29,7 @@ use crate::validation::{FieldError, field_error, not_empty, parse_request};
 pub const VALUE_RANGE: (f64, f64) = (0.0, 100.0);
 
 /// An override as it stands: the value a person put on a model's score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreOverride {
     /// The score it replaces: `health`, `prd070-engagement`,
@@ -43,7 +43,7 @@ pub struct ScoreOverride {
 }
 
 /// What an audit event did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OverrideAction {
     /// An override was set, or replaced the one in force (`old`).
@@ -71,7 +71,7 @@ impl OverrideAction {
 
 /// One entry of an account's override audit trail: who did what when, the
 /// value in force before (`old`) and after (`new`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OverrideEvent {
     pub at: Timestamp,
@@ -106,7 +106,7 @@ impl OverrideEvent {
 }
 
 /// One model's override at an instant.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OverrideStatus {
     pub model: String,
@@ -120,7 +120,7 @@ pub struct OverrideStatus {
 
 /// A score as every surface shows it: the computed value beside the override,
 /// and the one that counts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OverrideView {
     /// What the model computed (`null` when it could not).
@@ -332,9 +332,10 @@ pub struct OverrideRequest {
     pub expires_at: Option<Timestamp>,
 }
 
-#[derive(Deserialize)]
+/// The body of `PUT …/overrides/{customerId}/{model}`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawRequest {
+pub struct OverrideBody {
     value: f64,
     reason: String,
     #[serde(default)]
@@ -345,7 +346,7 @@ struct RawRequest {
 /// instant or a date (its first instant, UTC). The author is the person
 /// signed in, never the body's. Errors name the field.
 pub fn parse_override_request(body: &[u8]) -> Result<OverrideRequest, FieldError> {
-    let raw: RawRequest = parse_request(body)?;
+    let raw: OverrideBody = parse_request(body)?;
     let expires_at = raw
         .expires_at
         .as_deref()
@@ -423,7 +424,7 @@ pub fn remove_override(
 /// One account's overrides at an instant, as every surface shows them: the
 /// overrides in force, those that lapsed by expiry, and the audit trail up to
 /// `as_of`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountOverrides {
     pub customer_id: CustomerId,

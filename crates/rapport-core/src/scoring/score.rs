@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::engine::FactorFacts;
 use crate::scoring::model::{Better, FactorDefinition, FactorKey, FactorValue, Model};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FactorStatus {
     Healthy,
@@ -16,7 +16,7 @@ pub enum FactorStatus {
     NoData,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FactorScore {
     pub key: FactorKey,
@@ -37,7 +37,7 @@ pub struct FactorScore {
     pub status: FactorStatus,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComponentScore {
     pub key: String,
@@ -50,7 +50,7 @@ pub struct ComponentScore {
     pub factors: Vec<FactorScore>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Scorecard {
     pub overall: Option<f64>,

@@ -84,9 +84,9 @@ const COMPUTED_FIELDS: [&str; 2] = ["status", "progressPercent"];
 /// The goal body. Its own type, not the stored [`Goal`]: it refuses fields it
 /// does not know at every level (a misspelt `curent` must not vanish) and
 /// carries each metric's `current`, which the stored shape keeps as history.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct GoalBody {
+pub struct GoalBody {
     #[serde(default)]
     id: String,
     #[serde(default)]
@@ -108,9 +108,9 @@ struct GoalBody {
     metrics: Vec<MetricBody>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct MetricBody {
+pub struct MetricBody {
     #[serde(default)]
     id: String,
     category: MetricCategory,
@@ -135,9 +135,9 @@ struct MetricBody {
     measured_at: Option<Timestamp>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct MeasurementBody {
+pub struct MeasurementBody {
     at: Timestamp,
     value: f64,
     #[serde(default)]
@@ -147,9 +147,9 @@ struct MeasurementBody {
 /// [`ValueDriver`] as a body states it. The stored type flattens its kind,
 /// and serde cannot refuse unknown fields through a flattened field, so the
 /// body spells each kind out with the common fields.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", deny_unknown_fields)]
-enum ValueDriverBody {
+pub enum ValueDriverBody {
     #[serde(rename = "time_saved", rename_all = "camelCase")]
     TimeSaved {
         hours_per_month: f64,

@@ -52,7 +52,7 @@ pub const NO_BASELINE_MESSAGE: &str = "Baseline not set. Cannot calculate progre
 /// be on track.
 pub const ON_TRACK_TOLERANCE_POINTS: f64 = 10.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricStatus {
     /// Progress above 100, before or after the target date.
@@ -69,7 +69,7 @@ pub enum MetricStatus {
     NoData,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GoalStatus {
     NotStarted,
@@ -78,7 +78,7 @@ pub enum GoalStatus {
     AtRisk,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TrendDirection {
     Improving,
@@ -88,7 +88,7 @@ pub enum TrendDirection {
 
 /// The success score's band. A choice (PRD-069 shows "85/100 (Strong)" only):
 /// ≥ 80 strong, ≥ 60 moderate, ≥ 40 weak, else critical.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScoreBand {
     Strong,
@@ -123,7 +123,7 @@ impl ScoreBand {
 /// Adoption evidence from usage data, filled by the caller from the engagement
 /// engine (`definitions.md` §3.1: active users, Active User %, Login Frequency)
 /// and quoted in the root cause of an at-risk goal with an adoption metric.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UsageContext {
     pub active_users: u32,
@@ -134,7 +134,7 @@ pub struct UsageContext {
 }
 
 /// One account's three benchmarked figures (the account's own and each peer's).
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PeerSuccess {
     pub success_score: Option<f64>,
@@ -435,7 +435,7 @@ fn value_of(goals: &[Goal], evaluations: &[GoalEvaluation], investment: f64) -> 
 // ---------------------------------------------------------------------------
 // Milestones
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MilestoneKind {
     Checkpoint,
@@ -443,7 +443,7 @@ pub enum MilestoneKind {
     Renewal,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Milestone {
     pub date: NaiveDate,
@@ -511,7 +511,7 @@ pub fn upcoming_milestones(
 // ---------------------------------------------------------------------------
 // Root causes and actions
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricGap {
     pub metric_id: String,
@@ -526,7 +526,7 @@ pub struct MetricGap {
     pub sentence: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecommendedAction {
     pub category: MetricCategory,
@@ -534,7 +534,7 @@ pub struct RecommendedAction {
 }
 
 /// Why an at-risk goal is at risk and what to do about it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GoalRisk {
     /// The metrics at risk or not met, in the goal's order.
@@ -686,7 +686,7 @@ fn goal_risk(
 // ---------------------------------------------------------------------------
 // Benchmark
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BenchmarkFigure {
     pub value: Option<f64>,
@@ -699,7 +699,7 @@ pub struct BenchmarkFigure {
     pub peers: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Benchmark {
     pub success_score: BenchmarkFigure,
@@ -797,7 +797,7 @@ fn figures_of(goals: &[Goal], evaluations: &[GoalEvaluation], value: &ValueSumma
 // ---------------------------------------------------------------------------
 // The report
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TrendPoint {
     pub at: Timestamp,
@@ -805,7 +805,7 @@ pub struct TrendPoint {
     pub value: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricTrend {
     /// Measurements known at `as_of`, oldest first, for charts.
@@ -813,7 +813,7 @@ pub struct MetricTrend {
     pub direction: Option<TrendDirection>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricView {
     pub id: String,
@@ -836,7 +836,7 @@ pub struct MetricView {
     pub trend: MetricTrend,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ValueDriverView {
     /// The stored driver's kind and amounts, as they were entered.
@@ -852,7 +852,7 @@ pub struct ValueDriverView {
     pub recognised_annual_value: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GoalView {
     pub id: String,
@@ -886,7 +886,7 @@ pub struct GoalView {
     pub risk: Option<GoalRisk>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecutiveSummary {
     pub goals_total: usize,
@@ -900,7 +900,7 @@ pub struct ExecutiveSummary {
     pub recognised_annual_value: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SuccessReport {
     pub as_of: Timestamp,

@@ -38,7 +38,7 @@ string_enum!(Confidence, "confidence" { High => "high", Medium => "medium", Low 
 /// One recorded value of a metric. Every update is kept, so trends and
 /// point-in-time views work: the metric's current value at `as_of` is the
 /// latest measurement strictly before `as_of`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Measurement {
     pub at: Timestamp,
@@ -47,7 +47,7 @@ pub struct Measurement {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Metric {
     /// Unique within the account; assigned by the store when empty.
@@ -78,7 +78,7 @@ fn default_frequency() -> MetricFrequency {
 }
 
 /// What a goal is worth to the customer per year, with a confidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum ValueDriverKind {
     /// hours per month × hourly rate × 12.
@@ -100,7 +100,7 @@ pub enum ValueDriverKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ValueDriver {
     #[serde(flatten)]
@@ -111,7 +111,7 @@ pub struct ValueDriver {
     pub label: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Goal {
     /// Unique within the account; assigned by the store when empty.

@@ -118,7 +118,7 @@ fn positive(number: f64) -> bool {
     number.is_finite() && number > 0.0
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ValueCategory {
     pub label: String,
@@ -131,7 +131,7 @@ pub struct ValueCategory {
     pub confidence: Confidence,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ValueSummary {
     /// In order of first appearance (goal order, then driver order).
