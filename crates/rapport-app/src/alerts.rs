@@ -15,6 +15,8 @@ use rapport_core::alerts::{
 use rapport_core::{ExternalId, Timestamp};
 use serde::Serialize;
 
+use rapport_store::audit::{AuditAction, AuditDraft};
+
 use crate::webhooks::outbox;
 use crate::{App, AppError, AppResult};
 
@@ -198,7 +200,7 @@ impl App {
         id: i64,
         now: Timestamp,
     ) -> AppResult<StoredAlert> {
-        self.act_on_alert(actor, id, now, |alert| {
+        self.act_on_alert(actor, id, now, AuditAction::AlertAcknowledge, |alert| {
             rapport_core::alerts::acknowledge(alert, &actor.name, now)
         })
     }
@@ -214,7 +216,7 @@ impl App {
         request: &SnoozeRequest,
         now: Timestamp,
     ) -> AppResult<StoredAlert> {
-        self.act_on_alert(actor, id, now, |alert| {
+        self.act_on_alert(actor, id, now, AuditAction::AlertSnooze, |alert| {
             rapport_core::alerts::snooze(
                 alert,
                 &actor.name,
@@ -236,7 +238,7 @@ impl App {
         note: Option<&str>,
         now: Timestamp,
     ) -> AppResult<StoredAlert> {
-        let alert = self.act_on_alert(actor, id, now, |alert| {
+        let alert = self.act_on_alert(actor, id, now, AuditAction::AlertResolve, |alert| {
             rapport_core::alerts::resolve(alert, &actor.name, note, now)
         })?;
         if alert.backlog {
@@ -282,17 +284,21 @@ impl App {
         actor: &Person,
         id: i64,
         now: Timestamp,
+        action: AuditAction,
         act: impl Fn(&StoredAlert) -> Result<StoredAlert, AlertActionError>,
     ) -> AppResult<StoredAlert> {
         self.alert_to_change(actor, id)?;
         let mut refused = None;
-        let written = self.store.update_alert(id, &mut |alert| match act(alert) {
-            Ok(changed) => Some(changed),
-            Err(error) => {
-                refused = Some(error);
-                None
-            }
-        })?;
+        let audit = AuditDraft::new(actor, action, now);
+        let written = self
+            .store
+            .update_alert(id, &audit, &mut |alert| match act(alert) {
+                Ok(changed) => Some(changed),
+                Err(error) => {
+                    refused = Some(error);
+                    None
+                }
+            })?;
         if let Some(error) = refused {
             return Err(action_error(error));
         }

@@ -11,6 +11,7 @@ use rapport_core::success::edit::{
 };
 use rapport_core::success::{Goal, Measurement};
 use rapport_store::GoalWrite;
+use rapport_store::audit::{AuditAction, AuditDraft};
 
 use crate::{App, AppError, AppResult};
 
@@ -27,13 +28,15 @@ impl App {
     }
 
     /// Runs `edit` on the account's goals as stored, inside one write
-    /// transaction; an error from `edit` writes nothing. Then the engine
+    /// transaction, audited as `audit` (its actor and instant are `actor`'s
+    /// and `now`); an error from `edit` writes nothing. Then the engine
     /// follows and the account's alerts are evaluated again.
     fn change_goals(
         &self,
         actor: &Person,
         reference: &str,
         now: Timestamp,
+        audit: AuditDraft,
         mut edit: impl FnMut(&[Goal]) -> AppResult<Vec<GoalWrite>>,
     ) -> AppResult<Vec<Goal>> {
         let account = self.account_to_change(actor, reference)?;
@@ -41,15 +44,17 @@ impl App {
         // is needed to evaluate the account's alerts after the change.
         self.engine()?;
         let mut refused = None;
-        let written =
-            self.store
-                .edit_goals(&account.external_id, &mut |goals| match edit(goals) {
-                    Ok(writes) => Some(writes),
-                    Err(error) => {
-                        refused = Some(error);
-                        None
-                    }
-                })?;
+        let written = self.store.edit_goals(
+            &account.external_id,
+            &audit,
+            &mut |goals| match edit(goals) {
+                Ok(writes) => Some(writes),
+                Err(error) => {
+                    refused = Some(error);
+                    None
+                }
+            },
+        )?;
         if let Some(error) = refused {
             return Err(error);
         }
@@ -70,7 +75,8 @@ impl App {
         let mut goal = goal.into_goal(now);
         validate_goal(&goal)?;
         goal.id = String::new();
-        let written = self.change_goals(actor, reference, now, |_| {
+        let audit = AuditDraft::new(actor, AuditAction::GoalCreate, now);
+        let written = self.change_goals(actor, reference, now, audit, |_| {
             Ok(vec![GoalWrite::Put(goal.clone())])
         })?;
         the_goal(written)
@@ -86,7 +92,8 @@ impl App {
         body: &[u8],
         now: Timestamp,
     ) -> AppResult<Goal> {
-        let written = self.change_goals(actor, reference, now, |goals| {
+        let audit = AuditDraft::new(actor, AuditAction::GoalReplace, now);
+        let written = self.change_goals(actor, reference, now, audit, |goals| {
             let existing = find_goal(goals, goal_id)?;
             let incoming = parse_goal(body, existing.start_date)?;
             let goal = replace_goal(existing, incoming, now);
@@ -105,7 +112,8 @@ impl App {
         goal_id: &str,
         now: Timestamp,
     ) -> AppResult<()> {
-        self.change_goals(actor, reference, now, |goals| {
+        let audit = AuditDraft::new(actor, AuditAction::GoalDelete, now);
+        self.change_goals(actor, reference, now, audit, |goals| {
             find_goal(goals, goal_id)?;
             Ok(vec![GoalWrite::Delete(goal_id.to_string())])
         })
@@ -122,7 +130,8 @@ impl App {
         now: Timestamp,
     ) -> AppResult<Goal> {
         plausible("value".into(), measurement.value)?;
-        let written = self.change_goals(actor, reference, now, |goals| {
+        let audit = AuditDraft::new(actor, AuditAction::MeasurementRecord, now).subject(metric_id);
+        let written = self.change_goals(actor, reference, now, audit, |goals| {
             let mut goals = goals.to_vec();
             let index = record_measurement(&mut goals, metric_id, measurement.clone())
                 .ok_or_else(|| no_metric(metric_id))?;
@@ -142,7 +151,8 @@ impl App {
         now: Timestamp,
     ) -> AppResult<Goal> {
         validate_metric_request(&metric, "")?;
-        let written = self.change_goals(actor, reference, now, |goals| {
+        let audit = AuditDraft::new(actor, AuditAction::MetricEdit, now).subject(metric_id);
+        let written = self.change_goals(actor, reference, now, audit, |goals| {
             let mut goals = goals.to_vec();
             let (goal, existing) = goals
                 .iter_mut()
@@ -165,7 +175,8 @@ impl App {
         metric_id: &str,
         now: Timestamp,
     ) -> AppResult<()> {
-        self.change_goals(actor, reference, now, |goals| {
+        let audit = AuditDraft::new(actor, AuditAction::MetricDelete, now).subject(metric_id);
+        self.change_goals(actor, reference, now, audit, |goals| {
             let mut goals = goals.to_vec();
             let index = remove_metric(&mut goals, metric_id).ok_or_else(|| no_metric(metric_id))?;
             Ok(vec![GoalWrite::Put(goals.swap_remove(index))])

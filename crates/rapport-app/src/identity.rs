@@ -5,6 +5,7 @@
 
 use rapport_core::access::{Permission, Person, Role};
 use rapport_core::{Account, Timestamp};
+use rapport_store::audit::{AuditAction, AuditDraft};
 use rapport_store::identity::{ApiToken, NewToken, Session, User, UserChange};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -185,9 +186,10 @@ fn unauthenticated(reason: &str) -> AppError {
 }
 
 impl App {
-    /// Adds a user (names are unique ignoring case).
+    /// Adds a user (names are unique ignoring case); audited as `actor`'s.
     pub fn create_user(
         &self,
+        actor: &Person,
         name: &str,
         email: Option<&str>,
         role: Role,
@@ -195,8 +197,9 @@ impl App {
     ) -> AppResult<UserListing> {
         let name = checked_name("name", name)?;
         let email = checked_email(email)?;
+        let audit = AuditDraft::new(actor, AuditAction::UserCreate, now);
         self.store
-            .create_user(&name, email.as_deref(), role, now)?
+            .create_user(&name, email.as_deref(), role, now, &audit)?
             .map(UserListing::from)
             .ok_or_else(|| AppError::Conflict(format!("a user named `{name}` exists already")))
     }
@@ -222,7 +225,13 @@ impl App {
     }
 
     /// Changes a user's role.
-    pub fn set_user_role(&self, reference: &str, role: Role) -> AppResult<UserListing> {
+    pub fn set_user_role(
+        &self,
+        actor: &Person,
+        reference: &str,
+        role: Role,
+        now: Timestamp,
+    ) -> AppResult<UserListing> {
         let user = self.find_user(reference)?;
         if user.role == Role::Admin && role != Role::Admin {
             self.keep_an_admin(user.id)?;
@@ -233,11 +242,17 @@ impl App {
                 role: Some(role),
                 ..UserChange::default()
             },
+            AuditDraft::new(actor, AuditAction::UserRole, now),
         )
     }
 
     /// Disables a user: their tokens and sessions stop working at once.
-    pub fn disable_user(&self, reference: &str, now: Timestamp) -> AppResult<UserListing> {
+    pub fn disable_user(
+        &self,
+        actor: &Person,
+        reference: &str,
+        now: Timestamp,
+    ) -> AppResult<UserListing> {
         let user = self.find_user(reference)?;
         if user.disabled_at.is_some() {
             return Ok(user.into());
@@ -251,11 +266,17 @@ impl App {
                 disabled_at: Some(Some(now)),
                 ..UserChange::default()
             },
+            AuditDraft::new(actor, AuditAction::UserDisable, now),
         )
     }
 
     /// Enables a disabled user again (their tokens not revoked work again).
-    pub fn enable_user(&self, reference: &str) -> AppResult<UserListing> {
+    pub fn enable_user(
+        &self,
+        actor: &Person,
+        reference: &str,
+        now: Timestamp,
+    ) -> AppResult<UserListing> {
         let user = self.find_user(reference)?;
         self.change_user(
             user.id,
@@ -263,12 +284,18 @@ impl App {
                 disabled_at: Some(None),
                 ..UserChange::default()
             },
+            AuditDraft::new(actor, AuditAction::UserEnable, now),
         )
     }
 
-    fn change_user(&self, id: i64, change: &UserChange) -> AppResult<UserListing> {
+    fn change_user(
+        &self,
+        id: i64,
+        change: &UserChange,
+        audit: AuditDraft,
+    ) -> AppResult<UserListing> {
         self.store
-            .update_user(id, change)?
+            .update_user(id, change, &audit)?
             .map(UserListing::from)
             .ok_or_else(|| AppError::NotFound(format!("no user with id {id}")))
     }
@@ -295,6 +322,7 @@ impl App {
     /// for a token that lasts until revoked.
     pub fn create_token(
         &self,
+        actor: &Person,
         user: &str,
         name: &str,
         expires_in_days: Option<u32>,
@@ -315,7 +343,8 @@ impl App {
             )),
             None => None,
         };
-        self.new_token(&user, &name, expires_at, false, now)
+        let audit = AuditDraft::new(actor, AuditAction::TokenCreate, now);
+        self.new_token(&user, &name, expires_at, false, now, audit)
     }
 
     fn new_token(
@@ -325,18 +354,22 @@ impl App {
         expires_at: Option<Timestamp>,
         single_use: bool,
         now: Timestamp,
+        audit: AuditDraft,
     ) -> AppResult<NewApiToken> {
         let token = new_secret()?;
         let prefix: String = token.chars().take(PREFIX_CHARS).collect();
-        let stored = self.store.create_api_token(&NewToken {
-            user_id: user.id,
-            name,
-            token_hash: &secret_hash(&token),
-            prefix: &prefix,
-            at: now,
-            expires_at,
-            single_use,
-        })?;
+        let stored = self.store.create_api_token(
+            &NewToken {
+                user_id: user.id,
+                name,
+                token_hash: &secret_hash(&token),
+                prefix: &prefix,
+                at: now,
+                expires_at,
+                single_use,
+            },
+            &audit,
+        )?;
         Ok(NewApiToken {
             token,
             listing: stored.into(),
@@ -346,7 +379,12 @@ impl App {
 
     /// A one-time sign-in link's token for a user, valid for
     /// [`SIGN_IN_LINK_HOURS`].
-    pub fn sign_in_link_token(&self, user: &str, now: Timestamp) -> AppResult<NewApiToken> {
+    pub fn sign_in_link_token(
+        &self,
+        actor: &Person,
+        user: &str,
+        now: Timestamp,
+    ) -> AppResult<NewApiToken> {
         let user = self.find_user(user)?;
         if user.disabled_at.is_some() {
             return Err(AppError::Conflict(format!(
@@ -355,7 +393,8 @@ impl App {
             )));
         }
         let expires = Timestamp::from_millis(now.millis() + hours(SIGN_IN_LINK_HOURS));
-        self.new_token(&user, "sign-in link", Some(expires), true, now)
+        let audit = AuditDraft::new(actor, AuditAction::TokenCreate, now);
+        self.new_token(&user, "sign-in link", Some(expires), true, now, audit)
     }
 
     /// The tokens of a user (every user's with `None`), revoked included.
@@ -373,9 +412,10 @@ impl App {
     }
 
     /// Revokes a token: from `now` on, requests with it are refused.
-    pub fn revoke_token(&self, id: i64, now: Timestamp) -> AppResult<TokenListing> {
+    pub fn revoke_token(&self, actor: &Person, id: i64, now: Timestamp) -> AppResult<TokenListing> {
+        let audit = AuditDraft::new(actor, AuditAction::TokenRevoke, now);
         self.store
-            .revoke_api_token(id, now)?
+            .revoke_api_token(id, now, &audit)?
             .map(TokenListing::from)
             .ok_or_else(|| AppError::NotFound(format!("no token with id {id}")))
     }
@@ -386,11 +426,17 @@ impl App {
         if !self.store.users()?.is_empty() {
             return Ok(None);
         }
-        let Some(user) = self.store.create_user("admin", None, Role::Admin, now)? else {
+        // Made by whoever starts Rapport on an empty store: the operator.
+        let operator = Person::operator();
+        let audit = AuditDraft::new(&operator, AuditAction::UserCreate, now);
+        let Some(user) = self
+            .store
+            .create_user("admin", None, Role::Admin, now, &audit)?
+        else {
             // Another process made it in between.
             return Ok(None);
         };
-        let token = self.sign_in_link_token(&user.id.to_string(), now)?;
+        let token = self.sign_in_link_token(&operator, &user.id.to_string(), now)?;
         Ok(Some(FirstAdmin {
             user: user.into(),
             sign_in_token: token.token,
@@ -444,7 +490,7 @@ impl App {
     pub fn sign_in_with_token(&self, token: &str, now: Timestamp) -> AppResult<OpenedSession> {
         let (stored, user) = self.valid_token(token, now)?;
         if stored.single_use {
-            self.store.revoke_api_token(stored.id, now)?;
+            self.store.spend_api_token(stored.id, now)?;
         } else {
             self.store.touch_api_token(stored.id, now)?;
         }

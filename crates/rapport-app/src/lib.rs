@@ -17,6 +17,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod audit;
 pub mod cache;
 pub mod crm;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod meetings;
 pub mod overrides;
 pub mod render;
 pub mod reports;
+pub mod sharing;
 pub mod snapshots;
 pub mod tracking;
 pub mod webhooks;

@@ -12,6 +12,8 @@ use rapport_core::engine::CalendarOccurrence;
 use rapport_core::{Activity, ActivityDetail, Timestamp};
 use serde::Serialize;
 
+use rapport_store::audit::{AuditAction, AuditDraft};
+
 use crate::{App, AppError, AppResult};
 
 /// An account's calendar meetings.
@@ -167,13 +169,16 @@ impl App {
                 recorded_by: Some(by.to_string()),
             },
         };
-        let outcomes = self
-            .store
-            .insert_activities(std::slice::from_ref(&record))?;
+        let action = match status {
+            MeetingStatus::NoShow => AuditAction::MeetingNoShow,
+            _ => AuditAction::MeetingAttended,
+        };
+        let audit = AuditDraft::new(actor, action, now)
+            .subject(meeting)
+            .before(serde_json::json!({ "status": occurrence.status }));
+        let outcome = self.store.record_person_activity(&record, &audit)?;
         self.after_write(now, std::slice::from_ref(&account))?;
-        let recorded = outcomes
-            .first()
-            .is_some_and(|outcome| *outcome == rapport_store::WriteOutcome::Inserted);
+        let recorded = outcome == rapport_store::WriteOutcome::Inserted;
         let (_, meeting) = self.calendar_occurrence(account.as_str(), meeting)?;
         Ok(MeetingRecorded {
             account: account.to_string(),

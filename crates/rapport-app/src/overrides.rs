@@ -11,6 +11,8 @@ use rapport_core::scoring::overrides::{
 use rapport_core::{Account, Timestamp};
 use serde::Serialize;
 
+use rapport_store::audit::{AuditAction, AuditDraft};
+
 use crate::{App, AppError, AppResult};
 
 /// What setting an override answers: the override now in force and the event written.
@@ -41,18 +43,21 @@ impl App {
         &self,
         account: &Account,
         now: Timestamp,
+        audit: AuditDraft,
         mut decide: impl FnMut(&[OverrideEvent]) -> AppResult<Option<OverrideEvent>>,
     ) -> AppResult<Option<OverrideEvent>> {
         let mut refused = None;
-        let event = self
-            .store
-            .append_override_event(&account.external_id, &mut |trail| match decide(trail) {
-                Ok(event) => event,
-                Err(error) => {
-                    refused = Some(error);
-                    None
-                }
-            })?;
+        let event =
+            self.store
+                .append_override_event(&account.external_id, &audit, &mut |trail| match decide(
+                    trail,
+                ) {
+                    Ok(event) => event,
+                    Err(error) => {
+                        refused = Some(error);
+                        None
+                    }
+                })?;
         if let Some(error) = refused {
             return Err(error);
         }
@@ -74,8 +79,9 @@ impl App {
     ) -> AppResult<OverrideSet> {
         self.check_override_model(model)?;
         let account = self.account_to_change(actor, reference)?;
+        let audit = AuditDraft::new(actor, AuditAction::OverrideSet, now);
         let event = self
-            .append_override(&account, now, |trail| {
+            .append_override(&account, now, audit, |trail| {
                 Ok(Some(set_override(trail, model, request, &actor.name, now)?))
             })?
             .ok_or_else(|| AppError::Conflict("the override was not written".into()))?;
@@ -96,7 +102,8 @@ impl App {
     ) -> AppResult<OverrideEvent> {
         self.check_override_model(model)?;
         let account = self.account_to_change(actor, reference)?;
-        self.append_override(&account, now, |trail| {
+        let audit = AuditDraft::new(actor, AuditAction::OverrideRemove, now);
+        self.append_override(&account, now, audit, |trail| {
             Ok(remove_override(trail, model, &actor.name, reason, now)?)
         })?
         .ok_or_else(|| {

@@ -229,6 +229,7 @@ fn environment() -> &'static Environment<'static> {
             "goals.md",
             "alerts.md",
             "meetings.md",
+            "audit.md",
         );
         env.add_filter("money", |value: Option<f64>| or_missing(value, money));
         env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
@@ -501,6 +502,47 @@ pub fn goals(goals: &[rapport_core::success::Goal]) -> Result<String, String> {
         "goals.md",
         context! { goals => Value::from_serialize(goals) },
     )
+}
+
+/// A page of the audit log as Markdown, newest first: who, when, what, and
+/// the fields the change touched (the whole records are in `--format json`).
+pub fn audit(page: &crate::audit::AuditPage) -> Result<String, String> {
+    let entries: Vec<Value> = page
+        .entries
+        .iter()
+        .map(|entry| {
+            context! {
+                e => Value::from_serialize(entry),
+                changed => changed_fields(entry.before.as_ref(), entry.after.as_ref()),
+            }
+        })
+        .collect();
+    document(
+        "audit.md",
+        context! { entries => entries, next => page.next_before },
+    )
+}
+
+/// The top-level fields whose values differ between a record's before and
+/// after (every field of a creation or a deletion), in order.
+fn changed_fields(
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Vec<String> {
+    let fields = |value: Option<&serde_json::Value>| {
+        value
+            .and_then(serde_json::Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (before, after) = (fields(before), fields(after));
+    let mut names: Vec<String> = before.keys().chain(after.keys()).cloned().collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|name| before.get(name) != after.get(name))
+        .collect()
 }
 
 /// The alert list as Markdown, one line an alert.

@@ -31,6 +31,8 @@ use sha2::Sha256;
 pub use secrets::{SecretKey, SecretKeySource};
 pub use sending::{AddressRefused, check_resolved};
 
+use rapport_store::audit::{AuditAction, AuditDraft};
+
 use crate::{App, AppError, AppResult, lock};
 
 /// How long a receiver has to answer one delivery, unless configured.
@@ -199,14 +201,20 @@ impl App {
     /// Adds a webhook subscription: its URL checked against the allowed
     /// networks, its secret sealed; its id is assigned. 400 naming `url`,
     /// `secret`, `person` or `rule`.
-    pub fn add_webhook(&self, request: &SubscriptionRequest) -> AppResult<SubscriptionView> {
+    pub fn add_webhook(
+        &self,
+        actor: &Person,
+        request: &SubscriptionRequest,
+        now: Timestamp,
+    ) -> AppResult<SubscriptionView> {
         let mut subscription = rapport_core::alerts::delivery::validate(
             request,
             &self.config.webhooks.allowed_networks,
         )?;
         self.seal_plain_webhook_secrets()?;
         subscription.sealed_secret = self.webhooks.sealer.seal(&request.secret)?;
-        Ok(self.store.add_webhook(&subscription)?.into())
+        let audit = AuditDraft::new(actor, AuditAction::WebhookAdd, now);
+        Ok(self.store.add_webhook(&subscription, &audit)?.into())
     }
 
     /// The subscriptions in force, secrets hidden.
@@ -217,8 +225,9 @@ impl App {
 
     /// Ends a subscription and drops its deliveries still waiting (one
     /// transaction); its past deliveries stay.
-    pub fn remove_webhook(&self, id: i64, now: Timestamp) -> AppResult<()> {
-        if self.store.remove_webhook(id, now)? {
+    pub fn remove_webhook(&self, actor: &Person, id: i64, now: Timestamp) -> AppResult<()> {
+        let audit = AuditDraft::new(actor, AuditAction::WebhookRemove, now);
+        if self.store.remove_webhook(id, now, &audit)? {
             Ok(())
         } else {
             Err(AppError::NotFound(format!("no webhook with id {id}")))

@@ -5,6 +5,7 @@
 //! snapshots, and alert delivery.
 
 mod alerts;
+mod audit;
 mod error;
 mod goals;
 pub mod hygiene;
@@ -13,6 +14,7 @@ mod overrides;
 mod reports;
 pub mod routes;
 mod sessions;
+mod sharing;
 mod tracking;
 mod webhooks;
 pub mod workers;
@@ -190,6 +192,8 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
             overrides::remove,
         )
         .merge(meetings::routes(&state))
+        .merge(sharing::routes(&state))
+        .merge(audit::routes(&state))
         .merge(tracking::routes(&state))
         .finish();
     let router = router

@@ -30,10 +30,15 @@ pub(crate) async fn deliveries(
 /// address that is not public and not in an allowed network) or `secret`.
 pub(crate) async fn add_webhook(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
     let request: SubscriptionRequest = parse_body(&body)?;
-    let stored = blocking(&state, move |app| Ok(app.add_webhook(&request)?)).await?;
+    let now = now();
+    let stored = blocking(&state, move |app| {
+        Ok(app.add_webhook(&person, &request, now)?)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -47,11 +52,12 @@ pub(crate) async fn webhooks(
 /// `DELETE /api/webhooks/{id}`: 204 (its waiting deliveries dropped), or 404.
 pub(crate) async fn remove_webhook(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     let now = now();
     blocking(&state, move |app| {
-        app.remove_webhook(id, now)?;
+        app.remove_webhook(&person, id, now)?;
         Ok(StatusCode::NO_CONTENT)
     })
     .await

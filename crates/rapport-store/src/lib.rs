@@ -14,8 +14,16 @@
 //! order; [`Store::changes_since`] reads them after a cursor. A running server
 //! follows it to apply writes made by any process (a CLI import, another
 //! server) to its in-memory engine; PostgreSQL replicas will follow the same log.
+//!
+//! **The audit log.** Every write a person makes takes an
+//! [`audit::AuditDraft`] (who, when, what); the store appends the completed
+//! [`audit::AuditEntry`] (the record before and after) in the same
+//! transaction, so a change is never without its entry, nor an entry
+//! without its change.
 
+pub mod audit;
 pub mod identity;
+pub mod sharing;
 pub mod sqlite;
 pub mod tracking;
 pub mod url;
@@ -240,9 +248,12 @@ pub trait Store: Send + Sync {
     /// `edit` sees the goals as stored (no other writer can change them
     /// meanwhile) and answers the writes to make, or `None` to write nothing.
     /// Returns the goals written (ids assigned), or `None` when `edit` declined.
+    /// Each write is audited: one entry a goal written or deleted, the goal
+    /// before and after.
     fn edit_goals(
         &self,
         account: &ExternalId,
+        audit: &audit::AuditDraft,
         edit: &mut dyn FnMut(&[Goal]) -> Option<Vec<GoalWrite>>,
     ) -> StoreResult<Option<Vec<Goal>>>;
 
@@ -254,10 +265,12 @@ pub trait Store: Send + Sync {
     /// Appends the event `decide` makes from the account's trail as stored, in
     /// one write transaction, so concurrent writers chain (`old` = the previous
     /// event's `new`) and the trail's order is the order of commit. `None`
-    /// from `decide` writes nothing.
+    /// from `decide` writes nothing. Audited: the trail's last event before,
+    /// the new one after.
     fn append_override_event(
         &self,
         account: &ExternalId,
+        audit: &audit::AuditDraft,
         decide: &mut dyn FnMut(&[OverrideEvent]) -> Option<OverrideEvent>,
     ) -> StoreResult<Option<OverrideEvent>>;
     /// One account's override events, or every account's when `account` is
@@ -294,20 +307,32 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<StoredAlert>>;
     /// A read-modify-write of one alert (acknowledge, resolve) in one write
     /// transaction; `None` from `decide` writes nothing. `Ok(None)` when there
-    /// is no such alert or `decide` declined.
+    /// is no such alert or `decide` declined. Audited: the alert before and after.
     fn update_alert(
         &self,
         id: i64,
+        audit: &audit::AuditDraft,
         decide: &mut dyn FnMut(&StoredAlert) -> Option<StoredAlert>,
     ) -> StoreResult<Option<StoredAlert>>;
 
-    /// Adds a webhook subscription (its secret already sealed); its id is assigned.
-    fn add_webhook(&self, subscription: &Subscription) -> StoreResult<Subscription>;
+    /// Adds a webhook subscription (its secret already sealed); its id is
+    /// assigned. Audited (never the secret).
+    fn add_webhook(
+        &self,
+        subscription: &Subscription,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<Subscription>;
     /// The subscriptions in force, oldest first, with their sealed secrets.
     fn webhooks(&self) -> StoreResult<Vec<Subscription>>;
     /// Ends a subscription and drops its deliveries still waiting, in one
     /// transaction (its past deliveries stay); `false` when there was none.
-    fn remove_webhook(&self, id: i64, at: Timestamp) -> StoreResult<bool>;
+    /// Audited when it removed one.
+    fn remove_webhook(
+        &self,
+        id: i64,
+        at: Timestamp,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<bool>;
     /// Seals, with `seal`, the signing secrets stored in plain text before
     /// they were sealed, and takes them and any URL credentials out of the
     /// stored subscriptions, leaving no trace of them in the database file
@@ -385,13 +410,15 @@ pub trait Store: Send + Sync {
 
     // People, tokens and sessions (docs/security.md).
 
-    /// Adds a user; `None` when the name (ignoring case) is taken.
+    /// Adds a user; `None` when the name (ignoring case) is taken. Audited
+    /// when it added one.
     fn create_user(
         &self,
         name: &str,
         email: Option<&str>,
         role: rapport_core::access::Role,
         at: Timestamp,
+        audit: &audit::AuditDraft,
     ) -> StoreResult<Option<identity::User>>;
     /// Every user, disabled ones included, oldest first.
     fn users(&self) -> StoreResult<Vec<identity::User>>;
@@ -399,21 +426,36 @@ pub trait Store: Send + Sync {
     /// The user of this name, ignoring case and surrounding spaces.
     fn user_by_name(&self, name: &str) -> StoreResult<Option<identity::User>>;
     /// Changes a user (disabling one ends their sessions); the user after,
-    /// `None` when there is none.
+    /// `None` when there is none. Audited when the user changed (never a
+    /// password's hash: whether one is set).
     fn update_user(
         &self,
         id: i64,
         change: &identity::UserChange,
+        audit: &audit::AuditDraft,
     ) -> StoreResult<Option<identity::User>>;
-    fn create_api_token(&self, token: &identity::NewToken<'_>) -> StoreResult<identity::ApiToken>;
+    /// Stores a token by its SHA-256. Audited (its prefix, never the hash).
+    fn create_api_token(
+        &self,
+        token: &identity::NewToken<'_>,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<identity::ApiToken>;
     /// The tokens of a user (of everyone with `None`), revoked ones included.
     fn api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<identity::ApiToken>>;
     fn api_token_by_hash(&self, token_hash: &[u8; 32]) -> StoreResult<Option<identity::ApiToken>>;
     /// Records that a token was used at `at` (never moving the time back).
     fn touch_api_token(&self, id: i64, at: Timestamp) -> StoreResult<()>;
     /// Revokes a token (a token revoked before keeps its instant); the token
-    /// as stored, `None` when there is none.
-    fn revoke_api_token(&self, id: i64, at: Timestamp) -> StoreResult<Option<identity::ApiToken>>;
+    /// as stored, `None` when there is none. Audited when it revoked it.
+    fn revoke_api_token(
+        &self,
+        id: i64,
+        at: Timestamp,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<Option<identity::ApiToken>>;
+    /// Revokes a sign-in link's token as the session it opened begins (the
+    /// link spent, not a person's change: not audited).
+    fn spend_api_token(&self, id: i64, at: Timestamp) -> StoreResult<()>;
     /// Stores a session by its SHA-256 (sessions past their end are removed).
     fn create_session(
         &self,
@@ -423,6 +465,46 @@ pub trait Store: Send + Sync {
     fn session(&self, session_hash: &[u8; 32]) -> StoreResult<Option<identity::Session>>;
     /// Ends a session; whether there was one.
     fn delete_session(&self, session_hash: &[u8; 32]) -> StoreResult<bool>;
+
+    // What a person records as an activity, and the audit log.
+
+    /// Inserts one activity a person records (a meeting's no-show or
+    /// attendance), audited: the activity after.
+    fn record_person_activity(
+        &self,
+        activity: &Activity,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<WriteOutcome>;
+    /// The audit entries `filter` selects, newest first.
+    fn audit_entries(&self, filter: &audit::AuditFilter) -> StoreResult<Vec<audit::AuditEntry>>;
+
+    // Share links of value reports (`sharing`).
+
+    /// Stores a share link (its token only as SHA-256) for an account the
+    /// store knows; audited (never the token nor its hash).
+    fn create_share_link(
+        &self,
+        link: &sharing::NewShareLink<'_>,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<sharing::ShareLink>;
+    /// One account's share links, or every one, oldest first.
+    fn share_links(&self, account: Option<&ExternalId>) -> StoreResult<Vec<sharing::ShareLink>>;
+    fn share_link(&self, id: i64) -> StoreResult<Option<sharing::ShareLink>>;
+    /// Revokes a link (one revoked before keeps its instant; audited when
+    /// this revoked it); `None` when there is none.
+    fn revoke_share_link(
+        &self,
+        id: i64,
+        at: Timestamp,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<Option<sharing::ShareLink>>;
+    /// The link of this token's SHA-256 with its page, when it opens at `at`
+    /// (not revoked, not expired), counted as opened; `None` otherwise.
+    fn open_share_link(
+        &self,
+        token_hash: &[u8; 32],
+        at: Timestamp,
+    ) -> StoreResult<Option<(sharing::ShareLink, String)>>;
 }
 
 /// The engine as loaded from a store, with where in the change log it stands.

@@ -6,6 +6,7 @@ use rapport_core::{
     Account, AccountStatus, Activity, ActivityDetail, Contact, ContactRole, Email, ExternalId,
     Feature, FeatureImportance, FeatureKey, Outcome, OutcomeKind, Tier, Timestamp,
 };
+use rapport_store::audit::AuditAction;
 use rapport_store::{Store, StoreError, WriteOutcome};
 
 type Check = fn(&dyn Store);
@@ -81,8 +82,26 @@ const CHECKS: &[(&str, Check)] = &[
         "tracking_message_ids_are_forgotten_after_the_window",
         tracking::message_ids_are_forgotten_after_the_window,
     ),
+    (
+        "audit_every_audited_write_appends_one_entry_with_before_and_after",
+        audit::every_audited_write_appends_one_entry_with_before_and_after,
+    ),
+    (
+        "audit_a_declined_or_refused_write_leaves_no_entry",
+        audit::a_declined_or_refused_write_leaves_no_entry,
+    ),
+    (
+        "audit_entries_filter_newest_first_and_page_by_id",
+        audit::entries_filter_newest_first_and_page_by_id,
+    ),
+    (
+        "share_links_keep_the_hash_open_until_expiry_or_revocation",
+        audit::share_links_keep_the_hash_open_until_expiry_or_revocation,
+    ),
 ];
 
+#[path = "store_suite/audit.rs"]
+mod audit;
 #[path = "store_suite/tracking.rs"]
 mod tracking;
 
@@ -178,6 +197,49 @@ fn sqlite_plain_webhook_secrets_are_sealed_and_leave_no_trace() {
             );
         }
     }
+}
+
+/// The audit log is append only (triggers refuse updates and deletes) and
+/// a share link's token is nowhere in the database, only its SHA-256.
+#[test]
+fn sqlite_audit_log_is_append_only_and_share_tokens_are_hashed() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("rapport.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = rapport_store::open(&url).unwrap();
+    store.upsert_accounts(&[account("a1", 1.0)]).unwrap();
+    let a1 = ExternalId::parse("a1").unwrap();
+    store
+        .create_share_link(
+            &rapport_store::sharing::NewShareLink {
+                token_hash: &[0x5A; 32],
+                account: &a1,
+                as_of: Timestamp::from_millis(0),
+                page: "<p>page</p>",
+                expires_at: Timestamp::from_millis(1_000),
+            },
+            &audit::draft(AuditAction::ShareLinkCreate),
+        )
+        .unwrap();
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    for statement in [
+        "UPDATE audit_log SET actor_name = 'someone else'",
+        "DELETE FROM audit_log",
+    ] {
+        let refused = connection.execute(statement, []).unwrap_err().to_string();
+        assert!(refused.contains("append only"), "{statement}: {refused}");
+    }
+    let hash: Vec<u8> = connection
+        .query_row("SELECT token_hash FROM share_links", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(hash, [0x5A; 32]);
+    let after: String = connection
+        .query_row("SELECT after_json FROM audit_log", [], |row| row.get(0))
+        .unwrap();
+    assert!(
+        !after.to_lowercase().contains("hash") && !after.contains("5a5a"),
+        "{after}"
+    );
 }
 
 #[test]
@@ -851,7 +913,10 @@ fn webhooks_and_the_delivery_outbox(store: &dyn Store) {
         sealed_secret: SealedSecret(vec![1, 7, 7, 7]),
     };
     let hook = store
-        .add_webhook(&subscription("https://hooks.example/x"))
+        .add_webhook(
+            &subscription("https://hooks.example/x"),
+            &audit::draft(AuditAction::WebhookAdd),
+        )
         .unwrap();
     assert!(hook.id > 0);
     assert_eq!(store.webhooks().unwrap(), vec![hook.clone()]);
@@ -861,7 +926,10 @@ fn webhooks_and_the_delivery_outbox(store: &dyn Store) {
         "the sealed secret is kept as it was given"
     );
     let other = store
-        .add_webhook(&subscription("https://other.example/y"))
+        .add_webhook(
+            &subscription("https://other.example/y"),
+            &audit::draft(AuditAction::WebhookAdd),
+        )
         .unwrap();
     let alert = store
         .write_alerts(&[stored_alert("a1", "engagement.score_drop", at(0))])
@@ -939,8 +1007,16 @@ fn webhooks_and_the_delivery_outbox(store: &dyn Store) {
         (2, Some(at(10)))
     );
     // Removing a webhook drops its waiting deliveries in the same step.
-    assert!(store.remove_webhook(other.id, at(20)).unwrap());
-    assert!(!store.remove_webhook(other.id, at(21)).unwrap());
+    assert!(
+        store
+            .remove_webhook(other.id, at(20), &audit::draft(AuditAction::WebhookRemove))
+            .unwrap()
+    );
+    assert!(
+        !store
+            .remove_webhook(other.id, at(21), &audit::draft(AuditAction::WebhookRemove))
+            .unwrap()
+    );
     assert_eq!(store.webhooks().unwrap(), vec![hook.clone()]);
     assert!(
         store

@@ -47,10 +47,25 @@ async fn fixture() -> Fixture {
         } else {
             format!("a {role}")
         };
-        app.create_user(&name, None, role, now).unwrap();
+        app.create_user(
+            &rapport_core::access::Person::operator(),
+            &name,
+            None,
+            role,
+            now,
+        )
+        .unwrap();
         tokens.push((
             role,
-            app.create_token(&name, "matrix", None, now).unwrap().token,
+            app.create_token(
+                &rapport_core::access::Person::operator(),
+                &name,
+                "matrix",
+                None,
+                now,
+            )
+            .unwrap()
+            .token,
         ));
     }
     let write_key = app.create_write_key("matrix", now).unwrap().key;
@@ -244,7 +259,11 @@ async fn a_csm_lists_only_their_accounts_and_a_revoked_token_is_refused() {
     fixture
         .served
         .app
-        .revoke_token(listing.id, import_instant())
+        .revoke_token(
+            &rapport_core::access::Person::operator(),
+            listing.id,
+            import_instant(),
+        )
         .unwrap();
     let refused = client
         .get(format!("{base}/api/accounts"))
@@ -271,7 +290,11 @@ async fn a_browser_session_needs_its_csrf_token_for_every_change() {
         .unwrap()
         .as_millis() as i64;
     let link = app
-        .sign_in_link_token("a admin", rapport_core::Timestamp::from_millis(now))
+        .sign_in_link_token(
+            &rapport_core::access::Person::operator(),
+            "a admin",
+            rapport_core::Timestamp::from_millis(now),
+        )
         .unwrap();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -505,13 +505,17 @@ async fn a_loopback_name_no_longer_allowed_is_refused_at_delivery() {
         ),
     );
     let added = allowing
-        .add_webhook(&rapport_core::alerts::delivery::SubscriptionRequest {
-            url: by_name.clone(),
-            secret: "long-enough".into(),
-            person: None,
-            rule: None,
-            min_priority: None,
-        })
+        .add_webhook(
+            &rapport_core::access::Person::operator(),
+            &rapport_core::alerts::delivery::SubscriptionRequest {
+                url: by_name.clone(),
+                secret: "long-enough".into(),
+                person: None,
+                rule: None,
+                min_priority: None,
+            },
+            now,
+        )
         .unwrap();
     let alerts = open_alerts(&served.app, now);
     let strict = App::new(

@@ -4,6 +4,7 @@
 
 mod access;
 mod alert_lifecycle;
+mod audit;
 mod delivery;
 mod demo_health;
 mod goals_body;
@@ -13,5 +14,6 @@ mod live;
 mod meetings;
 mod overrides;
 mod sdk;
+mod sharing;
 mod support;
 mod tracking;

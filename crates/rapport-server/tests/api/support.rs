@@ -96,12 +96,24 @@ pub fn admin_token(app: &App) -> String {
         .iter()
         .all(|user| user.name != "test admin")
     {
-        app.create_user("test admin", None, rapport_core::access::Role::Admin, now)
-            .unwrap();
+        app.create_user(
+            &rapport_core::access::Person::operator(),
+            "test admin",
+            None,
+            rapport_core::access::Role::Admin,
+            now,
+        )
+        .unwrap();
     }
-    app.create_token("test admin", "tests", None, now)
-        .unwrap()
-        .token
+    app.create_token(
+        &rapport_core::access::Person::operator(),
+        "test admin",
+        "tests",
+        None,
+        now,
+    )
+    .unwrap()
+    .token
 }
 
 impl Served {
@@ -120,10 +132,24 @@ impl Served {
             .iter()
             .all(|user| user.name != name)
         {
-            self.app.create_user(name, None, role, now).unwrap();
+            self.app
+                .create_user(
+                    &rapport_core::access::Person::operator(),
+                    name,
+                    None,
+                    role,
+                    now,
+                )
+                .unwrap();
         }
         self.app
-            .create_token(name, "tests", None, now)
+            .create_token(
+                &rapport_core::access::Person::operator(),
+                name,
+                "tests",
+                None,
+                now,
+            )
             .unwrap()
             .token
     }

@@ -507,11 +507,19 @@ async fn a_full_queue_answers_429_and_loses_nothing_it_accepted() {
     let (release, released) = std::sync::mpsc::channel::<()>();
     let holder = std::thread::spawn(move || {
         other
-            .edit_goals(&external("queue"), &mut |_| {
-                locked.send(()).unwrap();
-                released.recv().unwrap();
-                None
-            })
+            .edit_goals(
+                &external("queue"),
+                &rapport_store::audit::AuditDraft::new(
+                    &rapport_core::access::Person::operator(),
+                    rapport_store::audit::AuditAction::GoalCreate,
+                    rapport_core::Timestamp::from_millis(0),
+                ),
+                &mut |_| {
+                    locked.send(()).unwrap();
+                    released.recv().unwrap();
+                    None
+                },
+            )
             .unwrap();
     });
     lock_held.recv().unwrap();

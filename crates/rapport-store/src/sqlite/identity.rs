@@ -187,6 +187,15 @@ pub(super) fn touch_token(transaction: &Connection, id: i64, at: Timestamp) -> S
     Ok(())
 }
 
+pub(super) fn token(connection: &Connection, id: i64) -> StoreResult<Option<ApiToken>> {
+    Ok(connection
+        .prepare_cached(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?1"
+        ))?
+        .query_row([id], token_from_row)
+        .optional()?)
+}
+
 /// Revokes a token (a token revoked before keeps its instant).
 pub(super) fn revoke_token(
     transaction: &Connection,

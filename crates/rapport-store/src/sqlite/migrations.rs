@@ -316,6 +316,58 @@ DROP INDEX deliveries_due;
 CREATE INDEX deliveries_due ON deliveries (next_attempt_ms)
     WHERE delivered_at_ms IS NULL AND dropped_at_ms IS NULL;
 "#,
+    r#"
+-- The audit log (issue 22, docs/security.md): every change a person makes,
+-- written in the transaction of the change itself. Who (`actor_id` 0 is the
+-- command line's operator), when, what (an action such as `goal.create`, the
+-- subject's kind and id, the account's external id when there is one), and
+-- the record before and after as JSON, never a secret. Append only: the
+-- triggers refuse every update and delete, and AUTOINCREMENT never hands an
+-- id out twice.
+CREATE TABLE audit_log (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms        INTEGER NOT NULL,
+    actor_id     INTEGER NOT NULL,
+    actor_name   TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    subject_kind TEXT NOT NULL,
+    subject_id   TEXT NOT NULL,
+    account      TEXT,
+    before_json  TEXT,
+    after_json   TEXT
+);
+CREATE INDEX audit_log_by_account ON audit_log (account, id) WHERE account IS NOT NULL;
+CREATE INDEX audit_log_by_actor ON audit_log (actor_id, id);
+CREATE TRIGGER audit_log_is_not_updated BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append only');
+END;
+CREATE TRIGGER audit_log_is_not_deleted BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append only');
+END;
+"#,
+    r#"
+-- Share links for value reports (PRD-069 "Share with Customer"): a token
+-- kept as its SHA-256 only, the account and the moment of the report, the
+-- page as rendered then (so the customer reads exactly that report, whatever
+-- arrives later), an expiry, a revocation, and how often it was opened.
+CREATE TABLE share_links (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_hash        BLOB NOT NULL UNIQUE,
+    account           INTEGER NOT NULL REFERENCES accounts(id),
+    as_of_ms          INTEGER NOT NULL,
+    page              TEXT NOT NULL,
+    created_by_id     INTEGER NOT NULL,
+    created_by_name   TEXT NOT NULL,
+    created_at_ms     INTEGER NOT NULL,
+    expires_at_ms     INTEGER NOT NULL,
+    revoked_at_ms     INTEGER,
+    last_opened_at_ms INTEGER,
+    open_count        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX share_links_by_account ON share_links (account, id);
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

@@ -3,10 +3,12 @@
 //! rows a second.
 
 mod alerts;
+mod audit;
 mod goals;
 mod identity;
 mod migrations;
 mod overrides;
+mod sharing;
 mod snapshots;
 mod tracking;
 mod webhooks;
@@ -22,6 +24,7 @@ use rapport_core::{
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 
+use crate::audit::{AuditDraft, goal_view, share_link_view, token_view, user_view, webhook_view};
 use crate::url::SqliteLocation;
 use crate::{
     Change, ChangeKind, GoalWrite, Store, StoreCounts, StoreError, StoreResult, WriteOutcome,
@@ -259,6 +262,7 @@ impl SqliteStore {
         &self,
         activities: &[Activity],
         durable: bool,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<Vec<WriteOutcome>> {
         // Keys and bodies are made before the write lock is taken (on two
         // threads for a large batch), so other writers wait for the inserts
@@ -306,7 +310,62 @@ impl SqliteStore {
             if let Some((first, last)) = range {
                 log.activities(first, last);
             }
+            if let Some(draft) = audit {
+                for (activity, outcome) in activities.iter().zip(&outcomes) {
+                    if *outcome == WriteOutcome::Inserted {
+                        let after = serde_json::to_value(activity)
+                            .map_err(|error| corrupt("activity", error))?;
+                        audit::record(
+                            transaction,
+                            draft,
+                            activity.source_id.as_deref().unwrap_or(""),
+                            Some(&activity.account),
+                            None,
+                            Some(after),
+                        )?;
+                    }
+                }
+            }
             Ok(outcomes)
+        })
+    }
+
+    /// Appends the event `decide` makes from the trail, audited when a
+    /// person makes it (`audit`).
+    fn append_override(
+        &self,
+        account: &ExternalId,
+        audit: Option<&AuditDraft>,
+        decide: &mut dyn FnMut(&[OverrideEvent]) -> Option<OverrideEvent>,
+    ) -> StoreResult<Option<OverrideEvent>> {
+        self.write(|transaction, log| {
+            let row = self.account_row(transaction, account)?;
+            let trail: Vec<OverrideEvent> = overrides::list(transaction, Some(row))?
+                .into_iter()
+                .map(|(_, event)| event)
+                .collect();
+            let Some(event) = decide(&trail) else {
+                return Ok(None);
+            };
+            overrides::record(transaction, row, &event)?;
+            log.touched(ChangeKind::Overrides, Some(row));
+            if let Some(draft) = audit {
+                let view = |event: &OverrideEvent| serde_json::to_value(event).ok();
+                let before = trail
+                    .iter()
+                    .rev()
+                    .find(|earlier| earlier.model == event.model)
+                    .and_then(view);
+                audit::record(
+                    transaction,
+                    draft,
+                    &event.model,
+                    Some(account),
+                    before,
+                    view(&event),
+                )?;
+            }
+            Ok(Some(event))
         })
     }
 
@@ -552,11 +611,11 @@ impl Store for SqliteStore {
     }
 
     fn insert_activities(&self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>> {
-        self.insert_activities_synced(activities, false)
+        self.insert_activities_synced(activities, false, None)
     }
 
     fn insert_activities_durably(&self, activities: &[Activity]) -> StoreResult<Vec<WriteOutcome>> {
-        self.insert_activities_synced(activities, true)
+        self.insert_activities_synced(activities, true, None)
     }
 
     fn upsert_outcomes(&self, outcomes: &[Outcome]) -> StoreResult<Vec<WriteOutcome>> {
@@ -799,6 +858,7 @@ impl Store for SqliteStore {
     fn edit_goals(
         &self,
         account: &ExternalId,
+        audit: &AuditDraft,
         edit: &mut dyn FnMut(&[Goal]) -> Option<Vec<GoalWrite>>,
     ) -> StoreResult<Option<Vec<Goal>>> {
         self.write(|transaction, log| {
@@ -811,14 +871,37 @@ impl Store for SqliteStore {
                 return Ok(None);
             };
             let mut written = Vec::new();
+            let before = |id: &str| stored.iter().find(|goal| goal.id == id).map(goal_view);
             for write in writes {
                 match write {
-                    GoalWrite::Put(goal) => written.push(goals::put(transaction, row, &goal)?),
+                    GoalWrite::Put(goal) => {
+                        let put = goals::put(transaction, row, &goal)?;
+                        let was = (!goal.id.is_empty()).then(|| before(&goal.id)).flatten();
+                        audit::record(
+                            transaction,
+                            audit,
+                            &put.id,
+                            Some(account),
+                            was,
+                            Some(goal_view(&put)),
+                        )?;
+                        written.push(put);
+                    }
                     GoalWrite::Delete(id) => {
-                        transaction.execute(
+                        let deleted = transaction.execute(
                             "DELETE FROM goals WHERE account = ?1 AND id = ?2",
                             params![row, id],
-                        )?;
+                        )? > 0;
+                        if deleted {
+                            audit::record(
+                                transaction,
+                                audit,
+                                &id,
+                                Some(account),
+                                before(&id),
+                                None,
+                            )?;
+                        }
                     }
                 }
             }
@@ -832,28 +915,17 @@ impl Store for SqliteStore {
         account: &ExternalId,
         event: &OverrideEvent,
     ) -> StoreResult<()> {
-        self.append_override_event(account, &mut |_| Some(event.clone()))
+        self.append_override(account, None, &mut |_| Some(event.clone()))
             .map(|_| ())
     }
 
     fn append_override_event(
         &self,
         account: &ExternalId,
+        audit: &AuditDraft,
         decide: &mut dyn FnMut(&[OverrideEvent]) -> Option<OverrideEvent>,
     ) -> StoreResult<Option<OverrideEvent>> {
-        self.write(|transaction, log| {
-            let row = self.account_row(transaction, account)?;
-            let trail: Vec<OverrideEvent> = overrides::list(transaction, Some(row))?
-                .into_iter()
-                .map(|(_, event)| event)
-                .collect();
-            let Some(event) = decide(&trail) else {
-                return Ok(None);
-            };
-            overrides::record(transaction, row, &event)?;
-            log.touched(ChangeKind::Overrides, Some(row));
-            Ok(Some(event))
-        })
+        self.append_override(account, Some(audit), decide)
     }
 
     fn override_events(
@@ -889,6 +961,7 @@ impl Store for SqliteStore {
     fn update_alert(
         &self,
         id: i64,
+        audit: &AuditDraft,
         decide: &mut dyn FnMut(&StoredAlert) -> Option<StoredAlert>,
     ) -> StoreResult<Option<StoredAlert>> {
         self.write(|transaction, log| {
@@ -898,8 +971,19 @@ impl Store for SqliteStore {
             let Some(changed) = decide(&stored) else {
                 return Ok(None);
             };
-            let mut written = alerts::write(transaction, log, &[changed])?;
-            Ok(written.pop())
+            let Some(written) = alerts::write(transaction, log, &[changed])?.pop() else {
+                return Ok(None);
+            };
+            let view = |alert: &StoredAlert| serde_json::to_value(alert).ok();
+            audit::record(
+                transaction,
+                audit,
+                &written.id.to_string(),
+                Some(&written.account),
+                view(&stored),
+                view(&written),
+            )?;
+            Ok(Some(written))
         })
     }
 
@@ -920,10 +1004,24 @@ impl Store for SqliteStore {
         self.read(|connection| alerts::one(connection, id))
     }
 
-    fn add_webhook(&self, subscription: &Subscription) -> StoreResult<Subscription> {
+    fn add_webhook(
+        &self,
+        subscription: &Subscription,
+        audit: &AuditDraft,
+    ) -> StoreResult<Subscription> {
         self.write(|transaction, log| {
             log.touched(ChangeKind::Webhooks, None);
-            webhooks::add(transaction, subscription)
+            let added = webhooks::add(transaction, subscription)?;
+            let id = added.id.to_string();
+            audit::record(
+                transaction,
+                audit,
+                &id,
+                None,
+                None,
+                Some(webhook_view(&added)),
+            )?;
+            Ok(added)
         })
     }
 
@@ -931,12 +1029,17 @@ impl Store for SqliteStore {
         self.read(webhooks::list)
     }
 
-    fn remove_webhook(&self, id: i64, at: Timestamp) -> StoreResult<bool> {
+    fn remove_webhook(&self, id: i64, at: Timestamp, audit: &AuditDraft) -> StoreResult<bool> {
         self.write(|transaction, log| {
+            let before = webhooks::list(transaction)?
+                .into_iter()
+                .find(|subscription| subscription.id == id);
             let removed = webhooks::remove(transaction, id, at)?;
             if removed {
                 log.touched(ChangeKind::Webhooks, None);
                 log.touched(ChangeKind::Deliveries, None);
+                let before = before.as_ref().map(webhook_view);
+                audit::record(transaction, audit, &id.to_string(), None, before, None)?;
             }
             Ok(removed)
         })
@@ -1070,8 +1173,16 @@ impl Store for SqliteStore {
         email: Option<&str>,
         role: rapport_core::access::Role,
         at: Timestamp,
+        audit: &AuditDraft,
     ) -> StoreResult<Option<crate::identity::User>> {
-        self.write(|transaction, _| identity::create_user(transaction, name, email, role, at))
+        self.write(|transaction, _| {
+            let created = identity::create_user(transaction, name, email, role, at)?;
+            if let Some(user) = &created {
+                let id = user.id.to_string();
+                audit::record(transaction, audit, &id, None, None, Some(user_view(user)))?;
+            }
+            Ok(created)
+        })
     }
 
     fn users(&self) -> StoreResult<Vec<crate::identity::User>> {
@@ -1090,15 +1201,48 @@ impl Store for SqliteStore {
         &self,
         id: i64,
         change: &crate::identity::UserChange,
+        audit: &AuditDraft,
     ) -> StoreResult<Option<crate::identity::User>> {
-        self.write(|transaction, _| identity::update_user(transaction, id, change))
+        self.write(|transaction, _| {
+            let Some(before) = identity::user(transaction, id)? else {
+                return Ok(None);
+            };
+            let after = identity::update_user(transaction, id, change)?;
+            if let Some(after) = &after
+                && after != &before
+            {
+                let (before, after) = (user_view(&before), user_view(after));
+                audit::record(
+                    transaction,
+                    audit,
+                    &id.to_string(),
+                    None,
+                    Some(before),
+                    Some(after),
+                )?;
+            }
+            Ok(after)
+        })
     }
 
     fn create_api_token(
         &self,
         token: &crate::identity::NewToken<'_>,
+        audit: &AuditDraft,
     ) -> StoreResult<crate::identity::ApiToken> {
-        self.write(|transaction, _| identity::create_token(transaction, token))
+        self.write(|transaction, _| {
+            let created = identity::create_token(transaction, token)?;
+            let id = created.id.to_string();
+            audit::record(
+                transaction,
+                audit,
+                &id,
+                None,
+                None,
+                Some(token_view(&created)),
+            )?;
+            Ok(created)
+        })
     }
 
     fn api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<crate::identity::ApiToken>> {
@@ -1120,8 +1264,30 @@ impl Store for SqliteStore {
         &self,
         id: i64,
         at: Timestamp,
+        audit: &AuditDraft,
     ) -> StoreResult<Option<crate::identity::ApiToken>> {
-        self.write(|transaction, _| identity::revoke_token(transaction, id, at))
+        self.write(|transaction, _| {
+            let before = identity::token(transaction, id)?;
+            let after = identity::revoke_token(transaction, id, at)?;
+            if let (Some(before), Some(after)) = (&before, &after)
+                && before.revoked_at.is_none()
+            {
+                let (before, after) = (token_view(before), token_view(after));
+                audit::record(
+                    transaction,
+                    audit,
+                    &id.to_string(),
+                    None,
+                    Some(before),
+                    Some(after),
+                )?;
+            }
+            Ok(after)
+        })
+    }
+
+    fn spend_api_token(&self, id: i64, at: Timestamp) -> StoreResult<()> {
+        self.write(|transaction, _| identity::revoke_token(transaction, id, at).map(|_| ()))
     }
 
     fn create_session(
@@ -1138,6 +1304,90 @@ impl Store for SqliteStore {
 
     fn delete_session(&self, session_hash: &[u8; 32]) -> StoreResult<bool> {
         self.write(|transaction, _| identity::delete_session(transaction, session_hash))
+    }
+
+    fn record_person_activity(
+        &self,
+        activity: &Activity,
+        audit: &AuditDraft,
+    ) -> StoreResult<WriteOutcome> {
+        let outcomes =
+            self.insert_activities_synced(std::slice::from_ref(activity), false, Some(audit))?;
+        Ok(outcomes.first().copied().unwrap_or(WriteOutcome::Unchanged))
+    }
+
+    fn audit_entries(
+        &self,
+        filter: &crate::audit::AuditFilter,
+    ) -> StoreResult<Vec<crate::audit::AuditEntry>> {
+        self.read(|connection| audit::entries(connection, filter))
+    }
+
+    fn create_share_link(
+        &self,
+        link: &crate::sharing::NewShareLink<'_>,
+        audit: &AuditDraft,
+    ) -> StoreResult<crate::sharing::ShareLink> {
+        self.write(|transaction, _| {
+            let row = self.account_row(transaction, link.account)?;
+            let created_by = (audit.actor_id, audit.actor_name.as_str());
+            let created = sharing::create(transaction, row, link, created_by, audit.at)?;
+            let id = created.id.to_string();
+            let after = Some(share_link_view(&created));
+            audit::record(transaction, audit, &id, Some(link.account), None, after)?;
+            Ok(created)
+        })
+    }
+
+    fn share_links(
+        &self,
+        account: Option<&ExternalId>,
+    ) -> StoreResult<Vec<crate::sharing::ShareLink>> {
+        self.read(|connection| {
+            let row = account
+                .map(|account| self.account_row(connection, account))
+                .transpose()?;
+            sharing::list(connection, row)
+        })
+    }
+
+    fn share_link(&self, id: i64) -> StoreResult<Option<crate::sharing::ShareLink>> {
+        self.read(|connection| sharing::one(connection, id))
+    }
+
+    fn revoke_share_link(
+        &self,
+        id: i64,
+        at: Timestamp,
+        audit: &AuditDraft,
+    ) -> StoreResult<Option<crate::sharing::ShareLink>> {
+        self.write(|transaction, _| {
+            let before = sharing::one(transaction, id)?;
+            let Some((after, revoked)) = sharing::revoke(transaction, id, at)? else {
+                return Ok(None);
+            };
+            if revoked {
+                let before = before.as_ref().map(share_link_view);
+                let view = Some(share_link_view(&after));
+                audit::record(
+                    transaction,
+                    audit,
+                    &id.to_string(),
+                    Some(&after.account),
+                    before,
+                    view,
+                )?;
+            }
+            Ok(Some(after))
+        })
+    }
+
+    fn open_share_link(
+        &self,
+        token_hash: &[u8; 32],
+        at: Timestamp,
+    ) -> StoreResult<Option<(crate::sharing::ShareLink, String)>> {
+        self.write(|transaction, _| sharing::open(transaction, token_hash, at))
     }
 }
 

@@ -94,6 +94,8 @@ fn user_line(user: &UserListing) -> String {
 pub fn run_users(settings: &Settings, command: &UsersCommand) -> anyhow::Result<ExitCode> {
     let app = open_app(settings)?;
     let now = super::now();
+    // Who the audit log names: the `--as` user, else the operator.
+    let actor = super::reader(&app, settings)?;
     let changed = match command {
         UsersCommand::Add {
             name,
@@ -101,7 +103,7 @@ pub fn run_users(settings: &Settings, command: &UsersCommand) -> anyhow::Result<
             email,
             format,
         } => {
-            let user = app.create_user(name, email.as_deref(), *role, now)?;
+            let user = app.create_user(&actor, name, email.as_deref(), *role, now)?;
             match format {
                 Format::Json => print_json(&user)?,
                 Format::Md => outln!("user added: {}", user_line(&user)),
@@ -121,7 +123,7 @@ pub fn run_users(settings: &Settings, command: &UsersCommand) -> anyhow::Result<
             return Ok(ExitCode::SUCCESS);
         }
         UsersCommand::SignInLink { user, base } => {
-            let token = app.sign_in_link_token(user, now)?;
+            let token = app.sign_in_link_token(&actor, user, now)?;
             outln!("{}", sign_in_link(base, &token.token));
             eprintln!(
                 "One use, within {} hours, for {} only.",
@@ -130,9 +132,9 @@ pub fn run_users(settings: &Settings, command: &UsersCommand) -> anyhow::Result<
             );
             return Ok(ExitCode::SUCCESS);
         }
-        UsersCommand::Role { user, role } => app.set_user_role(user, *role)?,
-        UsersCommand::Disable { user } => app.disable_user(user, now)?,
-        UsersCommand::Enable { user } => app.enable_user(user)?,
+        UsersCommand::Role { user, role } => app.set_user_role(&actor, user, *role, now)?,
+        UsersCommand::Disable { user } => app.disable_user(&actor, user, now)?,
+        UsersCommand::Enable { user } => app.enable_user(&actor, user, now)?,
     };
     outln!("{}", user_line(&changed));
     Ok(ExitCode::SUCCESS)
@@ -162,6 +164,7 @@ fn print_new_token(token: &NewApiToken, format: Format) -> anyhow::Result<()> {
 
 pub fn run_tokens(settings: &Settings, command: &TokensCommand) -> anyhow::Result<ExitCode> {
     let app = open_app(settings)?;
+    let actor = super::reader(&app, settings)?;
     match command {
         TokensCommand::Create {
             user,
@@ -169,7 +172,7 @@ pub fn run_tokens(settings: &Settings, command: &TokensCommand) -> anyhow::Resul
             expires_in_days,
             format,
         } => {
-            let token = app.create_token(user, name, *expires_in_days, super::now())?;
+            let token = app.create_token(&actor, user, name, *expires_in_days, super::now())?;
             print_new_token(&token, *format)?;
         }
         TokensCommand::List { user, format } => {
@@ -203,7 +206,7 @@ pub fn run_tokens(settings: &Settings, command: &TokensCommand) -> anyhow::Resul
             }
         }
         TokensCommand::Revoke { id } => {
-            let token = app.revoke_token(*id, super::now())?;
+            let token = app.revoke_token(&actor, *id, super::now())?;
             outln!(
                 "token {} ({}) revoked at {}",
                 token.id,

@@ -77,7 +77,9 @@ pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<Exi
                 rule: rule.clone(),
                 min_priority,
             };
-            let stored = app.add_webhook(&request).map_err(super::flag_error)?;
+            let stored = app
+                .add_webhook(&super::reader(&app, settings)?, &request, super::now())
+                .map_err(super::flag_error)?;
             outln!(
                 "webhook {} added: {} (secret {})",
                 stored.subscription.id,
@@ -108,7 +110,7 @@ pub fn run(settings: &Settings, command: &WebhooksCommand) -> anyhow::Result<Exi
             }
         }
         WebhooksCommand::Remove { id } => {
-            app.remove_webhook(*id, super::now())?;
+            app.remove_webhook(&super::reader(&app, settings)?, *id, super::now())?;
             outln!("webhook {id} removed; its deliveries still waiting are dropped");
         }
     }
