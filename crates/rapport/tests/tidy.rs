@@ -142,6 +142,10 @@ fn surfaces_write_only_through_the_application_layer() {
         ".enqueue_deliveries(",
         ".record_delivery_attempt(",
         ".put_snapshot(",
+        ".record_person_activity(",
+        ".create_share_link(",
+        ".revoke_share_link(",
+        ".open_share_link(",
         "rapport_ingest::import_",
     ];
     for dir in ["crates/rapport/src", "crates/rapport-server/src"] {
