@@ -148,6 +148,13 @@ enum Command {
     /// API tokens: `tokens create USER --name NAME`, `tokens list`, `tokens revoke ID`.
     #[command(subcommand)]
     Tokens(commands::users::TokensCommand),
+    /// The audit log, newest first (admins, or the operator without --as):
+    /// `audit [--account A] [--user U] [--action X] [--since …] [--limit N]`.
+    Audit(commands::audit::AuditArgs),
+    /// Share links of value reports: `share create ACCOUNT [--expires 14d] [--as-of …]`,
+    /// `share list`, `share revoke ID`.
+    #[command(subcommand)]
+    Share(commands::audit::ShareCommand),
     /// List the accounts in the store.
     Accounts {
         #[arg(long, value_enum, default_value_t = commands::Format::Md)]
@@ -253,6 +260,8 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Keys(command) => commands::keys::run(settings, &command),
         Command::Users(command) => commands::users::run_users(settings, &command),
         Command::Tokens(command) => commands::users::run_tokens(settings, &command),
+        Command::Audit(args) => commands::audit::run_audit(settings, &args),
+        Command::Share(command) => commands::audit::run_share(settings, &command),
         Command::Accounts { format } => commands::accounts::run(settings, format),
     }
 }

@@ -10,6 +10,8 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "cli/audit.rs"]
+mod audit;
 #[path = "cli/crash.rs"]
 mod crash;
 

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod audit;
 pub mod bench;
 pub mod bench_tracking;
 pub mod engagement;
