@@ -1,7 +1,8 @@
 //! People and how they sign in (docs/security.md): users with roles, API
-//! tokens (256 random bits, stored as their SHA-256, shown once), browser
-//! sessions opened with a token, and the rules of who may see and change
-//! what, applied here so every surface applies the same ones.
+//! tokens (256 random bits, stored as their SHA-256, shown once), passwords
+//! (Argon2id, OWASP's parameters), browser sessions opened with either, and
+//! the rules of who may see and change what, applied here so every surface
+//! applies the same ones.
 
 use rapport_core::access::{Permission, Person, Role};
 use rapport_core::{Account, Timestamp};
@@ -23,8 +24,20 @@ pub const SIGN_IN_LINK_HOURS: i64 = 24;
 const TOUCH_EVERY_MS: i64 = 60_000;
 /// The longest name or e-mail address a user may have.
 pub const MAX_NAME_CHARS: usize = 200;
-const TOKEN_PREFIX: &str = "rpt_";
+/// How an API token (and a session's secret) begins.
+pub const TOKEN_PREFIX: &str = "rpt_";
 const PREFIX_CHARS: usize = 12;
+/// The shortest password (NIST SP 800-63B asks at least 8; a passphrase is
+/// easier to remember than a short password with symbols).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The longest password (hashing cost grows with the length).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Password sign-ins per user name: this many a minute, this many at once;
+/// beyond, 429 (a guesser is slowed to a crawl, a person who mistypes is not).
+pub const PASSWORD_ATTEMPTS: crate::limits::RateLimit = crate::limits::RateLimit {
+    per_minute: 5,
+    burst: 10,
+};
 
 /// A user as listed (never a secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,12 +49,15 @@ pub struct UserListing {
     pub role: Role,
     pub created_at: Timestamp,
     pub disabled_at: Option<Timestamp>,
+    /// Whether the user may sign in with a password (never the hash).
+    pub has_password: bool,
 }
 
 impl From<User> for UserListing {
     fn from(user: User) -> Self {
         UserListing {
             id: user.id,
+            has_password: user.password_hash.is_some(),
             name: user.name,
             email: user.email,
             role: user.role,
@@ -179,6 +195,65 @@ fn checked_email(text: Option<&str>) -> AppResult<Option<String>> {
             format!("`{text}` is not an e-mail address"),
         )),
     }
+}
+
+/// Argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane).
+fn hasher() -> argon2::Argon2<'static> {
+    let params =
+        argon2::Params::new(19 * 1024, 2, 1, None).unwrap_or_else(|_| argon2::Params::default());
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// A password's Argon2id hash in the PHC string format, with a random salt.
+fn hash_password(password: &str) -> AppResult<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::encode_b64(&random_bytes::<16>()?)
+        .map_err(|error| AppError::External(format!("cannot make a salt: {error}")))?;
+    hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| AppError::External(format!("cannot hash the password: {error}")))
+}
+
+/// Whether `password` matches the stored `hash` (a hash that does not parse
+/// matches nothing).
+fn password_matches(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A hash no password matches, checked when the name is unknown so a
+/// guesser cannot tell names from the time an answer takes.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        hash_password(&hex(&random_bytes::<16>().unwrap_or([7; 16]))).unwrap_or_default()
+    })
+}
+
+/// Refuses a password too short, too long, or the user's own name.
+fn checked_password(password: &str, user_name: &str) -> AppResult<()> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(AppError::invalid(
+            "password",
+            format!("at least {MIN_PASSWORD_CHARS} characters (a few words make a good one)"),
+        ));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(AppError::invalid(
+            "password",
+            format!("at most {MAX_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if password.trim().eq_ignore_ascii_case(user_name.trim()) {
+        return Err(AppError::invalid("password", "must not be the user's name"));
+    }
+    Ok(())
 }
 
 fn unauthenticated(reason: &str) -> AppError {
@@ -443,6 +518,90 @@ impl App {
         }))
     }
 
+    /// Sets a user's password (Argon2id; the password itself is kept
+    /// nowhere). Their sessions and tokens stay as they are.
+    pub fn set_password(
+        &self,
+        actor: &Person,
+        reference: &str,
+        password: &str,
+        now: Timestamp,
+    ) -> AppResult<UserListing> {
+        let user = self.find_user(reference)?;
+        checked_password(password, &user.name)?;
+        let hash = hash_password(password)?;
+        self.change_user(
+            user.id,
+            &UserChange {
+                password_hash: Some(Some(hash)),
+                ..UserChange::default()
+            },
+            AuditDraft::new(actor, AuditAction::UserPassword, now),
+        )
+    }
+
+    /// Removes a user's password: they sign in with a token or a link only.
+    pub fn remove_password(
+        &self,
+        actor: &Person,
+        reference: &str,
+        now: Timestamp,
+    ) -> AppResult<UserListing> {
+        let user = self.find_user(reference)?;
+        self.change_user(
+            user.id,
+            &UserChange {
+                password_hash: Some(None),
+                ..UserChange::default()
+            },
+            AuditDraft::new(actor, AuditAction::UserPassword, now),
+        )
+    }
+
+    /// Opens a browser session with a user's name (or e-mail address) and
+    /// password. Every failure reads the same, whether the name is unknown,
+    /// has no password, is disabled or the password is wrong; attempts per
+    /// name are limited ([`PASSWORD_ATTEMPTS`]).
+    pub fn sign_in_with_password(
+        &self,
+        name: &str,
+        password: &str,
+        now: Timestamp,
+    ) -> AppResult<OpenedSession> {
+        let name = name.trim();
+        let mut key = Sha256::new();
+        key.update(b"rapport password\0");
+        key.update(name.to_lowercase().as_bytes());
+        self.sign_in_attempts
+            .take(key.finalize().into(), now.millis())
+            .map_err(|retry_after_seconds| AppError::RateLimited {
+                retry_after_seconds,
+            })?;
+        let refused = || unauthenticated("the name or the password is not right");
+        if password.chars().count() > MAX_PASSWORD_CHARS {
+            return Err(refused());
+        }
+        let user = match self.store.user_by_name(name)? {
+            Some(user) => Some(user),
+            None => self.store.users()?.into_iter().find(|user| {
+                user.email
+                    .as_deref()
+                    .is_some_and(|email| email.eq_ignore_ascii_case(name))
+            }),
+        };
+        let hash = user
+            .as_ref()
+            .and_then(|user| user.password_hash.as_deref())
+            .unwrap_or_else(|| decoy_hash());
+        let matches = password_matches(password, hash);
+        match user {
+            Some(user) if matches && user.password_hash.is_some() && user.disabled_at.is_none() => {
+                self.open_session(&user, now)
+            }
+            _ => Err(refused()),
+        }
+    }
+
     /// The person an API token signs in (`Authorization: Bearer …`).
     pub fn authenticate_token(&self, token: &str, now: Timestamp) -> AppResult<Person> {
         let (stored, user) = self.valid_token(token, now)?;
@@ -494,6 +653,10 @@ impl App {
         } else {
             self.store.touch_api_token(stored.id, now)?;
         }
+        self.open_session(&user, now)
+    }
+
+    fn open_session(&self, user: &User, now: Timestamp) -> AppResult<OpenedSession> {
         let secret = new_secret()?;
         let expires_at = Timestamp::from_millis(now.millis() + hours(SESSION_HOURS));
         self.store.create_session(

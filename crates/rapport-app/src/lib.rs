@@ -21,6 +21,7 @@ pub mod audit;
 pub mod cache;
 pub mod crm;
 pub mod error;
+pub mod exports;
 pub mod goals;
 pub mod helpdesk;
 pub mod identity;
@@ -58,6 +59,8 @@ pub struct AppConfig {
     pub checkpoint: Option<std::path::PathBuf>,
     /// Where webhooks may point, the key sealing their secrets, the timeout.
     pub webhooks: webhooks::WebhookConfig,
+    /// How many requests each API token or session may make (`limits`).
+    pub rate_limit: limits::RateLimit,
 }
 
 impl AppConfig {
@@ -68,6 +71,7 @@ impl AppConfig {
             health_model: Model::health(),
             checkpoint: None,
             webhooks: webhooks::WebhookConfig::default(),
+            rate_limit: limits::RateLimit::default(),
         }
     }
 }
@@ -130,6 +134,8 @@ pub struct App {
     webhooks: webhooks::WebhookState,
     /// Each credential's request rate (`limits`).
     limits: limits::RateLimits,
+    /// Password sign-in attempts per user name (`identity`).
+    sign_in_attempts: limits::RateLimits,
 }
 
 /// What one [`App::follow`] applied.
@@ -179,6 +185,8 @@ impl App {
         Arc::new(App {
             store,
             webhooks: webhooks::WebhookState::new(&config.webhooks),
+            limits: limits::RateLimits::new(config.rate_limit),
+            sign_in_attempts: limits::RateLimits::new(identity::PASSWORD_ATTEMPTS),
             config,
             engine: OnceLock::new(),
             follower: Mutex::new(()),
@@ -187,7 +195,6 @@ impl App {
             pending_alerts: Mutex::new((BTreeSet::new(), false)),
             checkpointing: Mutex::new(()),
             tracking: tracking::TrackingState::default(),
-            limits: limits::RateLimits::default(),
         })
     }
 

@@ -18,6 +18,18 @@ pub struct RateLimit {
     pub burst: u32,
 }
 
+impl RateLimit {
+    /// A limit as a deployment sets it: both figures at least 1.
+    pub fn new(per_minute: u32, burst: u32) -> Result<Self, String> {
+        if per_minute == 0 || burst == 0 {
+            return Err(format!(
+                "requests_per_minute ({per_minute}) and burst ({burst}) must each be at least 1"
+            ));
+        }
+        Ok(RateLimit { per_minute, burst })
+    }
+}
+
 impl Default for RateLimit {
     /// 20 requests a second on average, 240 at once: far above what a person
     /// or a page does, well below what would slow the server for others.
@@ -47,9 +59,15 @@ pub(crate) struct RateLimits {
 }
 
 impl RateLimits {
+    pub(crate) fn new(limit: RateLimit) -> Self {
+        RateLimits {
+            state: Mutex::new((limit, HashMap::new())),
+        }
+    }
+
     /// Takes one request from `key`'s bucket at `now`: `Err(seconds)` to wait
     /// before the next is allowed.
-    fn take(&self, key: [u8; 32], now: i64) -> Result<(), u64> {
+    pub(crate) fn take(&self, key: [u8; 32], now: i64) -> Result<(), u64> {
         let mut guard = self
             .state
             .lock()

@@ -230,6 +230,7 @@ fn environment() -> &'static Environment<'static> {
             "alerts.md",
             "meetings.md",
             "audit.md",
+            "api_docs.html",
         );
         env.add_filter("money", |value: Option<f64>| or_missing(value, money));
         env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
@@ -478,6 +479,15 @@ pub fn accounts(
     document(
         name,
         context! { accounts => Value::from_serialize(listings) },
+    )
+}
+
+/// The HTTP API's documentation page (rapport-server's `/api/docs`), over
+/// the server's view of its OpenAPI document.
+pub fn api_docs<T: Serialize>(view: &T) -> Result<String, String> {
+    document(
+        "api_docs.html",
+        context! { api => Value::from_serialize(view) },
     )
 }
 

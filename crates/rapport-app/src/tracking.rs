@@ -87,6 +87,14 @@ pub struct EventRejection {
     pub reason: String,
 }
 
+/// Who sends contract activities: a write key (as the header or body gave
+/// it), or a signed-in person, who may send only for the accounts they see.
+#[derive(Debug, Clone, Copy)]
+pub enum ActivitySender<'a> {
+    WriteKey(Option<&'a str>),
+    Person(&'a rapport_core::access::Person),
+}
+
 /// What recording contract activities answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -577,17 +585,27 @@ impl App {
     }
 
     /// Records the import contract's activity objects (`POST /api/activities`:
-    /// one object or an array) under a write key: each record validated on
+    /// one object or an array) under a write key, or sent by a person who
+    /// may change things, for the accounts they see: each record validated on
     /// its own (a rejection names its index and field; an account the store
-    /// does not know is refused by record), the good ones written in one
+    /// does not know, or the person does not see, is refused by record), the good ones written in one
     /// transaction synced to disk, then the engine follows.
     pub fn record_contract_activities(
         &self,
-        key: Option<&str>,
+        sender: ActivitySender<'_>,
         body: &[u8],
         now: Timestamp,
     ) -> Result<ActivitiesReceipt, TrackingError> {
-        self.authenticate_write_key(key)?;
+        let person = match sender {
+            ActivitySender::WriteKey(key) => {
+                self.authenticate_write_key(key)?;
+                None
+            }
+            ActivitySender::Person(person) => {
+                self.authorize(person, rapport_core::access::Permission::Write)?;
+                Some(person)
+            }
+        };
         let records = contract_records(body)?;
         let mut receipt = ActivitiesReceipt::default();
         let mut good: Vec<Activity> = Vec::new();
@@ -608,11 +626,13 @@ impl App {
             let exists = match known.get(&activity.account) {
                 Some(exists) => *exists,
                 None => {
+                    // A person sends only for the accounts they see; another
+                    // is as unknown to them as one that does not exist.
                     let exists = self
                         .store
                         .account(&activity.account)
                         .map_err(AppError::from)?
-                        .is_some();
+                        .is_some_and(|account| person.is_none_or(|person| person.sees(&account)));
                     known.insert(activity.account.clone(), exists);
                     exists
                 }

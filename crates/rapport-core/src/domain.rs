@@ -169,7 +169,19 @@ text_newtype!(
 const CUSTOMER_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6a1f_2c0e_8d7b_4e5a_9b3c_52d1_7e0f_a4c9);
 
 /// The product's identifier of an account: the `customerId` of the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(transparent)]
 pub struct CustomerId(Uuid);
 
@@ -198,7 +210,9 @@ impl fmt::Display for CustomerId {
 
 /// An e-mail address, lowercased so that contacts compare case-insensitively.
 /// Deserializing validates and normalizes too, so no path skips the rule.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 

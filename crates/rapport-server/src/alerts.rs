@@ -10,18 +10,31 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use rapport_app::alerts::{AlertQuery, AlertView};
 use rapport_core::access::Person;
+use rapport_core::alerts::actions::SnoozeBody;
 use rapport_core::alerts::{AlertRun, StoredAlert, parse_snooze_request};
 use serde::Deserialize;
 
 use crate::{ApiError, AppState, Json, blocking, now, parse_body};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
+    /// Only alerts in this state (`open`, `acknowledged`, `snoozed`, `resolved`, or `unresolved`).
     status: Option<String>,
+    /// Only this account's alerts: its `customerId`, external id or exact name.
     account: Option<String>,
+    /// Only alerts of this CSM's accounts.
     csm: Option<String>,
 }
 
+/// The alerts of the accounts the person sees, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/alerts",
+    tag = "alerts",
+    params(ListQuery),
+    responses((status = 200, description = "The alerts", body = Vec<AlertView>)),
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -38,6 +51,12 @@ pub(crate) async fn list(
 }
 
 /// `POST /api/alerts/evaluate`: evaluates every active account's alert rules now.
+#[utoipa::path(
+    post,
+    path = "/api/alerts/evaluate",
+    tag = "alerts",
+    responses((status = 200, description = "What the evaluation found", body = AlertRun)),
+)]
 pub(crate) async fn evaluate(State(state): State<AppState>) -> Result<Json<AlertRun>, ApiError> {
     let now = now();
     blocking(&state, move |app| Ok(app.evaluate_alerts(None, now)?))
@@ -45,9 +64,10 @@ pub(crate) async fn evaluate(State(state): State<AppState>) -> Result<Json<Alert
         .map(Json)
 }
 
-#[derive(Deserialize)]
+/// The body of an acknowledgement or resolution.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Action {
+pub(crate) struct Action {
     #[serde(default)]
     note: Option<String>,
 }
@@ -61,6 +81,18 @@ fn action(body: &[u8]) -> Result<Action, ApiError> {
     }
 }
 
+/// Acknowledges an alert, by the person signed in.
+#[utoipa::path(
+    post,
+    path = "/api/alerts/{id}/acknowledge",
+    tag = "alerts",
+    params(("id" = i64, Path, description = "The alert's id")),
+    request_body(content = Option<Action>, description = "None, or `{\"note\"?}`"),
+    responses(
+        (status = 200, description = "The alert as acknowledged", body = StoredAlert),
+        (status = 409, description = "The alert is resolved", body = crate::error::ErrorBody),
+    ),
+)]
 pub(crate) async fn acknowledge(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -76,6 +108,18 @@ pub(crate) async fn acknowledge(
     .map(Json)
 }
 
+/// Resolves an alert, by the person signed in (its deliveries are sent).
+#[utoipa::path(
+    post,
+    path = "/api/alerts/{id}/resolve",
+    tag = "alerts",
+    params(("id" = i64, Path, description = "The alert's id")),
+    request_body(content = Option<Action>, description = "None, or `{\"note\"?}`"),
+    responses(
+        (status = 200, description = "The alert as resolved", body = StoredAlert),
+        (status = 409, description = "The alert is resolved already", body = crate::error::ErrorBody),
+    ),
+)]
 pub(crate) async fn resolve(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -95,6 +139,17 @@ pub(crate) async fn resolve(
 /// RFC 3339 or a date, its first instant UTC), by the person signed in: the
 /// alert as snoozed; 400 naming `until`, 404 unknown id (or outside the
 /// person's scope), 409 already resolved.
+#[utoipa::path(
+    post,
+    path = "/api/alerts/{id}/snooze",
+    tag = "alerts",
+    params(("id" = i64, Path, description = "The alert's id")),
+    request_body = SnoozeBody,
+    responses(
+        (status = 200, description = "The alert as snoozed", body = StoredAlert),
+        (status = 409, description = "The alert is resolved", body = crate::error::ErrorBody),
+    ),
+)]
 pub(crate) async fn snooze(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,

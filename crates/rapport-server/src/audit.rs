@@ -17,7 +17,8 @@ pub(crate) fn routes(state: &AppState) -> Routes {
     Routes::new(state).admin(Method::GET, "/api/audit", list)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AuditParams {
     /// Only this account's changes (its `customerId`, external id or exact name).
     account: Option<String>,
@@ -37,6 +38,13 @@ pub(crate) struct AuditParams {
 
 /// `GET /api/audit?account&user&action&since&until&limit&before`: a page of
 /// the audit log, newest first; 400 naming a filter that does not parse.
+#[utoipa::path(
+    get,
+    path = "/api/audit",
+    tag = "audit",
+    params(AuditParams),
+    responses((status = 200, description = "A page of the audit log, newest first", body = AuditPage)),
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,

@@ -100,11 +100,15 @@ impl From<AppError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
+/// The API's error body, whatever the status.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody {
+    /// What went wrong, for a person to read.
     error: String,
+    /// The parameter or body field at fault (a 400).
     #[serde(skip_serializing_if = "Option::is_none")]
     parameter: Option<String>,
+    /// The accounts an ambiguous reference could mean (a 404).
     #[serde(skip_serializing_if = "Option::is_none")]
     candidates: Option<Vec<AccountListing>>,
 }

@@ -9,13 +9,20 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rapport_core::Timestamp;
 use rapport_core::access::Person;
-use rapport_core::success::edit::{parse_goal, parse_metric};
+use rapport_core::success::edit::{GoalBody, MetricBody, parse_goal, parse_metric};
 use rapport_core::success::{Goal, Measurement};
 use serde::Deserialize;
 
 use crate::{ApiError, AppState, Json, blocking, now, parse_body};
 
 /// `GET /api/intelligence/success-metrics/{customerId}/goals`
+#[utoipa::path(
+    get,
+    path = "/api/intelligence/success-metrics/{customer_id}/goals",
+    tag = "goals",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name")),
+    responses((status = 200, description = "The account's goals", body = Vec<Goal>)),
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Path(customer_id): Path<String>,
@@ -29,6 +36,14 @@ pub(crate) async fn list(
 /// `targetDate`, …); `startDate` defaults to today; a metric's `current`
 /// (at `measuredAt`, default now) is its first measurement. 201 with the goal
 /// as stored, ids assigned. An unknown field is a 400 naming its path.
+#[utoipa::path(
+    post,
+    path = "/api/intelligence/success-metrics/{customer_id}/goals",
+    tag = "goals",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name")),
+    request_body = GoalBody,
+    responses((status = 201, description = "The goal as stored, ids assigned", body = Goal)),
+)]
 pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -45,6 +60,14 @@ pub(crate) async fn create(
 }
 
 /// `PUT …/goals/{goalId}`: replaces the goal; metrics keep their histories.
+#[utoipa::path(
+    put,
+    path = "/api/intelligence/success-metrics/{customer_id}/goals/{goal_id}",
+    tag = "goals",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name"), ("goal_id" = String, Path, description = "The goal's id")),
+    request_body = GoalBody,
+    responses((status = 200, description = "The goal as stored", body = Goal)),
+)]
 pub(crate) async fn replace(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -60,6 +83,13 @@ pub(crate) async fn replace(
 }
 
 /// `DELETE …/goals/{goalId}`: 204, or 404 when there is no such goal.
+#[utoipa::path(
+    delete,
+    path = "/api/intelligence/success-metrics/{customer_id}/goals/{goal_id}",
+    tag = "goals",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name"), ("goal_id" = String, Path, description = "The goal's id")),
+    responses((status = 204, description = "Deleted")),
+)]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -73,9 +103,9 @@ pub(crate) async fn delete(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct NewMeasurement {
+pub(crate) struct NewMeasurement {
     value: f64,
     /// Default: now.
     at: Option<Timestamp>,
@@ -83,6 +113,14 @@ struct NewMeasurement {
 }
 
 /// `POST …/metrics/{metricId}/measurements`: `{"value", "at"?, "note"?}`.
+#[utoipa::path(
+    post,
+    path = "/api/intelligence/success-metrics/{customer_id}/metrics/{metric_id}/measurements",
+    tag = "goals",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name"), ("metric_id" = String, Path, description = "The metric's id")),
+    request_body = NewMeasurement,
+    responses((status = 201, description = "The goal with the measurement recorded", body = Goal)),
+)]
 pub(crate) async fn measure(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -105,6 +143,14 @@ pub(crate) async fn measure(
 
 /// `PUT …/metrics/{metricId}`: edits a metric's definition (its history is
 /// kept; a `current` value is added to it).
+#[utoipa::path(
+    put,
+    path = "/api/intelligence/success-metrics/{customer_id}/metrics/{metric_id}",
+    tag = "goals",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name"), ("metric_id" = String, Path, description = "The metric's id")),
+    request_body = MetricBody,
+    responses((status = 200, description = "The goal with the metric edited", body = Goal)),
+)]
 pub(crate) async fn edit_metric(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -121,6 +167,13 @@ pub(crate) async fn edit_metric(
 }
 
 /// `DELETE …/metrics/{metricId}`: 204, or 404.
+#[utoipa::path(
+    delete,
+    path = "/api/intelligence/success-metrics/{customer_id}/metrics/{metric_id}",
+    tag = "goals",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name"), ("metric_id" = String, Path, description = "The metric's id")),
+    responses((status = 204, description = "Deleted")),
+)]
 pub(crate) async fn delete_metric(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,

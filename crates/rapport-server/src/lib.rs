@@ -10,6 +10,7 @@ mod error;
 mod goals;
 pub mod hygiene;
 mod meetings;
+mod openapi;
 mod overrides;
 mod reports;
 pub mod routes;
@@ -22,7 +23,7 @@ pub mod workers;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Router};
@@ -73,9 +74,18 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
     use axum::http::Method;
     const CUSTOMER: Option<&str> = Some("customer_id");
     const ID: Option<&str> = Some("id");
+    let served = openapi::Served::default();
     let (router, table) = Routes::new(&state)
         .read("/", None, index)
         .add(Method::GET, "/healthz", Access::Public, healthz)
+        .add(Method::GET, "/openapi.json", Access::Public, {
+            let served = served.clone();
+            move || openapi::openapi_json(served.clone())
+        })
+        .add(Method::GET, "/api/docs", Access::Public, {
+            let served = served.clone();
+            move || openapi::api_docs(served.clone())
+        })
         .merge(sessions::routes(&state))
         .read("/api/accounts", None, list_accounts)
         .read("/api/accounts/{id}", ID, account_detail)
@@ -196,6 +206,12 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
         .merge(audit::routes(&state))
         .merge(tracking::routes(&state))
         .finish();
+    match openapi::ServedDocument::new(&openapi::document(&table)) {
+        Ok(document) => {
+            let _ = served.set(document);
+        }
+        Err(error) => tracing::error!("cannot build the OpenAPI document: {error}"),
+    }
     let router = router
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(
@@ -248,12 +264,22 @@ pub(crate) fn as_of(text: Option<&str>) -> Result<Timestamp, ApiError> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Health {
     status: &'static str,
     store: &'static str,
 }
 
+/// Whether the server and its store answer.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "pages",
+    responses(
+        (status = 200, description = "The server and its store answer", body = Health),
+        (status = 503, description = "The store does not answer", body = Health),
+    ),
+)]
 async fn healthz(State(state): State<AppState>) -> Response {
     let result = blocking(&state, |app| {
         app.store().ping().map_err(ApiError::from)?;
@@ -280,15 +306,54 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    /// `json` (the default) or `csv`.
+    format: Option<String>,
+}
+
+/// The accounts the person signed in sees (a CSM: their own and their team's).
+#[utoipa::path(
+    get,
+    path = "/api/accounts",
+    tag = "accounts",
+    params(("format" = Option<openapi::JsonOrCsv>, Query, description = "`json` (the default) or `csv` (a spreadsheet download)")),
+    responses((status = 200, description = "The accounts", content(
+        (Vec<AccountListing> = "application/json"),
+        (String = "text/csv"),
+    ))),
+)]
 async fn list_accounts(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
-) -> Result<Json<Vec<AccountListing>>, ApiError> {
-    blocking(&state, move |app| Ok(app.visible_accounts(&person)?))
-        .await
-        .map(Json)
+    Query(query): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let csv = match query.format.as_deref().map(str::trim) {
+        None | Some("" | "json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest {
+                parameter: "format".into(),
+                reason: format!("`{other}` is neither json nor csv"),
+            });
+        }
+    };
+    let accounts = blocking(&state, move |app| Ok(app.visible_accounts(&person)?)).await?;
+    if csv {
+        let text = rapport_app::exports::accounts_csv(&accounts).map_err(ApiError::internal)?;
+        return Ok(reports::csv_download(text, "accounts"));
+    }
+    Ok(Json(accounts).into_response())
 }
 
+/// One account: its listing and its contacts.
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "The account: its `customerId`, external id or exact name")),
+    responses((status = 200, description = "The account", body = AccountDetail)),
+)]
 async fn account_detail(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -298,6 +363,13 @@ async fn account_detail(
         .map(Json)
 }
 
+/// The accounts page (HTML).
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "pages",
+    responses((status = 200, description = "The accounts page", content_type = "text/html", body = String)),
+)]
 async fn index(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,

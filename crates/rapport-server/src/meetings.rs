@@ -36,6 +36,13 @@ pub(crate) fn routes(state: &AppState) -> Routes {
         )
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/accounts/{id}/meetings",
+    tag = "accounts",
+    params(("id" = String, Path, description = "The account: its `customerId`, external id or exact name")),
+    responses((status = 200, description = "The account's calendar meetings", body = AccountMeetings)),
+)]
 async fn list(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -47,9 +54,9 @@ async fn list(
 
 /// A mark's body: nothing (who records it is the person signed in), an
 /// empty object, or no body at all.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct MarkBody {}
+pub(crate) struct MarkBody {}
 
 /// What a person records of a past occurrence, one handler per route.
 #[derive(Clone, Copy)]
@@ -58,6 +65,19 @@ enum Mark {
     Attended,
 }
 
+/// Records that the customer did not show up, by the person signed in.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{id}/meetings/{meeting_id}/no-show",
+    tag = "accounts",
+    params(("id" = String, Path, description = "The account: its `customerId`, external id or exact name"), ("meeting_id" = String, Path, description = "The meeting's id (`UID_original-start`)")),
+    request_body(content = Option<MarkBody>, description = "None, or `{}`"),
+    responses(
+        (status = 200, description = "It stood already", body = MeetingRecorded),
+        (status = 201, description = "Recorded", body = MeetingRecorded),
+        (status = 409, description = "The meeting is ahead or cancelled", body = crate::error::ErrorBody),
+    ),
+)]
 async fn no_show(
     state: State<AppState>,
     person: Extension<Person>,
@@ -67,6 +87,19 @@ async fn no_show(
     mark(Mark::NoShow, state, person, path, body).await
 }
 
+/// Takes back a no-show recorded by mistake, by the person signed in.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{id}/meetings/{meeting_id}/attended",
+    tag = "accounts",
+    params(("id" = String, Path, description = "The account: its `customerId`, external id or exact name"), ("meeting_id" = String, Path, description = "The meeting's id (`UID_original-start`)")),
+    request_body(content = Option<MarkBody>, description = "None, or `{}`"),
+    responses(
+        (status = 200, description = "There was no no-show to take back", body = MeetingRecorded),
+        (status = 201, description = "The no-show taken back", body = MeetingRecorded),
+        (status = 409, description = "The meeting is ahead or cancelled", body = crate::error::ErrorBody),
+    ),
+)]
 async fn attended(
     state: State<AppState>,
     person: Extension<Person>,

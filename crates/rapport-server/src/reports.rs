@@ -16,16 +16,39 @@ use serde::Deserialize;
 
 use crate::{ApiError, AppState, Json, as_of, blocking};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EngagementQuery {
+    /// The window: days, weeks or months (`30d`, `4w`, `6m`); default `30d`.
     period: Option<String>,
+    /// The window compared with; default: the one before `period`.
     compare_period: Option<String>,
+    /// The instant reported on: RFC 3339 or `YYYY-MM-DD`; default: now.
     as_of: Option<String>,
     /// A model by name; default: the account's tier's model, else the default.
     model: Option<String>,
-    /// `json` (the default) or `md`.
+    /// `json` (the default), `md` or `csv`.
+    #[param(value_type = Option<crate::openapi::JsonMarkdownOrCsv>)]
     format: Option<String>,
+}
+
+/// A CSV export: its body with the CSV content type, downloaded as `name`.
+pub(crate) fn csv_download(body: String, name: &str) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                rapport_app::exports::CSV_CONTENT_TYPE.to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// `json` (the default: `false`) or `md` (`true`): a report's JSON body, or the
@@ -60,6 +83,17 @@ fn json_or_markdown<T: serde::Serialize>(
 /// `GET /api/intelligence/engagement/{customerId}?period&comparePeriod&asOf&model`:
 /// the breakdown's JSON body is rendered once per computed breakdown and
 /// shared by every request that reads the same one.
+#[utoipa::path(
+    get,
+    path = "/api/intelligence/engagement/{customer_id}",
+    tag = "reports",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name"), EngagementQuery),
+    responses((status = 200, description = "The account's engagement breakdown", content(
+        (rapport_core::engagement::EngagementBreakdown = "application/json"),
+        (String = "text/markdown"),
+        (String = "text/csv"),
+    ))),
+)]
 pub(crate) async fn engagement(
     State(state): State<AppState>,
     Path(customer_id): Path<String>,
@@ -70,12 +104,24 @@ pub(crate) async fn engagement(
         query.compare_period.as_deref(),
         as_of(query.as_of.as_deref())?,
     )?;
-    let markdown = markdown_wanted(query.format.as_deref())?;
+    let csv = query.format.as_deref().map(str::trim) == Some("csv");
+    let markdown = !csv && markdown_wanted(query.format.as_deref())?;
     let request = EngagementRequest {
         window,
         compare,
         model: query.model,
     };
+    if csv {
+        let breakdown = blocking(&state, move |app| {
+            Ok(app.engagement(&customer_id, &request)?)
+        })
+        .await?;
+        let text = rapport_app::exports::breakdown_csv(&breakdown).map_err(ApiError::internal)?;
+        return Ok(csv_download(
+            text,
+            &format!("engagement-{}", breakdown.external_id),
+        ));
+    }
     if markdown {
         let breakdown = blocking(&state, move |app| {
             Ok(app.engagement(&customer_id, &request)?)
@@ -95,15 +141,28 @@ pub(crate) async fn engagement(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AsOfQuery {
+    /// The instant reported on: RFC 3339 or `YYYY-MM-DD`; default: now.
     as_of: Option<String>,
     /// `json` (the default) or `md`.
+    #[param(value_type = Option<crate::openapi::JsonOrMarkdown>)]
     format: Option<String>,
 }
 
 /// `GET /api/intelligence/health/{customerId}?asOf&format=json|md`
+#[utoipa::path(
+    get,
+    path = "/api/intelligence/health/{customer_id}",
+    tag = "reports",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name"), AsOfQuery),
+    responses((status = 200, description = "The account's health report", content(
+        (HealthView = "application/json"),
+        (String = "text/markdown"),
+    ))),
+)]
 pub(crate) async fn health(
     State(state): State<AppState>,
     Path(customer_id): Path<String>,
@@ -116,14 +175,22 @@ pub(crate) async fn health(
     json_or_markdown(view, markdown, render::health)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SuccessQuery {
+    /// Only `all` (contract start to `asOf`), the default.
     period: Option<String>,
+    /// Peer benchmarks; default `true`.
+    #[param(value_type = Option<crate::openapi::Flag>)]
     include_benchmarks: Option<String>,
+    /// Targets and expected progress; default `true`.
+    #[param(value_type = Option<crate::openapi::Flag>)]
     include_targets: Option<String>,
+    /// The instant reported on: RFC 3339 or `YYYY-MM-DD`; default: now.
     as_of: Option<String>,
     /// `json` (the default) or `md`.
+    #[param(value_type = Option<crate::openapi::JsonOrMarkdown>)]
     format: Option<String>,
 }
 
@@ -139,6 +206,16 @@ fn flag(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
 }
 
 /// `GET /api/intelligence/success-metrics/{customerId}?period=all&includeBenchmarks&includeTargets&asOf&format=json|md`
+#[utoipa::path(
+    get,
+    path = "/api/intelligence/success-metrics/{customer_id}",
+    tag = "reports",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name"), SuccessQuery),
+    responses((status = 200, description = "The account's success metrics (without targets, their `target`, `expected` and `expectedProgress` are left out)", content(
+        (rapport_core::account_success::AccountSuccess = "application/json"),
+        (String = "text/markdown"),
+    ))),
+)]
 pub(crate) async fn success(
     State(state): State<AppState>,
     Path(customer_id): Path<String>,
@@ -166,12 +243,18 @@ pub(crate) async fn success(
     json_or_markdown(body, markdown, render::success)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DocumentQuery {
+    /// `html` (the default), `md` or `json`.
+    #[param(value_type = Option<crate::openapi::HtmlMarkdownOrJson>)]
     format: Option<String>,
+    /// The instant reported on: RFC 3339 or `YYYY-MM-DD`; default: now.
     as_of: Option<String>,
+    /// Only this CSM's accounts (a CSM sees only their own).
     csm: Option<String>,
+    /// Only accounts of this tier.
     tier: Option<String>,
 }
 
@@ -197,17 +280,33 @@ fn document(format: DocumentFormat, text: String) -> Response {
     ([(header::CONTENT_TYPE, format.content_type())], text).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ValueReportQuery {
+    /// `html` (the default) or `md`.
+    #[param(value_type = Option<crate::openapi::HtmlOrMarkdown>)]
     format: Option<String>,
+    /// The instant reported on: RFC 3339 or `YYYY-MM-DD`; default: now.
     as_of: Option<String>,
+    /// `auto` (the default), `show` or `hide` the ROI.
     roi: Option<String>,
+    /// `all` (the default) or only the `started` goals.
     goals: Option<String>,
 }
 
 /// `GET …/value-report?format=html|md&asOf&roi=auto|show|hide&goals=all|started`:
 /// the customer-facing value report, showing what the CSM chose.
+#[utoipa::path(
+    get,
+    path = "/api/intelligence/success-metrics/{customer_id}/value-report",
+    tag = "reports",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name"), ValueReportQuery),
+    responses((status = 200, description = "The customer-facing value report", content(
+        (String = "text/html"),
+        (String = "text/markdown"),
+    ))),
+)]
 pub(crate) async fn value_report(
     State(state): State<AppState>,
     Path(customer_id): Path<String>,
@@ -225,6 +324,17 @@ pub(crate) async fn value_report(
 }
 
 /// `GET /api/reports/weekly?format=html|md|json&asOf&csm&tier`
+#[utoipa::path(
+    get,
+    path = "/api/reports/weekly",
+    tag = "reports",
+    params(DocumentQuery),
+    responses((status = 200, description = "The weekly portfolio report", content(
+        (String = "text/html"),
+        (String = "text/markdown"),
+        (rapport_core::portfolio::weekly::WeeklyReport = "application/json"),
+    ))),
+)]
 pub(crate) async fn weekly(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -243,19 +353,36 @@ pub(crate) async fn weekly(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct OverviewQuery {
+    /// The window: days, weeks or months (`30d`, `4w`, `6m`); default `30d`.
     period: Option<String>,
+    /// The window compared with; default: the one before `period`.
     compare_period: Option<String>,
+    /// The instant reported on: RFC 3339 or `YYYY-MM-DD`; default: now.
     as_of: Option<String>,
+    /// Only this CSM's accounts (a CSM sees only their own).
     csm: Option<String>,
+    /// Only accounts of this tier.
     tier: Option<String>,
     /// `json` (the default) or `md`.
+    #[param(value_type = Option<crate::openapi::JsonOrMarkdown>)]
     format: Option<String>,
 }
 
 /// `GET /api/intelligence/engagement-overview?period&comparePeriod&asOf&csm&tier&format=json|md`
+#[utoipa::path(
+    get,
+    path = "/api/intelligence/engagement-overview",
+    tag = "reports",
+    params(OverviewQuery),
+    responses((status = 200, description = "The portfolio's engagement overview", content(
+        (Overview = "application/json"),
+        (String = "text/markdown"),
+    ))),
+)]
 pub(crate) async fn overview(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,

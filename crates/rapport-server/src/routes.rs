@@ -29,6 +29,10 @@ pub enum Access {
     Public,
     /// An ingest write key, checked by the handler (the tracking API).
     Ingest,
+    /// An ingest write key (checked by the handler), or a signed-in person
+    /// whose role grants `permission`, who may send only for the accounts
+    /// they see (`POST /api/activities`).
+    IngestOrPerson { permission: Permission },
     /// A signed-in person whose role grants `permission`; `account` names
     /// the path parameter holding an account reference, which must be in
     /// their scope.
@@ -172,12 +176,16 @@ async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Resp
 /// Who the caller is and whether they may: the request with the person in
 /// its extensions, or the error to answer.
 async fn admit(guard: &Guard, request: Request) -> Result<Request, ApiError> {
-    let Access::Person {
-        permission,
-        account,
-    } = guard.access
-    else {
-        return Ok(request);
+    let (permission, account) = match guard.access {
+        Access::Person {
+            permission,
+            account,
+        } => (permission, account),
+        Access::IngestOrPerson { .. } if !sent_by_a_person(request.headers()) => {
+            return Ok(request);
+        }
+        Access::IngestOrPerson { permission } => (permission, None),
+        Access::Public | Access::Ingest => return Ok(request),
     };
     let (mut parts, body) = request.into_parts();
     let credential = credential(&parts.headers)?;
@@ -229,6 +237,26 @@ async fn admit(guard: &Guard, request: Request) -> Result<Request, ApiError> {
     .await?;
     parts.extensions.insert(person);
     Ok(Request::from_parts(parts, body))
+}
+
+/// Whether a request to a route a write key or a person may use comes from a
+/// person: an API token (`Bearer rpt_…`) or a session cookie. HTTP Basic, a
+/// write key as the Bearer token, or no credential at all (a `writeKey` in
+/// the body) is the write key's way, checked by the handler.
+fn sent_by_a_person(headers: &axum::http::HeaderMap) -> bool {
+    match headers.get(header::AUTHORIZATION) {
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|text| text.trim().split_once(' '))
+            .is_some_and(|(scheme, token)| {
+                scheme.eq_ignore_ascii_case("bearer")
+                    && token
+                        .trim()
+                        .starts_with(rapport_app::identity::TOKEN_PREFIX)
+            }),
+        None => crate::sessions::session_secret(headers).is_some(),
+    }
 }
 
 enum Credential {

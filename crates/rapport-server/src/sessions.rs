@@ -1,8 +1,9 @@
 //! Signing in from a browser (docs/security.md): a token, or the one-time
 //! sign-in link's, becomes a session cookie (HttpOnly, SameSite=Strict,
 //! Secure behind TLS) and a CSRF token the page sends with every change.
-//! `GET /sign-in?token=…` (the link), `POST /api/session` `{"token"}`,
-//! `GET /api/session` (who is signed in), `DELETE /api/session`.
+//! `GET /sign-in?token=…` (the link), `POST /api/session` `{"token"}` or
+//! `{"name", "password"}`, `GET /api/session` (who is signed in),
+//! `DELETE /api/session`.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -26,9 +27,9 @@ pub(crate) fn routes(state: &AppState) -> Routes {
 }
 
 /// Who is signed in.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct SignedIn {
+pub(crate) struct SignedIn {
     user_id: i64,
     name: String,
     role: Role,
@@ -69,12 +70,74 @@ async fn open(state: &AppState, token: String) -> Result<OpenedSession, ApiError
     blocking(state, move |app| Ok(app.sign_in_with_token(&token, at)?)).await
 }
 
-#[derive(Deserialize)]
-struct LinkQuery {
+/// How a person signs in: a token, or a name (or e-mail address) and password.
+fn credentials(request: SignInRequest) -> Result<Credentials, ApiError> {
+    match request {
+        SignInRequest {
+            token: Some(token),
+            name: None,
+            password: None,
+        } => Ok(Credentials::Token(token)),
+        SignInRequest {
+            token: None,
+            name: Some(name),
+            password: Some(password),
+        } => Ok(Credentials::Password { name, password }),
+        SignInRequest {
+            token: None,
+            name: None,
+            password: None,
+        } => Err(bad_request(
+            "token",
+            "sign in with `token`, or with `name` and `password`",
+        )),
+        SignInRequest { token: Some(_), .. } => Err(bad_request(
+            "token",
+            "give either `token` or `name` and `password`, not both",
+        )),
+        SignInRequest { name: None, .. } => Err(bad_request(
+            "name",
+            "missing: who signs in with this password",
+        )),
+        SignInRequest { password: None, .. } => Err(bad_request("password", "missing")),
+    }
+}
+
+fn bad_request(parameter: &str, reason: &str) -> ApiError {
+    ApiError::BadRequest {
+        parameter: parameter.into(),
+        reason: reason.into(),
+    }
+}
+
+enum Credentials {
+    Token(String),
+    Password { name: String, password: String },
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LinkQuery {
+    /// The one-time sign-in token (or an API token).
     token: Option<String>,
 }
 
 /// The sign-in link: opens a session and goes to the front page.
+#[utoipa::path(
+    get,
+    path = "/sign-in",
+    tag = "session",
+    params(LinkQuery),
+    responses(
+        (status = 303, description = "Signed in: the session cookie set, on to the front page", headers(
+            ("Set-Cookie" = String, description = "The session cookie"),
+            ("Location" = String, description = "The front page"),
+        )),
+        (status = 400, description = "The link is malformed", body = crate::error::ErrorBody),
+        (status = 401, description = "The link's token is unknown, used, revoked or expired", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many attempts; try again after `Retry-After` seconds", body = crate::error::ErrorBody),
+    ),
+)]
 async fn sign_in_link(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -95,20 +158,48 @@ async fn sign_in_link(
     Ok(response)
 }
 
-#[derive(Deserialize)]
+/// `{"token"}`, or `{"name", "password"}`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SignInRequest {
-    token: String,
+pub(crate) struct SignInRequest {
+    token: Option<String>,
+    name: Option<String>,
+    password: Option<String>,
 }
 
+/// Opens a browser session with a token, or a name and password.
+#[utoipa::path(
+    post,
+    path = "/api/session",
+    tag = "session",
+    request_body = SignInRequest,
+    responses(
+        (status = 201, description = "Signed in: the session cookie set; `csrfToken` goes with every change", body = SignedIn, headers(
+            ("Set-Cookie" = String, description = "The session cookie"),
+        )),
+        (status = 400, description = "The body is malformed", body = crate::error::ErrorBody),
+        (status = 401, description = "The credentials are not valid", body = crate::error::ErrorBody),
+        (status = 413, description = "The body is too large", body = crate::error::ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many attempts; try again after `Retry-After` seconds", body = crate::error::ErrorBody),
+    ),
+)]
 async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     refuse_non_json(&headers)?;
-    let request: SignInRequest = parse_body(&body)?;
-    let session = open(&state, request.token).await?;
+    let session = match credentials(parse_body(&body)?)? {
+        Credentials::Token(token) => open(&state, token).await?,
+        Credentials::Password { name, password } => {
+            let at = now();
+            blocking(&state, move |app| {
+                Ok(app.sign_in_with_password(&name, &password, at)?)
+            })
+            .await?
+        }
+    };
     let mut response = (
         StatusCode::CREATED,
         Json(signed_in(&session.person, Some(&session))),
@@ -121,6 +212,13 @@ async fn sign_in(
     Ok(response)
 }
 
+/// Who is signed in (with the session's CSRF token, for a browser session).
+#[utoipa::path(
+    get,
+    path = "/api/session",
+    tag = "session",
+    responses((status = 200, description = "The person signed in", body = SignedIn)),
+)]
 async fn who(headers: HeaderMap, Extension(person): Extension<Person>) -> Json<SignedIn> {
     let mut answer = signed_in(&person, None);
     answer.csrf_token =
@@ -141,6 +239,14 @@ pub(crate) fn session_secret(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Ends the browser's session (if any) and clears its cookie: 204.
+#[utoipa::path(
+    delete,
+    path = "/api/session",
+    tag = "session",
+    responses((status = 204, description = "Signed out, the cookie cleared", headers(
+        ("Set-Cookie" = String, description = "The session cookie, cleared"),
+    ))),
+)]
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(secret) = session_secret(&headers) {
         blocking(&state, move |app| Ok(app.sign_out(&secret)?)).await?;

@@ -36,7 +36,7 @@ pub(crate) fn routes(state: &AppState) -> Routes {
 
 /// A new link's body: every field optional (`{}` makes a 30-day link to
 /// the report as of now).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ShareBody {
     /// How long the link opens: `14d`, `36h`; 1 hour to 90 days, default 30 days.
@@ -51,6 +51,14 @@ pub(crate) struct ShareBody {
 
 /// `POST …/value-report/share-links` `{"expiresIn"?, "asOf"?, "roi"?, "goals"?}`
 /// → 201 with the link's `path` (`/share/{token}`, shown this once).
+#[utoipa::path(
+    post,
+    path = "/api/intelligence/success-metrics/{customer_id}/value-report/share-links",
+    tag = "reports",
+    params(("customer_id" = String, Path, description = "The account: its `customerId`, external id or exact name")),
+    request_body = ShareBody,
+    responses((status = 201, description = "The link; its `path` holds the token, shown this once", body = NewShareLinkView)),
+)]
 pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -76,7 +84,8 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
     /// Only this account's links (its `customerId`, external id or exact name).
     account: Option<String>,
@@ -84,6 +93,13 @@ pub(crate) struct ListQuery {
 
 /// `GET /api/share-links?account`: the links of the accounts the person
 /// sees, oldest first, never their tokens.
+#[utoipa::path(
+    get,
+    path = "/api/share-links",
+    tag = "reports",
+    params(ListQuery),
+    responses((status = 200, description = "The share links", body = Vec<ShareLinkListing>)),
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -98,6 +114,13 @@ pub(crate) async fn list(
 
 /// `DELETE /api/share-links/{id}`: 200 with the link revoked; 404 for a
 /// link that does not exist or is of an account the person cannot change.
+#[utoipa::path(
+    delete,
+    path = "/api/share-links/{id}",
+    tag = "reports",
+    params(("id" = i64, Path, description = "The share link's id")),
+    responses((status = 200, description = "The link, revoked", body = ShareLinkListing)),
+)]
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -113,6 +136,16 @@ pub(crate) async fn revoke(
 
 /// `GET /share/{token}`: the shared value report (HTML), opened without an
 /// account; 404 with the same page for a token unknown, expired or revoked.
+#[utoipa::path(
+    get,
+    path = "/share/{token}",
+    tag = "reports",
+    params(("token" = String, Path, description = "The link's token, as its path gave it")),
+    responses(
+        (status = 200, description = "The value report as it was when the link was made", content_type = "text/html", body = String),
+        (status = 404, description = "The link opens nothing (unknown, expired or revoked: alike)", body = crate::error::ErrorBody),
+    ),
+)]
 pub(crate) async fn open(
     State(state): State<AppState>,
     Path(token): Path<String>,

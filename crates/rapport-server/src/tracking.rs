@@ -1,7 +1,8 @@
 //! The tracking API over HTTP (`docs/tracking.md`): Segment's
 //! `POST /v1/batch`, `/v1/identify`, `/v1/track`, `/v1/page`, `/v1/screen`,
 //! `/v1/group` and `/v1/alias`, and `POST /api/activities` (the import
-//! contract's activity objects). Each handler reads the write key (HTTP
+//! contract's activity objects, under a write key or a signed-in person's
+//! token for the accounts they see). Each handler reads the write key (HTTP
 //! Basic with the key as the user name and an empty password, or a Bearer
 //! token; `writeKey` in a Segment body), undoes a gzip `Content-Encoding`
 //! within the size limit, and calls one use case; the answer (200) comes once
@@ -9,14 +10,18 @@
 
 use std::io::Read;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, header};
 use base64::Engine;
 use rapport_app::tracking::{
-    ActivitiesReceipt, CallType, Endpoint, MAX_BATCH_BYTES, TrackingError, TrackingReceipt,
+    ActivitiesReceipt, ActivitySender, CallType, Endpoint, MAX_BATCH_BYTES, TrackingError,
+    TrackingReceipt,
 };
+
+use rapport_core::access::{Permission, Person};
 
 use crate::routes::{Access, Routes};
 use crate::{ApiError, AppState, Json, blocking, now};
@@ -31,14 +36,21 @@ const ACTIVITIES_LIMIT: usize = MAX_BATCH_BYTES;
 pub(crate) fn routes(state: &AppState) -> Routes {
     Routes::new(state)
         .add(Method::POST, "/v1/batch", Access::Ingest, batch)
-        .add(Method::POST, "/v1/import", Access::Ingest, batch)
+        .add(Method::POST, "/v1/import", Access::Ingest, import)
         .add(Method::POST, "/v1/identify", Access::Ingest, identify)
         .add(Method::POST, "/v1/track", Access::Ingest, track)
         .add(Method::POST, "/v1/page", Access::Ingest, page)
         .add(Method::POST, "/v1/screen", Access::Ingest, screen)
         .add(Method::POST, "/v1/group", Access::Ingest, group)
         .add(Method::POST, "/v1/alias", Access::Ingest, alias)
-        .add(Method::POST, "/api/activities", Access::Ingest, activities)
+        .add(
+            Method::POST,
+            "/api/activities",
+            Access::IngestOrPerson {
+                permission: Permission::Write,
+            },
+            activities,
+        )
         .map_router(|router| router.layer(DefaultBodyLimit::max(WIRE_LIMIT)))
 }
 
@@ -65,6 +77,14 @@ impl From<TrackingError> for ApiError {
 
 type Body = Result<Bytes, BytesRejection>;
 
+/// Segment's batch call.
+#[utoipa::path(
+    post,
+    path = "/v1/batch",
+    tag = "tracking",
+    request_body = crate::openapi::SegmentBatch,
+    responses((status = 200, description = "Stored durably: what became of each event", body = TrackingReceipt)),
+)]
 async fn batch(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -73,6 +93,30 @@ async fn batch(
     ingest(state, Endpoint::Batch, headers, body).await
 }
 
+/// Segment's import call: a batch, as RudderStack and older libraries send it.
+#[utoipa::path(
+    post,
+    path = "/v1/import",
+    tag = "tracking",
+    request_body = crate::openapi::SegmentBatch,
+    responses((status = 200, description = "Stored durably: what became of each event", body = TrackingReceipt)),
+)]
+async fn import(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<TrackingReceipt>, ApiError> {
+    ingest(state, Endpoint::Batch, headers, body).await
+}
+
+/// Segment's identify call.
+#[utoipa::path(
+    post,
+    path = "/v1/identify",
+    tag = "tracking",
+    request_body = crate::openapi::SegmentCall,
+    responses((status = 200, description = "Stored durably: what became of each event", body = TrackingReceipt)),
+)]
 async fn identify(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -81,6 +125,14 @@ async fn identify(
     ingest(state, Endpoint::Call(CallType::Identify), headers, body).await
 }
 
+/// Segment's track call.
+#[utoipa::path(
+    post,
+    path = "/v1/track",
+    tag = "tracking",
+    request_body = crate::openapi::SegmentCall,
+    responses((status = 200, description = "Stored durably: what became of each event", body = TrackingReceipt)),
+)]
 async fn track(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -89,6 +141,14 @@ async fn track(
     ingest(state, Endpoint::Call(CallType::Track), headers, body).await
 }
 
+/// Segment's page call.
+#[utoipa::path(
+    post,
+    path = "/v1/page",
+    tag = "tracking",
+    request_body = crate::openapi::SegmentCall,
+    responses((status = 200, description = "Stored durably: what became of each event", body = TrackingReceipt)),
+)]
 async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -97,6 +157,14 @@ async fn page(
     ingest(state, Endpoint::Call(CallType::Page), headers, body).await
 }
 
+/// Segment's screen call.
+#[utoipa::path(
+    post,
+    path = "/v1/screen",
+    tag = "tracking",
+    request_body = crate::openapi::SegmentCall,
+    responses((status = 200, description = "Stored durably: what became of each event", body = TrackingReceipt)),
+)]
 async fn screen(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -105,6 +173,14 @@ async fn screen(
     ingest(state, Endpoint::Call(CallType::Screen), headers, body).await
 }
 
+/// Segment's group call.
+#[utoipa::path(
+    post,
+    path = "/v1/group",
+    tag = "tracking",
+    request_body = crate::openapi::SegmentCall,
+    responses((status = 200, description = "Stored durably: what became of each event", body = TrackingReceipt)),
+)]
 async fn group(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -113,6 +189,14 @@ async fn group(
     ingest(state, Endpoint::Call(CallType::Group), headers, body).await
 }
 
+/// Segment's alias call.
+#[utoipa::path(
+    post,
+    path = "/v1/alias",
+    tag = "tracking",
+    request_body = crate::openapi::SegmentCall,
+    responses((status = 200, description = "Stored durably: what became of each event", body = TrackingReceipt)),
+)]
 async fn alias(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -144,15 +228,30 @@ async fn ingest(
 /// `POST /api/activities`: one activity object or an array, each validated
 /// on its own; 200 with what was stored and each rejection (its index and
 /// field), or 400 when no record could be stored.
+#[utoipa::path(
+    post,
+    path = "/api/activities",
+    tag = "tracking",
+    request_body = crate::openapi::ContractActivities,
+    responses((status = 200, description = "What was stored, and each record refused (its index and field)", body = ActivitiesReceipt)),
+)]
 async fn activities(
     State(state): State<AppState>,
+    person: Option<Extension<Person>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ActivitiesReceipt>, ApiError> {
-    let key = header_key(&headers)?;
+    let key = match person {
+        Some(_) => None,
+        None => header_key(&headers)?,
+    };
     let body = unpacked(&headers, body, ACTIVITIES_LIMIT, ("500 KB", "request"))?;
     let receipt = blocking(&state, move |app| {
-        Ok(app.record_contract_activities(key.as_deref(), &body, now())?)
+        let sender = match &person {
+            Some(Extension(person)) => ActivitySender::Person(person),
+            None => ActivitySender::WriteKey(key.as_deref()),
+        };
+        Ok(app.record_contract_activities(sender, &body, now())?)
     })
     .await?;
     if receipt.inserted + receipt.unchanged == 0 && !receipt.rejected.is_empty() {

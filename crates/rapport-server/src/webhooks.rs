@@ -14,6 +14,13 @@ use rapport_core::access::Person;
 use crate::{ApiError, AppState, Json, blocking, now, parse_body};
 
 /// `GET /api/alerts/{id}/deliveries`: every delivery of an alert and its attempts.
+#[utoipa::path(
+    get,
+    path = "/api/alerts/{id}/deliveries",
+    tag = "alerts",
+    params(("id" = i64, Path, description = "The alert's id")),
+    responses((status = 200, description = "The alert's deliveries", body = Vec<Delivery>)),
+)]
 pub(crate) async fn deliveries(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -28,6 +35,13 @@ pub(crate) async fn deliveries(
 /// with the subscription (its secret only as `"set"`); 400 naming `url`
 /// (not http/https, credentials, no host, control characters or spaces, an
 /// address that is not public and not in an allowed network) or `secret`.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks",
+    tag = "webhooks",
+    request_body = SubscriptionRequest,
+    responses((status = 201, description = "The subscription, its secret only as `set`", body = SubscriptionView)),
+)]
 pub(crate) async fn add_webhook(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
@@ -43,6 +57,12 @@ pub(crate) async fn add_webhook(
 }
 
 /// `GET /api/webhooks`: the subscriptions in force, secrets hidden.
+#[utoipa::path(
+    get,
+    path = "/api/webhooks",
+    tag = "webhooks",
+    responses((status = 200, description = "The subscriptions", body = Vec<SubscriptionView>)),
+)]
 pub(crate) async fn webhooks(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
@@ -50,6 +70,13 @@ pub(crate) async fn webhooks(
 }
 
 /// `DELETE /api/webhooks/{id}`: 204 (its waiting deliveries dropped), or 404.
+#[utoipa::path(
+    delete,
+    path = "/api/webhooks/{id}",
+    tag = "webhooks",
+    params(("id" = i64, Path, description = "The subscription's id")),
+    responses((status = 204, description = "Removed, its waiting deliveries dropped")),
+)]
 pub(crate) async fn remove_webhook(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,

@@ -157,8 +157,8 @@ enum Command {
     Share(commands::audit::ShareCommand),
     /// List the accounts in the store.
     Accounts {
-        #[arg(long, value_enum, default_value_t = commands::Format::Md)]
-        format: commands::Format,
+        #[arg(long, value_enum, default_value_t = commands::TableFormat::Md)]
+        format: commands::TableFormat,
     },
 }
 

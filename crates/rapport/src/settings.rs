@@ -33,6 +33,20 @@ struct FileSettings {
     webhooks: WebhookSettings,
     /// The Rapport user the command line makes changes as.
     user: Option<String>,
+    /// Each API token's or session's request rate.
+    #[serde(default)]
+    limits: LimitSettings,
+}
+
+/// `[limits]`: how many requests each API token or browser session may make
+/// a minute on average (`requests_per_minute`, 1,200 unless set, or
+/// RAPPORT_RATE_LIMIT_PER_MINUTE) and at once (`burst`, 240, or
+/// RAPPORT_RATE_LIMIT_BURST); beyond, 429 with `Retry-After`.
+#[derive(Clone, Copy, Debug, Deserialize, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub requests_per_minute: Option<u32>,
+    pub burst: Option<u32>,
 }
 
 /// `[tracking]`: the tier of accounts a `group` call creates, and the rules
@@ -96,6 +110,9 @@ pub struct Settings {
     /// The Rapport user the command line makes changes as: `--as`,
     /// RAPPORT_USER, or `user` in rapport.toml.
     pub user: Option<String>,
+    /// `[limits]` in rapport.toml, under RAPPORT_RATE_LIMIT_PER_MINUTE and
+    /// RAPPORT_RATE_LIMIT_BURST.
+    pub limits: LimitSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -111,6 +128,7 @@ impl fmt::Debug for Settings {
             .field("tracking", &self.tracking)
             .field("webhooks", &self.webhooks)
             .field("user", &self.user)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -172,6 +190,11 @@ impl Settings {
                 secret_key: env("RAPPORT_SECRET_KEY").or(file_settings.webhooks.secret_key),
             },
             user: env("RAPPORT_USER").or(file_settings.user),
+            limits: LimitSettings {
+                requests_per_minute: number_from_env("RAPPORT_RATE_LIMIT_PER_MINUTE")?
+                    .or(file_settings.limits.requests_per_minute),
+                burst: number_from_env("RAPPORT_RATE_LIMIT_BURST")?.or(file_settings.limits.burst),
+            },
         })
     }
 
@@ -275,6 +298,17 @@ impl Settings {
         })
     }
 
+    /// Each credential's request rate: `[limits]` over the defaults.
+    pub fn rate_limit(&self) -> anyhow::Result<rapport_app::limits::RateLimit> {
+        let default = rapport_app::limits::RateLimit::default();
+        rapport_app::limits::RateLimit::new(
+            self.limits.requests_per_minute.unwrap_or(default.per_minute),
+            self.limits.burst.unwrap_or(default.burst),
+        )
+        .map_err(anyhow::Error::msg)
+        .context("[limits] in the settings file (or RAPPORT_RATE_LIMIT_PER_MINUTE, RAPPORT_RATE_LIMIT_BURST)")
+    }
+
     /// The health model (`health_model` in rapport.toml or RAPPORT_HEALTH_MODEL):
     /// the shipped `health` model unless another is named.
     pub fn health_model(&self) -> anyhow::Result<Model> {
@@ -282,6 +316,19 @@ impl Settings {
             Some(choice) => load_model(choice),
             None => Ok(Model::health()),
         }
+    }
+}
+
+/// A whole number from the environment variable `name`, when set.
+fn number_from_env(name: &str) -> anyhow::Result<Option<u32>> {
+    match std::env::var(name) {
+        Ok(text) if !text.trim().is_empty() => text
+            .trim()
+            .replace(['_', ','], "")
+            .parse()
+            .map(Some)
+            .with_context(|| format!("{name} is `{text}`: a whole number is needed")),
+        _ => Ok(None),
     }
 }
 
@@ -336,11 +383,43 @@ mod tests {
                 secret_key: Some("00".repeat(32)),
             },
             user: None,
+            limits: LimitSettings::default(),
         };
         let printed = format!("{settings:?}");
         assert!(!printed.contains("pw"));
         assert!(!printed.contains(&"00".repeat(32)), "{printed}");
         assert!(printed.contains("10.20.0.0/16"));
+    }
+
+    #[test]
+    fn the_rate_limit_is_a_setting_checked_at_start() {
+        let mut settings = Settings::load(Some(Path::new("/dev/null"))).unwrap();
+        settings.limits = LimitSettings::default();
+        assert_eq!(
+            settings.rate_limit().unwrap(),
+            rapport_app::limits::RateLimit::default()
+        );
+        settings.limits = LimitSettings {
+            requests_per_minute: Some(60_000),
+            burst: None,
+        };
+        let limit = settings.rate_limit().unwrap();
+        assert_eq!((limit.per_minute, limit.burst), (60_000, 240));
+        settings.limits.burst = Some(0);
+        let error = format!("{:#}", settings.rate_limit().unwrap_err());
+        assert!(
+            error.contains("[limits]") && error.contains("burst (0)"),
+            "{error}"
+        );
+        let parsed: FileSettings =
+            toml::from_str("[limits]\nrequests_per_minute = 30\nburst = 5\n").unwrap();
+        assert_eq!(
+            parsed.limits,
+            LimitSettings {
+                requests_per_minute: Some(30),
+                burst: Some(5)
+            }
+        );
     }
 
     #[test]

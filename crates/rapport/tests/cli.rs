@@ -3113,3 +3113,96 @@ fn webhooks_from_a_terminal_never_show_their_secret() {
     assert_eq!(removed.status.code(), Some(0), "{}", text(&removed.stderr));
     assert!(text(&removed.stdout).contains("deliveries still waiting are dropped"));
 }
+
+#[test]
+fn csv_exports_are_the_api_downloads_and_a_piped_password_signs_in() {
+    let work = tempfile::tempdir().unwrap();
+    let db = imported_portfolio(work.path(), "6", "30");
+    let (_server, address) = serve(&db);
+
+    // The CSV exports are exactly the API's downloads.
+    let listed = rapport(&db, &["accounts", "--format", "csv"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    let (status, body) = http_get(&address, "/api/accounts?format=csv");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(text(&listed.stdout), body);
+    assert!(body.starts_with("customerId,externalId,name,"), "{body}");
+    let engagement = rapport(
+        &db,
+        &[
+            "engagement",
+            "acc-0001",
+            "--as-of",
+            "2026-06-01T00:00:00Z",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        engagement.status.code(),
+        Some(0),
+        "{}",
+        text(&engagement.stderr)
+    );
+    let accounts = api_json(&address, "/api/accounts");
+    let id = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|account| account["externalId"] == "acc-0001")
+        .map(|account| account["id"].as_str().unwrap().to_string())
+        .unwrap();
+    let (status, body) = http_get(
+        &address,
+        &format!("/api/intelligence/engagement/{id}?asOf=2026-06-01T00:00:00Z&format=csv"),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(text(&engagement.stdout), body);
+
+    // A password piped in (never an argument), then a sign-in with it.
+    add_user(&db, "pat", "viewer");
+    let set = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+            .arg("--db")
+            .arg(format!("sqlite://{}", db.display()))
+            .args(["users", "set-password", "pat"])
+            .env_remove("RAPPORT_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = set("short");
+    assert_ne!(short.status.code(), Some(0));
+    assert!(
+        text(&short.stderr).contains("12 characters"),
+        "{}",
+        text(&short.stderr)
+    );
+    let set_output = set("a long passphrase for pat");
+    assert_eq!(
+        set_output.status.code(),
+        Some(0),
+        "{}",
+        text(&set_output.stderr)
+    );
+    assert!(text(&set_output.stdout).contains("password set"));
+    let (status, body) = http_send(
+        &address,
+        "POST",
+        "/api/session",
+        Some(r#"{"name": "pat", "password": "a long passphrase for pat"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert!(body.contains("\"role\":\"viewer\""), "{body}");
+    let (status, _) = http_send(
+        &address,
+        "POST",
+        "/api/session",
+        Some(r#"{"name": "pat", "password": "a wrong passphrase for pat"}"#),
+    );
+    assert_eq!(status, 401);
+}

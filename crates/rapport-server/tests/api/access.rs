@@ -127,6 +127,15 @@ async fn call(fixture: &Fixture, route: &RouteSpec, caller: Caller, account: &st
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// What a role is granted, as docs/security.md's table says.
+fn allows(permission: Permission, role: Role) -> bool {
+    match permission {
+        Permission::Read => true,
+        Permission::Write => role >= Role::Csm,
+        Permission::Admin => role == Role::Admin,
+    }
+}
+
 /// What the guard answers a caller, or `None` when it lets the request
 /// through to the handler (which may still refuse the dummy request).
 fn expected(route: &RouteSpec, caller: Caller, own_account: bool) -> Option<u16> {
@@ -135,6 +144,16 @@ fn expected(route: &RouteSpec, caller: Caller, own_account: bool) -> Option<u16>
         // Ingest routes take a write key only (HTTP Basic or `writeKey`).
         (Access::Ingest, Caller::WriteKey) => None,
         (Access::Ingest, _) => Some(401),
+        // A write key, or a person who may change things (for their accounts).
+        (Access::IngestOrPerson { .. }, Caller::WriteKey) => None,
+        (Access::IngestOrPerson { .. }, Caller::Nobody) => Some(401),
+        (Access::IngestOrPerson { permission }, Caller::Person(role)) => {
+            if allows(permission, role) {
+                None
+            } else {
+                Some(403)
+            }
+        }
         (Access::Person { .. }, Caller::Nobody | Caller::WriteKey) => Some(401),
         (
             Access::Person {
@@ -143,12 +162,7 @@ fn expected(route: &RouteSpec, caller: Caller, own_account: bool) -> Option<u16>
             },
             Caller::Person(role),
         ) => {
-            let allowed = match permission {
-                Permission::Read => true,
-                Permission::Write => role >= Role::Csm,
-                Permission::Admin => role == Role::Admin,
-            };
-            if !allowed {
+            if !allows(permission, role) {
                 Some(403)
             } else if account.is_some() && role == Role::Csm && !own_account {
                 Some(404)
@@ -393,4 +407,153 @@ async fn a_browser_session_needs_its_csrf_token_for_every_change() {
         .await
         .unwrap();
     assert_eq!(after.status().as_u16(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_opens_a_session_and_guessing_is_refused_alike_then_slowed() {
+    let fixture = fixture().await;
+    let base = &fixture.served.base;
+    let app = &fixture.served.app;
+    let short = app
+        .set_password(
+            &rapport_core::access::Person::operator(),
+            "a admin",
+            "too short",
+            import_instant(),
+        )
+        .unwrap_err();
+    assert!(short.to_string().contains("password"), "{short}");
+    let listed = app
+        .set_password(
+            &rapport_core::access::Person::operator(),
+            "a admin",
+            "correct horse battery staple",
+            import_instant(),
+        )
+        .unwrap();
+    assert!(listed.has_password);
+    let client = reqwest::Client::new();
+    let sign_in = |body: Value| {
+        let request = client
+            .post(format!("{base}/api/session"))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let cookie = response
+                .headers()
+                .get("set-cookie")
+                .map(|value| value.to_str().unwrap().to_string());
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|value| value.to_str().unwrap().to_string());
+            let body: Value = response.json().await.unwrap();
+            (status, cookie, retry_after, body)
+        }
+    };
+
+    let (status, cookie, _, body) = sign_in(serde_json::json!({
+        "name": "A Admin", "password": "correct horse battery staple"
+    }))
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["name"], "a admin");
+    let cookie = cookie.unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let session: Value = client
+        .get(format!("{base}/api/session"))
+        .header("cookie", cookie.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(session["role"], "admin");
+
+    // A wrong password, an unknown name and a user without a password read
+    // the same.
+    let wrong =
+        sign_in(serde_json::json!({"name": "a admin", "password": "not the password"})).await;
+    let unknown =
+        sign_in(serde_json::json!({"name": "nobody", "password": "not the password"})).await;
+    let without =
+        sign_in(serde_json::json!({"name": "a viewer", "password": "not the password"})).await;
+    assert_eq!((wrong.0, unknown.0, without.0), (401, 401, 401));
+    assert_eq!(wrong.3, unknown.3);
+    assert_eq!(wrong.3, without.3);
+    assert!(wrong.1.is_none());
+
+    // Half a password sign-in, or both ways at once, is a 400 naming the field.
+    let (status, _, _, body) = sign_in(serde_json::json!({"name": "a admin"})).await;
+    assert_eq!(
+        (status, body["parameter"].as_str()),
+        (400, Some("password")),
+        "{body}"
+    );
+    let (status, _, _, body) =
+        sign_in(serde_json::json!({"token": "rpt_x", "name": "a admin", "password": "x"})).await;
+    assert_eq!(
+        (status, body["parameter"].as_str()),
+        (400, Some("token")),
+        "{body}"
+    );
+
+    // Guessing one name is slowed: ten attempts at once, then 429.
+    let mut statuses = Vec::new();
+    let mut waited = None;
+    for _ in 0..12 {
+        let (status, _, retry_after, _) =
+            sign_in(serde_json::json!({"name": "a leader", "password": "guess number one"})).await;
+        statuses.push(status);
+        waited = waited.or(retry_after);
+    }
+    assert_eq!(&statuses[..10], &[401; 10]);
+    assert_eq!(&statuses[10..], &[429, 429]);
+    assert!(waited.unwrap().parse::<u64>().unwrap() >= 1);
+    // Not another name.
+    let (status, ..) = sign_in(serde_json::json!({
+        "name": "a admin", "password": "correct horse battery staple"
+    }))
+    .await;
+    assert_eq!(status, 201);
+
+    // A disabled user's password no longer opens anything.
+    app.set_password(
+        &rapport_core::access::Person::operator(),
+        "a viewer",
+        "viewer's own passphrase",
+        import_instant(),
+    )
+    .unwrap();
+    app.disable_user(
+        &rapport_core::access::Person::operator(),
+        "a viewer",
+        import_instant(),
+    )
+    .unwrap();
+    let (status, ..) = sign_in(serde_json::json!({
+        "name": "a viewer", "password": "viewer's own passphrase"
+    }))
+    .await;
+    assert_eq!(status, 401);
+    // The hash is Argon2id and the password is nowhere in the store.
+    let hashes: Vec<Option<String>> =
+        rusqlite::Connection::open(fixture.served.url.trim_start_matches("sqlite://"))
+            .unwrap()
+            .prepare("SELECT password_hash FROM users")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+    assert!(
+        hashes
+            .iter()
+            .flatten()
+            .all(|hash| hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"))
+    );
+    assert!(hashes.iter().flatten().all(|hash| !hash.contains("horse")));
 }

@@ -62,6 +62,7 @@ pub fn portfolio(
             health_model: Model::health(),
             checkpoint: None,
             webhooks: Default::default(),
+            rate_limit: Default::default(),
         },
     );
     (folder, url, app)

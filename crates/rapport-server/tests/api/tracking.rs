@@ -578,3 +578,63 @@ async fn a_full_queue_answers_429_and_loses_nothing_it_accepted() {
         12
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_sends_contract_activities_for_the_accounts_they_see_only() {
+    let served = serve_portfolio(6, 30, Model::prd070()).await;
+    let (_, accounts) = get(&served, "/api/accounts").await;
+    let accounts = accounts.as_array().unwrap();
+    let own = &accounts[0];
+    let csm = own["csm"].as_str().unwrap();
+    let other = accounts
+        .iter()
+        .find(|account| account["csm"] != own["csm"] && account["manager"] != own["csm"])
+        .expect("two CSMs");
+    let csm_token = served.token_of(csm, rapport_core::access::Role::Csm);
+    let viewer_token = served.token_of("a viewer", rapport_core::access::Role::Viewer);
+    let record = |account: &Value, id: &str| {
+        json!({"type": "login", "account": account["externalId"], "at": "2026-01-20T10:00:00Z",
+               "user": "person-sent", "id": id})
+    };
+    let send = |token: String, body: Value| {
+        let request = reqwest::Client::new()
+            .post(format!("{}/api/activities", served.base))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, answer) = send(
+        csm_token.clone(),
+        json!([record(own, "own-1"), record(other, "other-1")]),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["inserted"], 1, "{answer}");
+    // Another CSM's account reads as unknown: its existence does not leak.
+    let reason = answer["rejected"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("unknown account"), "{answer}");
+    let (status, answer) = send(csm_token, json!([record(other, "other-2")])).await;
+    assert_eq!(status, 400, "{answer}");
+    // A viewer may not send; an admin may send for any account.
+    let (status, _) = send(viewer_token, json!([record(own, "viewer-1")])).await;
+    assert_eq!(status, 403);
+    let (status, answer) = send(served.token.clone(), json!([record(other, "admin-1")])).await;
+    assert_eq!((status, &answer["inserted"]), (200, &json!(1)), "{answer}");
+    // Nothing was written to the other account by the CSM.
+    let mut stored = 0;
+    served
+        .app
+        .store()
+        .activities_in(0, i64::MAX, &mut |_, activity| {
+            if matches!(activity.source_id.as_deref(), Some("other-1" | "other-2")) {
+                stored += 1;
+            }
+        })
+        .unwrap();
+    assert_eq!(stored, 0);
+}

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use rapport_app::reports::{EngagementRequest, engagement_window};
 
-use super::{Format, flag_error, open_app, print_json};
+use super::{TableFormat, flag_error, open_app, print_json};
 use crate::settings::Settings;
 
 #[derive(clap::Args)]
@@ -20,8 +20,8 @@ pub struct EngagementArgs {
     /// Score as of this instant (RFC 3339 or YYYY-MM-DD); default now.
     #[arg(long)]
     as_of: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Md)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = TableFormat::Md)]
+    format: TableFormat,
 }
 
 pub fn run(settings: &Settings, args: &EngagementArgs) -> anyhow::Result<ExitCode> {
@@ -38,8 +38,12 @@ pub fn run(settings: &Settings, args: &EngagementArgs) -> anyhow::Result<ExitCod
         },
     )?;
     match args.format {
-        Format::Json => print_json(&breakdown)?,
-        Format::Md => out!(
+        TableFormat::Json => print_json(&breakdown)?,
+        TableFormat::Csv => out!(
+            "{}",
+            rapport_app::exports::breakdown_csv(&breakdown).map_err(anyhow::Error::msg)?
+        ),
+        TableFormat::Md => out!(
             "{}",
             rapport_app::render::engagement(&breakdown).map_err(anyhow::Error::msg)?
         ),

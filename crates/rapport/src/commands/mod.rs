@@ -39,6 +39,15 @@ pub enum Format {
     Json,
 }
 
+/// How a table-shaped report is printed: Markdown, the API's JSON, or the
+/// API's CSV export (cells neutralised against spreadsheet formulas).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableFormat {
+    Md,
+    Json,
+    Csv,
+}
+
 /// The wall clock, read here and passed down: the core never reads it.
 pub fn now() -> rapport_core::time::Timestamp {
     rapport_core::time::Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
@@ -75,6 +84,7 @@ pub fn app_config(settings: &Settings) -> anyhow::Result<AppConfig> {
         health_model: settings.health_model()?,
         checkpoint: beside_database(".engine")?,
         webhooks: settings.webhook_config(beside_database(".key")?)?,
+        rate_limit: settings.rate_limit()?,
     })
 }
 

@@ -36,6 +36,12 @@ pub enum UsersCommand {
         #[arg(value_parser = parse_role)]
         role: Role,
     },
+    /// Set a user's password, so they can sign in with their name and it
+    /// (at least 12 characters). Asked for twice without echo, or read as
+    /// the first line of standard input when that is not a terminal.
+    SetPassword { user: String },
+    /// Remove a user's password: they sign in with a token or a link only.
+    RemovePassword { user: String },
     /// Disable a user: their tokens and sessions stop working at once.
     Disable { user: String },
     /// Enable a disabled user again.
@@ -81,14 +87,35 @@ fn parse_role(text: &str) -> Result<Role, String> {
 
 fn user_line(user: &UserListing) -> String {
     format!(
-        "{}\t{}\t{}\t{}\t{}",
+        "{}\t{}\t{}\t{}\t{}\t{}",
         user.id,
         user.name,
         user.role,
         user.email.as_deref().unwrap_or("-"),
+        if user.has_password {
+            "password set"
+        } else {
+            "no password"
+        },
         user.disabled_at
             .map_or("active".to_string(), |at| format!("disabled {at}"))
     )
+}
+
+/// The new password: typed twice without echo at a terminal, else the first
+/// line of standard input (a script pipes it in; it never is an argument,
+/// which other users could read in the process list).
+fn read_password(user: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("New password for {user}: "))?;
+        let again = rpassword::prompt_password("The same again: ")?;
+        anyhow::ensure!(first == again, "the two passwords differ; nothing changed");
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 pub fn run_users(settings: &Settings, command: &UsersCommand) -> anyhow::Result<ExitCode> {
@@ -133,6 +160,11 @@ pub fn run_users(settings: &Settings, command: &UsersCommand) -> anyhow::Result<
             return Ok(ExitCode::SUCCESS);
         }
         UsersCommand::Role { user, role } => app.set_user_role(&actor, user, *role, now)?,
+        UsersCommand::SetPassword { user } => {
+            let password = read_password(user)?;
+            app.set_password(&actor, user, &password, now)?
+        }
+        UsersCommand::RemovePassword { user } => app.remove_password(&actor, user, now)?,
         UsersCommand::Disable { user } => app.disable_user(&actor, user, now)?,
         UsersCommand::Enable { user } => app.enable_user(&actor, user, now)?,
     };
