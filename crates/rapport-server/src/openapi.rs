@@ -87,7 +87,9 @@ use crate::{ApiError, error::ErrorBody};
         crate::sharing::open,
         crate::audit::list,
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(
+        ErrorBody, JsonOrMarkdown, JsonMarkdownOrCsv, JsonOrCsv, HtmlOrMarkdown, HtmlMarkdownOrJson, Flag
+    )),
     tags(
         (name = "pages", description = "HTML pages and the API's own description"),
         (name = "session", description = "Signing in from a browser (docs/security.md)"),
@@ -536,6 +538,7 @@ fn page_view(api: &utoipa::openapi::OpenApi) -> PageView {
 /// `format` of a JSON report that can also be written as Markdown.
 #[derive(utoipa::ToSchema)]
 #[schema(rename_all = "lowercase")]
+#[allow(dead_code, reason = "a schema only: the handler reads the text")]
 pub(crate) enum JsonOrMarkdown {
     Json,
     Md,
@@ -544,6 +547,7 @@ pub(crate) enum JsonOrMarkdown {
 /// `format` of the engagement breakdown.
 #[derive(utoipa::ToSchema)]
 #[schema(rename_all = "lowercase")]
+#[allow(dead_code, reason = "a schema only: the handler reads the text")]
 pub(crate) enum JsonMarkdownOrCsv {
     Json,
     Md,
@@ -553,6 +557,7 @@ pub(crate) enum JsonMarkdownOrCsv {
 /// `format` of a list that can also be downloaded as CSV.
 #[derive(utoipa::ToSchema)]
 #[schema(rename_all = "lowercase")]
+#[allow(dead_code, reason = "a schema only: the handler reads the text")]
 pub(crate) enum JsonOrCsv {
     Json,
     Csv,
@@ -561,6 +566,7 @@ pub(crate) enum JsonOrCsv {
 /// `format` of a document for people (the value report).
 #[derive(utoipa::ToSchema)]
 #[schema(rename_all = "lowercase")]
+#[allow(dead_code, reason = "a schema only: the handler reads the text")]
 pub(crate) enum HtmlOrMarkdown {
     Html,
     Md,
@@ -569,6 +575,7 @@ pub(crate) enum HtmlOrMarkdown {
 /// `format` of the weekly report.
 #[derive(utoipa::ToSchema)]
 #[schema(rename_all = "lowercase")]
+#[allow(dead_code, reason = "a schema only: the handler reads the text")]
 pub(crate) enum HtmlMarkdownOrJson {
     Html,
     Md,
@@ -578,6 +585,7 @@ pub(crate) enum HtmlMarkdownOrJson {
 /// A yes-or-no query parameter.
 #[derive(utoipa::ToSchema)]
 #[schema(rename_all = "lowercase")]
+#[allow(dead_code, reason = "a schema only: the handler reads the text")]
 pub(crate) enum Flag {
     True,
     False,
@@ -678,5 +686,6 @@ impl utoipa::ToSchema for ContractActivities {
             "ContractActivity".into(),
             <ContractActivity as utoipa::PartialSchema>::schema(),
         ));
+        <ContractActivity as utoipa::ToSchema>::schemas(schemas);
     }
 }
