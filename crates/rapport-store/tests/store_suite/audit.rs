@@ -459,7 +459,7 @@ pub(super) fn entries_filter_newest_first_and_page_by_id(store: &dyn Store) {
     let select = |filter: AuditFilter| -> Vec<i64> {
         store
             .audit_entries(&AuditFilter {
-                limit: filter.limit.max(1).min(100),
+                limit: filter.limit.clamp(1, 100),
                 ..filter
             })
             .unwrap()
