@@ -208,6 +208,19 @@ pub fn goal_view(goal: &rapport_core::success::Goal) -> Value {
     serde_json::to_value(goal).unwrap_or(Value::Null)
 }
 
+/// An activity a person recorded (a meeting's no-show or attendance): its
+/// fields as the import contract writes them, with its instant, account and
+/// source id beside them.
+pub fn activity_view(activity: &rapport_core::Activity) -> Value {
+    let mut view = serde_json::to_value(&activity.detail).unwrap_or(Value::Null);
+    if let Value::Object(fields) = &mut view {
+        fields.insert("sourceId".into(), json!(activity.source_id));
+        fields.insert("account".into(), json!(activity.account.as_str()));
+        fields.insert("at".into(), json!(activity.at));
+    }
+    view
+}
+
 /// A webhook subscription: its URL and filters, never its signing secret
 /// (which the type does not serialize).
 pub fn webhook_view(subscription: &rapport_core::alerts::delivery::Subscription) -> Value {

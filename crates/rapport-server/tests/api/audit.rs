@@ -438,3 +438,91 @@ async fn only_admins_read_the_log_and_bad_filters_name_themselves() {
     .await;
     assert_eq!(status, 404, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_no_show_and_its_taking_back_are_audited_once_each() {
+    let served = serve_portfolio(3, 30, Model::prd070()).await;
+    let account = rapport_core::ExternalId::parse("acc-0001").unwrap();
+    let contact = served.app.store().account_contacts(&account).unwrap()[0]
+        .email
+        .as_str()
+        .to_string();
+    let calendar = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Rapport tests//EN",
+        "BEGIN:VEVENT",
+        "UID:held-review@example.com",
+        "DTSTART:20260120T150000Z",
+        "DTEND:20260120T160000Z",
+        "ORGANIZER:mailto:csm@ourco.example",
+        &format!("ATTENDEE;PARTSTAT=ACCEPTED:mailto:{contact}"),
+        "SUMMARY:Weekly business review",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+    .join("\r\n");
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("calendar.ics");
+    std::fs::write(&path, calendar).unwrap();
+    let options = rapport_ingest::calendar::CalendarOptions {
+        team_domains: vec!["ourco.example".into()],
+        now: import_instant(),
+        until: None,
+    };
+    let before_import = entries(&served, "").await.len();
+    let report = served
+        .app
+        .import_calendar(&path, &options, &rapport_ingest::NoProgress)
+        .unwrap();
+    assert_eq!(report.file.inserted, 1);
+    assert_eq!(
+        entries(&served, "").await.len(),
+        before_import,
+        "an import is not a person's change"
+    );
+
+    let admin = served.token.clone();
+    let meeting = "/api/accounts/acc-0001/meetings/held-review@example.com";
+    let post = |action: &str| (Method::POST, format!("{meeting}/{action}"), Some(json!({})));
+    let entry = change(
+        &served,
+        &admin,
+        post("no-show"),
+        201,
+        Some("meeting.no_show"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (entry["subjectKind"].as_str(), entry["subjectId"].as_str()),
+        (Some("meeting"), Some("held-review@example.com"))
+    );
+    assert_eq!(entry["account"], "acc-0001");
+    assert_eq!(entry["before"]["status"], "attended");
+    assert_eq!(entry["after"]["status"], "no_show");
+    change(&served, &admin, post("no-show"), 200, None).await;
+    let entry = change(
+        &served,
+        &admin,
+        post("attended"),
+        201,
+        Some("meeting.attended"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(entry["before"]["status"], "no_show");
+    change(
+        &served,
+        &admin,
+        (
+            Method::POST,
+            "/api/accounts/acc-0001/meetings/nothing@example.com/no-show".into(),
+            Some(json!({})),
+        ),
+        404,
+        None,
+    )
+    .await;
+}

@@ -313,8 +313,7 @@ impl SqliteStore {
             if let Some(draft) = audit {
                 for (activity, outcome) in activities.iter().zip(&outcomes) {
                     if *outcome == WriteOutcome::Inserted {
-                        let after = serde_json::to_value(activity)
-                            .map_err(|error| corrupt("activity", error))?;
+                        let after = crate::audit::activity_view(activity);
                         audit::record(
                             transaction,
                             draft,
