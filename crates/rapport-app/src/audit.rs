@@ -200,3 +200,74 @@ impl App {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(
+        id: i64,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> AuditEntryView {
+        AuditEntryView {
+            id,
+            at: Timestamp::parse_rfc3339("2026-01-31T10:00:00Z").unwrap(),
+            actor_id: 3,
+            actor_name: "<script>x</script> | Dana".into(),
+            action: "goal.replace".into(),
+            subject_kind: "goal".into(),
+            subject_id: "goal-1".into(),
+            account: Some("acc-0001".into()),
+            before,
+            after,
+        }
+    }
+
+    /// One table row an entry: data escaped (a name cannot break the table
+    /// or pass HTML on), the fields a change touched named, creations and
+    /// removals said as such, and the next page's flag.
+    #[test]
+    fn the_markdown_log_escapes_data_and_names_what_changed() {
+        let page = AuditPage {
+            entries: vec![
+                entry(
+                    9,
+                    Some(json!({"id": "goal-1", "title": "Old", "owner": "Sam"})),
+                    Some(
+                        json!({"id": "goal-1", "title": "New", "owner": "Sam", "targetDate": "2026-12-31"}),
+                    ),
+                ),
+                entry(8, None, Some(json!({"id": "goal-1"}))),
+                entry(7, Some(json!({"id": "goal-1"})), None),
+            ],
+            next_before: Some(7),
+        };
+        let text = crate::render::audit(&page).unwrap();
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|line| {
+                line.starts_with("| 9") || line.starts_with("| 8") || line.starts_with("| 7")
+            })
+            .collect();
+        assert_eq!(rows.len(), 3, "{text}");
+        assert!(
+            rows[0].contains("\\<script\\>x\\</script\\> \\| Dana (#3)"),
+            "{}",
+            rows[0]
+        );
+        assert!(rows[0].ends_with("| targetDate, title |"), "{}", rows[0]);
+        assert!(
+            rows[1].ends_with("| created |") && rows[2].ends_with("| removed |"),
+            "{text}"
+        );
+        assert!(text.contains("`--before 7`"), "{text}");
+        let empty = crate::render::audit(&AuditPage {
+            entries: vec![],
+            next_before: None,
+        })
+        .unwrap();
+        assert!(empty.contains("No change matches."), "{empty}");
+    }
+}
