@@ -290,6 +290,17 @@ fn describe_access(operation: &mut Operation, route: &RouteSpec) {
     if route.path.contains('{') {
         add_error(operation, "404", "Nothing has that id");
     }
+    let filters_by_name = operation.parameters.iter().flatten().any(|parameter| {
+        parameter.parameter_in == utoipa::openapi::path::ParameterIn::Query
+            && matches!(parameter.name.as_str(), "account" | "user")
+    });
+    if filters_by_name {
+        add_error(
+            operation,
+            "404",
+            "The account or user a filter names does not exist (or is outside the person's scope)",
+        );
+    }
     if has_body {
         add_error(operation, "413", "The body is larger than the route reads");
     }
@@ -535,61 +546,56 @@ fn page_view(api: &utoipa::openapi::OpenApi) -> PageView {
 
 // ---- Parameters' values ---------------------------------------------------
 
-/// `format` of a JSON report that can also be written as Markdown.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code, reason = "a schema only: the handler reads the text")]
-pub(crate) enum JsonOrMarkdown {
-    Json,
-    Md,
+/// A query parameter's closed set of values (an empty value is the default,
+/// as the handlers read it).
+macro_rules! choices {
+    ($(#[$doc:meta])* $name:ident, [$($value:literal),+ $(,)?]) => {
+        $(#[$doc])*
+        pub(crate) struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($value),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
 }
 
-/// `format` of the engagement breakdown.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code, reason = "a schema only: the handler reads the text")]
-pub(crate) enum JsonMarkdownOrCsv {
-    Json,
-    Md,
-    Csv,
-}
-
-/// `format` of a list that can also be downloaded as CSV.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code, reason = "a schema only: the handler reads the text")]
-pub(crate) enum JsonOrCsv {
-    Json,
-    Csv,
-}
-
-/// `format` of a document for people (the value report).
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code, reason = "a schema only: the handler reads the text")]
-pub(crate) enum HtmlOrMarkdown {
-    Html,
-    Md,
-}
-
-/// `format` of the weekly report.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code, reason = "a schema only: the handler reads the text")]
-pub(crate) enum HtmlMarkdownOrJson {
-    Html,
-    Md,
-    Json,
-}
-
-/// A yes-or-no query parameter.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code, reason = "a schema only: the handler reads the text")]
-pub(crate) enum Flag {
-    True,
-    False,
-}
+choices!(
+    /// `format` of a JSON report that can also be written as Markdown.
+    JsonOrMarkdown,
+    ["", "json", "md", "markdown"]
+);
+choices!(
+    /// `format` of the engagement breakdown.
+    JsonMarkdownOrCsv,
+    ["", "json", "md", "markdown", "csv"]
+);
+choices!(
+    /// `format` of a list that can also be downloaded as CSV.
+    JsonOrCsv,
+    ["", "json", "csv"]
+);
+choices!(
+    /// `format` of a document for people (the value report).
+    HtmlOrMarkdown,
+    ["", "html", "md", "markdown"]
+);
+choices!(
+    /// `format` of the weekly report.
+    HtmlMarkdownOrJson,
+    ["", "html", "md", "markdown", "json"]
+);
+choices!(
+    /// A yes-or-no query parameter.
+    Flag,
+    ["", "true", "false", "1", "0"]
+);
 
 // ---- The ingest bodies ----------------------------------------------------
 // The tracking parsers read these bodies as JSON themselves (bad input is
