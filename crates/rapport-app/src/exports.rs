@@ -44,7 +44,8 @@ fn is_plain_number(cell: &str) -> bool {
 /// A figure as a CSV cell: empty when missing, never a negative zero.
 fn number(value: Option<f64>) -> String {
     match value {
-        Some(value) if value == 0.0 => "0".to_string(),
+        // Both zeros: a figure that rounds to nothing has no sign.
+        Some(0.0) => "0".to_string(),
         Some(value) if value.is_finite() => value.to_string(),
         _ => String::new(),
     }
