@@ -61,6 +61,9 @@ pub struct AtRiskDetail {
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+// Named apart from the engagement's `Trend` in the API's document, where
+// schemas share one namespace.
+#[schema(as = WeeklyTrend)]
 pub struct Trend {
     pub account_name: String,
     pub csm: String,

@@ -228,3 +228,76 @@ async fn the_documentation_page_shows_every_operation_without_scripts() {
     assert!(shown >= 40, "{shown} operations");
     assert!(page.contains("href=\"/openapi.json\""));
 }
+
+/// The source files under `dir`, recursively.
+fn rust_files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// utoipa names a schema after its type, and the document has one namespace:
+/// two types of one name (the engagement's `Trend` and the weekly report's)
+/// would describe one with the other's schema. Every type deriving `ToSchema`
+/// has a name of its own, or its own `#[schema(as = …)]`.
+#[test]
+fn every_schema_has_a_name_of_its_own() {
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for name in ["rapport-core", "rapport-app", "rapport-server"] {
+        rust_files(&crates.join(name).join("src"), &mut files);
+    }
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    let mut derived = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (index, line) in lines.iter().enumerate() {
+            if !(line.trim_start().starts_with("#[derive(") && line.contains("ToSchema")) {
+                continue;
+            }
+            let mut renamed = None;
+            for following in &lines[index + 1..] {
+                let following = following.trim();
+                if let Some(rest) = following.strip_prefix("#[schema(as = ") {
+                    renamed = rest.split([')', ',']).next().map(str::to_string);
+                }
+                let declared = following
+                    .strip_prefix("pub struct ")
+                    .or_else(|| following.strip_prefix("pub enum "))
+                    .or_else(|| following.strip_prefix("pub(crate) struct "))
+                    .or_else(|| following.strip_prefix("pub(crate) enum "))
+                    .or_else(|| following.strip_prefix("struct "))
+                    .or_else(|| following.strip_prefix("enum "));
+                // A macro's `pub enum $name` is named where it is used.
+                if declared.is_some_and(|rest| rest.starts_with('$')) {
+                    break;
+                }
+                if let Some(rest) = declared {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|character| character.is_alphanumeric() || *character == '_')
+                        .collect();
+                    let name = renamed.take().unwrap_or(name);
+                    let place = format!("{}:{}", file.display(), index + 1);
+                    derived += 1;
+                    if let Some(earlier) = seen.insert(name.clone(), place.clone()) {
+                        panic!(
+                            "two schemas named `{name}`: {earlier} and {place}; give one #[schema(as = …)]"
+                        );
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    assert!(
+        derived > 50,
+        "only {derived} types derive ToSchema: the scan is broken"
+    );
+}
