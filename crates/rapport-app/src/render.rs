@@ -231,6 +231,7 @@ fn environment() -> &'static Environment<'static> {
             "meetings.md",
             "audit.md",
             "api_docs.html",
+            "share_gone.html",
         );
         env.add_filter("money", |value: Option<f64>| or_missing(value, money));
         env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
@@ -489,6 +490,12 @@ pub fn api_docs<T: Serialize>(view: &T) -> Result<String, String> {
         "api_docs.html",
         context! { api => Value::from_serialize(view) },
     )
+}
+
+/// The page a browser gets for a share link that opens nothing (unknown,
+/// expired or revoked alike): `message` says so and what to do.
+pub fn share_gone(message: &str) -> Result<String, String> {
+    document("share_gone.html", context! { message => message })
 }
 
 /// An account's overrides in force, expired, and their audit trail.

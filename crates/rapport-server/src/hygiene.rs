@@ -83,7 +83,7 @@ pub(crate) async fn time_limit(request: Request, next: Next) -> Response {
 pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
+    if !(status.is_client_error() || status.is_server_error()) || is_ours(response.headers()) {
         return response;
     }
     let allow = response.headers().get(header::ALLOW).cloned();
@@ -103,11 +103,15 @@ pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
     answer
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+/// An error the server wrote itself: the API's JSON error, or a page for a
+/// browser (a dead share link's); axum's own rejections are plain text.
+fn is_ours(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"))
+        .is_some_and(|value| {
+            value.starts_with("application/json") || value.starts_with("text/html")
+        })
 }
 
 /// The API error for a plain-text rejection of `status`.
@@ -209,7 +213,7 @@ mod tests {
             None,
         )
         .into_response();
-        assert!(is_json(error.headers()));
+        assert_eq!(error.headers()[header::CONTENT_TYPE], "application/json");
         let bytes = axum::body::to_bytes(error.into_body(), 4096).await.unwrap();
         let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(body["parameter"], "id");

@@ -143,11 +143,15 @@ pub(crate) async fn revoke(
     params(("token" = String, Path, description = "The link's token, as its path gave it")),
     responses(
         (status = 200, description = "The value report as it was when the link was made", content_type = "text/html", body = String),
-        (status = 404, description = "The link opens nothing (unknown, expired or revoked: alike)", body = crate::error::ErrorBody),
+        (status = 404, description = "The link opens nothing (unknown, expired or revoked: alike): a page saying so to a browser (`Accept: text/html`), else the JSON error", content(
+            (crate::error::ErrorBody = "application/json"),
+            (String = "text/html"),
+        )),
     ),
 )]
 pub(crate) async fn open(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     let now = now();
@@ -161,6 +165,14 @@ pub(crate) async fn open(
     // body whatever the reason.
     let mut response = match opened {
         Some(page) => axum::response::Html(page).into_response(),
+        // A customer opening a dead link in a browser reads a page, not JSON.
+        None if wants_html(&headers) => (
+            axum::http::StatusCode::NOT_FOUND,
+            axum::response::Html(
+                rapport_app::render::share_gone(SHARE_NOT_FOUND).map_err(ApiError::internal)?,
+            ),
+        )
+            .into_response(),
         None => ApiError::NotFound(SHARE_NOT_FOUND.into()).into_response(),
     };
     let headers = response.headers_mut();
@@ -174,4 +186,13 @@ pub(crate) async fn open(
         HeaderValue::from_static("noindex, nofollow"),
     );
     Ok(response)
+}
+
+/// Whether the client asked for HTML (a browser's `Accept`).
+fn wants_html(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|accept| accept.contains("text/html"))
 }

@@ -227,6 +227,34 @@ async fn a_link_expires_can_be_revoked_and_anything_else_is_the_same_404() {
         "{bodies:?}"
     );
     assert!(!bodies[0].contains(ACCOUNT));
+    // A browser gets a page saying so, the same for every dead link, with the
+    // same headers.
+    let mut pages = Vec::new();
+    for path in [live_path.clone(), "/share/x".to_string()] {
+        let response = reqwest::Client::new()
+            .get(format!("{}{path}", served.base))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 404);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        assert_eq!(response.headers()["x-robots-tag"], "noindex, nofollow");
+        pages.push(response.text().await.unwrap());
+    }
+    assert_eq!(pages[0], pages[1]);
+    assert!(
+        pages[0].contains("This link does not open a report"),
+        "{}",
+        pages[0]
+    );
+    assert!(!pages[0].contains(ACCOUNT));
 
     // Lives outside 1 hour … 90 days, and a moment to come, are 400s naming the field.
     for (body, field) in [
