@@ -24,6 +24,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, AppResult, lock};
+use rapport_store::audit::{AuditAction, AuditDraft};
 
 /// What a surface names when it calls [`App::ingest_tracking`].
 pub use rapport_ingest::segment::{CallType, Endpoint, MAX_BATCH_BYTES, MAX_EVENT_BYTES};
@@ -666,7 +667,12 @@ impl App {
     /// Creates a write key named `name`: 32 random bytes from the operating
     /// system, shown once as `rk_` and 64 hex digits; the store keeps its
     /// SHA-256 (`docs/decisions.md`).
-    pub fn create_write_key(&self, name: &str, now: Timestamp) -> AppResult<NewWriteKey> {
+    pub fn create_write_key(
+        &self,
+        actor: &rapport_core::access::Person,
+        name: &str,
+        now: Timestamp,
+    ) -> AppResult<NewWriteKey> {
         let name = name.trim();
         if name.is_empty() {
             return Err(AppError::invalid(
@@ -676,9 +682,13 @@ impl App {
         }
         let key = format!("rk_{}", hex(&random_bytes::<32>()?));
         let prefix: String = key.chars().take(PREFIX_CHARS).collect();
-        let stored = self
-            .store
-            .create_write_key(name, &key_hash(&key), &prefix, now)?;
+        let stored = self.store.create_write_key(
+            name,
+            &key_hash(&key),
+            &prefix,
+            now,
+            &AuditDraft::new(actor, AuditAction::WriteKeyCreate, now),
+        )?;
         Ok(NewWriteKey {
             key,
             id: stored.id,
@@ -699,9 +709,18 @@ impl App {
     }
 
     /// Revokes a write key: from `now` on, requests with it are refused.
-    pub fn revoke_write_key(&self, id: i64, now: Timestamp) -> AppResult<WriteKeyListing> {
+    pub fn revoke_write_key(
+        &self,
+        actor: &rapport_core::access::Person,
+        id: i64,
+        now: Timestamp,
+    ) -> AppResult<WriteKeyListing> {
         self.store
-            .revoke_write_key(id, now)?
+            .revoke_write_key(
+                id,
+                now,
+                &AuditDraft::new(actor, AuditAction::WriteKeyRevoke, now),
+            )?
             .map(WriteKeyListing::from)
             .ok_or_else(|| AppError::NotFound(format!("no write key with id {id}")))
     }

@@ -42,12 +42,14 @@ pub enum AuditAction {
     TokenRevoke,
     ShareLinkCreate,
     ShareLinkRevoke,
+    WriteKeyCreate,
+    WriteKeyRevoke,
     /// A change to the scoring model's settings (no surface changes them yet).
     ModelSettingsChange,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::GoalCreate,
         AuditAction::GoalReplace,
         AuditAction::GoalDelete,
@@ -72,6 +74,8 @@ impl AuditAction {
         AuditAction::TokenRevoke,
         AuditAction::ShareLinkCreate,
         AuditAction::ShareLinkRevoke,
+        AuditAction::WriteKeyCreate,
+        AuditAction::WriteKeyRevoke,
         AuditAction::ModelSettingsChange,
     ];
 
@@ -101,6 +105,8 @@ impl AuditAction {
             AuditAction::TokenRevoke => "token.revoke",
             AuditAction::ShareLinkCreate => "share_link.create",
             AuditAction::ShareLinkRevoke => "share_link.revoke",
+            AuditAction::WriteKeyCreate => "write_key.create",
+            AuditAction::WriteKeyRevoke => "write_key.revoke",
             AuditAction::ModelSettingsChange => "model_settings.change",
         }
     }
@@ -251,6 +257,17 @@ pub fn token_view(token: &crate::identity::ApiToken) -> Value {
         "expiresAt": token.expires_at,
         "revokedAt": token.revoked_at,
         "singleUse": token.single_use,
+    })
+}
+
+/// An ingest write key: its prefix, never the key nor its hash.
+pub fn write_key_view(key: &crate::tracking::WriteKey) -> Value {
+    json!({
+        "id": key.id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "createdAt": key.created_at,
+        "revokedAt": key.revoked_at,
     })
 }
 

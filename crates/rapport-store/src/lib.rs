@@ -399,6 +399,7 @@ pub trait Store: Send + Sync {
         key_hash: &[u8; 32],
         prefix: &str,
         at: Timestamp,
+        audit: &audit::AuditDraft,
     ) -> StoreResult<tracking::WriteKey>;
     /// Every write key, revoked ones included, oldest first.
     fn write_keys(&self) -> StoreResult<Vec<tracking::WriteKey>>;
@@ -406,7 +407,13 @@ pub trait Store: Send + Sync {
     fn write_key_by_hash(&self, key_hash: &[u8; 32]) -> StoreResult<Option<tracking::WriteKey>>;
     /// Revokes a write key (from `at`; a key revoked before keeps its instant);
     /// the key as stored, `None` when there is no such key.
-    fn revoke_write_key(&self, id: i64, at: Timestamp) -> StoreResult<Option<tracking::WriteKey>>;
+    /// Audited when it revoked a key not revoked before.
+    fn revoke_write_key(
+        &self,
+        id: i64,
+        at: Timestamp,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<Option<tracking::WriteKey>>;
 
     // People, tokens and sessions (docs/security.md).
 

@@ -68,7 +68,10 @@ async fn fixture() -> Fixture {
             .token,
         ));
     }
-    let write_key = app.create_write_key("matrix", now).unwrap().key;
+    let write_key = app
+        .create_write_key(&rapport_core::access::Person::operator(), "matrix", now)
+        .unwrap()
+        .key;
     Fixture {
         served,
         tokens,

@@ -111,7 +111,11 @@ async fn assert_visible(served: &Served, group: &str, email: &str, name: &str) {
 async fn served_with_key() -> (Served, String) {
     let served = serve_portfolio(2, 30, Model::prd070()).await;
     let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
-    let key = served.app.create_write_key("sdk tests", now).unwrap().key;
+    let key = served
+        .app
+        .create_write_key(&rapport_core::access::Person::operator(), "sdk tests", now)
+        .unwrap()
+        .key;
     (served, key)
 }
 

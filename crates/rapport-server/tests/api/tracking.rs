@@ -21,7 +21,11 @@ fn now() -> Timestamp {
 
 async fn served_with_key() -> (Served, String) {
     let served = serve_portfolio(3, 30, Model::prd070()).await;
-    let key = served.app.create_write_key("tests", now()).unwrap().key;
+    let key = served
+        .app
+        .create_write_key(&rapport_core::access::Person::operator(), "tests", now())
+        .unwrap()
+        .key;
     (served, key)
 }
 
@@ -258,7 +262,10 @@ async fn keys_are_required_and_revoked_keys_refused() {
     let (status, _, _) = post(&served, "/v1/batch", Some(&key), body(), false).await;
     assert_eq!(status, 200);
     let id = served.app.write_keys().unwrap()[0].id;
-    served.app.revoke_write_key(id, now()).unwrap();
+    served
+        .app
+        .revoke_write_key(&rapport_core::access::Person::operator(), id, now())
+        .unwrap();
     let (status, _, answer) = post(&served, "/v1/batch", Some(&key), body(), false).await;
     assert_eq!(status, 401, "{answer}");
     let (status, _, _) = post(

@@ -24,7 +24,9 @@ use rapport_core::{
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::audit::{AuditDraft, goal_view, share_link_view, token_view, user_view, webhook_view};
+use crate::audit::{
+    AuditDraft, goal_view, share_link_view, token_view, user_view, webhook_view, write_key_view,
+};
 use crate::url::SqliteLocation;
 use crate::{
     Change, ChangeKind, GoalWrite, Store, StoreCounts, StoreError, StoreResult, WriteOutcome,
@@ -1143,8 +1145,20 @@ impl Store for SqliteStore {
         key_hash: &[u8; 32],
         prefix: &str,
         at: Timestamp,
+        audit: &AuditDraft,
     ) -> StoreResult<crate::tracking::WriteKey> {
-        self.write(|transaction, _| tracking::create_key(transaction, name, key_hash, prefix, at))
+        self.write(|transaction, _| {
+            let created = tracking::create_key(transaction, name, key_hash, prefix, at)?;
+            audit::record(
+                transaction,
+                audit,
+                &created.id.to_string(),
+                None,
+                None,
+                Some(write_key_view(&created)),
+            )?;
+            Ok(created)
+        })
     }
 
     fn write_keys(&self) -> StoreResult<Vec<crate::tracking::WriteKey>> {
@@ -1162,8 +1176,25 @@ impl Store for SqliteStore {
         &self,
         id: i64,
         at: Timestamp,
+        audit: &AuditDraft,
     ) -> StoreResult<Option<crate::tracking::WriteKey>> {
-        self.write(|transaction, _| tracking::revoke_key(transaction, id, at))
+        self.write(|transaction, _| {
+            let before = tracking::key_by_id(transaction, id)?;
+            let after = tracking::revoke_key(transaction, id, at)?;
+            if let (Some(before), Some(after)) = (&before, &after)
+                && before.revoked_at.is_none()
+            {
+                audit::record(
+                    transaction,
+                    audit,
+                    &id.to_string(),
+                    None,
+                    Some(write_key_view(before)),
+                    Some(write_key_view(after)),
+                )?;
+            }
+            Ok(after)
+        })
     }
 
     fn create_user(

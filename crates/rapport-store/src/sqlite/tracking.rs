@@ -688,6 +688,16 @@ pub(super) fn key_by_hash(
         .optional()?)
 }
 
+/// A key by its id.
+pub(super) fn key_by_id(transaction: &Connection, id: i64) -> StoreResult<Option<WriteKey>> {
+    Ok(transaction
+        .prepare_cached(&format!(
+            "SELECT {KEY_COLUMNS} FROM write_keys WHERE id = ?1"
+        ))?
+        .query_row([id], key_from_row)
+        .optional()?)
+}
+
 /// Revokes a key (a revoked key stays revoked at its first instant).
 pub(super) fn revoke_key(
     transaction: &Connection,
@@ -698,10 +708,5 @@ pub(super) fn revoke_key(
         "UPDATE write_keys SET revoked_at_ms = ?2 WHERE id = ?1 AND revoked_at_ms IS NULL",
         params![id, at.millis()],
     )?;
-    Ok(transaction
-        .prepare_cached(&format!(
-            "SELECT {KEY_COLUMNS} FROM write_keys WHERE id = ?1"
-        ))?
-        .query_row([id], key_from_row)
-        .optional()?)
+    key_by_id(transaction, id)
 }

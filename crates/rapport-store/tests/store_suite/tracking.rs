@@ -396,14 +396,29 @@ pub fn alias_carries_what_was_known(store: &dyn Store) {
 }
 
 pub fn write_keys_are_stored_hashed_and_revoked(store: &dyn Store) {
+    use rapport_store::audit::{AuditAction, AuditFilter};
+    let create = super::audit::draft(AuditAction::WriteKeyCreate);
+    let revoke = super::audit::draft(AuditAction::WriteKeyRevoke);
     let hash = [7u8; 32];
     let created = store
-        .create_write_key("website", &hash, "rk_abcd", at("2026-03-01T09:00:00Z"))
+        .create_write_key(
+            "website",
+            &hash,
+            "rk_abcd",
+            at("2026-03-01T09:00:00Z"),
+            &create,
+        )
         .unwrap();
     assert_eq!(created.name, "website");
     assert_eq!(created.revoked_at, None);
     let second = store
-        .create_write_key("app", &[8u8; 32], "rk_efgh", at("2026-03-01T09:00:00Z"))
+        .create_write_key(
+            "app",
+            &[8u8; 32],
+            "rk_efgh",
+            at("2026-03-01T09:00:00Z"),
+            &create,
+        )
         .unwrap();
     assert!(second.id > created.id);
     assert_eq!(
@@ -414,24 +429,30 @@ pub fn write_keys_are_stored_hashed_and_revoked(store: &dyn Store) {
     // The same secret twice is refused (the hash is unique).
     assert!(
         store
-            .create_write_key("again", &hash, "rk_abcd", at("2026-03-01T09:00:00Z"))
+            .create_write_key(
+                "again",
+                &hash,
+                "rk_abcd",
+                at("2026-03-01T09:00:00Z"),
+                &create
+            )
             .is_err()
     );
 
     let revoked = store
-        .revoke_write_key(created.id, at("2026-03-02T09:00:00Z"))
+        .revoke_write_key(created.id, at("2026-03-02T09:00:00Z"), &revoke)
         .unwrap()
         .unwrap();
     assert_eq!(revoked.revoked_at, Some(at("2026-03-02T09:00:00Z")));
     // Revoking again keeps the first instant; an unknown id is none.
     let again = store
-        .revoke_write_key(created.id, at("2026-03-03T09:00:00Z"))
+        .revoke_write_key(created.id, at("2026-03-03T09:00:00Z"), &revoke)
         .unwrap()
         .unwrap();
     assert_eq!(again.revoked_at, Some(at("2026-03-02T09:00:00Z")));
     assert_eq!(
         store
-            .revoke_write_key(999, at("2026-03-03T09:00:00Z"))
+            .revoke_write_key(999, at("2026-03-03T09:00:00Z"), &revoke)
             .unwrap(),
         None
     );
@@ -441,9 +462,50 @@ pub fn write_keys_are_stored_hashed_and_revoked(store: &dyn Store) {
     assert_eq!(keys[1].revoked_at, None);
     // A key id is never reused.
     let third = store
-        .create_write_key("third", &[10u8; 32], "rk_ijkl", at("2026-03-04T09:00:00Z"))
+        .create_write_key(
+            "third",
+            &[10u8; 32],
+            "rk_ijkl",
+            at("2026-03-04T09:00:00Z"),
+            &create,
+        )
         .unwrap();
     assert!(third.id > second.id);
+    // Each key made and the one revocation are in the audit log, with the
+    // key's prefix and never its hash; the refused key, the second revocation
+    // and the unknown id left nothing.
+    let entries = store
+        .audit_entries(&AuditFilter {
+            limit: 100,
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .rev()
+        .map(|entry| entry.action.as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "write_key.create",
+            "write_key.create",
+            "write_key.revoke",
+            "write_key.create"
+        ]
+    );
+    let revoked_entry = &entries[1];
+    assert_eq!(revoked_entry.subject_id, created.id.to_string());
+    assert_eq!(
+        revoked_entry.before.as_ref().unwrap()["revokedAt"],
+        serde_json::Value::Null
+    );
+    assert_eq!(revoked_entry.after.as_ref().unwrap()["prefix"], "rk_abcd");
+    let text = format!("{entries:?}");
+    assert!(
+        !text.contains("7, 7, 7") && !text.contains("0707"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -57,7 +57,13 @@ pub fn run(args: &TrackingBenchArgs) -> anyhow::Result<ExitCode> {
     let url = format!("sqlite://{}", folder.path().join("bench.db").display());
     let store = rapport_store::open(&url).context("cannot create the benchmark store")?;
     let app = App::loaded(store, AppConfig::shipped())?;
-    let key = app.create_write_key("bench", super::now())?.key;
+    let key = app
+        .create_write_key(
+            &rapport_core::access::Person::operator(),
+            "bench",
+            super::now(),
+        )?
+        .key;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(measure(app, key, args))
 }

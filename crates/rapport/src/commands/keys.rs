@@ -27,7 +27,9 @@ pub fn run(settings: &Settings, command: &KeysCommand) -> anyhow::Result<ExitCod
     match command {
         KeysCommand::Create { name, format } => {
             let app = super::open_or_create_app(settings)?;
-            let created = app.create_write_key(name, super::now())?;
+            // Who the audit log names: the `--as` user, else the operator.
+            let actor = super::reader(&app, settings)?;
+            let created = app.create_write_key(&actor, name, super::now())?;
             match format {
                 super::Format::Json => super::print_json(&created)?,
                 super::Format::Md => {
@@ -62,7 +64,9 @@ pub fn run(settings: &Settings, command: &KeysCommand) -> anyhow::Result<ExitCod
             }
         }
         KeysCommand::Revoke { id } => {
-            let key = super::open_app(settings)?.revoke_write_key(*id, super::now())?;
+            let app = super::open_app(settings)?;
+            let actor = super::reader(&app, settings)?;
+            let key = app.revoke_write_key(&actor, *id, super::now())?;
             outln!(
                 "write key {} ({}) revoked at {}",
                 key.id,
