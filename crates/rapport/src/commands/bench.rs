@@ -303,6 +303,22 @@ fn api(
     as_of: Timestamp,
     ids: &[String],
 ) -> anyhow::Result<()> {
+    // Every API route needs a signed-in person: an admin's token, as a
+    // dashboard or a script would send.
+    let operator = rapport_core::access::Person::operator();
+    let now = super::now();
+    if app.users()?.iter().all(|user| user.name != "bench") {
+        app.create_user(
+            &operator,
+            "bench",
+            None,
+            rapport_core::access::Role::Admin,
+            now,
+        )?;
+    }
+    let token = app
+        .create_token(&operator, "bench", "rapport bench engine", Some(1), now)?
+        .token;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -317,7 +333,8 @@ fn api(
         let mut stream = std::net::TcpStream::connect(addr)?;
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+             Connection: close\r\n\r\n"
         )?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response)?;
