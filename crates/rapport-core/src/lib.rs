@@ -17,6 +17,7 @@ pub mod portfolio;
 pub mod scoring;
 pub mod stats;
 pub mod success;
+pub mod tasks;
 pub mod time;
 pub mod validation;
 

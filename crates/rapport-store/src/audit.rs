@@ -44,12 +44,15 @@ pub enum AuditAction {
     ShareLinkRevoke,
     WriteKeyCreate,
     WriteKeyRevoke,
+    TaskCreate,
+    TaskComplete,
+    TaskDismiss,
     /// A change to the scoring model's settings (no surface changes them yet).
     ModelSettingsChange,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::GoalCreate,
         AuditAction::GoalReplace,
         AuditAction::GoalDelete,
@@ -76,6 +79,9 @@ impl AuditAction {
         AuditAction::ShareLinkRevoke,
         AuditAction::WriteKeyCreate,
         AuditAction::WriteKeyRevoke,
+        AuditAction::TaskCreate,
+        AuditAction::TaskComplete,
+        AuditAction::TaskDismiss,
         AuditAction::ModelSettingsChange,
     ];
 
@@ -107,6 +113,9 @@ impl AuditAction {
             AuditAction::ShareLinkRevoke => "share_link.revoke",
             AuditAction::WriteKeyCreate => "write_key.create",
             AuditAction::WriteKeyRevoke => "write_key.revoke",
+            AuditAction::TaskCreate => "task.create",
+            AuditAction::TaskComplete => "task.complete",
+            AuditAction::TaskDismiss => "task.dismiss",
             AuditAction::ModelSettingsChange => "model_settings.change",
         }
     }
@@ -282,4 +291,9 @@ pub fn share_link_view(link: &crate::sharing::ShareLink) -> Value {
         "expiresAt": link.expires_at,
         "revokedAt": link.revoked_at,
     })
+}
+
+/// A task, as the API shows it.
+pub fn task_view(task: &rapport_core::tasks::Task) -> Value {
+    serde_json::to_value(task).unwrap_or(Value::Null)
 }

@@ -25,6 +25,7 @@ pub mod audit;
 pub mod identity;
 pub mod sharing;
 pub mod sqlite;
+pub mod tasks;
 pub mod tracking;
 pub mod url;
 
@@ -512,6 +513,42 @@ pub trait Store: Send + Sync {
         token_hash: &[u8; 32],
         at: Timestamp,
     ) -> StoreResult<Option<(sharing::ShareLink, String)>>;
+
+    // Tasks (`tasks`, `rapport_core::tasks`).
+
+    /// Stores a task for an account the store knows (a person's: audited,
+    /// the task after); refused with [`tasks::TaskWriteError::OpenAlready`]
+    /// inside the result when its source key already has an open task.
+    fn create_task(
+        &self,
+        task: &rapport_core::tasks::NewTask,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<Result<rapport_core::tasks::Task, tasks::TaskWriteError>>;
+    fn task(&self, id: i64) -> StoreResult<Option<rapport_core::tasks::Task>>;
+    /// The tasks `filter` selects, soonest due first (newest first among
+    /// tasks due the same day).
+    fn tasks(&self, filter: &tasks::TaskFilter) -> StoreResult<Vec<rapport_core::tasks::Task>>;
+    /// Completes or dismisses an open task (`state`: never `Open`), audited
+    /// with the task before and after; `None` when there is no such task,
+    /// [`tasks::TaskWriteError::Closed`] inside the result when it is not
+    /// open (nothing written, no entry).
+    fn close_task(
+        &self,
+        id: i64,
+        state: &rapport_core::tasks::TaskState,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<Option<Result<rapport_core::tasks::Task, tasks::TaskWriteError>>>;
+    /// One write transaction that reads the playbook tasks of `accounts`
+    /// (or of every account) that are open or were closed at or after
+    /// `closed_since`, hands them to `decide`, and stores the tasks it
+    /// returns (a source key with an open task already is skipped); the
+    /// tasks stored.
+    fn sync_playbook_tasks(
+        &self,
+        accounts: Option<&[ExternalId]>,
+        closed_since: Timestamp,
+        decide: &mut dyn FnMut(&[rapport_core::tasks::Task]) -> Vec<rapport_core::tasks::NewTask>,
+    ) -> StoreResult<Vec<rapport_core::tasks::Task>>;
 }
 
 /// The engine as loaded from a store, with where in the change log it stands.

@@ -98,10 +98,21 @@ const CHECKS: &[(&str, Check)] = &[
         "share_links_keep_the_hash_open_until_expiry_or_revocation",
         audit::share_links_keep_the_hash_open_until_expiry_or_revocation,
     ),
+    (
+        "tasks_round_trip_one_open_per_source_and_close_once",
+        tasks::tasks_round_trip_one_open_per_source_and_close_once,
+    ),
+    ("tasks_filter_and_order", tasks::tasks_filter_and_order),
+    (
+        "tasks_playbook_sync_reads_the_tasks_in_force_and_stores_the_new",
+        tasks::playbook_sync_reads_the_tasks_in_force_and_stores_the_new,
+    ),
 ];
 
 #[path = "store_suite/audit.rs"]
 mod audit;
+#[path = "store_suite/tasks.rs"]
+mod tasks;
 #[path = "store_suite/tracking.rs"]
 mod tracking;
 

@@ -196,6 +196,7 @@ const CORE_GROUPS: &[(&str, &[&str])] = &[
     ("alerts", &["alerts"]),
     ("account_success", &["account_success"]),
     ("portfolio", &["portfolio"]),
+    ("tasks", &["tasks"]),
 ];
 
 const CORE_ALLOWED_IMPORTS: &[(&str, &[&str])] = &[
@@ -236,6 +237,7 @@ const CORE_ALLOWED_IMPORTS: &[(&str, &[&str])] = &[
             "alerts",
         ],
     ),
+    ("tasks", &["domain", "engine", "health", "validation"]),
 ];
 
 fn core_group(module: &str) -> Option<&'static str> {

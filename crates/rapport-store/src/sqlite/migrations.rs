@@ -368,6 +368,35 @@ CREATE TABLE share_links (
 );
 CREATE INDEX share_links_by_account ON share_links (account, id);
 "#,
+    r#"
+-- Tasks (issue 23, docs/tasks.md): work on an account with an owner and a
+-- due date, from a playbook's play, an alert or a person; completed or
+-- dismissed with who and when. `source_key` (`playbook:<playbook>:<play>`,
+-- `alert:<id>`; NULL for a person's tasks) has at most one open task per
+-- account: the partial unique index is the rule's last guard. AUTOINCREMENT
+-- never hands an id out twice.
+CREATE TABLE tasks (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    account       INTEGER NOT NULL REFERENCES accounts(id),
+    title         TEXT NOT NULL,
+    detail        TEXT,
+    owner         TEXT NOT NULL,
+    due           TEXT NOT NULL,
+    source_kind   TEXT NOT NULL CHECK (source_kind IN ('playbook', 'alert', 'person')),
+    source_key    TEXT,
+    source        TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    created_by    TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'completed', 'dismissed')),
+    closed_by     TEXT,
+    closed_at_ms  INTEGER,
+    reason        TEXT
+);
+CREATE UNIQUE INDEX tasks_one_open_per_source ON tasks (account, source_key)
+    WHERE status = 'open' AND source_key IS NOT NULL;
+CREATE INDEX tasks_by_account ON tasks (account, due);
+CREATE INDEX tasks_by_due ON tasks (status, due);
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

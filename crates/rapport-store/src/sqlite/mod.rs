@@ -10,6 +10,7 @@ mod migrations;
 mod overrides;
 mod sharing;
 mod snapshots;
+mod tasks;
 mod tracking;
 mod webhooks;
 
@@ -25,7 +26,8 @@ use rapport_core::{
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::audit::{
-    AuditDraft, goal_view, share_link_view, token_view, user_view, webhook_view, write_key_view,
+    AuditDraft, goal_view, share_link_view, task_view, token_view, user_view, webhook_view,
+    write_key_view,
 };
 use crate::url::SqliteLocation;
 use crate::{
@@ -1418,6 +1420,95 @@ impl Store for SqliteStore {
         at: Timestamp,
     ) -> StoreResult<Option<(crate::sharing::ShareLink, String)>> {
         self.write(|transaction, _| sharing::open(transaction, token_hash, at))
+    }
+
+    fn create_task(
+        &self,
+        task: &rapport_core::tasks::NewTask,
+        audit: &AuditDraft,
+    ) -> StoreResult<Result<rapport_core::tasks::Task, crate::tasks::TaskWriteError>> {
+        self.write(|transaction, _| {
+            let row = self.account_row(transaction, &task.account)?;
+            let created = match tasks::insert(transaction, row, task)? {
+                Ok(created) => created,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            let after = Some(task_view(&created));
+            let id = created.id.to_string();
+            audit::record(transaction, audit, &id, Some(&created.account), None, after)?;
+            Ok(Ok(created))
+        })
+    }
+
+    fn task(&self, id: i64) -> StoreResult<Option<rapport_core::tasks::Task>> {
+        self.read(|connection| tasks::one(connection, id))
+    }
+
+    fn tasks(
+        &self,
+        filter: &crate::tasks::TaskFilter,
+    ) -> StoreResult<Vec<rapport_core::tasks::Task>> {
+        self.read(|connection| {
+            let row = filter
+                .account
+                .as_ref()
+                .map(|account| self.account_row(connection, account))
+                .transpose()?;
+            tasks::list(connection, row, filter)
+        })
+    }
+
+    fn close_task(
+        &self,
+        id: i64,
+        state: &rapport_core::tasks::TaskState,
+        audit: &AuditDraft,
+    ) -> StoreResult<Option<Result<rapport_core::tasks::Task, crate::tasks::TaskWriteError>>> {
+        self.write(|transaction, _| {
+            let (before, after) = match tasks::close(transaction, id, state)? {
+                None => return Ok(None),
+                Some(Err(refused)) => return Ok(Some(Err(refused))),
+                Some(Ok(changed)) => changed,
+            };
+            audit::record(
+                transaction,
+                audit,
+                &id.to_string(),
+                Some(&after.account),
+                Some(task_view(&before)),
+                Some(task_view(&after)),
+            )?;
+            Ok(Some(Ok(after)))
+        })
+    }
+
+    fn sync_playbook_tasks(
+        &self,
+        accounts: Option<&[ExternalId]>,
+        closed_since: Timestamp,
+        decide: &mut dyn FnMut(&[rapport_core::tasks::Task]) -> Vec<rapport_core::tasks::NewTask>,
+    ) -> StoreResult<Vec<rapport_core::tasks::Task>> {
+        self.write(|transaction, _| {
+            let stored = match accounts {
+                None => tasks::playbook_tasks(transaction, None, closed_since)?,
+                Some(accounts) => {
+                    let mut stored = Vec::new();
+                    for account in accounts {
+                        let row = self.account_row(transaction, account)?;
+                        stored.extend(tasks::playbook_tasks(transaction, Some(row), closed_since)?);
+                    }
+                    stored
+                }
+            };
+            let mut created = Vec::new();
+            for task in decide(&stored) {
+                let row = self.account_row(transaction, &task.account)?;
+                if let Ok(task) = tasks::insert(transaction, row, &task)? {
+                    created.push(task);
+                }
+            }
+            Ok(created)
+        })
     }
 }
 
