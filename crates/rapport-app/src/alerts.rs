@@ -145,6 +145,8 @@ impl App {
             self.store
                 .enqueue_deliveries(&outbox(&engine.state, &subscriptions, &events, now))?;
         }
+        // The playbooks' plays become tasks with the same evaluation (docs/tasks.md).
+        self.sync_playbook_tasks(only, now)?;
         Ok(run)
     }
 

@@ -33,6 +33,7 @@ pub mod render;
 pub mod reports;
 pub mod sharing;
 pub mod snapshots;
+pub mod tasks;
 pub mod tracking;
 pub mod webhooks;
 

@@ -16,6 +16,7 @@ mod reports;
 pub mod routes;
 mod sessions;
 mod sharing;
+mod tasks;
 mod tracking;
 mod webhooks;
 pub mod workers;
@@ -204,6 +205,7 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
         .merge(meetings::routes(&state))
         .merge(sharing::routes(&state))
         .merge(audit::routes(&state))
+        .merge(tasks::routes(&state))
         .merge(tracking::routes(&state))
         .finish();
     match openapi::ServedDocument::new(&openapi::document(&table)) {

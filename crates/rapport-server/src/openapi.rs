@@ -86,6 +86,10 @@ use crate::{ApiError, error::ErrorBody};
         crate::sharing::revoke,
         crate::sharing::open,
         crate::audit::list,
+        crate::tasks::list,
+        crate::tasks::create,
+        crate::tasks::complete,
+        crate::tasks::dismiss,
     ),
     components(schemas(
         ErrorBody, JsonOrMarkdown, JsonMarkdownOrCsv, JsonOrCsv, HtmlOrMarkdown, HtmlMarkdownOrJson, Flag
@@ -99,6 +103,7 @@ use crate::{ApiError, error::ErrorBody};
         (name = "overrides", description = "Manual score overrides and their audit trail"),
         (name = "alerts", description = "Alerts, their actions and deliveries"),
         (name = "webhooks", description = "Webhook subscriptions (admin)"),
+        (name = "tasks", description = "Tasks on accounts: from playbooks, alerts and people (docs/tasks.md)"),
         (name = "audit", description = "The audit log of every change a person makes (admin)"),
         (name = "tracking", description = "Segment's tracking API and contract activities, under an ingest write key (docs/tracking.md)"),
     ),

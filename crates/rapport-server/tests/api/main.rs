@@ -18,4 +18,5 @@ mod overrides;
 mod sdk;
 mod sharing;
 mod support;
+mod tasks;
 mod tracking;
