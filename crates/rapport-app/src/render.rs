@@ -230,6 +230,7 @@ fn environment() -> &'static Environment<'static> {
             "alerts.md",
             "meetings.md",
             "audit.md",
+            "tasks.md",
             "api_docs.html",
             "share_gone.html",
         );
@@ -567,6 +568,14 @@ pub fn alerts(alerts: &[crate::alerts::AlertView]) -> Result<String, String> {
     document(
         "alerts.md",
         context! { alerts => Value::from_serialize(alerts) },
+    )
+}
+
+/// Tasks as Markdown: a table, soonest due first, every text from data escaped.
+pub fn tasks(tasks: &[crate::tasks::TaskView]) -> Result<String, String> {
+    document(
+        "tasks.md",
+        context! { tasks => Value::from_serialize(tasks) },
     )
 }
 

@@ -155,6 +155,11 @@ enum Command {
     /// `share list`, `share revoke ID`.
     #[command(subcommand)]
     Share(commands::audit::ShareCommand),
+    /// Tasks on accounts: `tasks list [--account A] [--owner O] [--status S] [--due-before D]`,
+    /// `tasks add ACCOUNT TITLE [--owner O] [--due D] [--detail T]`, `tasks complete ID`,
+    /// `tasks dismiss ID [--reason R]`.
+    #[command(subcommand)]
+    Tasks(commands::tasks::TasksCommand),
     /// List the accounts in the store.
     Accounts {
         #[arg(long, value_enum, default_value_t = commands::TableFormat::Md)]
@@ -261,6 +266,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Users(command) => commands::users::run_users(settings, &command),
         Command::Tokens(command) => commands::users::run_tokens(settings, &command),
         Command::Audit(args) => commands::audit::run_audit(settings, &args),
+        Command::Tasks(command) => commands::tasks::run(settings, &command),
         Command::Share(command) => commands::audit::run_share(settings, &command),
         Command::Accounts { format } => commands::accounts::run(settings, format),
     }

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 mod audit;
 #[path = "cli/crash.rs"]
 mod crash;
+#[path = "cli/tasks.rs"]
+mod tasks;
 
 fn rapport(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rapport"))

@@ -22,6 +22,7 @@ pub mod report;
 pub mod serve;
 pub mod snapshot;
 pub mod success;
+pub mod tasks;
 pub mod users;
 pub mod webhooks;
 
