@@ -38,8 +38,8 @@ pub(crate) struct ListQuery {
     /// `open` (default), `completed`, `dismissed` or `all`.
     #[param(pattern = "^(open|completed|dismissed|all)?$")]
     status: Option<String>,
-    /// Only tasks due before this date (`YYYY-MM-DD`).
-    #[param(format = Date)]
+    /// Only tasks due before this date (`YYYY-MM-DD`; empty: no filter).
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     due_before: Option<String>,
 }
 
