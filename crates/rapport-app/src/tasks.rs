@@ -49,7 +49,9 @@ const SYNCED_PER_LOCK: usize = 100;
 impl App {
     /// A person makes a task on an account they may change: owned by
     /// `request.owner` (a user's name or the account's CSM; the CSM when
-    /// absent), source `person`. Audited (`task.create`).
+    /// absent), source `person`, or the alert `request.alert_id` names (an
+    /// alert of the same account; 409 while a task of it is open). Audited
+    /// (`task.create`).
     pub fn create_task(
         &self,
         actor: &Person,
@@ -71,15 +73,30 @@ impl App {
                 }
             },
         };
+        let source = match request.alert_id {
+            None => TaskSource::Person {
+                by: actor.name.clone(),
+            },
+            Some(alert_id) => {
+                let alert = self.visible_alert(actor, alert_id).map_err(|_| {
+                    AppError::invalid("alertId", format!("no alert with id {alert_id}"))
+                })?;
+                if alert.account != account.external_id {
+                    return Err(AppError::invalid(
+                        "alertId",
+                        format!("alert {alert_id} is another account's"),
+                    ));
+                }
+                TaskSource::Alert { alert_id }
+            }
+        };
         let task = NewTask {
             account: account.external_id.clone(),
             title: request.title.clone(),
             detail: request.detail.clone(),
             owner,
             due: request.due,
-            source: TaskSource::Person {
-                by: actor.name.clone(),
-            },
+            source,
             created_at: now,
             created_by: actor.name.clone(),
         };

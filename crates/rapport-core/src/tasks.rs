@@ -156,6 +156,10 @@ pub struct TaskBody {
     /// `YYYY-MM-DD`, from a year ago to five years ahead; a week from today when absent.
     #[serde(default)]
     pub due: Option<String>,
+    /// The alert the task acts on (an alert of the same account): the task's
+    /// source is then the alert, with at most one open task per alert.
+    #[serde(default)]
+    pub alert_id: Option<i64>,
 }
 
 /// A person's task request, validated (the owner is checked against the
@@ -166,6 +170,8 @@ pub struct TaskRequest {
     pub detail: Option<String>,
     pub owner: Option<String>,
     pub due: NaiveDate,
+    /// The alert it acts on, when it is an alert's task.
+    pub alert_id: Option<i64>,
 }
 
 /// The body of `POST /api/tasks/{id}/dismiss` (optional: none at all is `{}`).
@@ -187,13 +193,15 @@ pub fn parse_task_request(body: &[u8], today: NaiveDate) -> Result<TaskRequest, 
                 .map_err(|_| field_error("due", "must be a date, YYYY-MM-DD"))?,
         ),
     };
-    task_request(
+    let mut request = task_request(
         &raw.title,
         raw.detail.as_deref(),
         raw.owner.as_deref(),
         due,
         today,
-    )
+    )?;
+    request.alert_id = raw.alert_id;
+    Ok(request)
 }
 
 /// Validates a task request's fields (the API's body and the CLI's flags).
@@ -236,6 +244,7 @@ pub fn task_request(
         detail: detail.map(str::to_string),
         owner,
         due,
+        alert_id: None,
     })
 }
 
@@ -498,6 +507,11 @@ mod tests {
         assert_eq!(field(r#"{"title":"t","by":"Eve"}"#), "by");
         assert_eq!(field(r#"{"title":7}"#), "title");
         assert_eq!(field(r#"[1]"#), "body");
+        assert_eq!(field(r#"{"title":"t","alertId":"x"}"#), "alertId");
+        assert_eq!(
+            parse(r#"{"title":"t","alertId":4}"#).unwrap().alert_id,
+            Some(4)
+        );
     }
 
     #[test]

@@ -444,3 +444,68 @@ async fn playbook_plays_become_tasks_once_again_only_after_30_days_and_never_whe
         "the others' still open: {last:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alerts_task_is_one_open_at_a_time_and_of_its_own_account() {
+    let served = serve_portfolio(6, 60, Model::prd070()).await;
+    served.app.evaluate_alerts(None, wall_now()).unwrap();
+    let (_, alerts) = get(&served, "/api/alerts?status=all").await;
+    let alert = alerts
+        .as_array()
+        .unwrap()
+        .first()
+        .expect("an alert")
+        .clone();
+    let account = alert["account"].as_str().unwrap().to_string();
+    let other = served
+        .app
+        .accounts()
+        .unwrap()
+        .into_iter()
+        .find(|listed| listed.external_id.as_str() != account)
+        .unwrap()
+        .external_id
+        .to_string();
+    let body = json!({"title": "Handle the alert", "alertId": alert["id"]});
+    let path = format!("/api/accounts/{account}/tasks");
+    let (status, task) = send(&served, Method::POST, &path, Some(body.clone())).await;
+    assert_eq!(status, 201, "{task}");
+    assert_eq!(
+        task["source"],
+        json!({"kind": "alert", "alertId": alert["id"]})
+    );
+    let (status, again) = send(&served, Method::POST, &path, Some(body.clone())).await;
+    assert_eq!(status, 409, "one open task per alert: {again}");
+    let (status, error) = send(
+        &served,
+        Method::POST,
+        &format!("/api/accounts/{other}/tasks"),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, error["parameter"].as_str()),
+        (400, Some("alertId"))
+    );
+    let (status, error) = send(
+        &served,
+        Method::POST,
+        &path,
+        Some(json!({"title": "t", "alertId": 424242})),
+    )
+    .await;
+    assert_eq!(
+        (status, error["parameter"].as_str()),
+        (400, Some("alertId"))
+    );
+    let (status, _) = send(
+        &served,
+        Method::POST,
+        &format!("/api/tasks/{}/complete", task["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, next) = send(&served, Method::POST, &path, Some(body)).await;
+    assert_eq!(status, 201, "closed, the alert may have another: {next}");
+}

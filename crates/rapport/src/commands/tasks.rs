@@ -44,6 +44,9 @@ pub enum TasksCommand {
         /// When it is due (YYYY-MM-DD; default a week from today).
         #[arg(long)]
         due: Option<String>,
+        /// The alert it acts on (an alert of the same account).
+        #[arg(long)]
+        alert: Option<i64>,
         #[arg(long, value_enum, default_value_t = Format::Md)]
         format: Format,
     },
@@ -117,6 +120,7 @@ pub fn run(settings: &Settings, command: &TasksCommand) -> anyhow::Result<ExitCo
             detail,
             owner,
             due,
+            alert,
             format,
         } => {
             let actor = super::actor(&app, settings)?;
@@ -128,8 +132,10 @@ pub fn run(settings: &Settings, command: &TasksCommand) -> anyhow::Result<ExitCo
                         .map_err(|_| anyhow::anyhow!("--due: must be a date, YYYY-MM-DD"))
                 })
                 .transpose()?;
-            let request = task_request(title, detail.as_deref(), owner.as_deref(), due, now.date())
-                .map_err(|error| task_flag_error(error.into()))?;
+            let mut request =
+                task_request(title, detail.as_deref(), owner.as_deref(), due, now.date())
+                    .map_err(|error| task_flag_error(error.into()))?;
+            request.alert_id = *alert;
             let created = app
                 .create_task(&actor, account, &request, now)
                 .map_err(task_flag_error)?;
@@ -163,6 +169,9 @@ fn task_flag_error(error: rapport_app::AppError) -> anyhow::Error {
         }
         rapport_app::AppError::Invalid { field, reason } if field == "dueBefore" => {
             anyhow::anyhow!("--due-before: {reason}")
+        }
+        rapport_app::AppError::Invalid { field, reason } if field == "alertId" => {
+            anyhow::anyhow!("--alert: {reason}")
         }
         other => flag_error(other),
     }
