@@ -337,26 +337,27 @@ pub fn play_key(action: &str) -> String {
 /// last one's completion or dismissal, and each (account, key) once.
 pub fn tasks_to_open(in_force: Vec<NewTask>, stored: &[Task], now: Timestamp) -> Vec<NewTask> {
     let cooldown_ms = PLAYBOOK_TASK_COOLDOWN_DAYS * crate::time::MILLIS_PER_DAY;
-    let blocked = |candidate: &NewTask| {
-        let key = candidate.source.key();
-        stored.iter().any(|task| {
-            task.account == candidate.account
-                && task.source.key() == key
-                && match task.state.closed_at() {
-                    None => true,
-                    Some(closed) => now.millis() - closed.millis() < cooldown_ms,
-                }
+    // The (account, key) pairs a new task may not take, built once: a whole
+    // portfolio's plays are checked against a whole portfolio's tasks.
+    let mut taken: std::collections::HashSet<(&str, String)> = stored
+        .iter()
+        .filter(|task| {
+            task.state
+                .closed_at()
+                .is_none_or(|closed| now.millis() - closed.millis() < cooldown_ms)
         })
-    };
-    let mut seen = std::collections::BTreeSet::new();
-    in_force
-        .into_iter()
-        .filter(|candidate| {
-            candidate.source.key().is_some()
-                && !blocked(candidate)
-                && seen.insert((candidate.account.clone(), candidate.source.key()))
-        })
-        .collect()
+        .filter_map(|task| Some((task.account.as_str(), task.source.key()?)))
+        .collect();
+    let mut opened = Vec::new();
+    for candidate in &in_force {
+        let Some(key) = candidate.source.key() else {
+            continue;
+        };
+        if taken.insert((candidate.account.as_str(), key)) {
+            opened.push(candidate.clone());
+        }
+    }
+    opened
 }
 
 #[cfg(test)]
