@@ -282,3 +282,77 @@ fn write_error(error: TaskWriteError) -> AppError {
 fn no_task(id: i64) -> AppError {
     AppError::NotFound(format!("no task with id {id}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(id: i64, source: TaskSource, state: TaskState) -> TaskView {
+        TaskView {
+            task: Task {
+                id,
+                account: ExternalId::parse("acc-0001").unwrap(),
+                title: "Call <b>them</b> | soon".into(),
+                detail: None,
+                owner: "Sam *Lee*".into(),
+                due: NaiveDate::from_ymd_opt(2026, 2, 3).unwrap(),
+                source,
+                created_at: Timestamp::parse_rfc3339("2026-01-31T10:00:00Z").unwrap(),
+                created_by: "dana".into(),
+                state,
+            },
+            account_name: "Acme [Corp]".into(),
+            csm: "Sam *Lee*".into(),
+        }
+    }
+
+    /// One table row a task, every text from data escaped, the source and
+    /// the state in words.
+    #[test]
+    fn the_markdown_table_escapes_data_and_says_source_and_state() {
+        let at = Timestamp::parse_rfc3339("2026-02-01T09:00:00Z").unwrap();
+        let tasks = [
+            view(
+                3,
+                TaskSource::Playbook {
+                    playbook: "lost_champion".into(),
+                    play: "identify_new_champion".into(),
+                },
+                TaskState::Open,
+            ),
+            view(
+                2,
+                TaskSource::Alert { alert_id: 7 },
+                TaskState::Completed {
+                    by: "dana".into(),
+                    at,
+                },
+            ),
+            view(
+                1,
+                TaskSource::Person { by: "dana".into() },
+                TaskState::Dismissed {
+                    by: "dana".into(),
+                    at,
+                    reason: Some("<i>not</i> | now".into()),
+                },
+            ),
+        ];
+        let text = crate::render::tasks(&tasks).unwrap();
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|line| line.starts_with("| ") && !line.starts_with("| #"))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                r"| 3 | 2026-02-03 | Acme \[Corp\] (acc-0001) | Call \<b\>them\</b\> \| soon | Sam \*Lee\* | playbook lost_champion: identify_new_champion | open |",
+                r"| 2 | 2026-02-03 | Acme \[Corp\] (acc-0001) | Call \<b\>them\</b\> \| soon | Sam \*Lee\* | alert #7 | completed by dana, 2026-02-01T09:00:00Z |",
+                r"| 1 | 2026-02-03 | Acme \[Corp\] (acc-0001) | Call \<b\>them\</b\> \| soon | Sam \*Lee\* | dana | dismissed by dana, 2026-02-01T09:00:00Z (\<i\>not\</i\> \| now) |",
+            ],
+            "{text}"
+        );
+        let empty = crate::render::tasks(&[]).unwrap();
+        assert!(empty.contains("No task matches."), "{empty}");
+    }
+}
