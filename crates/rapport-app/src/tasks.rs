@@ -267,11 +267,15 @@ impl App {
         );
         let scope = only.map(|_| accounts.as_slice());
         let mut candidates = Some(in_force);
-        Ok(self
+        let opened = self
             .store
             .sync_playbook_tasks(scope, closed_since, &mut |stored| {
                 tasks_to_open(candidates.take().unwrap_or_default(), stored, now)
-            })?)
+            })?;
+        if !opened.is_empty() {
+            tracing::info!("playbooks opened {} tasks", opened.len());
+        }
+        Ok(opened)
     }
 }
 
