@@ -266,11 +266,10 @@ impl App {
             now.millis() - PLAYBOOK_TASK_COOLDOWN_DAYS * rapport_core::time::MILLIS_PER_DAY,
         );
         let scope = only.map(|_| accounts.as_slice());
-        let mut candidates = Some(in_force);
         let opened = self
             .store
             .sync_playbook_tasks(scope, closed_since, &mut |stored| {
-                tasks_to_open(candidates.take().unwrap_or_default(), stored, now)
+                tasks_to_open(in_force.clone(), stored, now)
             })?;
         if !opened.is_empty() {
             tracing::info!("playbooks opened {} tasks", opened.len());

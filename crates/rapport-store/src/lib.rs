@@ -538,11 +538,13 @@ pub trait Store: Send + Sync {
         state: &rapport_core::tasks::TaskState,
         audit: &audit::AuditDraft,
     ) -> StoreResult<Option<Result<rapport_core::tasks::Task, tasks::TaskWriteError>>>;
-    /// One write transaction that reads the playbook tasks of `accounts`
-    /// (or of every account) that are open or were closed at or after
-    /// `closed_since`, hands them to `decide`, and stores the tasks it
-    /// returns (a source key with an open task already is skipped); the
-    /// tasks stored.
+    /// Reads the playbook tasks of `accounts` (or of every account) that are
+    /// open or were closed at or after `closed_since` and hands them to
+    /// `decide`; when it returns tasks to open, reads them again in one write
+    /// transaction, decides again and stores what it returns (a source key
+    /// with an open task already is skipped). `decide` may so be called
+    /// twice; an evaluation that opens nothing never takes the write lock.
+    /// The tasks stored.
     fn sync_playbook_tasks(
         &self,
         accounts: Option<&[ExternalId]>,

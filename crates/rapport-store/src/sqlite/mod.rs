@@ -1488,18 +1488,27 @@ impl Store for SqliteStore {
         closed_since: Timestamp,
         decide: &mut dyn FnMut(&[rapport_core::tasks::Task]) -> Vec<rapport_core::tasks::NewTask>,
     ) -> StoreResult<Vec<rapport_core::tasks::Task>> {
-        self.write(|transaction, _| {
-            let stored = match accounts {
-                None => tasks::playbook_tasks(transaction, None, closed_since)?,
+        let stored_of = |connection: &Connection| -> StoreResult<Vec<rapport_core::tasks::Task>> {
+            match accounts {
+                None => tasks::playbook_tasks(connection, None, closed_since),
                 Some(accounts) => {
                     let mut stored = Vec::new();
                     for account in accounts {
-                        let row = self.account_row(transaction, account)?;
-                        stored.extend(tasks::playbook_tasks(transaction, Some(row), closed_since)?);
+                        let row = self.account_row(connection, account)?;
+                        stored.extend(tasks::playbook_tasks(connection, Some(row), closed_since)?);
                     }
-                    stored
+                    Ok(stored)
                 }
-            };
+            }
+        };
+        // Most evaluations open nothing: decided on a reader first, so they
+        // never take the write lock other writers wait for. When something is
+        // to open, decided again inside the write transaction.
+        if decide(&self.read(stored_of)?).is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|transaction, _| {
+            let stored = stored_of(transaction)?;
             let mut created = Vec::new();
             for task in decide(&stored) {
                 let row = self.account_row(transaction, &task.account)?;
