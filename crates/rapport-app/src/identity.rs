@@ -604,19 +604,34 @@ impl App {
 
     /// The person an API token signs in (`Authorization: Bearer …`).
     pub fn authenticate_token(&self, token: &str, now: Timestamp) -> AppResult<Person> {
+        let (person, touch) = self.token_person(token, now)?;
+        if let Some(id) = touch {
+            self.touch_token(id, now)?;
+        }
+        Ok(person)
+    }
+
+    /// The person an API token signs in, by reads alone, and the token's id
+    /// when its last use is due to be written ([`App::touch_token`]) — so a
+    /// server can authenticate on the request's own task and leave the
+    /// write, at most once a minute a token, to a blocking one.
+    pub fn token_person(&self, token: &str, now: Timestamp) -> AppResult<(Person, Option<i64>)> {
         let (stored, user) = self.valid_token(token, now)?;
         if stored.single_use {
             return Err(unauthenticated(
                 "a sign-in link's token opens a browser session only (GET /sign-in?token=…)",
             ));
         }
-        if stored
+        let touch = stored
             .last_used_at
             .is_none_or(|last| now.millis() - last.millis() >= TOUCH_EVERY_MS)
-        {
-            self.store.touch_api_token(stored.id, now)?;
-        }
-        Ok(user.person())
+            .then_some(stored.id);
+        Ok((user.person(), touch))
+    }
+
+    /// Writes a token's last use.
+    pub fn touch_token(&self, id: i64, now: Timestamp) -> AppResult<()> {
+        Ok(self.store.touch_api_token(id, now)?)
     }
 
     fn valid_token(&self, token: &str, now: Timestamp) -> AppResult<(ApiToken, User)> {

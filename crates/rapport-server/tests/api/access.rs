@@ -267,11 +267,21 @@ async fn a_csm_lists_only_their_accounts_and_a_revoked_token_is_refused() {
             .all(|account| account["id"] != fixture.other.as_str())
     );
 
-    let tokens = fixture.served.app.tokens(None).unwrap();
-    let listing = tokens
-        .iter()
-        .find(|token| csm_token.starts_with(&token.prefix))
-        .unwrap();
+    // The last use is written beside the request, not in its way: within
+    // moments.
+    let mut waited = 0;
+    let listing = loop {
+        let tokens = fixture.served.app.tokens(None).unwrap();
+        let listing = tokens
+            .into_iter()
+            .find(|token| csm_token.starts_with(&token.prefix))
+            .unwrap();
+        if listing.last_used_at.is_some() || waited >= 100 {
+            break listing;
+        }
+        waited += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     assert!(listing.last_used_at.is_some(), "the last use is recorded");
     fixture
         .served
