@@ -268,15 +268,8 @@ impl App {
     /// is not found, as one that does not exist).
     pub fn visible_alert(&self, person: &Person, id: i64) -> AppResult<StoredAlert> {
         let alert = self.store.alert(id)?.ok_or_else(|| no_alert(id))?;
-        let account = self
-            .store
-            .account(&alert.account)?
-            .ok_or_else(|| no_alert(id))?;
-        if person.sees(&account) {
-            Ok(alert)
-        } else {
-            Err(no_alert(id))
-        }
+        self.account_in_scope(person, &alert.account, || no_alert(id))?;
+        Ok(alert)
     }
 
     /// Applies a person's action to an alert of an account they may change

@@ -727,6 +727,21 @@ impl App {
         self.visible_account(person, reference)
     }
 
+    /// The account of a record `person` reaches by its id (an alert, a
+    /// task, a share link), when they may see it: a record of an account
+    /// outside their scope is `missing`, as one that does not exist.
+    pub(crate) fn account_in_scope(
+        &self,
+        person: &Person,
+        account: &rapport_core::ExternalId,
+        missing: impl Fn() -> AppError,
+    ) -> AppResult<Account> {
+        match self.store.account(account)? {
+            Some(account) if person.sees(&account) => Ok(account),
+            _ => Err(missing()),
+        }
+    }
+
     /// Refuses what `person`'s role does not grant.
     pub fn authorize(&self, person: &Person, permission: Permission) -> AppResult<()> {
         if person.may(permission) {

@@ -211,10 +211,7 @@ impl App {
         self.authorize(actor, Permission::Write)?;
         let missing = || AppError::NotFound(format!("no share link with id {id}"));
         let link = self.store.share_link(id)?.ok_or_else(missing)?;
-        let account = self.store.account(&link.account)?.ok_or_else(missing)?;
-        if !actor.sees(&account) {
-            return Err(missing());
-        }
+        let account = self.account_in_scope(actor, &link.account, missing)?;
         let audit = AuditDraft::new(actor, AuditAction::ShareLinkRevoke, now);
         let revoked = self
             .store

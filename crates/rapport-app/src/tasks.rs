@@ -112,6 +112,18 @@ impl App {
         })
     }
 
+    /// A task with its account's name and CSM, as the list shows it.
+    pub fn task_view(&self, task: Task) -> AppResult<TaskView> {
+        let account = self.store.account(&task.account)?;
+        Ok(TaskView {
+            account_name: account
+                .as_ref()
+                .map_or_else(String::new, |a| a.name.clone()),
+            csm: account.map_or_else(String::new, |a| a.csm),
+            task,
+        })
+    }
+
     /// The tasks of the accounts `person` sees that `query` selects, soonest
     /// due first (newest first among tasks due the same day).
     pub fn tasks(&self, person: &Person, query: &TaskQuery) -> AppResult<Vec<TaskView>> {
@@ -199,15 +211,8 @@ impl App {
     pub fn task_to_change(&self, person: &Person, id: i64) -> AppResult<Task> {
         self.authorize(person, Permission::Write)?;
         let task = self.store.task(id)?.ok_or_else(|| no_task(id))?;
-        let account = self
-            .store
-            .account(&task.account)?
-            .ok_or_else(|| no_task(id))?;
-        if person.sees(&account) {
-            Ok(task)
-        } else {
-            Err(no_task(id))
-        }
+        self.account_in_scope(person, &task.account, || no_task(id))?;
+        Ok(task)
     }
 
     fn close_task(

@@ -111,24 +111,19 @@ pub(crate) async fn engagement(
         compare,
         model: query.model,
     };
-    if csv {
+    if csv || markdown {
         let breakdown = blocking(&state, move |app| {
             Ok(app.engagement(&customer_id, &request)?)
         })
         .await?;
-        let text = rapport_app::exports::breakdown_csv(&breakdown).map_err(ApiError::internal)?;
-        return Ok(csv_download(
-            text,
-            &format!("engagement-{}", breakdown.external_id),
-        ));
-    }
-    if markdown {
-        let breakdown = blocking(&state, move |app| {
-            Ok(app.engagement(&customer_id, &request)?)
-        })
-        .await?;
-        let text = render::engagement(&breakdown).map_err(ApiError::internal)?;
-        return Ok(document(DocumentFormat::Markdown, text));
+        return Ok(if csv {
+            let text =
+                rapport_app::exports::breakdown_csv(&breakdown).map_err(ApiError::internal)?;
+            csv_download(text, &format!("engagement-{}", breakdown.external_id))
+        } else {
+            let text = render::engagement(&breakdown).map_err(ApiError::internal)?;
+            document(DocumentFormat::Markdown, text)
+        });
     }
     let body = blocking(&state, move |app| {
         Ok(app.engagement(&customer_id, &request)?.json()?)

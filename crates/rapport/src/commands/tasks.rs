@@ -80,17 +80,7 @@ fn print_tasks(tasks: &[TaskView], format: Format) -> anyhow::Result<()> {
 fn print_task(app: &rapport_app::App, task: Task, format: Format) -> anyhow::Result<()> {
     match format {
         Format::Json => print_json(&task),
-        Format::Md => {
-            let account = app.store().account(&task.account)?;
-            let view = TaskView {
-                account_name: account
-                    .as_ref()
-                    .map_or_else(String::new, |a| a.name.clone()),
-                csm: account.map_or_else(String::new, |a| a.csm),
-                task,
-            };
-            print_tasks(&[view], format)
-        }
+        Format::Md => print_tasks(&[app.task_view(task)?], format),
     }
 }
 
