@@ -208,6 +208,17 @@ pub trait Store: Send + Sync {
     /// One account's activities, ordered by time (then by arrival). For tools
     /// and tests: it may scan every activity (the engine never needs it).
     fn account_activities(&self, account: &ExternalId) -> StoreResult<Vec<Activity>>;
+    /// One account's activities before `before`, newest first, at most
+    /// `limit`, only of the `kinds` named (the contract's `type`s; every
+    /// kind when empty): the account page's timeline, read by the index of
+    /// account and time.
+    fn account_timeline(
+        &self,
+        account: &ExternalId,
+        before: Timestamp,
+        kinds: &[&str],
+        limit: usize,
+    ) -> StoreResult<Vec<Activity>>;
     /// Every activity, streamed in the order of writing without holding them
     /// all, with its sequence number: batches in commit order, each batch's
     /// records grouped by account and time (arrival order among equal instants).

@@ -482,6 +482,36 @@ fn activities_are_idempotent_and_round_trip(store: &dyn Store) {
         [earlier.clone(), later.clone()]
     );
 
+    // The timeline: newest first, before an instant, of the kinds asked
+    // for, at most the limit; an unknown account is an error, not nothing.
+    let ticket = activity(
+        "a2",
+        "2026-01-15T00:00:00Z",
+        Some("t-1"),
+        serde_json::json!({"type":"ticket","ticket":"T-1","status":"open","severity":"low"}),
+    );
+    store.insert_activities(std::slice::from_ref(&ticket)).unwrap();
+    let a2 = ExternalId::parse("a2").unwrap();
+    let far = Timestamp::parse_rfc3339("2027-01-01T00:00:00Z").unwrap();
+    assert_eq!(
+        store.account_timeline(&a2, far, &[], 10).unwrap(),
+        [later.clone(), ticket.clone(), earlier.clone()]
+    );
+    assert_eq!(
+        store.account_timeline(&a2, far, &["login"], 1).unwrap(),
+        [later.clone()]
+    );
+    assert_eq!(
+        store.account_timeline(&a2, later.at, &["login", "ticket"], 10).unwrap(),
+        [ticket.clone(), earlier.clone()]
+    );
+    assert!(store.account_timeline(&a2, far, &["call"], 10).unwrap().is_empty());
+    assert!(
+        store
+            .account_timeline(&ExternalId::parse("nobody").unwrap(), far, &[], 10)
+            .is_err()
+    );
+
     // Streaming every activity returns all of them in the order of writing:
     // batches in commit order, each batch's records grouped by account and
     // time (arrival order among equal instants).
@@ -495,7 +525,7 @@ fn activities_are_idempotent_and_round_trip(store: &dyn Store) {
         .unwrap();
     let mut expected = activities.clone();
     expected.sort_by_key(|activity| activity.at);
-    expected.extend([earlier, later]);
+    expected.extend([earlier, later, ticket]);
     assert_eq!(streamed, expected);
     assert!(sequence.windows(2).all(|pair| pair[0] < pair[1]));
 }

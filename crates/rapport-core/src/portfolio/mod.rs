@@ -1,6 +1,7 @@
 //! The portfolio: the engagement overview across accounts, the weekly report,
-//! and the daily score snapshots of every account.
+//! the accounts table, and the daily score snapshots of every account.
 
 pub mod overview;
+pub mod rows;
 pub mod snapshot;
 pub mod weekly;

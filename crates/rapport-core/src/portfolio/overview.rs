@@ -217,14 +217,14 @@ pub const MOVERS: usize = 5;
 /// Accounts listed as highest revenue with low engagement.
 pub const HIGHEST_REVENUE_ROWS: usize = 10;
 
-fn revenue_band(arr: f64) -> &'static str {
+pub(crate) fn revenue_band(arr: f64) -> &'static str {
     REVENUE_BANDS
         .iter()
         .find(|(from, _)| arr >= *from)
         .map_or("< $10k", |(_, name)| name)
 }
 
-fn user_bucket(users: usize) -> &'static str {
+pub(crate) fn user_bucket(users: usize) -> &'static str {
     USER_BUCKETS
         .iter()
         .find(|(from, _)| users >= *from)
@@ -232,19 +232,19 @@ fn user_bucket(users: usize) -> &'static str {
 }
 
 /// One account's figures for one window.
-struct AccountFigures {
-    activities: ActivityCounts,
-    multi_threaded: bool,
-    engaged_contacts: usize,
-    engagement: Option<f64>,
-    health: Option<f64>,
+pub(crate) struct AccountFigures {
+    pub(crate) activities: ActivityCounts,
+    pub(crate) multi_threaded: bool,
+    pub(crate) engaged_contacts: usize,
+    pub(crate) engagement: Option<f64>,
+    pub(crate) health: Option<f64>,
     /// The health in force is a manual override.
-    health_overridden: bool,
+    pub(crate) health_overridden: bool,
 }
 
 /// One account's figures; its scores are those in force at the window's end
 /// (a manual override's value while one is, as on the account's reports).
-fn account_figures(
+pub(crate) fn account_figures(
     portfolio: &PortfolioState,
     account: &AccountState,
     window: Window,
@@ -370,7 +370,7 @@ pub fn at_risk(health_model: &Model, health: Option<f64>, override_: bool) -> bo
 
 /// Whether an engagement score is low: in a band below the model's second
 /// (below 60 in the shipped models: low or disengaged).
-fn low_engagement(model: &Model, score: Option<f64>) -> bool {
+pub(crate) fn low_engagement(model: &Model, score: Option<f64>) -> bool {
     let threshold = model.bands.get(1).map_or(60.0, |band| band.from);
     score.is_some_and(|score| score < threshold)
 }

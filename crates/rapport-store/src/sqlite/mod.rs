@@ -739,6 +739,38 @@ impl Store for SqliteStore {
         })
     }
 
+    fn account_timeline(
+        &self,
+        account: &ExternalId,
+        before: Timestamp,
+        kinds: &[&str],
+        limit: usize,
+    ) -> StoreResult<Vec<Activity>> {
+        self.read(|connection| {
+            let row_id = self.account_row(connection, account)?;
+            let kinds = serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into());
+            let mut statement = connection.prepare_cached(
+                "SELECT ?2, dedup_key, has_source_id, at_ms, body FROM activities \
+                 WHERE account = ?1 AND at_ms < ?3 \
+                 AND (json_array_length(?4) = 0 \
+                      OR json_extract(body, '$.type') IN (SELECT value FROM json_each(?4))) \
+                 ORDER BY at_ms DESC, seq DESC LIMIT ?5",
+            )?;
+            let mut rows = statement.query(params![
+                row_id,
+                account.as_str(),
+                before.millis(),
+                kinds,
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ])?;
+            let mut activities = Vec::new();
+            while let Some(row) = rows.next()? {
+                activities.push(activity_from_row(row)?);
+            }
+            Ok(activities)
+        })
+    }
+
     fn for_each_activity(&self, visit: &mut dyn FnMut(i64, Activity)) -> StoreResult<()> {
         self.activities_in(i64::MIN, i64::MAX, visit)
     }
