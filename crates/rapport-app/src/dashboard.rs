@@ -698,3 +698,299 @@ fn describe(detail: &ActivityDetail) -> String {
         }
     }
 }
+
+/// The tabs of an account's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountTab {
+    Engagement,
+    Success,
+    Health,
+    Activity,
+}
+
+impl AccountTab {
+    pub const ALL: [AccountTab; 4] = [
+        AccountTab::Engagement,
+        AccountTab::Success,
+        AccountTab::Health,
+        AccountTab::Activity,
+    ];
+
+    /// `engagement` (the default), `success`, `health` or `activity`; a
+    /// refusal names `tab`.
+    pub fn parse(text: Option<&str>) -> AppResult<Self> {
+        match text.map(str::trim).unwrap_or("") {
+            "" | "engagement" => Ok(AccountTab::Engagement),
+            "success" => Ok(AccountTab::Success),
+            "health" => Ok(AccountTab::Health),
+            "activity" => Ok(AccountTab::Activity),
+            other => Err(AppError::invalid(
+                "tab",
+                format!("`{other}` is not engagement, success, health or activity"),
+            )),
+        }
+    }
+}
+
+/// What an account's page shows: its header (the table's row, its open
+/// alerts and tasks, its share links) and the one tab asked for.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountPage {
+    pub tab: AccountTab,
+    pub row: AccountRow,
+    pub contacts: usize,
+    pub alerts: Vec<AlertView>,
+    pub tasks: Vec<TaskView>,
+    pub share_links: Vec<crate::sharing::ShareLinkListing>,
+    pub engagement: Option<rapport_core::engagement::EngagementBreakdown>,
+    pub success: Option<rapport_core::account_success::AccountSuccess>,
+    pub health: Option<rapport_core::health::HealthView>,
+    pub timeline: Option<Timeline>,
+    /// The Activity tab's calendar meetings (a no-show is recorded on them).
+    pub meetings: Option<crate::meetings::AccountMeetings>,
+}
+
+/// An account page's request, parsed.
+#[derive(Debug, Clone)]
+pub struct AccountPageRequest {
+    pub tab: AccountTab,
+    pub engagement: crate::reports::EngagementRequest,
+    /// The Activity tab's kinds and page.
+    pub kinds: Vec<String>,
+    pub before: Option<Timestamp>,
+}
+
+impl App {
+    /// An account's page for `person` (who sees the account: the guard
+    /// checked it).
+    pub fn account_page(
+        &self,
+        person: &Person,
+        reference: &str,
+        request: &AccountPageRequest,
+    ) -> AppResult<AccountPage> {
+        let as_of = request.engagement.window.as_of;
+        let account = self.visible_account(person, reference)?;
+        let key = account.external_id.to_string();
+        let row = self.account_row(&key, as_of)?;
+        let contacts = self.store.account_contacts(&account.external_id)?.len();
+        let alerts = self.alerts(
+            person,
+            &AlertQuery {
+                status: Some("unresolved".into()),
+                account: Some(key.clone()),
+                ..AlertQuery::default()
+            },
+        )?;
+        let mut tasks = self.tasks(
+            person,
+            &TaskQuery {
+                account: Some(key.clone()),
+                ..TaskQuery::default()
+            },
+        )?;
+        tasks.sort_by(|a, b| a.task.due.cmp(&b.task.due).then(a.task.id.cmp(&b.task.id)));
+        let share_links = self.share_links(person, Some(&key))?;
+        let mut page = AccountPage {
+            tab: request.tab,
+            row,
+            contacts,
+            alerts,
+            tasks,
+            share_links,
+            engagement: None,
+            success: None,
+            health: None,
+            timeline: None,
+            meetings: None,
+        };
+        match request.tab {
+            AccountTab::Engagement => {
+                page.engagement = Some((*self.engagement(&key, &request.engagement)?).clone());
+            }
+            AccountTab::Success => page.success = Some(self.success(&key, as_of, true, true)?),
+            AccountTab::Health => page.health = Some(self.health(&key, as_of)?),
+            AccountTab::Activity => {
+                page.timeline =
+                    Some(self.timeline(&key, request.before.unwrap_or(as_of), &request.kinds)?);
+                page.meetings = Some(self.calendar_meetings(&key)?);
+            }
+        }
+        Ok(page)
+    }
+}
+
+/// Users a re-engagement campaign names at most (one task each).
+pub const CAMPAIGN_USERS: usize = 25;
+
+/// A re-engagement campaign's request: when its tasks are due, and who owns
+/// them (the account's CSM when absent).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CampaignRequest {
+    pub due: chrono::NaiveDate,
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+/// The tasks a campaign made, and the inactive users it left out (beyond
+/// [`CAMPAIGN_USERS`]).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Campaign {
+    pub tasks: Vec<TaskView>,
+    pub inactive_users: usize,
+}
+
+impl App {
+    /// A re-engagement campaign on an account `actor` may change: a task
+    /// for each user seen on the account with no activity in the 30 days
+    /// to `now` (the first [`CAMPAIGN_USERS`] by name), each audited.
+    pub fn re_engagement_campaign(
+        &self,
+        actor: &Person,
+        reference: &str,
+        request: &CampaignRequest,
+        now: Timestamp,
+    ) -> AppResult<Campaign> {
+        let account = self.account_to_change(actor, reference)?;
+        if account.status == rapport_core::AccountStatus::Churned {
+            return Err(AppError::Conflict(format!(
+                "{} has churned: no campaign is started for it",
+                account.name
+            )));
+        }
+        let users = {
+            let engine = self.read()?;
+            engine
+                .state
+                .account(account.external_id.as_str())
+                .map(|state| {
+                    rapport_core::engine::evidence::inactive_users(
+                        state,
+                        Window::new(now, rapport_core::Period::DEFAULT),
+                    )
+                })
+                .unwrap_or_default()
+        };
+        if users.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "every user of {} was active in the last 30 days: nobody to re-engage",
+                account.name
+            )));
+        }
+        let key = account.external_id.to_string();
+        let mut tasks = Vec::new();
+        for user in users.iter().take(CAMPAIGN_USERS) {
+            tasks.push(self.create_task(
+                actor,
+                &key,
+                &rapport_core::tasks::TaskRequest {
+                    title: format!("Re-engage {user}"),
+                    detail: Some(format!(
+                        "Re-engagement campaign: {user} has not used {} in the last 30 days. Reach out with a personalised note and a short session on what they need.",
+                        account.name
+                    )),
+                    owner: request.owner.clone(),
+                    due: request.due,
+                    alert_id: None,
+                },
+                now,
+            )?);
+        }
+        Ok(Campaign {
+            tasks,
+            inactive_users: users.len(),
+        })
+    }
+}
+
+/// The choices a page's filters offer the person: the CSMs of the accounts
+/// they see, tiers, statuses, and the models' bands.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterOptions {
+    pub csms: Vec<String>,
+    pub tiers: Vec<String>,
+    pub statuses: Vec<String>,
+    /// Engagement bands (key, name), then `no_data`.
+    pub bands: Vec<(String, String)>,
+    pub health_bands: Vec<(String, String)>,
+    /// The engagement score below which the overview calls engagement low.
+    pub low_threshold: f64,
+}
+
+impl App {
+    /// The filter choices for `person`.
+    pub fn filter_options(&self, person: &Person) -> AppResult<FilterOptions> {
+        let mut csms: Vec<String> = self
+            .visible_accounts(person)?
+            .into_iter()
+            .map(|account| account.csm)
+            .filter(|csm| !csm.trim().is_empty())
+            .collect();
+        csms.sort_by_key(|csm| csm.to_lowercase());
+        csms.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        let bands = |model: &rapport_core::scoring::model::Model| -> Vec<(String, String)> {
+            model
+                .bands
+                .iter()
+                .map(|band| (band.key.clone(), band.name.clone()))
+                .chain([("no_data".to_string(), "No data".to_string())])
+                .collect()
+        };
+        let engagement = &self.config.models.default;
+        Ok(FilterOptions {
+            csms,
+            tiers: rapport_core::Tier::ALL
+                .iter()
+                .map(|tier| tier.as_str().to_string())
+                .collect(),
+            statuses: rapport_core::AccountStatus::ALL
+                .iter()
+                .map(|status| status.as_str().to_string())
+                .chain(["all".to_string()])
+                .collect(),
+            bands: bands(engagement),
+            health_bands: bands(&self.config.health_model),
+            low_threshold: engagement.bands.get(1).map_or(60.0, |band| band.from),
+        })
+    }
+}
+
+impl App {
+    /// The draft of an executive meeting request for an account's page: to
+    /// its executive contacts (its champions when it has none), naming what
+    /// the engagement breakdown says needs attention, from `sender`.
+    pub fn exec_meeting_draft(
+        &self,
+        page: &AccountPage,
+        sender: &str,
+    ) -> AppResult<crate::pages::Draft> {
+        let account = &page.row.account;
+        let contacts = self.store.account_contacts(&account.external_id)?;
+        let pick = |role: rapport_core::ContactRole| -> Vec<String> {
+            contacts
+                .iter()
+                .filter(|contact| contact.role == role)
+                .map(|contact| contact.email.to_string())
+                .collect()
+        };
+        let mut to = pick(rapport_core::ContactRole::Executive);
+        if to.is_empty() {
+            to = pick(rapport_core::ContactRole::Champion);
+        }
+        let reasons: Vec<String> = match &page.engagement {
+            Some(breakdown) => breakdown
+                .recommendations
+                .iter()
+                .take(3)
+                .map(|recommendation| recommendation.action.clone())
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(crate::pages::exec_draft(&account.name, &to, sender, &reasons))
+    }
+}

@@ -31,6 +31,7 @@ pub mod import;
 pub mod limits;
 pub mod meetings;
 pub mod overrides;
+pub mod pages;
 pub mod render;
 pub mod reports;
 pub mod sharing;

@@ -233,6 +233,16 @@ fn environment() -> &'static Environment<'static> {
             "tasks.md",
             "api_docs.html",
             "share_gone.html",
+            "pages/base.html",
+            "pages/macros.html",
+            "pages/charts.html",
+            "pages/sign_in.html",
+            "pages/error.html",
+            "pages/my_day.html",
+            "pages/accounts.html",
+            "pages/portfolio.html",
+            "pages/account.html",
+            "pages/account_actions.html",
         );
         env.add_filter("money", |value: Option<f64>| or_missing(value, money));
         env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
@@ -295,6 +305,11 @@ fn environment() -> &'static Environment<'static> {
         env.add_filter("date", |value: String| {
             value.chars().take(10).collect::<String>()
         });
+        // An instant as people read it: "2026-12-06 14:05 UTC".
+        env.add_filter("datetime", |value: String| {
+            let text: String = value.chars().take(16).collect();
+            format!("{} UTC", text.replace('T', " "))
+        });
         env.add_filter("status", |value: String| match value.as_str() {
             "achieved" => "Achieved".to_string(),
             "in_progress" => "In progress".to_string(),
@@ -303,6 +318,20 @@ fn environment() -> &'static Environment<'static> {
             other => other.replace('_', " "),
         });
         env.add_filter("label", |value: String| label(&value));
+        // Text cut to `length` characters, ending with `end` ("…") when cut.
+        env.add_filter(
+            "truncate",
+            |value: String, length: usize, _words: Option<bool>, end: Option<String>| {
+                if value.chars().count() <= length {
+                    return value;
+                }
+                let end = end.unwrap_or_else(|| "…".to_string());
+                let keep = length.saturating_sub(end.chars().count());
+                let mut cut: String = value.chars().take(keep).collect();
+                cut.push_str(&end);
+                cut
+            },
+        );
         env
     })
 }

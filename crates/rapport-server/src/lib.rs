@@ -12,6 +12,7 @@ pub mod hygiene;
 mod meetings;
 mod openapi;
 mod overrides;
+mod pages;
 mod reports;
 pub mod routes;
 mod sessions;
@@ -26,7 +27,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use rapport_app::App;
 use rapport_app::accounts::AccountDetail;
@@ -77,7 +78,6 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
     const ID: Option<&str> = Some("id");
     let served = openapi::Served::default();
     let (router, table) = Routes::new(&state)
-        .read("/", None, index)
         .add(Method::GET, "/healthz", Access::Public, healthz)
         .add(Method::GET, "/openapi.json", Access::Public, {
             let served = served.clone();
@@ -206,6 +206,7 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
         .merge(sharing::routes(&state))
         .merge(audit::routes(&state))
         .merge(tasks::routes(&state))
+        .merge(pages::routes(&state))
         .merge(tracking::routes(&state))
         .finish();
     match openapi::ServedDocument::new(&openapi::document(&table)) {
@@ -363,23 +364,6 @@ async fn account_detail(
     blocking(&state, move |app| Ok(app.account_detail(&id)?))
         .await
         .map(Json)
-}
-
-/// The accounts page (HTML).
-#[utoipa::path(
-    get,
-    path = "/",
-    tag = "pages",
-    responses((status = 200, description = "The accounts page", content_type = "text/html", body = String)),
-)]
-async fn index(
-    State(state): State<AppState>,
-    Extension(person): Extension<Person>,
-) -> Result<Html<String>, ApiError> {
-    let accounts = blocking(&state, move |app| Ok(app.visible_accounts(&person)?)).await?;
-    let page = rapport_app::render::accounts(&accounts, rapport_app::render::DocumentFormat::Html)
-        .map_err(ApiError::internal)?;
-    Ok(Html(page))
 }
 
 async fn not_found() -> ApiError {

@@ -34,7 +34,6 @@ use crate::{ApiError, error::ErrorBody};
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     paths(
-        crate::index,
         crate::healthz,
         openapi_json,
         api_docs,
@@ -257,6 +256,8 @@ fn describe_access(operation: &mut Operation, route: &RouteSpec) {
             let (security, forbidden) = person(permission);
             (security, forbidden, account)
         }
+        // Pages are not operations of the API (docs/dashboard.md).
+        Access::Page { .. } => return,
     };
     if !security.is_empty() {
         operation.security = Some(security);

@@ -40,6 +40,12 @@ pub enum Access {
         permission: Permission,
         account: Option<&'static str>,
     },
+    /// A page of the dashboard: as `Person`, but someone not signed in is
+    /// sent to the sign-in page (303), and a refusal is a page, not JSON.
+    Page {
+        permission: Permission,
+        account: Option<&'static str>,
+    },
 }
 
 /// One route of the table.
@@ -139,6 +145,34 @@ impl Routes {
         self.add(method, path, access, handler)
     }
 
+    /// A page the person's role may read (`account`: the path parameter
+    /// naming an account, which must be in their scope).
+    pub(crate) fn page<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        account: Option<&'static str>,
+        handler: H,
+    ) -> Self {
+        let access = Access::Page {
+            permission: Permission::Read,
+            account,
+        };
+        self.add(Method::GET, path, access, handler)
+    }
+
+    /// A page only an admin may open.
+    pub(crate) fn admin_page<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        handler: H,
+    ) -> Self {
+        let access = Access::Page {
+            permission: Permission::Admin,
+            account: None,
+        };
+        self.add(Method::GET, path, access, handler)
+    }
+
     /// Adds another builder's routes (with whatever layers its router has).
     pub(crate) fn merge(mut self, other: Routes) -> Self {
         self.router = self.router.merge(other.router);
@@ -167,9 +201,13 @@ struct Guard {
 }
 
 async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let page = matches!(guard.access, Access::Page { .. }).then(|| request.uri().clone());
     match admit(&guard, request).await {
         Ok(request) => next.run(request).await,
-        Err(error) => error.into_response(),
+        Err(error) => match page {
+            Some(uri) => crate::pages::refusal(error, &uri).await,
+            None => error.into_response(),
+        },
     }
 }
 
@@ -178,6 +216,10 @@ async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Resp
 async fn admit(guard: &Guard, request: Request) -> Result<Request, ApiError> {
     let (permission, account) = match guard.access {
         Access::Person {
+            permission,
+            account,
+        }
+        | Access::Page {
             permission,
             account,
         } => (permission, account),

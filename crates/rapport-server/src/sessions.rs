@@ -118,8 +118,48 @@ enum Credentials {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct LinkQuery {
-    /// The one-time sign-in token (or an API token).
+    /// The one-time sign-in token (or an API token); without one, the
+    /// sign-in page.
     token: Option<String>,
+    /// The page to go on to once signed in (a path of this site; `/` by default).
+    next: Option<String>,
+}
+
+/// Where to go once signed in: a path of this site only (never another
+/// site's address: `//host` or `https://…` is refused as `/`).
+fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(|c| c.is_control()) =>
+        {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+fn sign_in_page(
+    status: StatusCode,
+    next: &str,
+    message: Option<&str>,
+) -> Result<Response, ApiError> {
+    let page = rapport_app::pages::sign_in(next, message).map_err(ApiError::internal)?;
+    let mut response = (status, axum::response::Html(page)).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 /// The sign-in link: opens a session and goes to the front page.
@@ -129,7 +169,8 @@ pub(crate) struct LinkQuery {
     tag = "session",
     params(LinkQuery),
     responses(
-        (status = 303, description = "Signed in: the session cookie set, on to the front page", headers(
+        (status = 200, description = "Without a token: the sign-in page", content_type = "text/html", body = String),
+        (status = 303, description = "Signed in: the session cookie set, on to `next` (the front page by default)", headers(
             ("Set-Cookie" = String, description = "The session cookie"),
             ("Location" = String, description = "The front page"),
         )),
@@ -143,9 +184,25 @@ async fn sign_in_link(
     headers: HeaderMap,
     Query(query): Query<LinkQuery>,
 ) -> Result<Response, ApiError> {
-    let token = query.token.unwrap_or_default();
-    let session = open(&state, token).await?;
-    let mut response = Redirect::to("/").into_response();
+    let next = safe_next(query.next.as_deref());
+    let Some(token) = query.token.filter(|token| !token.trim().is_empty()) else {
+        // No link: the sign-in page (a password, or a token).
+        return sign_in_page(StatusCode::OK, &next, None);
+    };
+    let session = match open(&state, token).await {
+        Ok(session) => session,
+        // A person following a link that no longer opens reads why on the
+        // sign-in page; a program gets the API's error.
+        Err(ApiError::Unauthenticated(_)) if wants_html(&headers) => {
+            return sign_in_page(
+                StatusCode::UNAUTHORIZED,
+                &next,
+                Some("This sign-in link was used already, has expired or is not known. Sign in with your password, or ask an admin for a new link."),
+            );
+        }
+        Err(error) => return Err(error),
+    };
+    let mut response = Redirect::to(&next).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
         cookie(&headers, &session.secret, SESSION_HOURS * 3600),

@@ -219,6 +219,20 @@ pub fn users_gone_quiet(account: &AccountState, window: Window, compare: Window)
     users
 }
 
+/// Users seen on the account (a login, a session, a feature used) who were
+/// not active in `window`, by name.
+pub fn inactive_users(account: &AccountState, window: Window) -> Vec<String> {
+    let now = active_flags(account, window);
+    let mut users: Vec<String> = now
+        .iter()
+        .enumerate()
+        .filter(|(_, active)| !**active)
+        .map(|(user, _)| account.users[user].to_string())
+        .collect();
+    users.sort();
+    users
+}
+
 /// A catalogue feature the account did not use in the window.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

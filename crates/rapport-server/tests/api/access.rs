@@ -85,7 +85,7 @@ async fn fixture() -> Fixture {
 /// `account`, the others with values that name nothing.
 fn concrete(route: &RouteSpec, account: &str) -> String {
     let account_param = match route.access {
-        Access::Person { account, .. } => account,
+        Access::Person { account, .. } | Access::Page { account, .. } => account,
         _ => None,
     };
     let mut path = String::new();
@@ -105,7 +105,13 @@ fn concrete(route: &RouteSpec, account: &str) -> String {
 
 async fn call(fixture: &Fixture, route: &RouteSpec, caller: Caller, account: &str) -> (u16, Value) {
     let url = format!("{}{}", fixture.served.base, concrete(route, account));
-    let mut request = reqwest::Client::new().request(route.method.clone(), url);
+    // A page sends someone not signed in to the sign-in page: the redirect
+    // itself is what is checked.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut request = client.request(route.method.clone(), url);
     match caller {
         Caller::Nobody => {}
         Caller::WriteKey => request = request.basic_auth(&fixture.write_key, Some("")),
@@ -127,7 +133,15 @@ async fn call(fixture: &Fixture, route: &RouteSpec, caller: Caller, account: &st
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| {
+        // A page's refusal is a page: its message is in its text.
+        let scope = "no account with id or name";
+        Value::from(serde_json::json!({
+            "error": if text.contains(scope) { scope } else { "" },
+            "page": true,
+        }))
+    });
+    (status, body)
 }
 
 /// What a role is granted, as docs/security.md's table says.
@@ -158,8 +172,13 @@ fn expected(route: &RouteSpec, caller: Caller, own_account: bool) -> Option<u16>
             }
         }
         (Access::Person { .. }, Caller::Nobody | Caller::WriteKey) => Some(401),
+        (Access::Page { .. }, Caller::Nobody | Caller::WriteKey) => Some(303),
         (
             Access::Person {
+                permission,
+                account,
+            }
+            | Access::Page {
                 permission,
                 account,
             },

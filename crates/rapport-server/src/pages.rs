@@ -1,0 +1,254 @@
+//! The dashboard's pages (docs/dashboard.md): HTML for people, each a few
+//! lines: parse the URL, call the one `rapport_app` use case the page's API
+//! route calls too, render its template. Someone not signed in is sent to
+//! the sign-in page; a refusal is a page. The assets (one stylesheet, one
+//! script: the CSP allows no inline script) are served from the binary.
+
+use axum::Extension;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rapport_app::dashboard::{AccountPageRequest, AccountTab, AccountsQuery};
+use rapport_app::pages::{self, AccountPageQuery, Chrome, PortfolioQuery};
+use rapport_app::reports::{EngagementRequest, engagement_window, portfolio_filter};
+use rapport_core::Timestamp;
+use rapport_core::access::Person;
+
+use crate::routes::Routes;
+use crate::{ApiError, AppState, as_of, blocking, now};
+
+pub(crate) fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .page("/", None, my_day)
+        .page("/portfolio", None, portfolio)
+        .page("/accounts", None, accounts)
+        .page("/accounts/{id}", Some("id"), account)
+        .map_router(|router| router.route("/assets/{file}", axum::routing::get(asset)))
+}
+
+/// The frame of a page for `person`: the CSRF token when the page was
+/// opened with a session (a Bearer token's page offers no working changes).
+fn chrome(headers: &HeaderMap, person: &Person, section: &str) -> Chrome {
+    let csrf = crate::sessions::session_secret(headers)
+        .map(|secret| rapport_app::identity::csrf_token(&secret));
+    Chrome::new(Some(person), csrf, section, now().date())
+}
+
+fn html(page: Result<String, String>) -> Result<Response, ApiError> {
+    let page = page.map_err(ApiError::internal)?;
+    let mut response = Html(page).into_response();
+    // A page shows a person's data: not kept by shared caches.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(response)
+}
+
+/// A page's refusal as a page: someone not signed in goes to the sign-in
+/// page and comes back to `uri`; anything else keeps its status.
+pub(crate) async fn refusal(error: ApiError, uri: &Uri) -> Response {
+    if matches!(error, ApiError::Unauthenticated(_)) {
+        let next = uri
+            .path_and_query()
+            .map_or_else(|| "/".to_string(), ToString::to_string);
+        return Redirect::to(&pages::href("/sign-in", &[("next", &next)])).into_response();
+    }
+    let response = error.into_response();
+    let (parts, body) = response.into_parts();
+    let message = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|json| json["error"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "This page cannot be shown.".to_string());
+    let title = match parts.status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::BAD_REQUEST => "That address is not right",
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests",
+        _ => "Something went wrong",
+    };
+    let chrome = Chrome::new(None, None, "", now().date());
+    match pages::error(&chrome, title, &message) {
+        Ok(page) => {
+            let mut response = (parts.status, Html(page)).into_response();
+            for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+                if let Some(value) = parts.headers.get(&name) {
+                    response.headers_mut().insert(name, value.clone());
+                }
+            }
+            response
+        }
+        Err(error) => ApiError::internal(error).into_response(),
+    }
+}
+
+/// A refusal inside a page's handler (a malformed parameter): a page too.
+async fn or_page(uri: &Uri, result: Result<Response, ApiError>) -> Response {
+    match result {
+        Ok(response) => response,
+        Err(error) => refusal(error, uri).await,
+    }
+}
+
+async fn my_day(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let chrome = chrome(&headers, &person, "day");
+    let at = rapport_app::report_instant(now());
+    let day = blocking(&state, move |app| Ok(app.my_day(&person, at)?)).await?;
+    html(pages::my_day(&chrome, &day))
+}
+
+async fn accounts(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<AccountsQuery>,
+) -> Response {
+    let result = async {
+        let chrome = chrome(&headers, &person, "accounts");
+        let at = rapport_app::report_instant(now());
+        let asked = query.clone();
+        let (table, options) = blocking(&state, move |app| {
+            Ok((
+                app.accounts_table(&person, at, &asked)?,
+                app.filter_options(&person)?,
+            ))
+        })
+        .await?;
+        html(pages::accounts(&chrome, &table, &query, &options))
+    }
+    .await;
+    or_page(&uri, result).await
+}
+
+async fn portfolio(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<PortfolioQuery>,
+) -> Response {
+    let result = async {
+        let chrome = chrome(&headers, &person, "portfolio");
+        let (window, compare) = engagement_window(
+            query.period.as_deref(),
+            query.compare_period.as_deref(),
+            as_of(query.as_of.as_deref())?,
+        )?;
+        let filter = portfolio_filter(&person, query.csm.as_deref(), query.tier.as_deref())?;
+        let (overview, options) = blocking(&state, move |app| {
+            Ok((
+                app.overview(window, compare, &filter)?,
+                app.filter_options(&person)?,
+            ))
+        })
+        .await?;
+        html(pages::portfolio(&chrome, &overview, &query, &options))
+    }
+    .await;
+    or_page(&uri, result).await
+}
+
+/// `type` may repeat (`?type=email&type=call`): read from the raw query.
+fn kinds(raw: Option<&str>) -> Vec<String> {
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .filter(|(key, value)| key == "type" && !value.trim().is_empty())
+        .map(|(_, value)| value.trim().to_string())
+        .collect()
+}
+
+async fn account(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let result = async {
+        let mut query: AccountPageQuery =
+            serde_urlencoded_query(raw.as_deref()).map_err(|reason| ApiError::BadRequest {
+                parameter: "query".into(),
+                reason,
+            })?;
+        query.kinds = kinds(raw.as_deref());
+        let chrome = chrome(&headers, &person, "accounts");
+        let (window, compare) = engagement_window(
+            query.period.as_deref(),
+            query.compare_period.as_deref(),
+            as_of(query.as_of.as_deref())?,
+        )?;
+        let before = match query.before.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(Timestamp::parse_lenient(text).map_err(|error| {
+                ApiError::BadRequest {
+                    parameter: "before".into(),
+                    reason: error.to_string(),
+                }
+            })?),
+        };
+        let request = AccountPageRequest {
+            tab: AccountTab::parse(query.tab.as_deref())?,
+            engagement: EngagementRequest {
+                window,
+                compare,
+                model: query.model.clone(),
+            },
+            kinds: query.kinds.clone(),
+            before,
+        };
+        let sender = person.name.clone();
+        let (page, draft) = blocking(&state, move |app| {
+            let page = app.account_page(&person, &id, &request)?;
+            let draft = app.exec_meeting_draft(&page, &sender)?;
+            Ok((page, draft))
+        })
+        .await?;
+        html(pages::account(&chrome, &page, &query, &draft))
+    }
+    .await;
+    or_page(&uri, result).await
+}
+
+/// A query string into `T` (serde's URL-encoded form), the reason when it
+/// does not fit.
+fn serde_urlencoded_query<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Result<T, String> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .filter(|(key, _)| key != "type")
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .into_iter()
+        .map(|(key, value)| (key, serde_json::Value::String(value)))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|error| error.to_string())
+}
+
+/// The stylesheet and the script, from the binary.
+async fn asset(Path(file): Path<String>) -> Response {
+    let (body, content_type) = match file.as_str() {
+        "rapport.css" => (
+            include_str!("../assets/rapport.css"),
+            "text/css; charset=utf-8",
+        ),
+        "rapport.js" => (
+            include_str!("../assets/rapport.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => return ApiError::NotFound(format!("no asset `{file}`")).into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
