@@ -12,6 +12,7 @@ use rapport_core::alerts::{
     AlertActionError, AlertChange, AlertRun, AlertStatus, SnoozeRequest, StatusFilter, StoredAlert,
     firing_of, reconcile_portfolio,
 };
+use rapport_core::engagement::breakdown::AlertPriority;
 use rapport_core::{ExternalId, Timestamp};
 use serde::Serialize;
 
@@ -29,6 +30,11 @@ pub struct AlertQuery {
     pub account: Option<String>,
     /// A CSM's name (case-insensitive).
     pub csm: Option<String>,
+    /// The lowest priority listed: `medium` (every alert), `high`, or
+    /// `critical` (refusals name `priority`).
+    pub priority: Option<String>,
+    /// Only alerts of this rule (`score_drop`).
+    pub rule: Option<String>,
 }
 
 /// An alert with the account it is about, as every surface lists it.
@@ -154,6 +160,23 @@ impl App {
     pub fn alerts(&self, person: &Person, query: &AlertQuery) -> AppResult<Vec<AlertView>> {
         let wanted = StatusFilter::parse(query.status.as_deref().unwrap_or("").trim())
             .map_err(|reason| AppError::invalid("status", reason))?;
+        let lowest = match query.priority.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(
+                serde_json::from_value::<AlertPriority>(serde_json::Value::String(text.into()))
+                    .map_err(|_| {
+                        AppError::invalid(
+                            "priority",
+                            format!("`{text}` is not critical, high or medium"),
+                        )
+                    })?,
+            ),
+        };
+        let rule = query
+            .rule
+            .as_deref()
+            .map(str::trim)
+            .filter(|rule| !rule.is_empty());
         let only = match query.account.as_deref().map(str::trim) {
             Some(reference) if !reference.is_empty() => {
                 Some(self.visible_account(person, reference)?)
@@ -174,6 +197,9 @@ impl App {
         Ok(alerts
             .into_iter()
             .filter(|alert| wanted.keeps(alert))
+            // Critical is the highest priority (the first of the order).
+            .filter(|alert| lowest.is_none_or(|lowest| alert.priority <= lowest))
+            .filter(|alert| rule.is_none_or(|rule| alert.rule == rule))
             .filter_map(|alert| {
                 let account = engine.state.account(alert.account.as_str())?.account()?;
                 if !person.sees(account) {

@@ -13,6 +13,15 @@ use serde::Serialize;
 pub const PALETTE: [&str; 7] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000",
 ];
+/// Text on a palette colour: white on the dark ones, dark on the light
+/// ones (each pair at least 4.5:1).
+pub fn ink(colour: &str) -> &'static str {
+    match colour {
+        "#0072B2" | "#000000" => "#ffffff",
+        _ => "#1d2733",
+    }
+}
+
 /// Dash patterns, in the same order ("" is a solid line).
 const DASHES: [&str; 7] = ["", "6 3", "2 3", "8 3 2 3", "1 2", "4 4", "10 4"];
 /// Marker shapes, in the same order.
@@ -31,6 +40,8 @@ pub struct Segment {
     /// Of what it could be (the component's weight), for the table.
     pub of: Option<f64>,
     pub colour: &'static str,
+    /// The colour of text drawn on it (dark or white, whichever reads).
+    pub ink: &'static str,
     /// The SVG path (gauge) or x and width (bar).
     pub path: String,
     pub x: f64,
@@ -90,6 +101,7 @@ pub fn gauge(
                 value,
                 of: *of,
                 colour: PALETTE[index % PALETTE.len()],
+                ink: ink(PALETTE[index % PALETTE.len()]),
                 path: arc(from, at),
                 x: 0.0,
                 width: 0.0,
@@ -140,6 +152,7 @@ pub fn stacked_bar(title: &str, parts: &[(String, f64, Option<f64>)]) -> Stacked
                 value: *value,
                 of: *of,
                 colour: PALETTE[index % PALETTE.len()],
+                ink: ink(PALETTE[index % PALETTE.len()]),
                 path: String::new(),
                 x: round(at),
                 width: round(width),
@@ -198,7 +211,7 @@ pub fn line_chart(
     reference: Option<(f64, String)>,
 ) -> LineChart {
     let (width, height) = (640.0, 240.0);
-    let (left, right, top, bottom) = (44.0, width - 16.0, 14.0, height - 28.0);
+    let (left, right, top, bottom) = (44.0, width - 36.0, 14.0, height - 28.0);
     let values = series
         .iter()
         .flat_map(|(_, values)| values.iter().flatten().copied())
@@ -269,7 +282,10 @@ pub fn line_chart(
     let grid = (0..=steps)
         .map(|step| {
             let value = low + span * step as f64 / steps as f64;
-            (y(value), rapport_core::numbers::fixed(value, if span < 10.0 { 1 } else { 0 }))
+            (
+                y(value),
+                rapport_core::numbers::fixed(value, if span < 10.0 { 1 } else { 0 }),
+            )
         })
         .collect();
     LineChart {
@@ -322,12 +338,16 @@ pub fn bar_chart(
     rows: Vec<(String, f64, Option<f64>, Option<String>, String)>,
     colour_index: usize,
 ) -> BarChart {
-    let (label_width, bar_area, row_height, bar_height) = (130.0, 380.0, 30.0, 18.0);
+    let (label_width, bar_area, row_height, bar_height) = (170.0, 230.0, 30.0, 18.0);
     let largest = rows
         .iter()
         .flat_map(|(_, value, previous, _, _)| [*value, previous.unwrap_or(0.0)])
         .fold(0.0_f64, f64::max);
-    let scale = if largest > 0.0 { bar_area / largest } else { 0.0 };
+    let scale = if largest > 0.0 {
+        bar_area / largest
+    } else {
+        0.0
+    };
     let bars: Vec<Bar> = rows
         .into_iter()
         .enumerate()
@@ -344,7 +364,7 @@ pub fn bar_chart(
         .collect();
     BarChart {
         title: title.to_string(),
-        width: label_width + bar_area + 90.0,
+        width: label_width + bar_area + 80.0,
         height: round(16.0 + bars.len() as f64 * row_height),
         label_width,
         bar_height,
@@ -394,7 +414,10 @@ mod tests {
             "History",
             &["Jan".into(), "Feb".into(), "Mar".into(), "Apr".into()],
             &[
-                ("Overall".into(), vec![Some(10.0), Some(20.0), None, Some(40.0)]),
+                (
+                    "Overall".into(),
+                    vec![Some(10.0), Some(20.0), None, Some(40.0)],
+                ),
                 ("Product".into(), vec![Some(50.0); 4]),
             ],
             Some((0.0, 100.0)),
@@ -414,13 +437,19 @@ mod tests {
         let chart = bar_chart(
             "Volume",
             vec![
-                ("a".into(), 10.0, Some(20.0), Some("/accounts?x=a".into()), "10".into()),
+                (
+                    "a".into(),
+                    10.0,
+                    Some(20.0),
+                    Some("/accounts?x=a".into()),
+                    "10".into(),
+                ),
                 ("b".into(), 5.0, None, None, "5".into()),
             ],
             0,
         );
-        assert_eq!(chart.bars[0].width, 190.0);
-        assert_eq!(chart.bars[0].previous_x, Some(130.0 + 380.0));
-        assert_eq!(chart.bars[1].width, 95.0);
+        assert_eq!(chart.bars[0].width, 115.0);
+        assert_eq!(chart.bars[0].previous_x, Some(170.0 + 230.0));
+        assert_eq!(chart.bars[1].width, 57.5);
     }
 }

@@ -7,8 +7,8 @@
 use chrono::Duration;
 use rapport_core::access::Person;
 use rapport_core::activity::{ActivityDetail, Direction};
-use rapport_core::portfolio::rows::{AccountRow, account_row, account_rows};
 use rapport_core::engine::Window;
+use rapport_core::portfolio::rows::{AccountRow, account_row, account_rows};
 use rapport_core::{Activity, Timestamp};
 use serde::Serialize;
 
@@ -27,13 +27,17 @@ pub const TASK_DAYS: i64 = 7;
 pub const MOVERS: usize = 5;
 /// Alerts a person's day lists (the inbox has them all).
 pub const DAY_ALERTS: usize = 8;
+/// Tasks a person's day lists (the task list has them all).
+pub const DAY_TASKS: usize = 10;
 /// Timeline entries an account's Activity tab shows at most.
 pub const TIMELINE_ROWS: usize = 200;
 
 /// The accounts table's query: every field optional, text as a page's URL
 /// or the API gives it; [`App::accounts_table`] validates it (a refusal
 /// names the parameter).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::IntoParams)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::IntoParams,
+)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct AccountsQuery {
@@ -104,6 +108,8 @@ pub struct MyDay {
     /// Open tasks the person owns (a CSM) or of their accounts (a leader,
     /// an admin), overdue or due within [`TASK_DAYS`] days, soonest first.
     pub tasks: Vec<TaskView>,
+    /// Tasks overdue or due within the week (of which `tasks` lists the first).
+    pub tasks_due: usize,
     pub tasks_open: usize,
     /// Active accounts whose engagement rose most and fell most against the
     /// previous 30 days.
@@ -168,7 +174,12 @@ fn flag(field: &str, text: Option<&str>) -> AppResult<Option<bool>> {
     }
 }
 
-fn number(field: &str, text: Option<&str>, default: usize, range: (usize, usize)) -> AppResult<usize> {
+fn number(
+    field: &str,
+    text: Option<&str>,
+    default: usize,
+    range: (usize, usize),
+) -> AppResult<usize> {
     match text.map(str::trim) {
         None | Some("") => Ok(default),
         Some(text) => text
@@ -178,14 +189,20 @@ fn number(field: &str, text: Option<&str>, default: usize, range: (usize, usize)
             .ok_or_else(|| {
                 AppError::invalid(
                     field,
-                    format!("`{text}` is not a whole number from {} to {}", range.0, range.1),
+                    format!(
+                        "`{text}` is not a whole number from {} to {}",
+                        range.0, range.1
+                    ),
                 )
             }),
     }
 }
 
 fn text(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|text| !text.is_empty())
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
 }
 
 const SORTS: [&str; 11] = [
@@ -234,7 +251,11 @@ fn ordering(a: &AccountRow, b: &AccountRow, sort: &str) -> std::cmp::Ordering {
     };
     let change = |row: &AccountRow| Some(row.engagement? - row.previous_engagement?);
     match sort {
-        "name" => a.account.name.to_lowercase().cmp(&b.account.name.to_lowercase()),
+        "name" => a
+            .account
+            .name
+            .to_lowercase()
+            .cmp(&b.account.name.to_lowercase()),
         "change" => score(change(a), change(b)),
         "health" => score(a.health, b.health),
         // Bands follow their scores.
@@ -247,7 +268,11 @@ fn ordering(a: &AccountRow, b: &AccountRow, sort: &str) -> std::cmp::Ordering {
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         },
-        "csm" => a.account.csm.to_lowercase().cmp(&b.account.csm.to_lowercase()),
+        "csm" => a
+            .account
+            .csm
+            .to_lowercase()
+            .cmp(&b.account.csm.to_lowercase()),
         "tier" => a.account.tier.as_str().cmp(b.account.tier.as_str()),
         "status" => a.account.status.as_str().cmp(b.account.status.as_str()),
         _ => Ordering::Equal,
@@ -258,7 +283,12 @@ impl App {
     /// Every account's row the person sees, scored at `as_of` (the
     /// overview's rules and the deployment's default model, so a chart's
     /// drill-down lists the accounts it counted).
-    fn rows(&self, person: &Person, window: Window, compare: Compare) -> AppResult<Vec<AccountRow>> {
+    fn rows(
+        &self,
+        person: &Person,
+        window: Window,
+        compare: Compare,
+    ) -> AppResult<Vec<AccountRow>> {
         let overrides = self.override_trails()?;
         let engine = self.read()?;
         Ok(account_rows(
@@ -381,7 +411,10 @@ impl App {
                     })
                     && trend.is_none_or(|trend| {
                         row.trend.is_some_and(|value| {
-                            serde_json::to_value(value).ok().as_ref().and_then(|v| v.as_str())
+                            serde_json::to_value(value)
+                                .ok()
+                                .as_ref()
+                                .and_then(|v| v.as_str())
                                 == Some(trend)
                         })
                     })
@@ -453,10 +486,11 @@ impl App {
             },
         )?;
         alerts.retain(|alert| alert.status != rapport_core::alerts::AlertStatus::Snoozed);
+        // Critical first (the first of the priorities' order), then newest.
         alerts.sort_by(|a, b| {
-            b.alert
+            a.alert
                 .priority
-                .cmp(&a.alert.priority)
+                .cmp(&b.alert.priority)
                 .then(b.alert.opened_at.cmp(&a.alert.opened_at))
         });
         let alerts_open = alerts.len();
@@ -473,6 +507,8 @@ impl App {
         let tasks_open = tasks.len();
         tasks.retain(|task| task.task.due <= today + Duration::days(TASK_DAYS));
         tasks.sort_by(|a, b| a.task.due.cmp(&b.task.due).then(a.task.id.cmp(&b.task.id)));
+        let tasks_due = tasks.len();
+        tasks.truncate(DAY_TASKS);
 
         let window = Window::new(as_of, rapport_core::Period::DEFAULT);
         let rows: Vec<AccountRow> = self
@@ -486,7 +522,10 @@ impl App {
             .filter_map(|row| Some((change(row)?, row)))
             .filter(|(change, _)| *change != 0.0)
             .collect();
-        moved.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.account.name.cmp(&b.1.account.name)));
+        moved.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(a.1.account.name.cmp(&b.1.account.name))
+        });
         let rising = moved
             .iter()
             .filter(|(change, _)| *change > 0.0)
@@ -523,6 +562,7 @@ impl App {
             alerts,
             alerts_open,
             tasks,
+            tasks_due,
             tasks_open,
             rising,
             falling,
@@ -550,12 +590,9 @@ impl App {
         }
         let account = self.resolve(reference)?;
         let names: Vec<&str> = kinds.iter().map(String::as_str).collect();
-        let mut activities = self.store.account_timeline(
-            &account.external_id,
-            before,
-            &names,
-            TIMELINE_ROWS + 1,
-        )?;
+        let mut activities =
+            self.store
+                .account_timeline(&account.external_id, before, &names, TIMELINE_ROWS + 1)?;
         let more = activities.len() > TIMELINE_ROWS;
         activities.truncate(TIMELINE_ROWS);
         Ok(Timeline {
@@ -595,7 +632,10 @@ fn describe(detail: &ActivityDetail) -> String {
     };
     let minutes = |value: &Option<f64>| {
         value.map_or_else(String::new, |minutes| {
-            format!(", {}", rapport_core::numbers::count(minutes.round() as u64, "minute", None))
+            format!(
+                ", {}",
+                rapport_core::numbers::count(minutes.round() as u64, "minute", None)
+            )
         })
     };
     match detail {
@@ -644,8 +684,14 @@ fn describe(detail: &ActivityDetail) -> String {
             connected,
         } => format!(
             "{} call{}{}{}",
-            if *direction == Direction::Inbound { "Inbound" } else { "Outbound" },
-            contact.as_ref().map_or_else(String::new, |contact| format!(" with {contact}")),
+            if *direction == Direction::Inbound {
+                "Inbound"
+            } else {
+                "Outbound"
+            },
+            contact
+                .as_ref()
+                .map_or_else(String::new, |contact| format!(" with {contact}")),
             if *connected { "" } else { ", not connected" },
             minutes(duration_min)
         ),
@@ -659,14 +705,21 @@ fn describe(detail: &ActivityDetail) -> String {
             "Ticket {ticket}: {}, {} severity{}",
             words(status.as_str()),
             severity.as_str(),
-            sentiment.map_or_else(String::new, |sentiment| format!(", {} sentiment", sentiment.as_str()))
+            sentiment.map_or_else(String::new, |sentiment| format!(
+                ", {} sentiment",
+                sentiment.as_str()
+            ))
         ),
         ActivityDetail::Login { user } => format!("Login by {user}"),
         ActivityDetail::Session { user, duration_min } => {
             format!("Session by {user}{}", minutes(&Some(*duration_min)))
         }
         ActivityDetail::FeatureUsed { user, feature } => format!("{user} used {feature}"),
-        ActivityDetail::Training { contact, user, status } => format!(
+        ActivityDetail::Training {
+            contact,
+            user,
+            status,
+        } => format!(
             "Training {}{}",
             words(status.as_str()),
             contact
@@ -677,11 +730,15 @@ fn describe(detail: &ActivityDetail) -> String {
         ),
         ActivityDetail::Nps { contact, score } => format!(
             "NPS {score}{}",
-            contact.as_ref().map_or_else(String::new, |contact| format!(" from {contact}"))
+            contact
+                .as_ref()
+                .map_or_else(String::new, |contact| format!(" from {contact}"))
         ),
         ActivityDetail::Csat { contact, score } => format!(
             "CSAT {score}{}",
-            contact.as_ref().map_or_else(String::new, |contact| format!(" from {contact}"))
+            contact
+                .as_ref()
+                .map_or_else(String::new, |contact| format!(" from {contact}"))
         ),
         ActivityDetail::Payment {
             invoice,
@@ -991,6 +1048,11 @@ impl App {
                 .collect(),
             None => Vec::new(),
         };
-        Ok(crate::pages::exec_draft(&account.name, &to, sender, &reasons))
+        Ok(crate::pages::exec_draft(
+            &account.name,
+            &to,
+            sender,
+            &reasons,
+        ))
     }
 }

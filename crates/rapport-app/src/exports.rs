@@ -126,6 +126,68 @@ pub fn accounts_csv(accounts: &[AccountListing]) -> Result<String, String> {
     )
 }
 
+/// The accounts table (the dashboard's, its filters and sort applied):
+/// each account's listing, then its scores and the groups the overview
+/// counts it in.
+pub fn account_rows_csv(
+    rows: &[rapport_core::portfolio::rows::AccountRow],
+) -> Result<String, String> {
+    table(
+        &[
+            "customerId",
+            "externalId",
+            "name",
+            "tier",
+            "arr",
+            "csm",
+            "status",
+            "renewalDate",
+            "engagement",
+            "previousEngagement",
+            "engagementBand",
+            "trend",
+            "health",
+            "healthBand",
+            "healthOverridden",
+            "atRisk",
+            "lowEngagement",
+            "revenueBand",
+            "engagedUsers",
+            "multiThreaded",
+            "activities",
+        ],
+        rows.iter().map(|row| {
+            let account = &row.account;
+            vec![
+                account.id.to_string(),
+                account.external_id.to_string(),
+                account.name.clone(),
+                label(&account.tier),
+                number(Some(account.arr)),
+                account.csm.clone(),
+                label(&account.status),
+                account
+                    .renewal_date
+                    .map(|date| date.to_string())
+                    .unwrap_or_default(),
+                number(row.engagement),
+                number(row.previous_engagement),
+                row.engagement_band.clone().unwrap_or_default(),
+                label(&row.trend),
+                number(row.health),
+                row.health_band.clone().unwrap_or_default(),
+                row.health_overridden.to_string(),
+                row.at_risk.to_string(),
+                row.low_engagement.to_string(),
+                row.revenue_band.clone(),
+                row.engaged_users.clone(),
+                row.multi_threaded.to_string(),
+                row.activities.to_string(),
+            ]
+        }),
+    )
+}
+
 /// An engagement breakdown as a table: the overall score, then each
 /// component and its factors, with the figures of the JSON body.
 pub fn breakdown_csv(breakdown: &EngagementBreakdown) -> Result<String, String> {

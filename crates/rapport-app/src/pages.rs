@@ -64,9 +64,7 @@ impl Chrome {
         section: &str,
         today: NaiveDate,
     ) -> Chrome {
-        let allows = |permission| {
-            person.is_some_and(|person| person.may(permission))
-        };
+        let allows = |permission| person.is_some_and(|person| person.may(permission));
         let admin = allows(Permission::Admin);
         Chrome {
             name: person.map(|person| person.name.clone()).unwrap_or_default(),
@@ -173,7 +171,10 @@ fn query_pairs(query: &AccountsQuery) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn with(pairs: &[(&'static str, String)], changes: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+fn with(
+    pairs: &[(&'static str, String)],
+    changes: &[(&'static str, &str)],
+) -> Vec<(&'static str, String)> {
     let mut pairs: Vec<(&'static str, String)> = pairs
         .iter()
         .filter(|(key, _)| !changes.iter().any(|(changed, _)| changed == key))
@@ -184,7 +185,10 @@ fn with(pairs: &[(&'static str, String)], changes: &[(&'static str, &str)]) -> V
 }
 
 fn link(path: &str, pairs: &[(&'static str, String)]) -> String {
-    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(key, value)| (*key, value.as_str())).collect();
+    let borrowed: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(key, value)| (*key, value.as_str()))
+        .collect();
     href(path, &borrowed)
 }
 
@@ -230,7 +234,10 @@ pub fn accounts(
             label,
             numeric,
             optional,
-            href: link("/accounts", &with(&pairs, &[("sort", key), ("dir", dir), ("offset", "")])),
+            href: link(
+                "/accounts",
+                &with(&pairs, &[("sort", key), ("dir", dir), ("offset", "")]),
+            ),
         }
     })
     .collect();
@@ -239,10 +246,14 @@ pub fn accounts(
         link("/accounts", &with(&pairs, &[("offset", offset.as_str())]))
     };
     let previous = (table.offset > 0).then(|| page_link(table.offset.saturating_sub(table.limit)));
-    let next = (table.offset + table.limit < table.total).then(|| page_link(table.offset + table.limit));
+    let next =
+        (table.offset + table.limit < table.total).then(|| page_link(table.offset + table.limit));
     let csv = link(
         "/api/portfolio/accounts",
-        &with(&pairs, &[("format", "csv"), ("offset", ""), ("limit", "1000")]),
+        &with(
+            &pairs,
+            &[("format", "csv"), ("offset", ""), ("limit", "1000")],
+        ),
     );
     let band_name = |key: &str, bands: &[(String, String)]| {
         bands
@@ -304,10 +315,18 @@ pub fn portfolio(
         ("csm", query.csm.clone().unwrap_or_default()),
         ("tier", query.tier.clone().unwrap_or_default()),
         ("period", query.period.clone().unwrap_or_default()),
-        ("comparePeriod", query.compare_period.clone().unwrap_or_default()),
+        (
+            "comparePeriod",
+            query.compare_period.clone().unwrap_or_default(),
+        ),
     ];
-    let accounts_with = |key: &'static str, value: &str| link("/accounts", &with(&base, &[(key, value)]));
-    let volume = |title: &str, rows: &[rapport_core::portfolio::overview::VolumeRow], key: &'static str, label: &dyn Fn(&str) -> String, colour: usize| {
+    let accounts_with =
+        |key: &'static str, value: &str| link("/accounts", &with(&base, &[(key, value)]));
+    let volume = |title: &str,
+                  rows: &[rapport_core::portfolio::overview::VolumeRow],
+                  key: &'static str,
+                  label: &dyn Fn(&str) -> String,
+                  colour: usize| {
         bar_chart(
             title,
             rows.iter()
@@ -333,7 +352,7 @@ pub fn portfolio(
             .find(|(band, _)| band == key)
             .map_or_else(|| crate::render::label(key), |(_, name)| name.clone())
     };
-    let users = |key: &str| format!("{key} users");
+    let users = |key: &str| format!("{key} {}", if key == "1" { "user" } else { "users" });
     let revenue_by_band = bar_chart(
         "Revenue by engagement band",
         overview
@@ -395,8 +414,10 @@ pub struct AccountPageQuery {
 
 /// "Jul 2026" for "2026-07".
 fn month_label(month: &str) -> String {
-    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-        .map_or_else(|_| month.to_string(), |date| date.format("%b %Y").to_string())
+    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_or_else(
+        |_| month.to_string(),
+        |date| date.format("%b %Y").to_string(),
+    )
 }
 
 fn engagement_charts(b: &EngagementBreakdown) -> Value {
@@ -411,7 +432,11 @@ fn engagement_charts(b: &EngagementBreakdown) -> Value {
             )
         })
         .collect();
-    let labels: Vec<String> = b.history.iter().map(|month| month_label(&month.month)).collect();
+    let labels: Vec<String> = b
+        .history
+        .iter()
+        .map(|month| month_label(&month.month))
+        .collect();
     let mut series: Vec<(String, Vec<Option<f64>>)> = vec![(
         "Overall".to_string(),
         b.history.iter().map(|month| month.overall).collect(),
@@ -464,13 +489,23 @@ fn metric_charts(success: &rapport_core::account_success::AccountSuccess) -> Val
         for metric in &goal.metrics {
             let points = &metric.trend.points;
             let chart = (points.len() >= 2).then(|| {
-                let labels: Vec<String> = points.iter().map(|point| point.date.to_string()).collect();
+                let labels: Vec<String> =
+                    points.iter().map(|point| point.date.to_string()).collect();
                 line_chart(
                     &format!("{} over time", metric.name),
                     &labels,
-                    &[(metric.name.clone(), points.iter().map(|point| Some(point.value)).collect())],
+                    &[(
+                        metric.name.clone(),
+                        points.iter().map(|point| Some(point.value)).collect(),
+                    )],
                     None,
-                    Some((metric.target, format!("target {}", rapport_core::numbers::measure(metric.target, &metric.unit)))),
+                    Some((
+                        metric.target,
+                        format!(
+                            "target {}",
+                            rapport_core::numbers::measure(metric.target, &metric.unit)
+                        ),
+                    )),
                 )
             });
             charts.insert(metric.id.clone(), Value::from_serialize(chart));
@@ -501,7 +536,9 @@ pub fn exec_draft(account: &str, to: &[String], sender: &str, reasons: &[String]
             body.push_str(&format!("- {reason}\n"));
         }
     }
-    body.push_str(&format!("\nWould one of the next two weeks suit you?\n\nBest regards,\n{sender}\n"));
+    body.push_str(&format!(
+        "\nWould one of the next two weeks suit you?\n\nBest regards,\n{sender}\n"
+    ));
     let encode = |text: &str| -> String {
         form_urlencoded::byte_serialize(text.as_bytes())
             .collect::<String>()
@@ -509,7 +546,10 @@ pub fn exec_draft(account: &str, to: &[String], sender: &str, reasons: &[String]
     };
     let href = format!(
         "mailto:{}?subject={}&body={}",
-        to.iter().map(|to| encode(to).replace("%40", "@")).collect::<Vec<_>>().join(","),
+        to.iter()
+            .map(|to| encode(to).replace("%40", "@"))
+            .collect::<Vec<_>>()
+            .join(","),
         encode(&subject),
         encode(&body)
     );
@@ -532,7 +572,10 @@ pub fn account(
     let path = format!("/accounts/{id}");
     let keep: Vec<(&'static str, String)> = vec![
         ("period", query.period.clone().unwrap_or_default()),
-        ("comparePeriod", query.compare_period.clone().unwrap_or_default()),
+        (
+            "comparePeriod",
+            query.compare_period.clone().unwrap_or_default(),
+        ),
         ("asOf", query.as_of.clone().unwrap_or_default()),
     ];
     let tabs: Vec<Value> = AccountTab::ALL
@@ -561,7 +604,9 @@ pub fn account(
         .map(|success| {
             let mut goals: Vec<&rapport_core::success::engine::GoalView> =
                 success.report.goals.iter().collect();
-            goals.sort_by_key(|goal| goal.status != rapport_core::success::engine::GoalStatus::AtRisk);
+            goals.sort_by_key(|goal| {
+                goal.status != rapport_core::success::engine::GoalStatus::AtRisk
+            });
             goals.into_iter().map(Value::from_serialize).collect()
         })
         .unwrap_or_default();
@@ -574,7 +619,10 @@ pub fn account(
         .as_ref()
         .and_then(|b| b.change_attribution.as_ref())
         .map(|changes| {
-            let mut changes: Vec<_> = changes.iter().filter(|change| change.points.abs() >= 0.05).collect();
+            let mut changes: Vec<_> = changes
+                .iter()
+                .filter(|change| change.points.abs() >= 0.05)
+                .collect();
             changes.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
             changes.into_iter().map(Value::from_serialize).collect()
         })
@@ -584,9 +632,13 @@ pub fn account(
         .as_ref()
         .and_then(|timeline| timeline.next_before)
         .map(|before| {
-            let mut pairs: Vec<(&str, String)> = vec![("tab", "activity".into()), ("before", before.to_string())];
+            let mut pairs: Vec<(&str, String)> =
+                vec![("tab", "activity".into()), ("before", before.to_string())];
             pairs.extend(query.kinds.iter().map(|kind| ("type", kind.clone())));
-            let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(key, value)| (*key, value.as_str())).collect();
+            let borrowed: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(key, value)| (*key, value.as_str()))
+                .collect();
             href(&path, &borrowed)
         });
     let agenda = page_data
@@ -626,6 +678,121 @@ pub fn account(
             open_tasks => open_tasks,
             week_ahead => (chrome.today + Duration::days(7)).to_string(),
             now => Value::from_serialize(rapport_core::Timestamp::start_of_day(chrome.today)),
+        },
+    )
+}
+
+/// The query of the alerts page, as its URL gave it (the API's filters).
+#[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertsPageQuery {
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub rule: Option<String>,
+    pub csm: Option<String>,
+    pub account: Option<String>,
+}
+
+impl AlertsPageQuery {
+    pub fn alert_query(&self) -> crate::alerts::AlertQuery {
+        crate::alerts::AlertQuery {
+            status: self.status.clone(),
+            account: self.account.clone(),
+            csm: self.csm.clone(),
+            priority: self.priority.clone(),
+            rule: self.rule.clone(),
+        }
+    }
+}
+
+/// The alerts inbox: highest priority first, then newest.
+pub fn alerts(
+    chrome: &Chrome,
+    alerts: &[crate::alerts::AlertView],
+    query: &AlertsPageQuery,
+    options: &FilterOptions,
+) -> Result<String, String> {
+    let mut sorted: Vec<&crate::alerts::AlertView> = alerts.iter().collect();
+    sorted.sort_by(|a, b| {
+        a.alert
+            .priority
+            .cmp(&b.alert.priority)
+            .then(b.alert.opened_at.cmp(&a.alert.opened_at))
+    });
+    page(
+        "pages/alerts.html",
+        chrome,
+        context! {
+            alerts => Value::from_serialize(&sorted),
+            q => Value::from_serialize(query),
+            options => Value::from_serialize(options),
+            rules => rapport_core::alerts::RULES.to_vec(),
+        },
+    )
+}
+
+/// The query of the tasks page, as its URL gave it.
+#[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TasksPageQuery {
+    pub status: Option<String>,
+    pub owner: Option<String>,
+    pub account: Option<String>,
+    /// `week`: overdue or due within seven days.
+    pub due: Option<String>,
+}
+
+impl TasksPageQuery {
+    /// The API's query for this page on `today` (a refusal names `due`).
+    pub fn task_query(&self, today: NaiveDate) -> crate::AppResult<crate::tasks::TaskQuery> {
+        let due_before = match self.due.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("week") => Some((today + Duration::days(8)).to_string()),
+            Some(other) => {
+                return Err(crate::AppError::invalid(
+                    "due",
+                    format!("`{other}` is not week"),
+                ));
+            }
+        };
+        Ok(crate::tasks::TaskQuery {
+            account: self.account.clone(),
+            owner: self.owner.clone(),
+            status: self.status.clone(),
+            due_before,
+        })
+    }
+}
+
+/// The task list.
+pub fn tasks(
+    chrome: &Chrome,
+    tasks: &[crate::tasks::TaskView],
+    query: &TasksPageQuery,
+    options: &FilterOptions,
+) -> Result<String, String> {
+    page(
+        "pages/tasks.html",
+        chrome,
+        context! {
+            tasks => Value::from_serialize(tasks),
+            q => Value::from_serialize(query),
+            options => Value::from_serialize(options),
+        },
+    )
+}
+
+/// The webhook subscriptions (an admin's page).
+pub fn webhooks(
+    chrome: &Chrome,
+    webhooks: &[crate::webhooks::SubscriptionView],
+) -> Result<String, String> {
+    page(
+        "pages/webhooks.html",
+        chrome,
+        context! {
+            webhooks => Value::from_serialize(webhooks),
+            rules => rapport_core::alerts::RULES.to_vec(),
         },
     )
 }

@@ -243,6 +243,9 @@ fn environment() -> &'static Environment<'static> {
             "pages/portfolio.html",
             "pages/account.html",
             "pages/account_actions.html",
+            "pages/alerts.html",
+            "pages/tasks.html",
+            "pages/webhooks.html",
         );
         env.add_filter("money", |value: Option<f64>| or_missing(value, money));
         env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {
@@ -304,6 +307,16 @@ fn environment() -> &'static Environment<'static> {
         });
         env.add_filter("date", |value: String| {
             value.chars().take(10).collect::<String>()
+        });
+        // A period as people read it: "30d" is "30 days", "6m" "6 months".
+        env.add_filter("period", |value: String| {
+            let (number, unit) = value.split_at(value.len().saturating_sub(1));
+            match (number.parse::<u64>(), unit) {
+                (Ok(n), "d") => numbers::count(n, "day", None),
+                (Ok(n), "w") => numbers::count(n, "week", None),
+                (Ok(n), "m") => numbers::count(n, "month", None),
+                _ => value.clone(),
+            }
         });
         // An instant as people read it: "2026-12-06 14:05 UTC".
         env.add_filter("datetime", |value: String| {

@@ -355,7 +355,9 @@ impl App {
     }
 
     /// Every account's override trail, for the roll-ups.
-    pub(crate) fn override_trails(&self) -> AppResult<rapport_core::scoring::overrides::OverrideTrails> {
+    pub(crate) fn override_trails(
+        &self,
+    ) -> AppResult<rapport_core::scoring::overrides::OverrideTrails> {
         Ok(self
             .store
             .override_events(None)?

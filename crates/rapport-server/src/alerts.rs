@@ -25,6 +25,11 @@ pub(crate) struct ListQuery {
     account: Option<String>,
     /// Only alerts of this CSM's accounts.
     csm: Option<String>,
+    /// The lowest priority listed: `medium` (every alert), `high` or `critical`.
+    #[param(pattern = "^(critical|high|medium)?$")]
+    priority: Option<String>,
+    /// Only alerts of this rule (`score_drop`, `component_critical`…).
+    rule: Option<String>,
 }
 
 /// The alerts of the accounts the person sees, newest first.
@@ -44,6 +49,8 @@ pub(crate) async fn list(
         status: query.status,
         account: query.account,
         csm: query.csm,
+        priority: query.priority,
+        rule: query.rule,
     };
     blocking(&state, move |app| Ok(app.alerts(&person, &query)?))
         .await

@@ -6,6 +6,7 @@
 
 mod alerts;
 mod audit;
+mod dashboard;
 mod error;
 mod goals;
 pub mod hygiene;
@@ -206,6 +207,7 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
         .merge(sharing::routes(&state))
         .merge(audit::routes(&state))
         .merge(tasks::routes(&state))
+        .merge(dashboard::routes(&state))
         .merge(pages::routes(&state))
         .merge(tracking::routes(&state))
         .finish();

@@ -89,6 +89,10 @@ use crate::{ApiError, error::ErrorBody};
         crate::tasks::create,
         crate::tasks::complete,
         crate::tasks::dismiss,
+        crate::dashboard::day,
+        crate::dashboard::accounts,
+        crate::dashboard::timeline,
+        crate::dashboard::re_engagement,
     ),
     components(schemas(
         ErrorBody, JsonOrMarkdown, JsonMarkdownOrCsv, JsonOrCsv, HtmlOrMarkdown, HtmlMarkdownOrJson, Flag
@@ -103,6 +107,7 @@ use crate::{ApiError, error::ErrorBody};
         (name = "alerts", description = "Alerts, their actions and deliveries"),
         (name = "webhooks", description = "Webhook subscriptions (admin)"),
         (name = "tasks", description = "Tasks on accounts: from playbooks, alerts and people (docs/tasks.md)"),
+        (name = "dashboard", description = "What the dashboard's pages show: a person's day, the accounts table, an account's activity, quick actions (docs/dashboard.md)"),
         (name = "audit", description = "The audit log of every change a person makes (admin)"),
         (name = "tracking", description = "Segment's tracking API and contract activities, under an ingest write key (docs/tracking.md)"),
     ),

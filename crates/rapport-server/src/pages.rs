@@ -23,6 +23,9 @@ pub(crate) fn routes(state: &AppState) -> Routes {
         .page("/portfolio", None, portfolio)
         .page("/accounts", None, accounts)
         .page("/accounts/{id}", Some("id"), account)
+        .page("/alerts", None, alerts)
+        .page("/tasks", None, tasks)
+        .admin_page("/settings/webhooks", webhooks)
         .map_router(|router| router.route("/assets/{file}", axum::routing::get(asset)))
 }
 
@@ -155,6 +158,56 @@ async fn portfolio(
     or_page(&uri, result).await
 }
 
+async fn alerts(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<pages::AlertsPageQuery>,
+) -> Response {
+    let result = async {
+        let chrome = chrome(&headers, &person, "alerts");
+        let asked = query.alert_query();
+        let (alerts, options) = blocking(&state, move |app| {
+            Ok((app.alerts(&person, &asked)?, app.filter_options(&person)?))
+        })
+        .await?;
+        html(pages::alerts(&chrome, &alerts, &query, &options))
+    }
+    .await;
+    or_page(&uri, result).await
+}
+
+async fn tasks(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<pages::TasksPageQuery>,
+) -> Response {
+    let result = async {
+        let chrome = chrome(&headers, &person, "tasks");
+        let asked = query.task_query(chrome.today)?;
+        let (tasks, options) = blocking(&state, move |app| {
+            Ok((app.tasks(&person, &asked)?, app.filter_options(&person)?))
+        })
+        .await?;
+        html(pages::tasks(&chrome, &tasks, &query, &options))
+    }
+    .await;
+    or_page(&uri, result).await
+}
+
+async fn webhooks(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let chrome = chrome(&headers, &person, "webhooks");
+    let webhooks = blocking(&state, move |app| Ok(app.webhooks()?)).await?;
+    html(pages::webhooks(&chrome, &webhooks))
+}
+
 /// `type` may repeat (`?type=email&type=call`): read from the raw query.
 fn kinds(raw: Option<&str>) -> Vec<String> {
     form_urlencoded::parse(raw.unwrap_or("").as_bytes())
@@ -186,12 +239,14 @@ async fn account(
         )?;
         let before = match query.before.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(text) => Some(Timestamp::parse_lenient(text).map_err(|error| {
-                ApiError::BadRequest {
-                    parameter: "before".into(),
-                    reason: error.to_string(),
-                }
-            })?),
+            Some(text) => {
+                Some(
+                    Timestamp::parse_lenient(text).map_err(|error| ApiError::BadRequest {
+                        parameter: "before".into(),
+                        reason: error.to_string(),
+                    })?,
+                )
+            }
         };
         let request = AccountPageRequest {
             tab: AccountTab::parse(query.tab.as_deref())?,

@@ -155,10 +155,9 @@ fn sign_in_page(
 ) -> Result<Response, ApiError> {
     let page = rapport_app::pages::sign_in(next, message).map_err(ApiError::internal)?;
     let mut response = (status, axum::response::Html(page)).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -197,7 +196,9 @@ async fn sign_in_link(
             return sign_in_page(
                 StatusCode::UNAUTHORIZED,
                 &next,
-                Some("This sign-in link was used already, has expired or is not known. Sign in with your password, or ask an admin for a new link."),
+                Some(
+                    "This sign-in link was used already, has expired or is not known. Sign in with your password, or ask an admin for a new link.",
+                ),
             );
         }
         Err(error) => return Err(error),

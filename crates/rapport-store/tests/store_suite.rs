@@ -490,7 +490,9 @@ fn activities_are_idempotent_and_round_trip(store: &dyn Store) {
         Some("t-1"),
         serde_json::json!({"type":"ticket","ticket":"T-1","status":"open","severity":"low"}),
     );
-    store.insert_activities(std::slice::from_ref(&ticket)).unwrap();
+    store
+        .insert_activities(std::slice::from_ref(&ticket))
+        .unwrap();
     let a2 = ExternalId::parse("a2").unwrap();
     let far = Timestamp::parse_rfc3339("2027-01-01T00:00:00Z").unwrap();
     assert_eq!(
@@ -502,10 +504,17 @@ fn activities_are_idempotent_and_round_trip(store: &dyn Store) {
         [later.clone()]
     );
     assert_eq!(
-        store.account_timeline(&a2, later.at, &["login", "ticket"], 10).unwrap(),
+        store
+            .account_timeline(&a2, later.at, &["login", "ticket"], 10)
+            .unwrap(),
         [ticket.clone(), earlier.clone()]
     );
-    assert!(store.account_timeline(&a2, far, &["call"], 10).unwrap().is_empty());
+    assert!(
+        store
+            .account_timeline(&a2, far, &["call"], 10)
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         store
             .account_timeline(&ExternalId::parse("nobody").unwrap(), far, &[], 10)

@@ -38,6 +38,19 @@ use crate::scoring::model::Model;
 use crate::scoring::score::score;
 use crate::time::{Period, Timestamp};
 
+/// Every rule an evaluation can fire, as stored (`engagement.` rules of the
+/// engagement model, `health.` rules of the health model): what a list of
+/// alerts filters by.
+pub const RULES: [&str; 7] = [
+    "engagement.overall_below",
+    "engagement.score_drop",
+    "engagement.component_below",
+    "health.score_drop",
+    "health.component_red",
+    "health.indicators_down",
+    "health.milestone_missed",
+];
+
 /// Who resolves an alert whose condition cleared.
 pub const RAPPORT: &str = "rapport";
 

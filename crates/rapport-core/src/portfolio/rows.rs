@@ -81,7 +81,13 @@ pub fn account_rows(
     std::thread::scope(|scope| {
         let parts: Vec<_> = accounts
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().filter_map(|state| row(state)).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .filter_map(|state| row(state))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         parts
             .into_iter()

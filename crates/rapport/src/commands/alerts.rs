@@ -24,6 +24,12 @@ pub enum AlertsCommand {
         /// Only the alerts of this CSM's accounts.
         #[arg(long)]
         csm: Option<String>,
+        /// The lowest priority listed: medium (every alert), high or critical.
+        #[arg(long)]
+        priority: Option<String>,
+        /// Only alerts of this rule (score_drop, component_critical…).
+        #[arg(long)]
+        rule: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Md)]
         format: Format,
     },
@@ -58,6 +64,8 @@ pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitC
             status,
             account,
             csm,
+            priority,
+            rule,
             format,
         } => {
             let alerts = app
@@ -67,6 +75,8 @@ pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitC
                         status: Some(status.clone()),
                         account: account.clone(),
                         csm: csm.clone(),
+                        priority: priority.clone(),
+                        rule: rule.clone(),
                     },
                 )
                 .map_err(super::flag_error)?;
