@@ -331,17 +331,23 @@ pub struct BarChart {
     pub colour: &'static str,
 }
 
-/// A horizontal bar chart of `rows` (label, value, previous value, link,
-/// the value as written), scaled to the largest value.
-pub fn bar_chart(
-    title: &str,
-    rows: Vec<(String, f64, Option<f64>, Option<String>, String)>,
-    colour_index: usize,
-) -> BarChart {
+/// One bar to draw: its label, value, the compare period's value, where it
+/// leads, and the value as a page writes it.
+#[derive(Debug, Clone)]
+pub struct BarInput {
+    pub label: String,
+    pub value: f64,
+    pub previous: Option<f64>,
+    pub href: Option<String>,
+    pub text: String,
+}
+
+/// A horizontal bar chart of `rows`, scaled to the largest value now or before.
+pub fn bar_chart(title: &str, rows: Vec<BarInput>, colour_index: usize) -> BarChart {
     let (label_width, bar_area, row_height, bar_height) = (170.0, 230.0, 30.0, 18.0);
     let largest = rows
         .iter()
-        .flat_map(|(_, value, previous, _, _)| [*value, previous.unwrap_or(0.0)])
+        .flat_map(|row| [row.value, row.previous.unwrap_or(0.0)])
         .fold(0.0_f64, f64::max);
     let scale = if largest > 0.0 {
         bar_area / largest
@@ -351,15 +357,17 @@ pub fn bar_chart(
     let bars: Vec<Bar> = rows
         .into_iter()
         .enumerate()
-        .map(|(index, (label, value, previous, href, text))| Bar {
-            label,
-            value,
-            previous,
-            href,
+        .map(|(index, row)| Bar {
             y: round(8.0 + index as f64 * row_height),
-            width: round(value.max(0.0) * scale),
-            previous_x: previous.map(|previous| round(label_width + previous.max(0.0) * scale)),
-            text,
+            width: round(row.value.max(0.0) * scale),
+            previous_x: row
+                .previous
+                .map(|previous| round(label_width + previous.max(0.0) * scale)),
+            label: row.label,
+            value: row.value,
+            previous: row.previous,
+            href: row.href,
+            text: row.text,
         })
         .collect();
     BarChart {
@@ -437,14 +445,20 @@ mod tests {
         let chart = bar_chart(
             "Volume",
             vec![
-                (
-                    "a".into(),
-                    10.0,
-                    Some(20.0),
-                    Some("/accounts?x=a".into()),
-                    "10".into(),
-                ),
-                ("b".into(), 5.0, None, None, "5".into()),
+                BarInput {
+                    label: "a".into(),
+                    value: 10.0,
+                    previous: Some(20.0),
+                    href: Some("/accounts?x=a".into()),
+                    text: "10".into(),
+                },
+                BarInput {
+                    label: "b".into(),
+                    value: 5.0,
+                    previous: None,
+                    href: None,
+                    text: "5".into(),
+                },
             ],
             0,
         );

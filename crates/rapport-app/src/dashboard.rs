@@ -73,6 +73,9 @@ pub struct AccountsQuery {
     pub period: Option<String>,
     /// `previous` (default) or `START..END`.
     pub compare_period: Option<String>,
+    /// The instant scored (RFC 3339 or `YYYY-MM-DD`); default now. The
+    /// surface parses it (its refusal names `asOf`).
+    pub as_of: Option<String>,
     /// The first row (0-based) of the page.
     pub offset: Option<String>,
     /// Rows a page (1–1000); default 100.

@@ -11,7 +11,7 @@ use rapport_core::engagement::EngagementBreakdown;
 use rapport_core::portfolio::overview::Overview;
 use serde::Serialize;
 
-use crate::charts::{bar_chart, gauge, line_chart, stacked_bar};
+use crate::charts::{BarInput, bar_chart, gauge, line_chart, stacked_bar};
 use crate::dashboard::{
     AccountPage, AccountTab, AccountsQuery, AccountsTable, FilterOptions, MyDay, TIMELINE_KINDS,
 };
@@ -164,6 +164,7 @@ fn query_pairs(query: &AccountsQuery) -> Vec<(&'static str, String)> {
         ("renewsWithin", field(&query.renews_within)),
         ("period", field(&query.period)),
         ("comparePeriod", field(&query.compare_period)),
+        ("asOf", field(&query.as_of)),
         ("sort", field(&query.sort)),
         ("dir", field(&query.dir)),
         ("limit", field(&query.limit)),
@@ -319,6 +320,7 @@ pub fn portfolio(
             "comparePeriod",
             query.compare_period.clone().unwrap_or_default(),
         ),
+        ("asOf", query.as_of.clone().unwrap_or_default()),
     ];
     let accounts_with =
         |key: &'static str, value: &str| link("/accounts", &with(&base, &[(key, value)]));
@@ -330,14 +332,12 @@ pub fn portfolio(
         bar_chart(
             title,
             rows.iter()
-                .map(|row| {
-                    (
-                        format!("{} ({})", label(&row.key), row.accounts),
-                        row.activities.total as f64,
-                        Some(row.previous_activities.total as f64),
-                        Some(accounts_with(key, &row.key)),
-                        rapport_core::numbers::grouped(row.activities.total),
-                    )
+                .map(|row| BarInput {
+                    label: format!("{} ({})", label(&row.key), row.accounts),
+                    value: row.activities.total as f64,
+                    previous: Some(row.previous_activities.total as f64),
+                    href: Some(accounts_with(key, &row.key)),
+                    text: rapport_core::numbers::grouped(row.activities.total),
                 })
                 .collect(),
             colour,
@@ -359,14 +359,12 @@ pub fn portfolio(
             .at_risk
             .revenue_by_band
             .iter()
-            .map(|row| {
-                (
-                    format!("{} ({})", row.band_name, row.accounts),
-                    row.revenue,
-                    Some(row.previous_revenue),
-                    Some(accounts_with("band", &row.band)),
-                    rapport_core::numbers::money(row.revenue),
-                )
+            .map(|row| BarInput {
+                label: format!("{} ({})", row.band_name, row.accounts),
+                value: row.revenue,
+                previous: Some(row.previous_revenue),
+                href: Some(accounts_with("band", &row.band)),
+                text: rapport_core::numbers::money(row.revenue),
             })
             .collect(),
         2,

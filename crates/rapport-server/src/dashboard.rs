@@ -109,7 +109,7 @@ pub(crate) async fn accounts(
         parameter: "query".into(),
         reason: error.to_string(),
     })?;
-    let at = rapport_app::report_instant(now());
+    let at = crate::as_of(query.as_of.as_deref())?;
     let table = blocking(&state, move |app| {
         Ok(app.accounts_table(&person, at, &query)?)
     })

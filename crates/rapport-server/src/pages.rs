@@ -115,7 +115,7 @@ async fn accounts(
 ) -> Response {
     let result = async {
         let chrome = chrome(&headers, &person, "accounts");
-        let at = rapport_app::report_instant(now());
+        let at = as_of(query.as_of.as_deref())?;
         let asked = query.clone();
         let (table, options) = blocking(&state, move |app| {
             Ok((

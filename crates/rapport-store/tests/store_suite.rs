@@ -501,7 +501,7 @@ fn activities_are_idempotent_and_round_trip(store: &dyn Store) {
     );
     assert_eq!(
         store.account_timeline(&a2, far, &["login"], 1).unwrap(),
-        [later.clone()]
+        std::slice::from_ref(&later)
     );
     assert_eq!(
         store

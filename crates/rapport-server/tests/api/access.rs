@@ -136,10 +136,10 @@ async fn call(fixture: &Fixture, route: &RouteSpec, caller: Caller, account: &st
     let body = serde_json::from_str(&text).unwrap_or_else(|_| {
         // A page's refusal is a page: its message is in its text.
         let scope = "no account with id or name";
-        Value::from(serde_json::json!({
+        serde_json::json!({
             "error": if text.contains(scope) { scope } else { "" },
             "page": true,
-        }))
+        })
     });
     (status, body)
 }

@@ -15,6 +15,7 @@ mod live;
 mod meetings;
 mod openapi;
 mod overrides;
+mod pages;
 mod sdk;
 mod sharing;
 mod support;
