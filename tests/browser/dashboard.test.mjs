@@ -1,32 +1,25 @@
-// Journeys through Rapport's pages in Chromium, one `describe` a page.
+// Journeys through Rapport's pages in Chromium: signing in, and "My day"
+// (the front page) for each role. The other pages have a file each:
+//   portfolio.test.mjs        portfolio → a bar → accounts → an account's tabs
+//   account-actions.test.mjs  an account's quick actions (tasks, exports, share…)
+//   alerts-tasks.test.mjs     /alerts, /tasks, /settings/webhooks
+//   scope.test.mjs            a CSM sees only their own accounts
+//
 // scripts/browser-tests serves a small demo portfolio and sets:
 //   RAPPORT_BASE                      http://127.0.0.1:PORT
 //   RAPPORT_DEMO_DIR                  the generated portfolio (accounts.csv …)
 //   RAPPORT_TOKEN_ADMIN|LEADER|CSM|VIEWER   API tokens (also sign-in links' tokens)
 //   RAPPORT_CSM_NAME                  the CSM user's name, a `csm` of accounts.csv
 //   RAPPORT_SIGN_IN_LINK_VIEWER       a one-time link from `rapport users sign-in-link`
+//   RAPPORT_PASSWORD_LEADER           "Lena Leader"'s password (`rapport users set-password`)
 //
-// A new page gets its own `describe` below: sign in (signIn), check what the
-// person must see, then shotAtWidths + axe, inside withPage (which fails the
-// journey on any console error, CSP violations included).
+// A page is checked by checkPage (lib.mjs): screenshots at laptop and tablet
+// width, axe-core at both, sideways scrolling reported.
 
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import {
-  assertNoHorizontalScroll,
-  axe,
-  env,
-  heading,
-  launch,
-  readCsv,
-  shotAtWidths,
-  signIn,
-  sorted,
-  tableColumn,
-  withPage,
-  TABLET,
-} from "./lib.mjs";
+import { checkPage, env, heading, launch, readCsv, signIn, withPage } from "./lib.mjs";
 
 let browser;
 before(async () => {
@@ -38,40 +31,80 @@ after(async () => {
 
 const base = () => env("RAPPORT_BASE");
 const demoAccounts = () => readCsv(path.join(env("RAPPORT_DEMO_DIR"), "accounts.csv"));
-const sameName = (a, b) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
-/** The account names a person of this name sees as a CSM (docs/security.md). */
-function accountsOfCsm(name) {
-  return demoAccounts()
-    .filter((account) => sameName(account.csm, name) || sameName(account.manager ?? "", name))
-    .map((account) => account.name);
+async function noSession(page) {
+  const cookies = await page.browserContext().cookies();
+  return !cookies.some((cookie) => cookie.name === "rapport_session");
 }
-
-/** The names in the front page's account table. */
-const frontPageAccounts = (page) => tableColumn(page, "table", "Account");
 
 // ---------------------------------------------------------------------------
 describe("signing in", () => {
-  // Today a signed-out browser gets the API's 401 JSON at `/`. When the
-  // dashboard brings its sign-in page (docs/security.md, "Not done yet"),
-  // this journey changes to: `/` sends a signed-out person to that page.
-  test("signed out, the front page shows no account and asks for credentials", async () => {
+  test("signed out, the front page sends the browser to the sign-in page and names no account", async (t) => {
+    await withPage(browser, async (page) => {
+      const response = await page.goto(`${base()}/`, { waitUntil: "load" });
+      const chain = response.request().redirectChain();
+      assert.equal(chain.length, 1, "the front page redirects once");
+      assert.equal(chain[0].response()?.status(), 303, "a page opened signed out answers 303 See Other");
+      assert.equal(chain[0].response()?.headers().location, "/sign-in?next=%2F", "…to the sign-in page, coming back to /");
+      const url = new URL(page.url());
+      assert.equal(url.pathname, "/sign-in");
+      assert.equal(url.searchParams.get("next"), "/");
+      assert.equal(response.status(), 200);
+      assert.match(response.headers()["content-type"] ?? "", /^text\/html/);
+      assert.equal(await heading(page), "Sign in to Rapport");
+      const body = await page.content();
+      for (const account of demoAccounts()) {
+        assert.ok(!body.includes(account.name), `the sign-in page names ${account.name}`);
+      }
+      assert.ok(await noSession(page), "no session without signing in");
+      for (const field of ["name", "password", "token"]) {
+        assert.ok(await page.$(`form[data-sign-in] [name="${field}"]`), `the sign-in page asks for the ${field}`);
+      }
+      await checkPage(t, page, "sign-in");
+    });
+  });
+
+  test("the sign-in page's password form refuses a wrong password on the page, then signs in and goes to `next`", async () => {
+    const next = "/accounts?tier=core";
     await withPage(
       browser,
       async (page) => {
-        const response = await page.goto(`${base()}/`, { waitUntil: "load" });
-        assert.equal(response.status(), 401);
-        assert.match(response.headers()["www-authenticate"] ?? "", /^Bearer\b/);
-        assert.match(response.headers()["content-type"] ?? "", /^application\/json/);
-        const body = await response.text();
-        assert.match(JSON.parse(body).error, /sign in/);
-        for (const account of demoAccounts()) {
-          assert.ok(!body.includes(account.name), `the signed-out answer names ${account.name}`);
-        }
-        const cookies = await page.browserContext().cookies();
-        assert.ok(!cookies.some((cookie) => cookie.name === "rapport_session"), "no session without signing in");
+        const response = await page.goto(`${base()}${next}`, { waitUntil: "load" });
+        assert.equal(response.request().redirectChain()[0]?.response()?.status(), 303);
+        const at = new URL(page.url());
+        assert.equal(at.pathname, "/sign-in");
+        assert.equal(at.searchParams.get("next"), next, "the sign-in page keeps the page asked for, query and all");
+
+        const passwordForm = 'form[data-sign-in]:has([name="password"])';
+        await page.type(`${passwordForm} [name="name"]`, "Lena Leader");
+        await page.type(`${passwordForm} [name="password"]`, "not-the-password-at-all");
+        await page.click(`${passwordForm} button[type="submit"]`);
+        await page.waitForFunction(
+          (form) => document.querySelector(`${form} .form-error`)?.textContent.trim() !== "",
+          {},
+          passwordForm,
+        );
+        const refusal = await page.$eval(`${passwordForm} .form-error`, (p) => p.textContent.trim());
+        assert.match(refusal, /password/i, "a wrong password is said so in the form");
+        assert.equal(new URL(page.url()).pathname, "/sign-in", "a wrong password stays on the sign-in page");
+        assert.ok(await noSession(page), "no session from a wrong password");
+
+        await page.$eval(`${passwordForm} [name="password"]`, (input) => {
+          input.value = "";
+        });
+        await page.type(`${passwordForm} [name="password"]`, env("RAPPORT_PASSWORD_LEADER"));
+        await Promise.all([
+          page.waitForNavigation({ waitUntil: "load" }),
+          page.click(`${passwordForm} button[type="submit"]`),
+        ]);
+        const landed = new URL(page.url());
+        assert.equal(landed.pathname + landed.search, next, "the password form lands on `next`");
+        assert.equal(await heading(page), "Accounts");
+        assert.ok(!(await noSession(page)), "signing in with the password starts a session");
+        const who = await page.$eval("header .who", (element) => element.textContent);
+        assert.match(who, /Lena Leader \(leader\)/);
       },
-      // Chromium logs the refused document itself as a failed load.
+      // The refused POST /api/session is logged by Chromium as a failed load.
       { allowConsole: [/status of 401/] },
     );
   });
@@ -88,8 +121,7 @@ describe("signing in", () => {
       async (page) => {
         const again = await page.goto(link.href, { waitUntil: "load" });
         assert.equal(again.status(), 401, "a used sign-in link is refused");
-        const cookies = await page.browserContext().cookies();
-        assert.ok(!cookies.some((cookie) => cookie.name === "rapport_session"), "no session from a used link");
+        assert.ok(await noSession(page), "no session from a used link");
       },
       { allowConsole: [/status of 401/] },
     );
@@ -106,52 +138,60 @@ describe("signing in", () => {
       { allowConsole: [/status of 401/] },
     );
   });
+
+  test("signing out ends the session: the front page sends the browser to sign in again", async () => {
+    await withPage(browser, async (page) => {
+      await signIn(page, base(), env("RAPPORT_TOKEN_VIEWER"));
+      await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("button[data-sign-out]")]);
+      assert.equal(new URL(page.url()).pathname, "/sign-in");
+      const response = await page.goto(`${base()}/`, { waitUntil: "load" });
+      assert.equal(response.request().redirectChain()[0]?.response()?.status(), 303, "signed out again");
+      assert.equal(new URL(page.url()).pathname, "/sign-in");
+    });
+  });
 });
 
 // ---------------------------------------------------------------------------
-// The front page: today a plain account list; it becomes "My day".
-describe("front page /", () => {
-  test("an admin signs in with a link, lands on the front page and sees every account", async () => {
+describe("my day /", () => {
+  const sections = ["Alerts to handle", "Tasks due", "Accounts that moved most", "Renewals in the next 90 days"];
+
+  async function sectionHeadings(page) {
+    return page.$$eval("main section h2", (h2s) => h2s.map((h2) => h2.textContent.trim()));
+  }
+
+  test("an admin lands on My day: greeting, the four sections, alert buttons", async (t) => {
     await withPage(browser, async (page) => {
       await signIn(page, base(), env("RAPPORT_TOKEN_ADMIN"));
-      assert.match(await page.title(), /Rapport/);
-      assert.equal(await heading(page), "Rapport");
-      const expected = demoAccounts().map((account) => account.name);
-      assert.ok(expected.length > 0, "the demo portfolio has accounts");
-      assert.deepEqual(sorted(await frontPageAccounts(page)), sorted(expected));
-      await shotAtWidths(page, "front-admin");
-      await axe(page, "front-admin");
-      await page.setViewport({ ...TABLET });
-      await assertNoHorizontalScroll(page);
-    });
-  });
-
-  test("a CSM sees only the accounts naming them as CSM or manager", async () => {
-    const csm = env("RAPPORT_CSM_NAME");
-    const theirs = accountsOfCsm(csm);
-    const everyone = demoAccounts().map((account) => account.name);
-    assert.ok(theirs.length > 0, `${csm} is the CSM of some demo account`);
-    assert.ok(theirs.length < everyone.length, `${csm} is not the CSM of every demo account`);
-    await withPage(browser, async (page) => {
-      await signIn(page, base(), env("RAPPORT_TOKEN_CSM"));
-      const shown = await frontPageAccounts(page);
-      assert.deepEqual(sorted(shown), sorted(theirs), `${csm}'s front page lists exactly their accounts`);
-      const others = everyone.filter((name) => !theirs.includes(name));
-      const text = await page.evaluate(() => document.body.innerText);
-      for (const name of others) {
-        assert.ok(!text.includes(name), `${csm}'s front page names ${name}, an account that is not theirs`);
+      assert.match(await page.title(), /My day · Rapport/);
+      assert.equal(await heading(page), "Good day, admin");
+      assert.deepEqual(await sectionHeadings(page), sections);
+      const current = await page.$$eval('nav[aria-label="Main"] a[aria-current="page"]', (links) =>
+        links.map((a) => a.getAttribute("href")),
+      );
+      assert.deepEqual(current, ["/"], "the main navigation marks My day as the current page");
+      const alertRows = await page.$$('section[aria-labelledby="alerts-h"] tbody tr');
+      assert.ok(alertRows.length > 0, "the demo portfolio raises alerts, and My day lists some");
+      for (const label of ["Acknowledge", "Snooze 7 days", "Resolve"]) {
+        const buttons = await page.$$eval('section[aria-labelledby="alerts-h"] button', (all, wanted) =>
+          all.filter((b) => b.textContent.trim() === wanted).length, label);
+        assert.ok(buttons > 0, `an admin gets "${label}" buttons on the alerts`);
       }
-      await shotAtWidths(page, "front-csm");
-      await axe(page, "front-csm");
+      await checkPage(t, page, "my-day-admin");
     });
   });
 
-  for (const role of ["leader", "viewer"]) {
-    test(`a ${role} sees every account`, async () => {
+  for (const role of ["leader", "csm", "viewer"]) {
+    test(`a ${role} lands on My day greeted by name`, async (t) => {
       await withPage(browser, async (page) => {
         await signIn(page, base(), env(`RAPPORT_TOKEN_${role.toUpperCase()}`));
-        const expected = demoAccounts().map((account) => account.name);
-        assert.deepEqual(sorted(await frontPageAccounts(page)), sorted(expected));
+        const name = { leader: "Lena Leader", csm: env("RAPPORT_CSM_NAME"), viewer: "Victor Viewer" }[role];
+        assert.equal(await heading(page), `Good day, ${name}`);
+        assert.deepEqual(await sectionHeadings(page), sections);
+        const writes = await page.$$("main button[data-api]");
+        if (role === "viewer") {
+          assert.equal(writes.length, 0, "a viewer is offered no button that changes anything");
+        }
+        await checkPage(t, page, `my-day-${role}`);
       });
     });
   }
@@ -159,7 +199,7 @@ describe("front page /", () => {
 
 // ---------------------------------------------------------------------------
 describe("API reference /api/docs", () => {
-  test("is public, readable and accessible", async () => {
+  test("is public, readable and accessible", async (t) => {
     await withPage(browser, async (page) => {
       const response = await page.goto(`${base()}/api/docs`, { waitUntil: "load" });
       assert.equal(response.status(), 200);
@@ -170,8 +210,7 @@ describe("API reference /api/docs", () => {
       assert.ok(openapi > 0, "the page links the machine-readable description");
       const operations = await page.$$eval("section.op", (sections) => sections.length);
       assert.ok(operations > 10, `the page describes the operations (found ${operations})`);
-      await shotAtWidths(page, "api-docs");
-      await axe(page, "api-docs");
+      await checkPage(t, page, "api-docs");
     });
   });
 });

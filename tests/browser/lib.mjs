@@ -183,7 +183,16 @@ export const FAILING_IMPACTS = Object.freeze(["serious", "critical"]);
  * (Runtime.evaluate, which page.evaluate uses): that runs in the page's main
  * world, with its DOM, and a page's CSP does not apply to it.
  */
-export async function axe(page, name, { runOptions = {}, context = undefined } = {}) {
+export async function axe(page, name, options = {}) {
+  const { results, failing, resultsFile } = await runAxe(page, name, options);
+  if (failing.length > 0) {
+    assert.fail(axeFailure(page, failing, resultsFile));
+  }
+  return results;
+}
+
+/** axe-core over the page, its results kept in target/browser/NAME.axe.json; nothing asserted. */
+export async function runAxe(page, name, { runOptions = {}, context = undefined } = {}) {
   axeSource ??= fs.readFileSync(axePath, "utf8");
   const alreadyThere = await page.evaluate(() => typeof window.axe === "object");
   if (!alreadyThere) {
@@ -199,14 +208,15 @@ export async function axe(page, name, { runOptions = {}, context = undefined } =
   const resultsFile = artifactPath(name, "axe.json");
   fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2));
   const failing = results.violations.filter((violation) => FAILING_IMPACTS.includes(violation.impact));
-  if (failing.length > 0) {
-    assert.fail(
-      `axe: ${failing.length} serious or critical accessibility violation(s) on ${page.url()} ` +
-        `(all results: ${path.relative(process.cwd(), resultsFile)}):\n` +
-        failing.map(describeViolation).join("\n"),
-    );
-  }
-  return results;
+  return { results, failing, resultsFile };
+}
+
+function axeFailure(page, failing, resultsFile) {
+  return (
+    `axe: ${failing.length} serious or critical accessibility violation(s) on ${page.url()} ` +
+    `(all results: ${path.relative(process.cwd(), resultsFile)}):\n` +
+    failing.map(describeViolation).join("\n")
+  );
 }
 
 function describeViolation(violation) {
@@ -384,4 +394,147 @@ export function readCsv(file) {
   const [header, ...records] = rows.filter((cells) => cells.some((cell) => cell !== ""));
   const keys = header.map((key) => key.trim().toLowerCase());
   return records.map((cells) => Object.fromEntries(keys.map((key, index) => [key, (cells[index] ?? "").trim()])));
+}
+
+// ---------------------------------------------------------------------------
+// The API beside the pages, and layout
+// ---------------------------------------------------------------------------
+
+/**
+ * Calls Rapport's JSON API from Node with an API token (no browser): what
+ * the pages show is checked against it. Returns { status, headers, text, json }.
+ */
+export async function api(path, token, { method = "GET", body = undefined } = {}) {
+  const headers = { accept: "application/json", authorization: `Bearer ${token}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(new URL(path, env("RAPPORT_BASE")), {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    redirect: "manual",
+  });
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/**
+ * Fetches a URL from inside the page (its session cookie, same origin) and
+ * returns { status, contentType, text }.
+ */
+export async function fetchInPage(page, url) {
+  return page.evaluate(async (target) => {
+    const response = await fetch(target, { credentials: "same-origin" });
+    return {
+      status: response.status,
+      contentType: response.headers.get("content-type") ?? "",
+      text: await response.text(),
+    };
+  }, url);
+}
+
+/**
+ * What sticks out to the right of the page at its current width: the page's
+ * scroll width against its client width, and the outermost elements whose
+ * right edge passes the viewport (a selector-ish path and the start of their
+ * HTML), so a report can name them.
+ */
+export async function horizontalOverflow(page) {
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    const width = root.clientWidth;
+    const describe = (element) => {
+      const parts = [];
+      for (let at = element; at && at !== document.body && parts.length < 5; at = at.parentElement) {
+        let part = at.tagName.toLowerCase();
+        if (at.id) part += `#${at.id}`;
+        else if (typeof at.className === "string" && at.className.trim()) {
+          part += `.${at.className.trim().split(/\s+/).join(".")}`;
+        }
+        parts.unshift(part);
+      }
+      return parts.join(" > ");
+    };
+    const offenders = [];
+    for (const element of document.body.querySelectorAll("*")) {
+      const box = element.getBoundingClientRect();
+      if (box.width === 0 || box.right <= width + 1) continue;
+      // Only the outermost: an element inside one already named is the same story.
+      if (offenders.some((o) => o.element.contains(element))) continue;
+      // Inside something that scrolls by itself (overflow-x auto): not the page's problem.
+      let scrolls = false;
+      for (let at = element.parentElement; at && at !== document.body; at = at.parentElement) {
+        const style = getComputedStyle(at);
+        if (/(auto|scroll|hidden)/.test(style.overflowX) && at.getBoundingClientRect().right <= width + 1) {
+          scrolls = true;
+          break;
+        }
+      }
+      if (scrolls) continue;
+      offenders.push({ element, right: Math.round(box.right) });
+    }
+    return {
+      url: location.pathname + location.search,
+      clientWidth: width,
+      scrollWidth: root.scrollWidth,
+      offenders: offenders.slice(0, 6).map((o) => ({
+        path: describe(o.element),
+        right: o.right,
+        html: o.element.outerHTML.replace(/\s+/g, " ").slice(0, 160),
+      })),
+    };
+  });
+}
+
+/** Appends a line to target/browser/layout.txt (layout findings reported, not failed). */
+export function recordLayout(line) {
+  fs.mkdirSync(artifactsDir, { recursive: true });
+  fs.appendFileSync(path.join(artifactsDir, "layout.txt"), `${line}\n`);
+}
+
+/**
+ * One page checked the way every journey checks a page, each check its own
+ * subtest of `t` (so one failing check — an axe violation, say — is reported
+ * by name and the journey goes on): full-page screenshots at laptop and
+ * tablet width (NAME-laptop.png, NAME-tablet.png), axe-core at both widths
+ * (NAME-laptop.axe.json, NAME-tablet.axe.json; at tablet width only what is
+ * new there fails), and at tablet width whether
+ * the page scrolls sideways — reported (test diagnostic and
+ * target/browser/layout.txt), not failed, since that is layout to fix rather
+ * than a broken journey. The viewport is put back to laptop width.
+ */
+export async function checkPage(t, page, name) {
+  await shotAtWidths(page, name);
+  // A violation found at laptop width fails that subtest; at tablet width
+  // only what is new there fails (the same element breaking the same rule is
+  // one finding, not two).
+  const seen = new Set();
+  const key = (violation, node) => `${violation.id} ${node.target.join(" ")}`;
+  for (const [label, viewport] of [["laptop", LAPTOP], ["tablet", TABLET]]) {
+    await page.setViewport({ ...viewport });
+    await t.test(`axe: ${name} at ${label} width`, async () => {
+      const { failing, resultsFile } = await runAxe(page, `${name}-${label}`);
+      const fresh = failing
+        .map((violation) => ({ ...violation, nodes: violation.nodes.filter((node) => !seen.has(key(violation, node))) }))
+        .filter((violation) => violation.nodes.length > 0);
+      for (const violation of failing) for (const node of violation.nodes) seen.add(key(violation, node));
+      if (fresh.length > 0) assert.fail(axeFailure(page, fresh, resultsFile));
+    });
+  }
+  await page.setViewport({ ...TABLET });
+  const overflow = await horizontalOverflow(page);
+  await page.setViewport({ ...LAPTOP });
+  if (overflow.scrollWidth > overflow.clientWidth) {
+    const line =
+      `${name} (${overflow.url}) scrolls sideways at ${overflow.clientWidth}px: ${overflow.scrollWidth}px wide; ` +
+      overflow.offenders.map((o) => `${o.path} reaches ${o.right}px: ${o.html}`).join(" | ");
+    recordLayout(line);
+    t.diagnostic(`layout: ${line}`);
+  }
+  return overflow;
 }
