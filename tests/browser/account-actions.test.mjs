@@ -185,6 +185,31 @@ describe("an account's quick actions (its CSM)", () => {
     });
   });
 
+  test("the other quick links open: value report, compare periods, record a no-show, set alerts", async () => {
+    const account = await theAccount();
+    await withPage(browser, async (page) => {
+      await signIn(page, base(), csmToken());
+      await page.goto(`${base()}/accounts/${account.id}`, { waitUntil: "load" });
+      const links = Object.fromEntries(
+        await page.$$eval('section[aria-labelledby="qa-h"] a.button:not([download]):not([data-mailto])', (all) =>
+          all.map((a) => [a.textContent.trim(), a.getAttribute("href")]),
+        ),
+      );
+      assert.deepEqual(Object.keys(links), ["Compare periods", "Generate value report", "Record a no-show", "Set alerts"]);
+      const report = await fetchInPage(page, links["Generate value report"]);
+      assert.equal(report.status, 200, "the value report opens");
+      assert.match(report.contentType, /^text\/html/);
+      assert.ok(report.text.includes(account.name), "the value report is the account's");
+      for (const label of ["Compare periods", "Record a no-show", "Set alerts"]) {
+        const target = new URL(links[label], base());
+        const response = await page.goto(target.href, { waitUntil: "load" });
+        assert.equal(response.status(), 200, `${label} (${links[label]}) opens`);
+        // Whether its #fragment finds its place is checked, for every link of
+        // a tab to a place on itself, in portfolio.test.mjs.
+      }
+    });
+  });
+
   test("share with customer: the link opens signed out without internal figures, and is refused once revoked", async (t) => {
     const account = await theAccount();
     await withPage(browser, async (page) => {
@@ -263,6 +288,23 @@ describe("an account's quick actions (its CSM)", () => {
       assert.equal(gone.status, 404, "a revoked link answers 404");
       const afterRows = await page.$$eval("details.action table tbody tr", (rows) => rows.map((r) => r.textContent));
       assert.ok(afterRows.some((row) => /revoked/.test(row)), `the page lists the link as revoked: ${afterRows.join(" | ")}`);
+
+      // The customer opening it now: a page (not JSON) saying the link has ended.
+      const late = await browser.createBrowserContext();
+      try {
+        const tab = await late.newPage();
+        const response = await tab.goto(url.href, { waitUntil: "load" });
+        assert.equal(response.status(), 404);
+        assert.match(response.headers()["content-type"] ?? "", /^text\/html/, "a browser gets a page");
+        assert.equal(await tab.$eval("h1", (h1) => h1.textContent.trim()), "This link does not open a report");
+        assert.ok(!(await tab.content()).includes(account.name), "the ended link's page names no account");
+        await t.test("axe: the ended share link's page", async () => {
+          await axe(tab, "share-gone");
+        });
+        await shot(tab, "share-gone");
+      } finally {
+        await late.close();
+      }
     });
   });
 
@@ -338,6 +380,70 @@ describe("an account's quick actions (its CSM)", () => {
       const afterwards = metricOf((await api(`/api/intelligence/success-metrics/${account.id}`, csmToken())).json);
       assert.equal(afterwards.current, value, `the metric's current value is the one recorded (was ${old.current})`);
       await checkPage(t, page, "account-success-after-measurement");
+    });
+  });
+
+  test("add new goal: the goal is the API's, and the Success tab shows it", async () => {
+    const account = await theAccount();
+    await withPage(
+      browser,
+      async (page) => {
+        await signIn(page, base(), csmToken());
+        await page.goto(`${base()}/accounts/${account.id}`, { waitUntil: "load" });
+        await openAction(page, "Add new goal");
+        const title = `Cut onboarding time ${Date.now()}`;
+        await page.type("#qa-goal-title", title);
+        await page.type("#qa-goal-desc", "New hires productive sooner.");
+        await page.$eval("#qa-goal-target", (input, value) => {
+          input.value = value;
+        }, isoDay(180));
+        await page.type("#qa-goal-metric", "Days to first report");
+        await page.type("#qa-goal-unit", "days");
+        await page.type("#qa-goal-base", "20");
+        await page.type("#qa-goal-tgt", "5");
+        await page.select("#qa-goal-dir", "lower_is_better");
+        const answer = page.waitForResponse((r) => r.url().endsWith("/goals") && r.request().method() === "POST");
+        await page.click('form[data-api$="/goals"] button[type="submit"]');
+        const response = await answer;
+        const sent = response.request().postData();
+        assert.ok(
+          response.ok(),
+          `POST …/goals answers ${response.status()} ${(await response.text()).slice(0, 300)} to the form's body ${sent}`,
+        );
+        await page.waitForNavigation({ waitUntil: "load" }).catch(() => {});
+        assert.equal(new URL(page.url()).searchParams.get("tab"), "success", "the form goes on to the Success tab");
+        const goals = (await api(`/api/intelligence/success-metrics/${account.id}`, csmToken())).json.goals;
+        const goal = goals.find((g) => g.title === title);
+        assert.ok(goal, `the goal "${title}" is in the API`);
+        assert.deepEqual(
+          goal.metrics.map((m) => [m.name, m.baseline, m.target, m.unit, m.direction]),
+          [["Days to first report", 20, 5, "days", "lower_is_better"]],
+        );
+        assert.ok((await page.$eval("main", (m) => m.innerText)).includes(title), "the Success tab lists it");
+      },
+      { allowConsole: [/status of 4\d\d/] },
+    );
+  });
+
+  test("override the health score on the Health tab: the API's health carries the override", async (t) => {
+    const account = await theAccount();
+    await withPage(browser, async (page) => {
+      await signIn(page, base(), csmToken());
+      await page.goto(`${base()}/accounts/${account.id}?tab=health`, { waitUntil: "load" });
+      await openAction(page, "Override the health score");
+      await page.type("#ov-value", "42");
+      await page.type("#ov-reason", "Champion left last week (browser test)");
+      await Promise.all([
+        page.waitForNavigation({ waitUntil: "load" }),
+        page.click('form[data-api*="/overrides/"] button[type="submit"]'),
+      ]);
+      const health = (await api(`/api/intelligence/health/${account.id}`, csmToken())).json;
+      assert.equal(health.scoreOverride?.override?.value, 42, `the API's health: ${JSON.stringify(health.scoreOverride)}`);
+      assert.equal(health.scoreOverride.override.reason, "Champion left last week (browser test)");
+      const banner = await page.$eval("main", (m) => m.innerText);
+      assert.match(banner, /Manual override in force: 42/, "the Health tab says the override is in force");
+      assert.match(banner, /Champion left last week \(browser test\)/, "…and lists it in the override history");
+      await checkPage(t, page, "account-health-overridden");
     });
   });
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
 import { after, before, describe, test } from "node:test";
-import { axe, collectConsoleErrors, launch, shot, withPage } from "./lib.mjs";
+import { axe, collectConsoleErrors, horizontalOverflow, launch, shot, withPage, TABLET } from "./lib.mjs";
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
@@ -22,6 +22,14 @@ const routes = {
   "/inline-script": ["text/html", page("Inline", "<script>window.ranInline = true</script>")],
   "/throws": ["text/html", page("Throws", '<script src="/boom.js"></script>')],
   "/boom.js": ["text/javascript", "throw new Error('boom from a same-origin script')"],
+  "/too-wide": [
+    "text/html",
+    page(
+      "Too wide",
+      '<div class="scroller" style="overflow-x:auto"><table style="width:1500px"><tr><td>scrolls by itself</td></tr></table></div>' +
+        '<p class="wide" style="width:1200px">sticks out</p>',
+    ),
+  ],
   "/image-without-alt": [
     "text/html",
     page(
@@ -85,6 +93,20 @@ describe("harness", () => {
         assert.match(error.message, /harness-image-without-alt\.axe\.json/);
         return true;
       });
+    });
+  });
+
+  test("horizontalOverflow names what sticks out, not what scrolls inside its own box", async () => {
+    await withPage(browser, async (tab) => {
+      await tab.setViewport({ ...TABLET });
+      await tab.goto(`${origin}/clean`);
+      const clean = await horizontalOverflow(tab);
+      assert.ok(clean.scrollWidth <= clean.clientWidth);
+      assert.deepEqual(clean.offenders, []);
+      await tab.goto(`${origin}/too-wide`);
+      const wide = await horizontalOverflow(tab);
+      assert.ok(wide.scrollWidth > wide.clientWidth, "the page scrolls sideways");
+      assert.deepEqual(wide.offenders.map((o) => o.path), ["main > p.wide"]);
     });
   });
 

@@ -208,16 +208,18 @@ describe("portfolio → accounts → an account (admin)", () => {
         }
         // Links to a place on a page must find it.
         const fragments = await page.$$eval('main a[href*="#"]', (links) =>
-          links.map((a) => new URL(a.href)).filter((u) => u.hash.length > 1).map((u) => u.pathname + u.search + u.hash),
+          links
+            .map((a) => ({ url: new URL(a.href), text: a.textContent.trim() }))
+            .filter(({ url }) => url.hash.length > 1)
+            .map(({ url, text }) => ({ where: url.pathname + url.search, id: url.hash.slice(1), text })),
         );
         await t.test(`${tab.label} tab: its links to a place on the page find it`, async () => {
           const here = new URL(page.url());
           const missing = [];
-          for (const fragment of fragments) {
-            const [where, id] = fragment.split("#");
-            if (where === here.pathname + here.search && !(await page.$(`[id="${id}"]`))) missing.push(`#${id}`);
+          for (const { where, id, text } of fragments) {
+            if (where === here.pathname + here.search && !(await page.$(`[id="${id}"]`))) missing.push(`“${text}” → #${id}`);
           }
-          assert.deepEqual(missing, [], `${tab.label} tab: links to ${missing.join(", ")} find no element with that id`);
+          assert.deepEqual(missing, [], `${tab.label} tab: ${missing.join(", ")} find no element with that id`);
         });
         await checkPage(t, page, `account-${tab.label.toLowerCase()}`);
       }
