@@ -23,6 +23,7 @@
 
 pub mod audit;
 pub mod identity;
+pub mod models;
 pub mod sharing;
 pub mod sqlite;
 pub mod tasks;
@@ -92,10 +93,12 @@ pub enum ChangeKind {
     Webhooks,
     Deliveries,
     Snapshots,
+    /// A model version saved (portfolio-wide).
+    Models,
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 11] = [
+    pub const ALL: [ChangeKind; 12] = [
         ChangeKind::Account,
         ChangeKind::Contacts,
         ChangeKind::Features,
@@ -107,6 +110,7 @@ impl ChangeKind {
         ChangeKind::Webhooks,
         ChangeKind::Deliveries,
         ChangeKind::Snapshots,
+        ChangeKind::Models,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -122,6 +126,7 @@ impl ChangeKind {
             ChangeKind::Webhooks => "webhooks",
             ChangeKind::Deliveries => "deliveries",
             ChangeKind::Snapshots => "snapshots",
+            ChangeKind::Models => "models",
         }
     }
 
@@ -530,6 +535,17 @@ pub trait Store: Send + Sync {
     /// Stores a task for an account the store knows (a person's: audited,
     /// the task after); refused with [`tasks::TaskWriteError::OpenAlready`]
     /// inside the result when its source key already has an open task.
+    /// Stores a new version of a model (its whole file) and the audit
+    /// entry of saving it, in one transaction that also logs a `models`
+    /// change (followers load it).
+    fn save_model_version(
+        &self,
+        version: &models::NewModelVersion,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<models::ModelVersion>;
+    /// The saved versions (of one model's name when given), oldest first.
+    fn model_versions(&self, name: Option<&str>) -> StoreResult<Vec<models::ModelVersion>>;
+
     fn create_task(
         &self,
         task: &rapport_core::tasks::NewTask,

@@ -107,10 +107,16 @@ const CHECKS: &[(&str, Check)] = &[
         "tasks_playbook_sync_reads_the_tasks_in_force_and_stores_the_new",
         tasks::playbook_sync_reads_the_tasks_in_force_and_stores_the_new,
     ),
+    (
+        "model_versions_are_numbered_listed_audited_and_logged",
+        models::model_versions_are_numbered_listed_audited_and_logged,
+    ),
 ];
 
 #[path = "store_suite/audit.rs"]
 mod audit;
+#[path = "store_suite/models.rs"]
+mod models;
 #[path = "store_suite/tasks.rs"]
 mod tasks;
 #[path = "store_suite/tracking.rs"]

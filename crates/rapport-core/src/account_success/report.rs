@@ -90,6 +90,52 @@ pub struct ValueReport {
     pub net_roi_percent: Option<f64>,
     /// Whether the document shows the investment, the multiple and the net ROI.
     pub show_roi: bool,
+    /// The customer view's traffic light over the listed goals.
+    pub light: TrafficLight,
+    /// The listed goals' checkpoints and target dates ahead (and the
+    /// renewal), as the customer may read them.
+    pub milestones: Vec<ReportMilestone>,
+}
+
+/// The customer view's traffic light (seed 004): green when every listed
+/// goal is achieved or on its way, amber when some need attention, red when
+/// most do (or one is past its target date unachieved); grey with no goal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TrafficLight {
+    Green,
+    Amber,
+    Red,
+    Grey,
+}
+
+impl TrafficLight {
+    /// The light of goals with these statuses, `overdue` of them past
+    /// their target date without being achieved.
+    pub fn of(statuses: &[GoalStatus], overdue: usize) -> TrafficLight {
+        let at_risk = statuses
+            .iter()
+            .filter(|status| **status == GoalStatus::AtRisk)
+            .count();
+        if statuses.is_empty() {
+            TrafficLight::Grey
+        } else if overdue > 0 || 2 * at_risk > statuses.len() {
+            TrafficLight::Red
+        } else if at_risk > 0 {
+            TrafficLight::Amber
+        } else {
+            TrafficLight::Green
+        }
+    }
+}
+
+/// A milestone as the customer sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportMilestone {
+    pub date: NaiveDate,
+    pub label: String,
+    pub status: Option<GoalStatus>,
 }
 
 /// `value` when a document can write it: finite and within a 64-bit whole
@@ -122,6 +168,33 @@ impl ValueReport {
                 .count()
         };
         let net_roi_percent = writable_option(report.value.recognised_net_roi_percent);
+        let statuses: Vec<GoalStatus> = goals.iter().map(|goal| goal.status).collect();
+        let overdue = goals
+            .iter()
+            .filter(|goal| goal.past_target_date && goal.status != GoalStatus::Achieved)
+            .count();
+        // A milestone of a goal the report leaves out is left out too (by
+        // the goal's id and title: the milestone's label starts with it).
+        let left_out: Vec<&crate::success::engine::GoalView> = report
+            .goals
+            .iter()
+            .filter(|goal| !include_not_started && goal.status == GoalStatus::NotStarted)
+            .collect();
+        let milestones = report
+            .milestones
+            .iter()
+            .filter(|milestone| {
+                !left_out.iter().any(|goal| {
+                    milestone.goal_id.as_deref() == Some(goal.id.as_str())
+                        && milestone.label.starts_with(&format!("{}: ", goal.title))
+                })
+            })
+            .map(|milestone| ReportMilestone {
+                date: milestone.date,
+                label: milestone.label.clone(),
+                status: milestone.status,
+            })
+            .collect();
         let show_roi = show_roi.unwrap_or(net_roi_percent.is_some_and(|roi| roi >= 0.0));
         ValueReport {
             account_name: view.account_name.clone(),
@@ -150,6 +223,8 @@ impl ValueReport {
             value_multiple: writable_option(report.value.recognised_value_multiple),
             net_roi_percent,
             show_roi,
+            light: TrafficLight::of(&statuses, overdue),
+            milestones,
             goals: goals
                 .into_iter()
                 .map(|goal| ReportGoal {
@@ -180,5 +255,37 @@ impl ValueReport {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod light_tests {
+    use super::*;
+
+    #[test]
+    fn the_light_is_green_amber_red_or_grey_by_the_goals() {
+        use GoalStatus::*;
+        assert_eq!(TrafficLight::of(&[], 0), TrafficLight::Grey);
+        assert_eq!(
+            TrafficLight::of(&[Achieved, InProgress, NotStarted], 0),
+            TrafficLight::Green
+        );
+        assert_eq!(
+            TrafficLight::of(&[Achieved, AtRisk, InProgress], 0),
+            TrafficLight::Amber
+        );
+        assert_eq!(
+            TrafficLight::of(&[AtRisk, AtRisk, InProgress], 0),
+            TrafficLight::Red
+        );
+        // Half at risk is amber; one past its target date unachieved is red.
+        assert_eq!(
+            TrafficLight::of(&[AtRisk, InProgress], 0),
+            TrafficLight::Amber
+        );
+        assert_eq!(
+            TrafficLight::of(&[InProgress, Achieved], 1),
+            TrafficLight::Red
+        );
     }
 }

@@ -303,7 +303,7 @@ impl Model {
         Ok(model)
     }
 
-    fn validate(&self) -> Result<(), ModelError> {
+    pub(crate) fn validate(&self) -> Result<(), ModelError> {
         let invalid = |key: String, reason: &str| {
             Err(ModelError::Invalid {
                 key,

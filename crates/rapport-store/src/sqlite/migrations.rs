@@ -397,6 +397,25 @@ CREATE UNIQUE INDEX tasks_one_open_per_source ON tasks (account, source_key)
 CREATE INDEX tasks_by_account ON tasks (account, due);
 CREATE INDEX tasks_by_due ON tasks (status, due);
 "#,
+    r#"
+-- Model versions (issue 23): a model's settings as a person saved them, the
+-- whole model file each time; the newest version of a model's name is the
+-- one in use. Append-only: a version is never changed or removed, so what
+-- was scored with which settings stays on record. AUTOINCREMENT ids.
+CREATE TABLE model_versions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL,
+    toml        TEXT NOT NULL,
+    note        TEXT,
+    saved_at_ms INTEGER NOT NULL,
+    saved_by    TEXT NOT NULL
+);
+CREATE INDEX model_versions_by_name ON model_versions (name, id);
+CREATE TRIGGER model_versions_never_change BEFORE UPDATE ON model_versions
+BEGIN SELECT RAISE(ABORT, 'model versions are append-only'); END;
+CREATE TRIGGER model_versions_never_go BEFORE DELETE ON model_versions
+BEGIN SELECT RAISE(ABORT, 'model versions are append-only'); END;
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

@@ -7,6 +7,7 @@ mod audit;
 mod goals;
 mod identity;
 mod migrations;
+mod models;
 mod overrides;
 mod sharing;
 mod snapshots;
@@ -464,6 +465,19 @@ fn account_from_row(row: &Row<'_>, first: usize) -> StoreResult<Account> {
         industry: row.get(first + 9)?,
         manager: row.get(first + 10)?,
         at_risk_override: row.get(first + 11)?,
+    })
+}
+
+/// A model version as the audit log keeps it: the whole file, who, when, why.
+fn model_view(version: &crate::models::ModelVersion) -> serde_json::Value {
+    serde_json::json!({
+        "id": version.id,
+        "name": version.name,
+        "version": version.version,
+        "toml": version.toml,
+        "note": version.note,
+        "savedAt": version.saved_at.to_string(),
+        "savedBy": version.saved_by,
     })
 }
 
@@ -1452,6 +1466,33 @@ impl Store for SqliteStore {
         at: Timestamp,
     ) -> StoreResult<Option<(crate::sharing::ShareLink, String)>> {
         self.write(|transaction, _| sharing::open(transaction, token_hash, at))
+    }
+
+    fn save_model_version(
+        &self,
+        version: &crate::models::NewModelVersion,
+        audit: &AuditDraft,
+    ) -> StoreResult<crate::models::ModelVersion> {
+        self.write(|transaction, log| {
+            let before = models::list(transaction, Some(&version.name))?
+                .pop()
+                .map(|previous| model_view(&previous));
+            let saved = models::insert(transaction, version)?;
+            log.touched(ChangeKind::Models, None);
+            audit::record(
+                transaction,
+                audit,
+                &saved.id.to_string(),
+                None,
+                before,
+                Some(model_view(&saved)),
+            )?;
+            Ok(saved)
+        })
+    }
+
+    fn model_versions(&self, name: Option<&str>) -> StoreResult<Vec<crate::models::ModelVersion>> {
+        self.read(|connection| models::list(connection, name))
     }
 
     fn create_task(
