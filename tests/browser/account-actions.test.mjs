@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { api, axe, checkPage, env, fetchInPage, heading, launch, readCsv, shot, signIn, withPage } from "./lib.mjs";
+import { api, assertNoRawData, axe, checkPage, env, fetchInPage, heading, launch, readCsv, shot, signIn, withPage } from "./lib.mjs";
 
 let browser;
 before(async () => {
@@ -251,6 +251,9 @@ describe("an account's quick actions (its CSM)", () => {
         assert.equal(response.status(), 200, "the link opens signed out");
         html = await tab.content();
         assert.match(await tab.$eval("h1", (h1) => h1.textContent), new RegExp(account.name));
+        await t.test("the shared value report shows no program data", async () => {
+          await assertNoRawData(tab);
+        });
         await t.test("axe: the shared value report", async () => {
           await axe(tab, "share-report");
         });

@@ -156,7 +156,12 @@ describe("tasks /tasks", () => {
 describe("webhooks /settings/webhooks", () => {
   test("an admin adds a subscription and removes it", async (t) => {
     await withPage(browser, async (page) => {
-      page.on("dialog", (dialog) => dialog.accept());
+      let confirmAnswer = true;
+      const confirms = [];
+      page.on("dialog", (dialog) => {
+        confirms.push(dialog.message());
+        return confirmAnswer ? dialog.accept() : dialog.dismiss();
+      });
       await signIn(page, base(), adminToken());
       await page.goto(`${base()}/settings/webhooks`, { waitUntil: "load" });
       assert.equal(await heading(page), "Webhook subscriptions");
@@ -176,6 +181,13 @@ describe("webhooks /settings/webhooks", () => {
       assert.ok(!html.includes("a-secret-of-twenty-chars"), "the secret is never shown back");
       await checkPage(t, page, "webhooks");
 
+      // Answering the confirm with Cancel keeps it.
+      confirmAnswer = false;
+      await page.click(`button[data-api="/api/webhooks/${hook.id}"]`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.match(confirms.at(-1) ?? "", /^Remove this subscription\?/, "Remove asks first");
+      assert.ok((await api("/api/webhooks", adminToken())).json.some((h) => h.id === hook.id), "Cancel keeps the subscription");
+      confirmAnswer = true;
       await clickAndReload(page, `button[data-api="/api/webhooks/${hook.id}"]`);
       const left = (await api("/api/webhooks", adminToken())).json;
       assert.ok(!left.some((h) => h.id === hook.id), "Remove deletes it");

@@ -210,7 +210,7 @@ describe("API reference /api/docs", () => {
       assert.ok(openapi > 0, "the page links the machine-readable description");
       const operations = await page.$$eval("section.op", (sections) => sections.length);
       assert.ok(operations > 10, `the page describes the operations (found ${operations})`);
-      await checkPage(t, page, "api-docs");
+      await checkPage(t, page, "api-docs", { showsCode: true });
     });
   });
 });

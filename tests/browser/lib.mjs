@@ -491,6 +491,31 @@ export async function horizontalOverflow(page) {
   });
 }
 
+/**
+ * The page's visible text shows no program data: no JSON object
+ * (`{"key": …`), no `undefined`, `NaN`, `null` or `[object Object]` a
+ * template or script let through, and no element (a cell, a chip) whose
+ * whole text is `None` (the English "None." of an empty table is fine).
+ */
+export async function assertNoRawData(page) {
+  const { text, bare } = await page.evaluate(() => {
+    const root = document.querySelector("main") ?? document.body;
+    const bare = [...root.querySelectorAll("*")]
+      .filter((element) => element.children.length === 0 && /^(None|null|undefined|NaN)$/.test(element.textContent.trim()))
+      .map((element) => {
+        const row = element.closest("tr, li, p") ?? element.parentElement;
+        return `${element.tagName.toLowerCase()}${element.className ? `.${element.className}` : ""} “${element.textContent.trim()}” in “${row.innerText.replace(/\s+/g, " ").slice(0, 120)}”`;
+      });
+    return { text: root.innerText, bare };
+  });
+  const patterns = [/\{\s*"[A-Za-z_]+"\s*:/, /\bundefined\b/, /\bNaN\b/, /\bnull\b/, /\[object Object\]/];
+  const found = patterns
+    .map((pattern) => pattern.exec(text))
+    .filter(Boolean)
+    .map((match) => `“${text.slice(Math.max(0, match.index - 60), match.index + 120).replace(/\s+/g, " ")}”`);
+  assert.deepEqual([...found, ...bare], [], `${page.url()} shows program data as text:\n  ${[...found, ...bare].join("\n  ")}`);
+}
+
 /** Appends a line to target/browser/layout.txt (layout findings reported, not failed). */
 export function recordLayout(line) {
   fs.mkdirSync(artifactsDir, { recursive: true });
@@ -500,7 +525,9 @@ export function recordLayout(line) {
 /**
  * One page checked the way every journey checks a page, each check its own
  * subtest of `t` (so one failing check — an axe violation, say — is reported
- * by name and the journey goes on): full-page screenshots at laptop and
+ * by name and the journey goes on): no program data in its text
+ * (assertNoRawData; `showsCode` for a page of code examples), full-page
+ * screenshots at laptop and
  * tablet width (NAME-laptop.png, NAME-tablet.png), axe-core at both widths
  * (NAME-laptop.axe.json, NAME-tablet.axe.json; at tablet width only what is
  * new there fails), and at tablet width whether
@@ -508,8 +535,13 @@ export function recordLayout(line) {
  * target/browser/layout.txt), not failed, since that is layout to fix rather
  * than a broken journey. The viewport is put back to laptop width.
  */
-export async function checkPage(t, page, name) {
+export async function checkPage(t, page, name, { showsCode = false } = {}) {
   await shotAtWidths(page, name);
+  if (!showsCode) {
+    await t.test(`${name}: no raw data in the page's text`, async () => {
+      await assertNoRawData(page);
+    });
+  }
   // A violation found at laptop width fails that subtest; at tablet width
   // only what is new there fails (the same element breaking the same rule is
   // one finding, not two).
