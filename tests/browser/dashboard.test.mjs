@@ -109,6 +109,24 @@ describe("signing in", () => {
     );
   });
 
+  for (const elsewhere of ["https://evil.example/steal", "//evil.example/steal", "/\\evil.example/steal"]) {
+    test(`the password form never sends the browser elsewhere (next=${elsewhere})`, async () => {
+      await withPage(browser, async (page) => {
+        await page.goto(`${base()}/sign-in?next=${encodeURIComponent(elsewhere)}`, { waitUntil: "load" });
+        const passwordForm = 'form[data-sign-in]:has([name="password"])';
+        await page.type(`${passwordForm} [name="name"]`, "Lena Leader");
+        await page.type(`${passwordForm} [name="password"]`, env("RAPPORT_PASSWORD_LEADER"));
+        await Promise.all([
+          page.waitForNavigation({ waitUntil: "load" }),
+          page.click(`${passwordForm} button[type="submit"]`),
+        ]);
+        const landed = new URL(page.url());
+        assert.equal(landed.origin, new URL(base()).origin, `signing in with next=${elsewhere} stays on Rapport`);
+        assert.equal(landed.pathname, "/");
+      });
+    });
+  }
+
   test("a one-time sign-in link signs in once, and is refused the second time", async () => {
     const link = new URL(env("RAPPORT_SIGN_IN_LINK_VIEWER"));
     assert.equal(link.origin, new URL(base()).origin, "the link points at the server under test");
