@@ -19,7 +19,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { checkPage, env, heading, launch, readCsv, signIn, withPage } from "./lib.mjs";
+import { api, checkPage, env, heading, launch, readCsv, signIn, withPage } from "./lib.mjs";
 
 let browser;
 before(async () => {
@@ -177,6 +177,38 @@ describe("my day /", () => {
     return page.$$eval("main section h2", (h2s) => h2s.map((h2) => h2.textContent.trim()));
   }
 
+  /** My day as shown against its JSON twin, GET /api/me/day with the same person's token. */
+  async function assertMatchesApi(page, token) {
+    const day = (await api("/api/me/day", token)).json;
+    assert.ok(day, "GET /api/me/day answers");
+    const figures = await page.$$eval("main .cards .card", (cards) => cards.map((c) => c.querySelector("a, b")?.textContent.trim()));
+    assert.deepEqual(
+      figures.slice(0, 3).map(Number),
+      [day.alertsOpen, day.tasksDue, day.renewals.length],
+      "the cards count the API's open alerts, tasks due and renewals",
+    );
+    const names = (section) =>
+      page.$$eval(`section[aria-labelledby="${section}"] tbody tr`, (rows) =>
+        rows.map((row) => row.querySelector("a[href^='/accounts/']")?.textContent.trim()).filter(Boolean),
+      );
+    assert.deepEqual(await names("alerts-h"), day.alerts.map((a) => a.accountName), "Alerts to handle: the API's, in order");
+    assert.deepEqual(await names("tasks-h"), day.tasks.map((t) => t.accountName), "Tasks due: the API's, in order");
+    assert.deepEqual(
+      await names("moved-h"),
+      [...day.falling, ...day.rising].map((r) => r.account.name),
+      "Accounts that moved most: the API's falling, then rising",
+    );
+    assert.deepEqual(await names("renewals-h"), day.renewals.map((r) => r.account.name), "Renewals: the API's, in order");
+    const today = new Date().toISOString().slice(0, 10);
+    const horizon = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
+    for (const renewal of day.renewals) {
+      assert.ok(
+        renewal.account.renewalDate >= today && renewal.account.renewalDate <= horizon,
+        `${renewal.account.name} renews ${renewal.account.renewalDate}, within 90 days`,
+      );
+    }
+  }
+
   test("an admin lands on My day: greeting, the four sections, alert buttons", async (t) => {
     await withPage(browser, async (page) => {
       await signIn(page, base(), env("RAPPORT_TOKEN_ADMIN"));
@@ -189,6 +221,7 @@ describe("my day /", () => {
       assert.deepEqual(current, ["/"], "the main navigation marks My day as the current page");
       const alertRows = await page.$$('section[aria-labelledby="alerts-h"] tbody tr');
       assert.ok(alertRows.length > 0, "the demo portfolio raises alerts, and My day lists some");
+      await assertMatchesApi(page, env("RAPPORT_TOKEN_ADMIN"));
       for (const label of ["Acknowledge", "Snooze 7 days", "Resolve"]) {
         const buttons = await page.$$eval('section[aria-labelledby="alerts-h"] button', (all, wanted) =>
           all.filter((b) => b.textContent.trim() === wanted).length, label);
@@ -205,6 +238,7 @@ describe("my day /", () => {
         const name = { leader: "Lena Leader", csm: env("RAPPORT_CSM_NAME"), viewer: "Victor Viewer" }[role];
         assert.equal(await heading(page), `Good day, ${name}`);
         assert.deepEqual(await sectionHeadings(page), sections);
+        await assertMatchesApi(page, env(`RAPPORT_TOKEN_${role.toUpperCase()}`));
         const writes = await page.$$("main button[data-api]");
         if (role === "viewer") {
           assert.equal(writes.length, 0, "a viewer is offered no button that changes anything");
