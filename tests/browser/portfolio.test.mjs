@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { api, checkPage, env, fetchInPage, heading, launch, readCsv, signIn, tableColumn, withPage } from "./lib.mjs";
+import { api, checkPage, env, fetchInPage, heading, launch, readCsv, shotAtWidths, signIn, tableColumn, withPage } from "./lib.mjs";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -227,6 +227,44 @@ describe("portfolio → accounts → an account (admin)", () => {
     // A drill-down link the server refuses is failed by its own subtest above
     // (naming the link and the page's message), not twice.
     { allowConsole: [/status of 400/] });
+  });
+
+  test("the portfolio's filter form: every bar of every chart opens as many accounts as it counts", async () => {
+    const csm = "Nina White";
+    await withPage(browser, async (page) => {
+      await signIn(page, base(), adminToken());
+      await page.goto(`${base()}/portfolio`, { waitUntil: "load" });
+      await page.select("#p-csm", csm);
+      await page.select("#p-period", "14d");
+      await Promise.all([
+        page.waitForNavigation({ waitUntil: "load" }),
+        page.click('form[aria-label="Portfolio filters"] button[type="submit"]'),
+      ]);
+      const url = new URL(page.url());
+      assert.equal(url.searchParams.get("csm"), csm);
+      assert.equal(url.searchParams.get("period"), "14d");
+      assert.match(await page.$eval("main > p.muted", (p) => p.textContent), new RegExp(`of ${csm}`), "the page says whose accounts");
+      const mismatches = [];
+      for (const title of ["By revenue", "By tier", "By engagement band", "By multi-threaded users", "Revenue by engagement band"]) {
+        const { bars } = await chartLinks(page, title);
+        for (const bar of bars) {
+          const query = new URL(bar.href, base()).searchParams;
+          if (query.get("csm") !== csm) mismatches.push(`${title} “${bar.label}” drops the CSM filter: ${bar.href}`);
+          const count = Number(/\((\d+)\)/.exec(bar.label)?.[1]);
+          const listed = await apiAccountNames(query.toString());
+          if (listed.total !== count) mismatches.push(`${title} “${bar.label}” counts ${count}; ${bar.href} lists ${listed.total}`);
+        }
+      }
+      assert.deepEqual(mismatches, [], "every bar opens what it counts");
+      const demo = readCsv(path.join(env("RAPPORT_DEMO_DIR"), "accounts.csv")).filter(
+        (account) => account.csm === csm && account.status === "active",
+      );
+      const tierTotal = (await chartLinks(page, "By tier")).bars.reduce((sum, bar) => sum + Number(/\((\d+)\)/.exec(bar.label)[1]), 0);
+      assert.equal(tierTotal, demo.length, `"By tier" counts ${csm}'s ${demo.length} active accounts`);
+      // The same page as above with other figures: screenshots only (its axe
+      // findings are the unfiltered page's).
+      await shotAtWidths(page, "portfolio-filtered");
+    });
   });
 
   test("the activity tab's type filter shows only the types ticked", async () => {
