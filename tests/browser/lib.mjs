@@ -308,12 +308,13 @@ function isAutomaticFavicon(page, url) {
   }
 }
 
-/** The trimmed text of each cell of the column headed `header` in the table at `tableSelector`. */
+/** The trimmed text of each cell of the column headed `header` (sort arrows aside) in the table at `tableSelector`. */
 export async function tableColumn(page, tableSelector, header) {
   const column = await page.$eval(
     tableSelector,
     (table, wanted) => {
-      const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+      // A sorted column's header ends with its arrow (▲ or ▼): not part of its name.
+      const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent.replace(/[▲▼]/g, "").trim());
       const index = headers.indexOf(wanted);
       if (index < 0) return { headers, cells: null };
       const cells = [...table.querySelectorAll("tbody tr")].map((row) =>

@@ -267,6 +267,31 @@ describe("portfolio → accounts → an account (admin)", () => {
     });
   });
 
+  test("the accounts table's pager walks every account once, in the API's order", async () => {
+    await withPage(browser, async (page) => {
+      await signIn(page, base(), adminToken());
+      await page.goto(`${base()}/accounts?limit=5&sort=name`, { waitUntil: "load" });
+      const everyone = await apiAccountNames("sort=name");
+      const seen = [];
+      for (let step = 0; step < 10; step += 1) {
+        const rows = await pageAccountNames(page);
+        assert.ok(rows.length <= 5, "five rows a page");
+        seen.push(...rows);
+        const pager = await page.$eval("nav.pager", (nav) => nav.innerText.replace(/\s+/g, " "));
+        assert.match(pager, new RegExp(`Rows ${seen.length - rows.length + 1}–${seen.length} of ${everyone.total}`));
+        const next = await page.$$("nav.pager a:not([download])");
+        const nextLink = [];
+        for (const link of next) if (/^Next/.test((await link.evaluate((a) => a.textContent)).trim())) nextLink.push(link);
+        if (nextLink.length === 0) break;
+        await Promise.all([page.waitForNavigation({ waitUntil: "load" }), nextLink[0].click()]);
+        assert.equal(new URL(page.url()).searchParams.get("sort"), "name", "the pager keeps the sort");
+      }
+      assert.deepEqual(seen, everyone.names, "page by page, the API's accounts in its order, each once");
+      const previous = await page.$$eval("nav.pager a", (links) => links.map((a) => a.textContent.trim()));
+      assert.ok(previous.some((text) => /^← Previous/.test(text)), "the last page links back");
+    });
+  });
+
   test("the activity tab's type filter shows only the types ticked", async () => {
     await withPage(browser, async (page) => {
       await signIn(page, base(), adminToken());
