@@ -37,6 +37,16 @@ async function noSession(page) {
   return !cookies.some((cookie) => cookie.name === "rapport_session");
 }
 
+/** A refused sign-in link, in a browser: the sign-in page saying why, ready for a password. */
+async function assertRefusalPage(page, response) {
+  assert.match(response.headers()["content-type"] ?? "", /^text\/html/, "a browser gets the sign-in page, not JSON");
+  assert.equal(await heading(page), "Sign in to Rapport");
+  const banner = await page.$eval("main .banner", (p) => p.textContent.trim());
+  assert.match(banner, /sign-in link was used already, has expired or is not known/);
+  assert.ok(await page.$('form[data-sign-in] [name="password"]'), "…with the password form");
+  assert.ok(await noSession(page), "no session from a refused link");
+}
+
 // ---------------------------------------------------------------------------
 describe("signing in", () => {
   test("signed out, the front page sends the browser to the sign-in page and names no account", async (t) => {
@@ -139,19 +149,22 @@ describe("signing in", () => {
       async (page) => {
         const again = await page.goto(link.href, { waitUntil: "load" });
         assert.equal(again.status(), 401, "a used sign-in link is refused");
+        await assertRefusalPage(page, again);
         assert.ok(await noSession(page), "no session from a used link");
       },
       { allowConsole: [/status of 401/] },
     );
   });
 
-  test("a bogus token in a sign-in link is refused", async () => {
+  test("a bogus token in a sign-in link is refused", async (t) => {
     await withPage(
       browser,
       async (page) => {
         const response = await page.goto(`${base()}/sign-in?token=rpt_${"0".repeat(64)}`, { waitUntil: "load" });
         assert.equal(response.status(), 401);
         assert.equal(new URL(page.url()).pathname, "/sign-in", "a refused link does not redirect");
+        await assertRefusalPage(page, response);
+        await checkPage(t, page, "sign-in-refused");
       },
       { allowConsole: [/status of 401/] },
     );
