@@ -113,8 +113,8 @@ impl App {
                 .filter_map(|account| engine.state.account(account.as_str()))
                 .collect();
             firing.extend(firing_of(
-                &self.config.models,
-                &self.config.health_model,
+                &self.models().engagement,
+                &self.models().health,
                 &engine.state,
                 &states,
                 now,

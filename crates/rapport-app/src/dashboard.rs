@@ -296,8 +296,8 @@ impl App {
         let engine = self.read()?;
         Ok(account_rows(
             &engine.state,
-            &self.config.models.default,
-            &self.config.health_model,
+            &self.models().engagement.default,
+            &self.models().health,
             window,
             compare.window(window),
             Some(person),
@@ -469,8 +469,8 @@ impl App {
                 account_row(
                     &engine.state,
                     state,
-                    &self.config.models.default,
-                    &self.config.health_model,
+                    &self.models().engagement.default,
+                    &self.models().health,
                     window,
                     Compare::Previous.window(window),
                     &overrides,
@@ -1001,7 +1001,7 @@ impl App {
                 .chain([("no_data".to_string(), "No data".to_string())])
                 .collect()
         };
-        let engagement = &self.config.models.default;
+        let engagement = &self.models().engagement.default;
         Ok(FilterOptions {
             csms,
             tiers: rapport_core::Tier::ALL
@@ -1014,7 +1014,7 @@ impl App {
                 .chain(["all".to_string()])
                 .collect(),
             bands: bands(engagement),
-            health_bands: bands(&self.config.health_model),
+            health_bands: bands(&self.models().health),
             low_threshold: engagement.bands.get(1).map_or(60.0, |band| band.from),
         })
     }

@@ -30,6 +30,7 @@ pub mod identity;
 pub mod import;
 pub mod limits;
 pub mod meetings;
+pub mod models;
 pub mod overrides;
 pub mod pages;
 pub mod render;
@@ -122,10 +123,15 @@ pub struct App {
     store: Arc<dyn Store>,
     config: AppConfig,
     engine: OnceLock<RwLock<Engine>>,
+    /// The models in use: the deployment's, with the newest saved version
+    /// of each (`models.rs`); replaced whole when a version is saved.
+    models: RwLock<Arc<models::ModelSet>>,
     /// Serialises loading the engine and following the change log (one
     /// follower at a time; readers are not blocked by it).
     follower: Mutex<()>,
-    caches: cache::Caches,
+    /// Replaced whole when the models change (a cached figure was computed
+    /// with the models of its cache).
+    caches: RwLock<Arc<cache::Caches>>,
     /// The cursor of the last checkpoint written or read.
     checkpointed: std::sync::atomic::AtomicU64,
     /// Accounts whose data changed since their alerts were last evaluated,
@@ -191,10 +197,11 @@ impl App {
             webhooks: webhooks::WebhookState::new(&config.webhooks),
             limits: limits::RateLimits::new(config.rate_limit),
             sign_in_attempts: limits::RateLimits::new(identity::PASSWORD_ATTEMPTS),
+            models: RwLock::new(Arc::new(models::ModelSet::configured(&config))),
             config,
             engine: OnceLock::new(),
             follower: Mutex::new(()),
-            caches: cache::Caches::default(),
+            caches: RwLock::new(Arc::new(cache::Caches::default())),
             checkpointed: std::sync::atomic::AtomicU64::new(u64::MAX),
             pending_alerts: Mutex::new((BTreeSet::new(), false)),
             checkpointing: Mutex::new(()),
@@ -227,6 +234,9 @@ impl App {
         if app.engine.set(RwLock::new(engine)).is_err() {
             unreachable!("a new application has no engine yet");
         }
+        if let Err(error) = app.apply_saved_models() {
+            tracing::error!("cannot read the saved model versions: {error}");
+        }
         app
     }
 
@@ -257,6 +267,9 @@ impl App {
                         self.load_from_store()?
                     }
                 };
+                // The saved model versions before the engine's cursor (the
+                // follower applies the later ones).
+                self.apply_saved_models()?;
                 let _ = self.engine.set(RwLock::new(engine));
             }
         }
@@ -433,6 +446,7 @@ impl App {
             cursor,
             ..Followed::default()
         };
+        let mut models_changed = false;
         loop {
             let changes = self.store.changes_since(cursor, CHANGES_PER_ROUND)?;
             if changes.is_empty() {
@@ -499,6 +513,10 @@ impl App {
                         }
                     }
                     (ChangeKind::Overrides, _) => updates.push(Update::Overrides),
+                    (ChangeKind::Models, _) => {
+                        models_changed = true;
+                        followed.portfolio_wide = true;
+                    }
                     _ => {}
                 }
                 cursor = change.seq;
@@ -538,6 +556,10 @@ impl App {
             engine.cursor = cursor;
             engine.activity_high_water = high_water;
             followed.cursor = cursor;
+        }
+        if models_changed {
+            self.apply_saved_models()?;
+            followed.changes += 1;
         }
         if followed.changes > 0 {
             let mut pending = lock(&self.pending_alerts);

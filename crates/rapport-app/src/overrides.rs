@@ -28,9 +28,10 @@ impl App {
     /// Whether `model` names a score that may be overridden: a shipped model,
     /// or one this deployment scores with (default, per tier, health).
     pub fn check_override_model(&self, model: &str) -> AppResult<()> {
-        let configured: Vec<&str> = std::iter::once(&self.config.models.default)
-            .chain(self.config.models.by_tier.iter().map(|(_, model)| model))
-            .chain(std::iter::once(&self.config.health_model))
+        let models = self.models();
+        let configured: Vec<&str> = std::iter::once(&models.engagement.default)
+            .chain(models.engagement.by_tier.iter().map(|(_, model)| model))
+            .chain(std::iter::once(&models.health))
             .map(|model| model.name.as_str())
             .collect();
         Ok(validate_model_name(model, &configured)?)

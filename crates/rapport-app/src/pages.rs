@@ -794,3 +794,20 @@ pub fn webhooks(
         },
     )
 }
+
+/// The model settings of one model (`engagement` or `health`), an admin's page.
+pub fn model(
+    chrome: &Chrome,
+    settings: &crate::models::ModelSettings,
+    all: &[crate::models::ModelSettings],
+) -> Result<String, String> {
+    let roles: Vec<Value> = all
+        .iter()
+        .map(|model| context! { role => model.role.clone(), name => model.name.clone() })
+        .collect();
+    page(
+        "pages/model.html",
+        chrome,
+        context! { s => Value::from_serialize(settings), roles => roles },
+    )
+}

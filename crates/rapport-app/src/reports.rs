@@ -164,7 +164,9 @@ impl App {
                         ),
                     )
                 }),
-            None => Ok(Cow::Borrowed(self.config.models.for_tier(account.tier))),
+            None => Ok(Cow::Owned(
+                self.models().engagement.for_tier(account.tier).clone(),
+            )),
         }
     }
 
@@ -195,7 +197,8 @@ impl App {
             compare: request.compare,
             revision: engine.revision(),
         };
-        self.caches.breakdown(key, || {
+        let caches = self.caches();
+        caches.breakdown(key, || {
             let events = self.override_events(&account.external_id)?;
             let state = engine
                 .state
@@ -207,7 +210,7 @@ impl App {
                 state,
                 request.window,
                 request.compare,
-                &self.caches.breakdown_caches,
+                &caches.breakdown_caches,
             )
             .ok_or_else(|| not_in_engine(&account))?;
             breakdown.apply_overrides(&events);
@@ -225,14 +228,8 @@ impl App {
             .state
             .account(account.external_id.as_str())
             .ok_or_else(|| not_in_engine(&account))?;
-        health_view(
-            &self.config.health_model,
-            &engine.state,
-            state,
-            &events,
-            as_of,
-        )
-        .ok_or_else(|| not_in_engine(&account))
+        health_view(&self.models().health, &engine.state, state, &events, as_of)
+            .ok_or_else(|| not_in_engine(&account))
     }
 
     /// The success metrics (PRD-069) of one account at `as_of`: with the
@@ -250,7 +247,8 @@ impl App {
             .state
             .account(account.external_id.as_str())
             .ok_or_else(|| not_in_engine(&account))?;
-        let peers = benchmarks.then_some(&self.caches.success_peers);
+        let caches = self.caches();
+        let peers = benchmarks.then_some(&caches.success_peers);
         let success = account_success(&engine.state, state, as_of, peers, targets);
         success.ok_or_else(|| not_in_engine(&account))
     }
@@ -329,8 +327,8 @@ impl App {
         let engine = self.read()?;
         Ok(overview(
             &engine.state,
-            &self.config.models.default,
-            &self.config.health_model,
+            &self.models().engagement.default,
+            &self.models().health,
             window,
             compare.window(window),
             filter,
@@ -346,7 +344,7 @@ impl App {
         let engine = self.read()?;
         Ok(weekly_report(
             &engine.state,
-            &self.config.health_model,
+            &self.models().health,
             filter,
             &alerts,
             &overrides,

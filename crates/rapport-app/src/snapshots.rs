@@ -22,9 +22,9 @@ pub struct SnapshotRun {
 
 impl App {
     /// The models snapshots are taken of, each once.
-    fn snapshot_models(&self) -> Vec<&Model> {
-        let mut models: Vec<&Model> = vec![&self.config.models.default, &self.config.health_model];
-        for (_, model) in &self.config.models.by_tier {
+    fn snapshot_models(set: &crate::models::ModelSet) -> Vec<&Model> {
+        let mut models: Vec<&Model> = vec![&set.engagement.default, &set.health];
+        for (_, model) in &set.engagement.by_tier {
             if !models.iter().any(|known| known.name == model.name) {
                 models.push(model);
             }
@@ -49,10 +49,11 @@ impl App {
                 format!("{last} is not over yet: a snapshot is the score at the end of the day"),
             ));
         }
+        let set = self.models();
         let engine = self.read()?;
         let mut run = SnapshotRun::default();
         for day in first.iter_days().take_while(|day| *day <= last) {
-            for model in self.snapshot_models() {
+            for model in Self::snapshot_models(&set) {
                 if !replace && !self.store.snapshots(&model.name, day, day)?.is_empty() {
                     run.kept += 1;
                     continue;

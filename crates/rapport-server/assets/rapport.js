@@ -84,6 +84,52 @@
     }
   }
 
+  function cell(row, text, numeric, header) {
+    var td = document.createElement(header ? "th" : "td");
+    if (header) td.setAttribute("scope", "col");
+    if (numeric) td.className = "n";
+    td.textContent = text;
+    row.appendChild(td);
+  }
+
+  function score(value) { return value === null || value === undefined ? "–" : String(Math.floor(value)); }
+
+  // A model preview: the summary, accounts per band, the accounts that move.
+  function preview(form, json) {
+    var box = document.querySelector(form.getAttribute("data-preview"));
+    if (!box || !json) return;
+    box.textContent = "";
+    var summary = document.createElement("p");
+    var mean = json.meanChange === null ? "–"
+      : Math.abs(json.meanChange) < 0.05 ? "0.0"
+      : (json.meanChange > 0 ? "+" : "−") + Math.abs(json.meanChange).toFixed(1);
+    var names = {};
+    json.bands.forEach(function (band) { names[band.band] = band.name; });
+    var band = function (key) { return key ? (names[key] || key) : "No data"; };
+    summary.textContent = json.bandChanges + " of " + json.accounts + " active accounts would change band; scores would move " + mean + " points on average.";
+    box.appendChild(summary);
+    var bands = document.createElement("table");
+    var head = bands.insertRow();
+    cell(head, "Band", false, true); cell(head, "Accounts now", true, true); cell(head, "After the change", true, true);
+    json.bands.forEach(function (band) {
+      var row = bands.insertRow();
+      cell(row, band.name); cell(row, String(band.current), true); cell(row, String(band.proposed), true);
+    });
+    box.appendChild(bands);
+    var rows = document.createElement("table");
+    var caption = rows.createCaption();
+    caption.textContent = "Accounts, those changing band first (the first 100)";
+    var top = rows.insertRow();
+    ["Account", "Score now", "After", "Band now", "Band after"].forEach(function (label, index) { cell(top, label, index === 1 || index === 2, true); });
+    json.rows.slice(0, 100).forEach(function (entry) {
+      var row = rows.insertRow();
+      cell(row, entry.account.name); cell(row, score(entry.current), true); cell(row, score(entry.proposed), true);
+      cell(row, band(entry.currentBand)); cell(row, band(entry.proposedBand));
+      if (entry.currentBand !== entry.proposedBand) row.className = "moved";
+    });
+    box.appendChild(rows);
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.hasAttribute("data-sign-in")) {
@@ -96,13 +142,18 @@
     }
     if (!form.hasAttribute("data-api")) return;
     event.preventDefault();
-    var confirmText = form.getAttribute("data-confirm");
+    // A second submit button may send the same form elsewhere.
+    var by = event.submitter && event.submitter.hasAttribute("data-api") ? event.submitter : form;
+    var confirmText = by.getAttribute("data-confirm") || form.getAttribute("data-confirm");
     if (confirmText && !window.confirm(confirmText)) return;
-    var method = (form.getAttribute("data-method") || "POST").toUpperCase();
-    var submit = form.querySelector("[type=submit]");
+    var method = (by.getAttribute("data-method") || "POST").toUpperCase();
+    var submit = event.submitter || form.querySelector("[type=submit]");
     if (submit) submit.disabled = true;
-    call(method, form.getAttribute("data-api"), body(form)).then(function (json) {
-      then(form, json);
+    call(method, by.getAttribute("data-api"), body(form)).then(function (json) {
+      var box = form.querySelector(".form-error");
+      if (box) box.textContent = "";
+      if (by.getAttribute("data-then") === "preview") { preview(form, json); return; }
+      then(by, json);
     }).catch(function (error) {
       message(form, error.message, false);
     }).then(function () { if (submit) submit.disabled = false; });

@@ -11,6 +11,7 @@ mod error;
 mod goals;
 pub mod hygiene;
 mod meetings;
+mod models;
 mod openapi;
 mod overrides;
 mod pages;
@@ -208,6 +209,7 @@ pub fn router_and_table(state: AppState) -> (Router, Vec<RouteSpec>) {
         .merge(audit::routes(&state))
         .merge(tasks::routes(&state))
         .merge(dashboard::routes(&state))
+        .merge(models::routes(&state))
         .merge(pages::routes(&state))
         .merge(tracking::routes(&state))
         .finish();

@@ -93,6 +93,9 @@ use crate::{ApiError, error::ErrorBody};
         crate::dashboard::accounts,
         crate::dashboard::timeline,
         crate::dashboard::re_engagement,
+        crate::models::list,
+        crate::models::preview,
+        crate::models::save,
     ),
     components(schemas(
         ErrorBody, JsonOrMarkdown, JsonMarkdownOrCsv, JsonOrCsv, HtmlOrMarkdown, HtmlMarkdownOrJson, Flag
@@ -108,6 +111,7 @@ use crate::{ApiError, error::ErrorBody};
         (name = "webhooks", description = "Webhook subscriptions (admin)"),
         (name = "tasks", description = "Tasks on accounts: from playbooks, alerts and people (docs/tasks.md)"),
         (name = "dashboard", description = "What the dashboard's pages show: a person's day, the accounts table, an account's activity, quick actions (docs/dashboard.md)"),
+        (name = "models", description = "The scoring models in use, a preview of an edit, saved versions (admin; docs/dashboard.md)"),
         (name = "audit", description = "The audit log of every change a person makes (admin)"),
         (name = "tracking", description = "Segment's tracking API and contract activities, under an ingest write key (docs/tracking.md)"),
     ),

@@ -26,7 +26,16 @@ pub(crate) fn routes(state: &AppState) -> Routes {
         .page("/alerts", None, alerts)
         .page("/tasks", None, tasks)
         .admin_page("/settings/webhooks", webhooks)
-        .map_router(|router| router.route("/assets/{file}", axum::routing::get(asset)))
+        .admin_page("/settings/model", model)
+        .map_router(|router| {
+            router
+                .route("/assets/{file}", axum::routing::get(asset))
+                // Browsers ask for it by themselves.
+                .route(
+                    "/favicon.ico",
+                    axum::routing::get(|| async { Redirect::permanent("/assets/favicon.svg") }),
+                )
+        })
 }
 
 /// The frame of a page for `person`: the CSRF token when the page was
@@ -208,6 +217,35 @@ async fn webhooks(
     html(pages::webhooks(&chrome, &webhooks))
 }
 
+#[derive(serde::Deserialize)]
+struct ModelQuery {
+    model: Option<String>,
+}
+
+async fn model(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<ModelQuery>,
+) -> Response {
+    let result = async {
+        let chrome = chrome(&headers, &person, "model");
+        let all = blocking(&state, |app| Ok(app.model_settings()?)).await?;
+        let role = query.model.unwrap_or_else(|| "engagement".into());
+        let settings = all
+            .iter()
+            .find(|settings| settings.role == role)
+            .ok_or_else(|| ApiError::BadRequest {
+                parameter: "model".into(),
+                reason: format!("`{role}` is neither engagement nor health"),
+            })?;
+        html(pages::model(&chrome, settings, &all))
+    }
+    .await;
+    or_page(&uri, result).await
+}
+
 /// `type` may repeat (`?type=email&type=call`): read from the raw query.
 fn kinds(raw: Option<&str>) -> Vec<String> {
     form_urlencoded::parse(raw.unwrap_or("").as_bytes())
@@ -296,6 +334,7 @@ async fn asset(Path(file): Path<String>) -> Response {
             include_str!("../assets/rapport.js"),
             "text/javascript; charset=utf-8",
         ),
+        "favicon.svg" => (include_str!("../assets/favicon.svg"), "image/svg+xml"),
         _ => return ApiError::NotFound(format!("no asset `{file}`")).into_response(),
     };
     (

@@ -155,6 +155,10 @@ enum Command {
     /// `share list`, `share revoke ID`.
     #[command(subcommand)]
     Share(commands::audit::ShareCommand),
+    /// The scoring models in use and their saved versions: `models list`,
+    /// `models preview engagement|health --edit FILE.json`, `models save … --edit FILE.json`
+    #[command(subcommand)]
+    Models(commands::models::ModelsCommand),
     /// Tasks on accounts: `tasks list [--account A] [--owner O] [--status S] [--due-before D]`,
     /// `tasks add ACCOUNT TITLE [--owner O] [--due D] [--detail T]`, `tasks complete ID`,
     /// `tasks dismiss ID [--reason R]`.
@@ -267,6 +271,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> {
         Command::Tokens(command) => commands::users::run_tokens(settings, &command),
         Command::Audit(args) => commands::audit::run_audit(settings, &args),
         Command::Tasks(command) => commands::tasks::run(settings, &command),
+        Command::Models(command) => commands::models::run(settings, &command),
         Command::Share(command) => commands::audit::run_share(settings, &command),
         Command::Accounts { format } => commands::accounts::run(settings, format),
     }

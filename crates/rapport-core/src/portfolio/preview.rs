@@ -25,7 +25,7 @@ pub struct PreviewRow {
 /// Accounts per band under each model.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct BandCount {
+pub struct PreviewBandCount {
     pub band: String,
     pub name: String,
     pub current: usize,
@@ -43,7 +43,7 @@ pub struct ModelPreview {
     pub band_changes: usize,
     /// The mean move of the score, in points (of accounts scored both ways).
     pub mean_change: Option<f64>,
-    pub bands: Vec<BandCount>,
+    pub bands: Vec<PreviewBandCount>,
     /// Band changes first, then by the size of the move.
     pub rows: Vec<PreviewRow>,
 }
@@ -90,7 +90,7 @@ pub fn preview(
     let bands = current
         .bands
         .iter()
-        .map(|band| BandCount {
+        .map(|band| PreviewBandCount {
             band: band.key.clone(),
             name: band.name.clone(),
             current: rows

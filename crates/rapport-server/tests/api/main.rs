@@ -13,6 +13,7 @@ mod http;
 mod hygiene;
 mod live;
 mod meetings;
+mod models;
 mod openapi;
 mod overrides;
 mod pages;

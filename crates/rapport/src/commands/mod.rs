@@ -16,6 +16,7 @@ pub mod import_crm;
 pub mod import_tickets;
 pub mod keys;
 pub mod meetings;
+pub mod models;
 pub mod overrides;
 pub mod portfolio;
 pub mod report;
