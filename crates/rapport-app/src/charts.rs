@@ -199,6 +199,10 @@ pub struct LineChart {
     pub reference: Option<(f64, String)>,
     pub left: f64,
     pub right: f64,
+    /// Every how many x labels one is written (the first and last always).
+    pub label_every: usize,
+    /// What the x axis is, for the table's first column.
+    pub axis: &'static str,
 }
 
 /// A line chart of `series` (label, one value per x) over `labels`, on a
@@ -302,6 +306,12 @@ pub fn line_chart(
         reference: reference.map(|(value, label)| (y(value), label)),
         left,
         right,
+        // About 70 pixels a label.
+        label_every: labels
+            .len()
+            .div_ceil(((right - left) / 70.0).max(1.0) as usize)
+            .max(1),
+        axis: "When",
     }
 }
 

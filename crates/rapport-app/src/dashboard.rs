@@ -4,6 +4,8 @@
 //! timeline. Each returns the structure its API route answers and its page
 //! renders (docs/dashboard.md), so a page and the API cannot disagree.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::Duration;
 use rapport_core::access::Person;
 use rapport_core::activity::{ActivityDetail, Direction};
@@ -104,8 +106,9 @@ pub struct AccountsTable {
 pub struct MyDay {
     pub as_of: Timestamp,
     pub name: String,
-    /// The unresolved, unsnoozed alerts of the person's accounts, highest
-    /// priority first (at most [`DAY_ALERTS`]), and how many there are.
+    /// The unresolved, unsnoozed alerts of the day's accounts, and of the
+    /// accounts the person watches at or above the priority watched,
+    /// highest priority first (at most [`DAY_ALERTS`]), and how many.
     pub alerts: Vec<AlertView>,
     pub alerts_open: usize,
     /// Open tasks the person owns (a CSM) or of their accounts (a leader,
@@ -123,6 +126,11 @@ pub struct MyDay {
     /// Of `renewals`, those at risk, and their ARR.
     pub renewals_at_risk: usize,
     pub renewal_revenue_at_risk: f64,
+    /// Whether the day is of the person's team (the accounts naming them
+    /// as CSM or manager) rather than every account they see.
+    pub team: bool,
+    /// The accounts whose alerts the person watches.
+    pub watches: Vec<crate::watches::WatchView>,
 }
 
 /// One entry of an account's timeline.
@@ -481,6 +489,33 @@ impl App {
 
     /// `person`'s day at `as_of`.
     pub fn my_day(&self, person: &Person, as_of: Timestamp) -> AppResult<MyDay> {
+        let window = Window::new(as_of, rapport_core::Period::DEFAULT);
+        let all_rows = self.rows(person, window, Compare::Previous)?;
+        // The day's accounts: a CSM's own (and their team's); for anyone who
+        // sees every account, the accounts naming them as CSM or manager
+        // (a leader's team) when there are any, else every account.
+        let names_me = |csm: &str, manager: Option<&str>| {
+            rapport_core::access::same_name(csm, &person.name)
+                || manager
+                    .is_some_and(|manager| rapport_core::access::same_name(manager, &person.name))
+        };
+        let leads = all_rows
+            .iter()
+            .any(|row| names_me(&row.account.csm, row.account.manager.as_deref()));
+        let in_day = |csm: &str, manager: Option<&str>| !leads || names_me(csm, manager);
+        let day_accounts: BTreeSet<String> = all_rows
+            .iter()
+            .filter(|row| in_day(&row.account.csm, row.account.manager.as_deref()))
+            .map(|row| row.account.external_id.to_string())
+            .collect();
+
+        // Alerts: the day's accounts' at any priority, a watched account's
+        // at or above the priority watched (in the day's accounts or not).
+        let watched = self.alert_watches(person)?;
+        let watches: BTreeMap<String, rapport_core::engagement::breakdown::AlertPriority> = watched
+            .iter()
+            .map(|watch| (watch.account.clone(), watch.min_priority))
+            .collect();
         let mut alerts = self.alerts(
             person,
             &AlertQuery {
@@ -488,8 +523,16 @@ impl App {
                 ..AlertQuery::default()
             },
         )?;
-        alerts.retain(|alert| alert.status != rapport_core::alerts::AlertStatus::Snoozed);
-        // Critical first (the first of the priorities' order), then newest.
+        alerts.retain(|alert| {
+            let account = alert.alert.account.as_str();
+            alert.status != rapport_core::alerts::AlertStatus::Snoozed
+                && match watches.get(account) {
+                    // Critical is the first of the priorities' order.
+                    Some(lowest) => alert.alert.priority <= *lowest,
+                    None => day_accounts.contains(account),
+                }
+        });
+        // Critical first, then newest.
         alerts.sort_by(|a, b| {
             a.alert
                 .priority
@@ -507,17 +550,19 @@ impl App {
                 ..TaskQuery::default()
             },
         )?;
+        tasks.retain(|task| day_accounts.contains(task.task.account.as_str()));
         let tasks_open = tasks.len();
         tasks.retain(|task| task.task.due <= today + Duration::days(TASK_DAYS));
         tasks.sort_by(|a, b| a.task.due.cmp(&b.task.due).then(a.task.id.cmp(&b.task.id)));
         let tasks_due = tasks.len();
         tasks.truncate(DAY_TASKS);
 
-        let window = Window::new(as_of, rapport_core::Period::DEFAULT);
-        let rows: Vec<AccountRow> = self
-            .rows(person, window, Compare::Previous)?
+        let rows: Vec<AccountRow> = all_rows
             .into_iter()
-            .filter(|row| row.account.status == rapport_core::AccountStatus::Active)
+            .filter(|row| {
+                row.account.status == rapport_core::AccountStatus::Active
+                    && day_accounts.contains(row.account.external_id.as_str())
+            })
             .collect();
         let change = |row: &AccountRow| Some(row.engagement? - row.previous_engagement?);
         let mut moved: Vec<(f64, &AccountRow)> = rows
@@ -572,6 +617,8 @@ impl App {
             renewals_at_risk: at_risk.len(),
             renewal_revenue_at_risk: at_risk.iter().map(|row| row.account.arr).sum(),
             renewals,
+            team: leads,
+            watches: watched,
         })
     }
 
@@ -804,6 +851,8 @@ pub struct AccountPage {
     pub alerts: Vec<AlertView>,
     pub tasks: Vec<TaskView>,
     pub share_links: Vec<crate::sharing::ShareLinkListing>,
+    /// The person's watch of this account's alerts.
+    pub watch: Option<crate::watches::WatchView>,
     pub engagement: Option<rapport_core::engagement::EngagementBreakdown>,
     pub success: Option<rapport_core::account_success::AccountSuccess>,
     pub health: Option<rapport_core::health::HealthView>,
@@ -853,6 +902,10 @@ impl App {
         )?;
         tasks.sort_by(|a, b| a.task.due.cmp(&b.task.due).then(a.task.id.cmp(&b.task.id)));
         let share_links = self.share_links(person, Some(&key))?;
+        let watch = self
+            .alert_watches(person)?
+            .into_iter()
+            .find(|watch| watch.account == key);
         let mut page = AccountPage {
             tab: request.tab,
             row,
@@ -860,6 +913,7 @@ impl App {
             alerts,
             tasks,
             share_links,
+            watch,
             engagement: None,
             success: None,
             health: None,

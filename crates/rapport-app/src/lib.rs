@@ -39,6 +39,7 @@ pub mod sharing;
 pub mod snapshots;
 pub mod tasks;
 pub mod tracking;
+pub mod watches;
 pub mod webhooks;
 
 use std::collections::BTreeSet;

@@ -380,7 +380,8 @@ pub fn portfolio(
         all => link("/accounts", &base),
         atRisk => accounts_with("risk", "true"),
         lowAtRisk => link("/accounts", &with(&base, &[("risk", "true"), ("low", "true"), ("sort", "arr")])),
-        matrix => link("/accounts", &with(&base, &[("sort", "arr")])) + if base.iter().all(|(_, value)| value.is_empty()) { "?" } else { "" },
+        // `sort` makes sure of a query string the cells add to.
+        matrix => link("/accounts", &with(&base, &[("sort", "arr")])),
     };
     page(
         "pages/portfolio.html",
@@ -510,6 +511,27 @@ fn metric_charts(success: &rapport_core::account_success::AccountSuccess) -> Val
         }
     }
     Value::from(charts)
+}
+
+/// The activity kinds as people name them.
+fn kind_names() -> Value {
+    let names: std::collections::BTreeMap<&str, &str> = [
+        ("email", "E-mail"),
+        ("meeting", "Meeting"),
+        ("call", "Call"),
+        ("ticket", "Ticket"),
+        ("login", "Login"),
+        ("session", "Session"),
+        ("feature_used", "Feature used"),
+        ("training", "Training"),
+        ("nps", "NPS"),
+        ("csat", "CSAT"),
+        ("payment", "Payment"),
+        ("community", "Community"),
+    ]
+    .into_iter()
+    .collect();
+    Value::from_serialize(names)
 }
 
 /// An e-mail asking the account's executive sponsor for a meeting.
@@ -671,6 +693,7 @@ pub fn account(
             attribution => attribution,
             older => older,
             kinds => TIMELINE_KINDS.to_vec(),
+            kind_names => kind_names(),
             agenda => agenda,
             draft => Value::from_serialize(draft),
             open_tasks => open_tasks,

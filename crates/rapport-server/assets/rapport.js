@@ -9,11 +9,14 @@
     return meta ? meta.getAttribute("content") : "";
   }
 
+  // `a.b` is a field of an object, `a.0` an item of a list.
   function setPath(target, path, value) {
     var keys = path.split(".");
     var at = target;
     for (var i = 0; i < keys.length - 1; i++) {
-      if (typeof at[keys[i]] !== "object" || at[keys[i]] === null) at[keys[i]] = {};
+      if (typeof at[keys[i]] !== "object" || at[keys[i]] === null) {
+        at[keys[i]] = /^[0-9]+$/.test(keys[i + 1]) ? [] : {};
+      }
       at = at[keys[i]];
     }
     at[keys[keys.length - 1]] = value;
@@ -77,7 +80,7 @@
       var field = element.getAttribute("data-show") || "";
       var value = json;
       field.split(".").filter(Boolean).forEach(function (key) { value = value ? value[key] : undefined; });
-      if (field === "url" && typeof value === "string" && value.indexOf("/") === 0) {
+      if (typeof value === "string" && value.indexOf("/") === 0) {
         value = window.location.origin + value;
       }
       message(element, (element.getAttribute("data-show-label") || "") + (value === undefined ? "Done." : value), true);

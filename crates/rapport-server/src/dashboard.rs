@@ -17,8 +17,15 @@ use rapport_core::Timestamp;
 use rapport_core::access::Person;
 use serde::Deserialize;
 
-use crate::routes::Routes;
+use crate::routes::{Access, Routes};
 use crate::{ApiError, AppState, Json, blocking, now, parse_body};
+use rapport_app::watches::WatchView;
+use rapport_core::access::Permission;
+
+const WATCHING: Access = Access::Person {
+    permission: Permission::Read,
+    account: Some("id"),
+};
 
 /// The routes, mounted by the router.
 pub(crate) fn routes(state: &AppState) -> Routes {
@@ -31,6 +38,15 @@ pub(crate) fn routes(state: &AppState) -> Routes {
             "/api/accounts/{id}/re-engagement",
             Some("id"),
             re_engagement,
+        )
+        .read("/api/me/watches", None, watches)
+        // Watching is a person's own: any role may (their account scope applies).
+        .add(Method::PUT, "/api/accounts/{id}/watch", WATCHING, watch)
+        .add(
+            Method::DELETE,
+            "/api/accounts/{id}/watch",
+            WATCHING,
+            unwatch,
         )
 }
 
@@ -198,4 +214,77 @@ pub(crate) async fn re_engagement(
     })
     .await
     .map(|campaign| (StatusCode::CREATED, Json(campaign)))
+}
+
+/// `PUT /api/accounts/{id}/watch` `{"minPriority"}`: the person signed in
+/// watches the account's alerts at or above the priority (their day lists
+/// them); `DELETE` stops it.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct WatchRequest {
+    /// `critical`, `high` or `medium` (every alert).
+    min_priority: String,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/accounts/{id}/watch",
+    tag = "dashboard",
+    params(("id" = String, Path, description = "The account: its `customerId`, external id or exact name")),
+    request_body = WatchRequest,
+    responses((status = 200, description = "The watch as it now is", body = WatchView)),
+)]
+pub(crate) async fn watch(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<WatchView>, ApiError> {
+    let request: WatchRequest = parse_body(&body)?;
+    let priority = rapport_app::watches::parse_priority(&request.min_priority)?;
+    let at = now();
+    let watch = blocking(&state, move |app| {
+        Ok(app.watch_alerts(&person, &id, Some(priority), at)?)
+    })
+    .await?;
+    watch
+        .map(Json)
+        .ok_or_else(|| ApiError::internal("a watch set reads back as none"))
+}
+
+/// `DELETE /api/accounts/{id}/watch`: stops watching the account's alerts (204).
+#[utoipa::path(
+    delete,
+    path = "/api/accounts/{id}/watch",
+    tag = "dashboard",
+    params(("id" = String, Path, description = "The account: its `customerId`, external id or exact name")),
+    responses((status = 204, description = "No longer watched")),
+)]
+pub(crate) async fn unwatch(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let at = now();
+    blocking(&state, move |app| {
+        Ok(app.watch_alerts(&person, &id, None, at)?)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/me/watches`: the accounts whose alerts the person watches.
+#[utoipa::path(
+    get,
+    path = "/api/me/watches",
+    tag = "dashboard",
+    responses((status = 200, description = "The watches", body = Vec<WatchView>)),
+)]
+pub(crate) async fn watches(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+) -> Result<Json<Vec<WatchView>>, ApiError> {
+    blocking(&state, move |app| Ok(app.alert_watches(&person)?))
+        .await
+        .map(Json)
 }

@@ -47,12 +47,16 @@ pub enum AuditAction {
     TaskCreate,
     TaskComplete,
     TaskDismiss,
-    /// A change to the scoring model's settings (no surface changes them yet).
+    /// A model version saved from the model settings.
     ModelSettingsChange,
+    /// A person watches an account's alerts (or changes the priority).
+    AlertWatch,
+    /// A person stops watching an account's alerts.
+    AlertUnwatch,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::GoalCreate,
         AuditAction::GoalReplace,
         AuditAction::GoalDelete,
@@ -83,6 +87,8 @@ impl AuditAction {
         AuditAction::TaskComplete,
         AuditAction::TaskDismiss,
         AuditAction::ModelSettingsChange,
+        AuditAction::AlertWatch,
+        AuditAction::AlertUnwatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +123,8 @@ impl AuditAction {
             AuditAction::TaskComplete => "task.complete",
             AuditAction::TaskDismiss => "task.dismiss",
             AuditAction::ModelSettingsChange => "model_settings.change",
+            AuditAction::AlertWatch => "alert_watch.set",
+            AuditAction::AlertUnwatch => "alert_watch.remove",
         }
     }
 

@@ -543,6 +543,26 @@ pub trait Store: Send + Sync {
         version: &models::NewModelVersion,
         audit: &audit::AuditDraft,
     ) -> StoreResult<models::ModelVersion>;
+    /// Sets (or, with `None`, removes) a person's watch of an account's
+    /// alerts at or above a priority, audited; the watch before, if any.
+    fn set_alert_watch(
+        &self,
+        user_id: i64,
+        account: &ExternalId,
+        min_priority: Option<rapport_core::engagement::breakdown::AlertPriority>,
+        at: Timestamp,
+        audit: &audit::AuditDraft,
+    ) -> StoreResult<Option<rapport_core::engagement::breakdown::AlertPriority>>;
+    /// A person's watches: each account and the lowest priority watched.
+    fn alert_watches(
+        &self,
+        user_id: i64,
+    ) -> StoreResult<
+        Vec<(
+            ExternalId,
+            rapport_core::engagement::breakdown::AlertPriority,
+        )>,
+    >;
     /// The saved versions (of one model's name when given), oldest first.
     fn model_versions(&self, name: Option<&str>) -> StoreResult<Vec<models::ModelVersion>>;
 

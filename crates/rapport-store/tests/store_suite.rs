@@ -111,6 +111,10 @@ const CHECKS: &[(&str, Check)] = &[
         "model_versions_are_numbered_listed_audited_and_logged",
         models::model_versions_are_numbered_listed_audited_and_logged,
     ),
+    (
+        "alert_watches_are_set_changed_listed_removed_and_audited",
+        models::alert_watches_are_set_changed_listed_removed_and_audited,
+    ),
 ];
 
 #[path = "store_suite/audit.rs"]

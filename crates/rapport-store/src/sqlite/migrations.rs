@@ -416,6 +416,18 @@ BEGIN SELECT RAISE(ABORT, 'model versions are append-only'); END;
 CREATE TRIGGER model_versions_never_go BEFORE DELETE ON model_versions
 BEGIN SELECT RAISE(ABORT, 'model versions are append-only'); END;
 "#,
+    r#"
+-- Alert watches (issue 23): a person follows an account's alerts at or
+-- above a priority (their day and inbox show them). One row a person and
+-- account.
+CREATE TABLE alert_watches (
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    account       INTEGER NOT NULL REFERENCES accounts(id),
+    min_priority  TEXT NOT NULL CHECK (min_priority IN ('critical', 'high', 'medium')),
+    set_at_ms     INTEGER NOT NULL,
+    PRIMARY KEY (user_id, account)
+);
+"#,
 ];
 
 pub fn run(connection: &mut Connection) -> StoreResult<()> {

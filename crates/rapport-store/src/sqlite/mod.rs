@@ -468,6 +468,17 @@ fn account_from_row(row: &Row<'_>, first: usize) -> StoreResult<Account> {
     })
 }
 
+/// A watch's stored priority.
+fn watch_priority(text: &str) -> Option<rapport_core::engagement::breakdown::AlertPriority> {
+    use rapport_core::engagement::breakdown::AlertPriority;
+    match text {
+        "critical" => Some(AlertPriority::Critical),
+        "high" => Some(AlertPriority::High),
+        "medium" => Some(AlertPriority::Medium),
+        _ => None,
+    }
+}
+
 /// A model version as the audit log keeps it: the whole file, who, when, why.
 fn model_view(version: &crate::models::ModelVersion) -> serde_json::Value {
     serde_json::json!({
@@ -1488,6 +1499,91 @@ impl Store for SqliteStore {
                 Some(model_view(&saved)),
             )?;
             Ok(saved)
+        })
+    }
+
+    fn set_alert_watch(
+        &self,
+        user_id: i64,
+        account: &ExternalId,
+        min_priority: Option<rapport_core::engagement::breakdown::AlertPriority>,
+        at: Timestamp,
+        audit: &AuditDraft,
+    ) -> StoreResult<Option<rapport_core::engagement::breakdown::AlertPriority>> {
+        use rapport_core::engagement::breakdown::AlertPriority;
+        let text = |priority: AlertPriority| match priority {
+            AlertPriority::Critical => "critical",
+            AlertPriority::High => "high",
+            AlertPriority::Medium => "medium",
+        };
+        self.write(|transaction, _| {
+            let row = self.account_row(transaction, account)?;
+            let before: Option<String> = transaction
+                .query_row(
+                    "SELECT min_priority FROM alert_watches WHERE user_id = ?1 AND account = ?2",
+                    params![user_id, row],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let before = before.as_deref().and_then(watch_priority);
+            match min_priority {
+                Some(priority) => {
+                    transaction.execute(
+                        "INSERT INTO alert_watches (user_id, account, min_priority, set_at_ms) \
+                         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user_id, account) \
+                         DO UPDATE SET min_priority = excluded.min_priority, set_at_ms = excluded.set_at_ms",
+                        params![user_id, row, text(priority), at.millis()],
+                    )?;
+                }
+                None => {
+                    transaction.execute(
+                        "DELETE FROM alert_watches WHERE user_id = ?1 AND account = ?2",
+                        params![user_id, row],
+                    )?;
+                }
+            }
+            if before.is_some() || min_priority.is_some() {
+                let view = |priority: Option<AlertPriority>| {
+                    priority.map(|priority| serde_json::json!({"userId": user_id, "minPriority": text(priority)}))
+                };
+                audit::record(
+                    transaction,
+                    audit,
+                    &user_id.to_string(),
+                    Some(account),
+                    view(before),
+                    view(min_priority),
+                )?;
+            }
+            Ok(before)
+        })
+    }
+
+    fn alert_watches(
+        &self,
+        user_id: i64,
+    ) -> StoreResult<
+        Vec<(
+            ExternalId,
+            rapport_core::engagement::breakdown::AlertPriority,
+        )>,
+    > {
+        self.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT a.external_id, w.min_priority FROM alert_watches w \
+                 JOIN accounts a ON a.id = w.account WHERE w.user_id = ?1 ORDER BY a.external_id",
+            )?;
+            let rows = statement.query_map(params![user_id], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?;
+            let mut watches = Vec::new();
+            for row in rows {
+                let (account, priority) = row?;
+                if let Some(priority) = watch_priority(&priority) {
+                    watches.push((external_id("watched account", &account)?, priority));
+                }
+            }
+            Ok(watches)
         })
     }
 

@@ -69,3 +69,88 @@ pub(super) fn model_versions_are_numbered_listed_audited_and_logged(store: &dyn 
     assert_eq!(newest.before.as_ref().unwrap()["toml"], "a = 1");
     assert!(entries[2].before.is_none());
 }
+
+pub(super) fn alert_watches_are_set_changed_listed_removed_and_audited(store: &dyn Store) {
+    use rapport_core::engagement::breakdown::AlertPriority;
+    use rapport_core::{ExternalId, access::Role};
+    store
+        .upsert_accounts(&[
+            super::account("acme", 1000.0),
+            super::account("beta", 2000.0),
+        ])
+        .unwrap();
+    let at = Timestamp::from_millis(1_772_323_200_000);
+    let user = store
+        .create_user(
+            "Wanda Watcher",
+            None,
+            Role::Leader,
+            at,
+            &draft(AuditAction::UserCreate),
+        )
+        .unwrap()
+        .unwrap();
+    let acme = ExternalId::parse("acme").unwrap();
+    let beta = ExternalId::parse("beta").unwrap();
+    let watch = |account: &ExternalId, priority: Option<AlertPriority>, action| {
+        store
+            .set_alert_watch(user.id, account, priority, at, &draft(action))
+            .unwrap()
+    };
+    assert_eq!(
+        watch(&acme, Some(AlertPriority::High), AuditAction::AlertWatch),
+        None
+    );
+    assert_eq!(
+        watch(&beta, Some(AlertPriority::Medium), AuditAction::AlertWatch),
+        None
+    );
+    assert_eq!(
+        watch(
+            &acme,
+            Some(AlertPriority::Critical),
+            AuditAction::AlertWatch
+        ),
+        Some(AlertPriority::High)
+    );
+    assert_eq!(
+        store.alert_watches(user.id).unwrap(),
+        [
+            (acme.clone(), AlertPriority::Critical),
+            (beta.clone(), AlertPriority::Medium)
+        ]
+    );
+    assert_eq!(
+        watch(&beta, None, AuditAction::AlertUnwatch),
+        Some(AlertPriority::Medium)
+    );
+    // Removing a watch that is not there writes nothing, audits nothing.
+    assert_eq!(watch(&beta, None, AuditAction::AlertUnwatch), None);
+    assert_eq!(store.alert_watches(user.id).unwrap().len(), 1);
+    let entries = store
+        .audit_entries(&AuditFilter {
+            action: Some("alert_watch".into()),
+            limit: 10,
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    assert_eq!(entries.len(), 4);
+    assert_eq!(entries[0].action, "alert_watch.remove");
+    assert_eq!(entries[1].before.as_ref().unwrap()["minPriority"], "high");
+    assert_eq!(
+        entries[1].after.as_ref().unwrap()["minPriority"],
+        "critical"
+    );
+    // An unknown account is refused, not watched.
+    assert!(
+        store
+            .set_alert_watch(
+                user.id,
+                &ExternalId::parse("nobody").unwrap(),
+                Some(AlertPriority::High),
+                at,
+                &draft(AuditAction::AlertWatch)
+            )
+            .is_err()
+    );
+}
