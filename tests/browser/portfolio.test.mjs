@@ -310,7 +310,7 @@ describe("portfolio → accounts → an account (admin)", () => {
       assert.deepEqual(url.searchParams.getAll("type"), ["email"]);
       const chips = await page.$$eval("ol.timeline li .chip", (all) => all.map((chip) => chip.textContent.trim()));
       assert.ok(chips.length > 0, "the account has e-mails to show");
-      assert.deepEqual([...new Set(chips)], ["Email"], "only e-mails are listed");
+      assert.deepEqual([...new Set(chips)], ["E-mail"], "only e-mails are listed");
       const ticked = await page.$$eval('input[name="type"]:checked', (inputs) => inputs.map((i) => i.value));
       assert.deepEqual(ticked, ["email"], "the filter shows what is ticked");
     });

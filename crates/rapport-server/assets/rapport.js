@@ -163,7 +163,8 @@
   });
 
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("button[data-api]");
+    // A submit button with its own address is the form's (see "submit").
+    var button = event.target.closest("button[data-api]:not([type=submit])");
     if (button) {
       event.preventDefault();
       var confirmText = button.getAttribute("data-confirm");

@@ -48,6 +48,22 @@ pub enum AlertsCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Watch an account's alerts at or above a priority (--as a user): their
+    /// day lists them (`PUT /api/accounts/{id}/watch`).
+    Watch {
+        /// The account: its name, external id or UUID.
+        account: String,
+        /// critical, high or medium (every alert).
+        #[arg(long, default_value = "high")]
+        min_priority: String,
+    },
+    /// Stop watching an account's alerts (--as a user).
+    Unwatch { account: String },
+    /// The accounts whose alerts you watch (--as a user).
+    Watches {
+        #[arg(long, value_enum, default_value_t = Format::Md)]
+        format: Format,
+    },
     /// Resolve an alert. The resolution holds while its condition persists.
     Resolve {
         id: i64,
@@ -86,6 +102,51 @@ pub fn run(settings: &Settings, command: &AlertsCommand) -> anyhow::Result<ExitC
                     "{}",
                     rapport_app::render::alerts(&alerts).map_err(anyhow::Error::msg)?
                 ),
+            }
+        }
+        AlertsCommand::Watch {
+            account,
+            min_priority,
+        } => {
+            let actor = super::actor(&app, settings)?;
+            let priority =
+                rapport_app::watches::parse_priority(min_priority).map_err(super::flag_error)?;
+            app.watch_alerts(&actor, account, Some(priority), now)
+                .map_err(super::flag_error)?;
+            outln!(
+                "{} watches {account}'s alerts from {min_priority} priority up",
+                actor.name
+            );
+        }
+        AlertsCommand::Unwatch { account } => {
+            let actor = super::actor(&app, settings)?;
+            app.watch_alerts(&actor, account, None, now)
+                .map_err(super::flag_error)?;
+            outln!("{} no longer watches {account}'s alerts", actor.name);
+        }
+        AlertsCommand::Watches { format } => {
+            let actor = super::actor(&app, settings)?;
+            let watches = app.alert_watches(&actor)?;
+            match format {
+                Format::Json => print_json(&watches)?,
+                Format::Md => {
+                    for watch in &watches {
+                        outln!(
+                            "{} ({}): {} priority and up",
+                            watch.account_name,
+                            watch.account,
+                            rapport_app::render::label(
+                                &serde_json::to_value(watch.min_priority)
+                                    .ok()
+                                    .and_then(|value| value.as_str().map(str::to_string))
+                                    .unwrap_or_default()
+                            )
+                        );
+                    }
+                    if watches.is_empty() {
+                        outln!("{} watches no account's alerts", actor.name);
+                    }
+                }
             }
         }
         AlertsCommand::Evaluate => {
