@@ -703,10 +703,37 @@ pub fn account(
     )
 }
 
+/// Rows a list page (alerts, tasks) shows at a time.
+pub const LIST_ROWS: usize = 100;
+
+/// One page of `rows` from `offset`, and the pager's links (previous, next).
+fn paged<'a, T>(
+    rows: &'a [T],
+    offset: Option<usize>,
+    path: &str,
+    pairs: &[(&'static str, String)],
+) -> (&'a [T], Value) {
+    let offset = offset.unwrap_or(0).min(rows.len());
+    let end = (offset + LIST_ROWS).min(rows.len());
+    let at = |offset: usize| {
+        let offset = offset.to_string();
+        link(path, &with(pairs, &[("offset", offset.as_str())]))
+    };
+    let pager = context! {
+        first => if rows.is_empty() { 0 } else { offset + 1 },
+        last => end,
+        previous => (offset > 0).then(|| at(offset.saturating_sub(LIST_ROWS))),
+        next => (end < rows.len()).then(|| at(end)),
+    };
+    (&rows[offset..end], pager)
+}
+
 /// The query of the alerts page, as its URL gave it (the API's filters).
 #[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertsPageQuery {
+    /// The first row shown (pages of [`LIST_ROWS`]).
+    pub offset: Option<usize>,
     pub status: Option<String>,
     pub priority: Option<String>,
     pub rule: Option<String>,
@@ -740,11 +767,21 @@ pub fn alerts(
             .cmp(&b.alert.priority)
             .then(b.alert.opened_at.cmp(&a.alert.opened_at))
     });
+    let pairs: Vec<(&'static str, String)> = vec![
+        ("status", query.status.clone().unwrap_or_default()),
+        ("priority", query.priority.clone().unwrap_or_default()),
+        ("rule", query.rule.clone().unwrap_or_default()),
+        ("csm", query.csm.clone().unwrap_or_default()),
+        ("account", query.account.clone().unwrap_or_default()),
+    ];
+    let (shown, pager) = paged(&sorted, query.offset, "/alerts", &pairs);
     page(
         "pages/alerts.html",
         chrome,
         context! {
-            alerts => Value::from_serialize(&sorted),
+            total => sorted.len(),
+            pager => pager,
+            alerts => Value::from_serialize(shown),
             q => Value::from_serialize(query),
             options => Value::from_serialize(options),
             rules => rapport_core::alerts::RULES.to_vec(),
@@ -756,6 +793,8 @@ pub fn alerts(
 #[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TasksPageQuery {
+    /// The first row shown (pages of [`LIST_ROWS`]).
+    pub offset: Option<usize>,
     pub status: Option<String>,
     pub owner: Option<String>,
     pub account: Option<String>,
@@ -792,11 +831,20 @@ pub fn tasks(
     query: &TasksPageQuery,
     options: &FilterOptions,
 ) -> Result<String, String> {
+    let pairs: Vec<(&'static str, String)> = vec![
+        ("status", query.status.clone().unwrap_or_default()),
+        ("owner", query.owner.clone().unwrap_or_default()),
+        ("account", query.account.clone().unwrap_or_default()),
+        ("due", query.due.clone().unwrap_or_default()),
+    ];
+    let (shown, pager) = paged(tasks, query.offset, "/tasks", &pairs);
     page(
         "pages/tasks.html",
         chrome,
         context! {
-            tasks => Value::from_serialize(tasks),
+            total => tasks.len(),
+            pager => pager,
+            tasks => Value::from_serialize(shown),
             q => Value::from_serialize(query),
             options => Value::from_serialize(options),
         },

@@ -112,10 +112,10 @@ fn first_evaluated_at(connection: &Connection) -> StoreResult<Option<Timestamp>>
 
 /// The resolved alerts still holding their rule, oldest first.
 fn awaiting_clear(connection: &Connection, account: Option<i64>) -> StoreResult<Vec<StoredAlert>> {
-    let mut statement = connection.prepare_cached(
-        "SELECT id, body FROM alerts WHERE awaiting_clear = 1 AND (?1 IS NULL OR account = ?1) \
-         ORDER BY id",
-    )?;
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT id, body FROM alerts WHERE awaiting_clear = 1 AND {} ORDER BY id",
+        super::by_account("account", account)
+    ))?;
     let mut rows = statement.query(params![account])?;
     let mut alerts = Vec::new();
     while let Some(row) = rows.next()? {
@@ -133,10 +133,11 @@ pub(super) fn list(
     account: Option<i64>,
     unresolved_only: bool,
 ) -> StoreResult<Vec<StoredAlert>> {
-    let mut statement = connection.prepare_cached(
-        "SELECT id, body FROM alerts WHERE (?1 IS NULL OR account = ?1) \
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT id, body FROM alerts WHERE {} \
          AND (?2 = 0 OR resolved_at_ms IS NULL) ORDER BY id",
-    )?;
+        super::by_account("account", account)
+    ))?;
     let mut rows = statement.query(params![account, i64::from(unresolved_only)])?;
     let mut alerts = Vec::new();
     while let Some(row) = rows.next()? {

@@ -103,10 +103,11 @@ pub(super) fn list(
     connection: &Connection,
     account: Option<i64>,
 ) -> StoreResult<Vec<(ExternalId, Goal)>> {
-    let mut statement = connection.prepare_cached(
+    let mut statement = connection.prepare_cached(&format!(
         "SELECT a.external_id, g.id, g.body FROM goals g JOIN accounts a ON a.id = g.account \
-         WHERE ?1 IS NULL OR g.account = ?1 ORDER BY a.external_id, g.seq",
-    )?;
+         WHERE {} ORDER BY a.external_id, g.seq",
+        super::by_account("g.account", account)
+    ))?;
     let mut rows = statement.query([account])?;
     let mut goals = Vec::new();
     while let Some(row) = rows.next()? {

@@ -1715,12 +1715,23 @@ fn prepare_activities(activities: &[Activity]) -> StoreResult<Vec<(String, Strin
     Ok(prepared)
 }
 
+/// The condition on `column` of a read of one account's rows (`?1` its row
+/// id) or of every account's: written as two queries, since SQLite plans
+/// `?1 IS NULL OR column = ?1` as a scan of the whole table.
+pub(super) fn by_account(column: &str, account: Option<i64>) -> String {
+    match account {
+        Some(_) => format!("{column} = ?1"),
+        None => "?1 IS NULL".to_string(),
+    }
+}
+
 fn contacts_where(connection: &Connection, account: Option<i64>) -> StoreResult<Vec<Contact>> {
-    let mut statement = connection.prepare_cached(
+    let mut statement = connection.prepare_cached(&format!(
         "SELECT a.external_id, c.email, c.name, c.role, c.department, c.title \
-         FROM contacts c JOIN accounts a ON a.id = c.account WHERE ?1 IS NULL OR c.account = ?1 \
+         FROM contacts c JOIN accounts a ON a.id = c.account WHERE {} \
          ORDER BY a.external_id, c.email",
-    )?;
+        by_account("c.account", account)
+    ))?;
     let mut rows = statement.query([account])?;
     let mut contacts = Vec::new();
     while let Some(row) = rows.next()? {
@@ -1738,11 +1749,12 @@ fn contacts_where(connection: &Connection, account: Option<i64>) -> StoreResult<
 }
 
 fn outcomes_where(connection: &Connection, account: Option<i64>) -> StoreResult<Vec<Outcome>> {
-    let mut statement = connection.prepare_cached(
+    let mut statement = connection.prepare_cached(&format!(
         "SELECT a.external_id, o.date, o.outcome, o.arr_change \
-         FROM outcomes o JOIN accounts a ON a.id = o.account WHERE ?1 IS NULL OR o.account = ?1 \
+         FROM outcomes o JOIN accounts a ON a.id = o.account WHERE {} \
          ORDER BY a.external_id, o.date",
-    )?;
+        by_account("o.account", account)
+    ))?;
     let mut rows = statement.query([account])?;
     let mut outcomes = Vec::new();
     while let Some(row) = rows.next()? {

@@ -57,11 +57,12 @@ pub(super) fn list(
     connection: &Connection,
     account: Option<i64>,
 ) -> StoreResult<Vec<(ExternalId, OverrideEvent)>> {
-    let mut statement = connection.prepare_cached(
+    let mut statement = connection.prepare_cached(&format!(
         "SELECT a.external_id, e.model, e.at_ms, e.author, e.action, e.old, e.new, e.reason, \
          e.expires_at_ms FROM override_events e JOIN accounts a ON a.id = e.account \
-         WHERE ?1 IS NULL OR e.account = ?1 ORDER BY a.external_id, e.at_ms, e.seq",
-    )?;
+         WHERE {} ORDER BY a.external_id, e.at_ms, e.seq",
+        super::by_account("e.account", account)
+    ))?;
     let mut rows = statement.query([account])?;
     let mut events = Vec::new();
     while let Some(row) = rows.next()? {

@@ -54,7 +54,11 @@ pub(super) fn one(connection: &Connection, id: i64) -> StoreResult<Option<ShareL
 
 /// One account's links (by row id), or every link.
 pub(super) fn list(connection: &Connection, account: Option<i64>) -> StoreResult<Vec<ShareLink>> {
-    select(connection, "?1 IS NULL OR s.account = ?1", &account)
+    select(
+        connection,
+        &super::by_account("s.account", account),
+        &account,
+    )
 }
 
 pub(super) fn create(

@@ -88,8 +88,11 @@ pub(super) fn list(
         .map(|date| date.format("%Y-%m-%d").to_string());
     select(
         connection,
-        "(?1 IS NULL OR t.account = ?1) AND (?2 IS NULL OR t.owner = ?2 COLLATE NOCASE) \
-         AND (?3 IS NULL OR t.status = ?3) AND (?4 IS NULL OR t.due < ?4)",
+        &format!(
+            "{} AND (?2 IS NULL OR t.owner = ?2 COLLATE NOCASE) \
+             AND (?3 IS NULL OR t.status = ?3) AND (?4 IS NULL OR t.due < ?4)",
+            super::by_account("t.account", account)
+        ),
         &[&account, &filter.owner, &filter.status, &due_before],
     )
 }
@@ -102,8 +105,11 @@ pub(super) fn playbook_tasks(
 ) -> StoreResult<Vec<Task>> {
     select(
         connection,
-        "(?1 IS NULL OR t.account = ?1) AND t.source_kind = 'playbook' \
-         AND (t.status = 'open' OR t.closed_at_ms >= ?2)",
+        &format!(
+            "{} AND t.source_kind = 'playbook' \
+             AND (t.status = 'open' OR t.closed_at_ms >= ?2)",
+            super::by_account("t.account", account)
+        ),
         &[&account, &since.millis()],
     )
 }
