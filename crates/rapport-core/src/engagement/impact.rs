@@ -120,8 +120,8 @@ impl ImpactModel {
             return ImpactModel::framework(
                 points.len(),
                 format!(
-                    "{} renewal outcomes before as_of; a fitted model needs {MIN_OUTCOMES}",
-                    points.len()
+                    "only {} known at this moment; a fitted model needs {MIN_OUTCOMES}",
+                    crate::numbers::count(points.len() as u64, "renewal outcome", None)
                 ),
             );
         }
