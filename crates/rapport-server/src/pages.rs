@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rapport_app::dashboard::{AccountPageRequest, AccountTab, AccountsQuery};
 use rapport_app::pages::{self, AccountPageQuery, Chrome, PortfolioQuery};
-use rapport_app::reports::{EngagementRequest, engagement_window, portfolio_filter};
+use rapport_app::reports::{EngagementRequest, engagement_window};
 use rapport_core::Timestamp;
 use rapport_core::access::Person;
 
@@ -148,12 +148,12 @@ async fn portfolio(
 ) -> Response {
     let result = async {
         let chrome = chrome(&headers, &person, "portfolio");
-        let (window, compare) = engagement_window(
-            query.period.as_deref(),
-            query.compare_period.as_deref(),
-            as_of(query.as_of.as_deref())?,
+        let (window, compare, filter) = crate::reports::overview_request(
+            &person,
+            [&query.period, &query.compare_period, &query.as_of],
+            query.csm.as_deref(),
+            query.tier.as_deref(),
         )?;
-        let filter = portfolio_filter(&person, query.csm.as_deref(), query.tier.as_deref())?;
         let (overview, options) = blocking(&state, move |app| {
             Ok((
                 app.overview(window, compare, &filter)?,

@@ -51,6 +51,30 @@ pub(crate) fn csv_download(body: String, name: &str) -> Response {
         .into_response()
 }
 
+/// An overview's window, compare period and filter from a request's
+/// `period`, `comparePeriod`, `asOf`, `csm` and `tier` (the API's and the
+/// portfolio page's); refusals name the parameter.
+pub(crate) fn overview_request(
+    person: &Person,
+    [period, compare_period, at]: [&Option<String>; 3],
+    csm: Option<&str>,
+    tier: Option<&str>,
+) -> Result<
+    (
+        rapport_core::engine::Window,
+        rapport_core::engagement::Compare,
+        rapport_core::portfolio::overview::OverviewFilter,
+    ),
+    ApiError,
+> {
+    let (window, compare) = engagement_window(
+        period.as_deref(),
+        compare_period.as_deref(),
+        as_of(at.as_deref())?,
+    )?;
+    Ok((window, compare, portfolio_filter(person, csm, tier)?))
+}
+
 /// `json` (the default: `false`) or `md` (`true`): a report's JSON body, or the
 /// Markdown the CLI prints, from the same template over the same structure.
 fn markdown_wanted(format: Option<&str>) -> Result<bool, ApiError> {
@@ -384,12 +408,12 @@ pub(crate) async fn overview(
     Query(query): Query<OverviewQuery>,
 ) -> Result<Response, ApiError> {
     let markdown = markdown_wanted(query.format.as_deref())?;
-    let (window, compare) = engagement_window(
-        query.period.as_deref(),
-        query.compare_period.as_deref(),
-        as_of(query.as_of.as_deref())?,
+    let (window, compare, filter) = overview_request(
+        &person,
+        [&query.period, &query.compare_period, &query.as_of],
+        query.csm.as_deref(),
+        query.tier.as_deref(),
     )?;
-    let filter = portfolio_filter(&person, query.csm.as_deref(), query.tier.as_deref())?;
     let view: Overview = blocking(&state, move |app| {
         Ok(app.overview(window, compare, &filter)?)
     })

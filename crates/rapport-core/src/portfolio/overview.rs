@@ -360,6 +360,36 @@ fn volume_rows(
         .collect()
 }
 
+/// `figure` of every account, computed on every core (the accounts are
+/// independent) and put back in the accounts' order.
+pub(crate) fn on_every_core<T: Send>(
+    accounts: &[&AccountState],
+    figure: impl Fn(&AccountState) -> T + Sync,
+) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = accounts.len().div_ceil(threads).max(1);
+    let figure = &figure;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = accounts
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|account| figure(account))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| {
+                part.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 /// Whether an account is at risk: health in the health model's lowest band, or
 /// the manual "key moment" override.
 pub fn at_risk(health_model: &Model, health: Option<f64>, override_: bool) -> bool {
@@ -390,38 +420,16 @@ pub fn overview(
         .accounts()
         .filter(|state| state.account().is_some_and(|account| filter.keeps(account)))
         .collect();
-    // The per-account figures are independent: computed on every core, then
-    // put back in account order.
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = accounts.len().div_ceil(threads).max(1);
     let figures = |window: Window| -> Vec<AccountFigures> {
-        std::thread::scope(|scope| {
-            let parts: Vec<_> = accounts
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|account| {
-                                account_figures(
-                                    portfolio,
-                                    account,
-                                    window,
-                                    engagement_model,
-                                    health_model,
-                                    overrides,
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|part| {
-                    part.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
+        on_every_core(&accounts, |account| {
+            account_figures(
+                portfolio,
+                account,
+                window,
+                engagement_model,
+                health_model,
+                overrides,
+            )
         })
     };
     let (now, before) = (figures(window), figures(compare_window));

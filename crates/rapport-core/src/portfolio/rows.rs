@@ -14,7 +14,9 @@ use crate::engine::{AccountState, PortfolioState, Window};
 use crate::scoring::model::Model;
 use crate::scoring::overrides::OverrideTrails;
 
-use super::overview::{account_figures, at_risk, low_engagement, revenue_band, user_bucket};
+use super::overview::{
+    account_figures, at_risk, low_engagement, on_every_core, revenue_band, user_bucket,
+};
 
 /// One account of the table.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -75,28 +77,10 @@ pub fn account_rows(
             overrides,
         )
     };
-    // Independent per account: computed on every core, kept in order.
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = accounts.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = accounts
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .filter_map(|state| row(state))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|part| {
-                part.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+    on_every_core(&accounts, row)
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// One account's row (`None` for an account without its record).
