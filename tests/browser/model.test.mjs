@@ -62,6 +62,38 @@ describe("model settings (admin)", () => {
     });
   });
 
+  test("change a factor weight, preview, save: scores change as the preview said", async () => {
+    await withPage(browser, async (page) => {
+      page.on("dialog", (dialog) => dialog.accept());
+      await signIn(page, base(), adminToken());
+      await page.goto(`${base()}/settings/model`, { waitUntil: "load" });
+      const field = 'input[name="factors.email_response_rate.weight"]';
+      const weight = Number(await page.$eval(field, (input) => input.value));
+      await page.$eval(field, (input, value) => {
+        input.value = String(value);
+      }, weight * 3);
+      const previewed = page.waitForResponse((r) => r.url().endsWith("/api/models/engagement/preview"));
+      await page.click("#model-form button[type=submit]:not([data-api])");
+      const preview = await (await previewed).json();
+      const changed = preview.rows.filter((row) => row.current !== null && row.proposed !== null && Math.abs(row.current - row.proposed) > 0.01);
+      assert.ok(changed.length > 0, "tripling a weight moves some scores");
+      await Promise.all([
+        page.waitForNavigation({ waitUntil: "load" }),
+        page.click('#model-form button[data-api$="/versions"]'),
+      ]);
+      // Every account's score is now what the preview said it would be.
+      const asOf = encodeURIComponent(preview.window.asOf);
+      for (const row of changed.slice(0, 5)) {
+        const table = (await api(`/api/portfolio/accounts?limit=1000&status=all&asOf=${asOf}&q=${encodeURIComponent(row.account.name)}`, adminToken())).json;
+        const now = table.rows.find((r) => r.account.id === row.account.id);
+        assert.ok(Math.abs(now.engagement - row.proposed) < 1e-6, `${row.account.name}: ${now.engagement} is the preview's ${row.proposed}`);
+      }
+      const models = (await api("/api/models", adminToken())).json;
+      const factor = models.find((model) => model.role === "engagement").model.factors.find((f) => f.key === "email_response_rate");
+      assert.equal(factor.weight, weight * 3);
+    });
+  });
+
   test("a CSM may not open the model settings", async () => {
     await withPage(
       browser,
