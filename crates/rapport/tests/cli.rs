@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 mod audit;
 #[path = "cli/crash.rs"]
 mod crash;
+#[path = "cli/models.rs"]
+mod models;
 #[path = "cli/tasks.rs"]
 mod tasks;
 
