@@ -33,6 +33,7 @@ pub mod meetings;
 pub mod models;
 pub mod overrides;
 pub mod pages;
+pub mod paging;
 pub mod render;
 pub mod reports;
 pub mod sharing;

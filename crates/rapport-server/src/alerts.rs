@@ -30,6 +30,13 @@ pub(crate) struct ListQuery {
     priority: Option<String>,
     /// Only alerts of this rule (`score_drop`, `component_critical`…).
     rule: Option<String>,
+    /// At most this many alerts (1–1000; every alert when absent); the
+    /// `X-Total-Count` header says how many there are.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    /// The first alert of the page (0 when absent).
+    #[param(value_type = Option<u32>)]
+    offset: Option<String>,
 }
 
 /// The alerts of the accounts the person sees, newest first.
@@ -38,13 +45,16 @@ pub(crate) struct ListQuery {
     path = "/api/alerts",
     tag = "alerts",
     params(ListQuery),
-    responses((status = 200, description = "The alerts", body = Vec<AlertView>)),
+    responses((status = 200, description = "The alerts", body = Vec<AlertView>, headers(
+        ("X-Total-Count" = u64, description = "How many alerts the filters keep, on every page"),
+    ))),
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Vec<AlertView>>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    let page = rapport_app::paging::Page::parse(query.limit.as_deref(), query.offset.as_deref())?;
     let query = AlertQuery {
         status: query.status,
         account: query.account,
@@ -52,9 +62,8 @@ pub(crate) async fn list(
         priority: query.priority,
         rule: query.rule,
     };
-    blocking(&state, move |app| Ok(app.alerts(&person, &query)?))
-        .await
-        .map(Json)
+    let alerts = blocking(&state, move |app| Ok(app.alerts(&person, &query)?)).await?;
+    Ok(crate::paged(page, alerts))
 }
 
 /// `POST /api/alerts/evaluate`: evaluates every active account's alert rules now.

@@ -58,6 +58,17 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// A list's page as JSON, with how many rows there are in all in
+/// `X-Total-Count`.
+pub(crate) fn paged<T: Serialize>(page: rapport_app::paging::Page, rows: Vec<T>) -> Response {
+    let (rows, total) = page.of(rows);
+    let mut response = Json(rows).into_response();
+    response
+        .headers_mut()
+        .insert("x-total-count", axum::http::HeaderValue::from(total));
+    response
+}
+
 /// What every handler shares: the application.
 pub type AppState = Arc<App>;
 

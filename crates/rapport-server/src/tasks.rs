@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use rapport_app::AppError;
+use rapport_app::paging::Page;
 use rapport_app::tasks::{TaskQuery, TaskView};
 use rapport_core::access::Person;
 use rapport_core::tasks::{DismissBody, Task, TaskBody, parse_dismiss_body, parse_task_request};
@@ -41,6 +42,13 @@ pub(crate) struct ListQuery {
     /// Only tasks due before this date (`YYYY-MM-DD`; empty: no filter).
     #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     due_before: Option<String>,
+    /// At most this many tasks (1–1000; every task when absent); the
+    /// `X-Total-Count` header says how many there are.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    /// The first task of the page (0 when absent).
+    #[param(value_type = Option<u32>)]
+    offset: Option<String>,
 }
 
 /// `GET /api/tasks`: the tasks of the accounts the person sees, soonest
@@ -51,7 +59,9 @@ pub(crate) struct ListQuery {
     tag = "tasks",
     params(ListQuery),
     responses(
-        (status = 200, description = "The tasks", body = Vec<TaskView>),
+        (status = 200, description = "The tasks", body = Vec<TaskView>, headers(
+            ("X-Total-Count" = u64, description = "How many tasks the filters keep, on every page"),
+        )),
         (status = 404, description = "The account is unknown or outside the person's scope", body = crate::error::ErrorBody),
     ),
 )]
@@ -59,16 +69,16 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Vec<TaskView>>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    let page = Page::parse(query.limit.as_deref(), query.offset.as_deref())?;
     let query = TaskQuery {
         account: query.account,
         owner: query.owner,
         status: query.status,
         due_before: query.due_before,
     };
-    blocking(&state, move |app| Ok(app.tasks(&person, &query)?))
-        .await
-        .map(Json)
+    let tasks = blocking(&state, move |app| Ok(app.tasks(&person, &query)?)).await?;
+    Ok(crate::paged(page, tasks))
 }
 
 /// `POST /api/accounts/{id}/tasks` `{"title", "detail"?, "owner"?, "due"?}`

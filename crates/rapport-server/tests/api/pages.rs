@@ -529,3 +529,39 @@ fn url_encode(text: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_task_and_alert_lists_page_with_their_total() {
+    let served = serve_portfolio(8, 60, Model::prd070()).await;
+    send(&served, Method::POST, "/api/alerts/evaluate", None).await;
+    for list in ["/api/tasks?status=all", "/api/alerts?status=all"] {
+        let (_, whole) = get(&served, list).await;
+        let whole = whole.as_array().unwrap().clone();
+        assert!(whole.len() >= 3, "{list}: {}", whole.len());
+        let response = served
+            .client()
+            .get(format!("{}{list}&limit=2&offset=1", served.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(
+            response.headers()["x-total-count"].to_str().unwrap(),
+            whole.len().to_string()
+        );
+        let page: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(page.as_array().unwrap()[..], whole[1..3], "{list}");
+        for (query, parameter) in [
+            ("limit=0", "limit"),
+            ("limit=1001", "limit"),
+            ("offset=-3", "offset"),
+        ] {
+            let (status, body) = get(&served, &format!("{list}&{query}")).await;
+            assert_eq!(
+                (status, body["parameter"].as_str()),
+                (400, Some(parameter)),
+                "{list} {query}"
+            );
+        }
+    }
+}
