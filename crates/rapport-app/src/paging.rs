@@ -6,6 +6,8 @@ use crate::{AppError, AppResult};
 
 /// The most rows one page may ask for.
 pub const MAX_LIMIT: usize = 1000;
+/// The furthest a page may start (far beyond any list a store holds).
+pub const MAX_OFFSET: usize = 1_000_000_000;
 
 /// A page of a list: `limit` (1–1000; every row when absent) rows from
 /// `offset` (0 when absent).
@@ -40,6 +42,12 @@ impl Page {
             Some(text) => number("offset", text)?,
             None => 0,
         };
+        if offset > MAX_OFFSET {
+            return Err(AppError::invalid(
+                "offset",
+                format!("must be at most {MAX_OFFSET}"),
+            ));
+        }
         Ok(Page { limit, offset })
     }
 

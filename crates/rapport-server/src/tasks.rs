@@ -44,10 +44,10 @@ pub(crate) struct ListQuery {
     due_before: Option<String>,
     /// At most this many tasks (1–1000; every task when absent); the
     /// `X-Total-Count` header says how many there are.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// The first task of the page (0 when absent).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u64>, maximum = 1000000000)]
     offset: Option<String>,
 }
 
