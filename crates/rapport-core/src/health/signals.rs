@@ -565,7 +565,8 @@ fn tactical_only(account: &AccountState, end: i64) -> Option<Signal> {
             .iter()
             .map(|meeting| SignalEvidence {
                 at: at(meeting.at),
-                detail: format!("{} meeting", meeting.kind.as_str()),
+                // "check-in meeting", as people write it.
+                detail: format!("{} meeting", meeting.kind.as_str().replace('_', "-")),
             })
             .collect(),
     })
