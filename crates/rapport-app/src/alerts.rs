@@ -106,6 +106,7 @@ impl App {
                 .collect()
         };
         let mut firing = Vec::with_capacity(accounts.len());
+        let models = self.models();
         for chunk in accounts.chunks(EVALUATED_PER_LOCK) {
             let engine = self.read()?;
             let states: Vec<_> = chunk
@@ -113,8 +114,8 @@ impl App {
                 .filter_map(|account| engine.state.account(account.as_str()))
                 .collect();
             firing.extend(firing_of(
-                &self.models().engagement,
-                &self.models().health,
+                &models.engagement,
+                &models.health,
                 &engine.state,
                 &states,
                 now,

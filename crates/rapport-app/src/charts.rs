@@ -201,8 +201,6 @@ pub struct LineChart {
     pub right: f64,
     /// Every how many x labels one is written (the first and last always).
     pub label_every: usize,
-    /// What the x axis is, for the table's first column.
-    pub axis: &'static str,
 }
 
 /// A line chart of `series` (label, one value per x) over `labels`, on a
@@ -311,7 +309,6 @@ pub fn line_chart(
             .len()
             .div_ceil(((right - left) / 70.0).max(1.0) as usize)
             .max(1),
-        axis: "When",
     }
 }
 

@@ -157,20 +157,21 @@ pub struct Timeline {
     pub next_before: Option<Timestamp>,
 }
 
-/// The kinds of activity a timeline filters by, in the order a page offers them.
-pub const TIMELINE_KINDS: [&str; 12] = [
-    "email",
-    "meeting",
-    "call",
-    "ticket",
-    "login",
-    "session",
-    "feature_used",
-    "training",
-    "nps",
-    "csat",
-    "payment",
-    "community",
+/// The kinds of activity a timeline filters by (the contract's `type`s),
+/// with their names for people, in the order a page offers them.
+pub const TIMELINE_KINDS: [(&str, &str); 12] = [
+    ("email", "E-mail"),
+    ("meeting", "Meeting"),
+    ("call", "Call"),
+    ("ticket", "Ticket"),
+    ("login", "Login"),
+    ("session", "Session"),
+    ("feature_used", "Feature used"),
+    ("training", "Training"),
+    ("nps", "NPS"),
+    ("csat", "CSAT"),
+    ("payment", "Payment"),
+    ("community", "Community"),
 ];
 
 fn flag(field: &str, text: Option<&str>) -> AppResult<Option<bool>> {
@@ -301,11 +302,12 @@ impl App {
         compare: Compare,
     ) -> AppResult<Vec<AccountRow>> {
         let overrides = self.override_trails()?;
+        let models = self.models();
         let engine = self.read()?;
         Ok(account_rows(
             &engine.state,
-            &self.models().engagement.default,
-            &self.models().health,
+            &models.engagement.default,
+            &models.health,
             window,
             compare.window(window),
             Some(person),
@@ -339,23 +341,15 @@ impl App {
                 ));
             }
         };
-        let engagement_bands: Vec<String> = self
-            .config
-            .models
-            .default
-            .bands
-            .iter()
-            .map(|band| band.key.clone())
-            .chain(["no_data".to_string()])
-            .collect();
-        let health_bands: Vec<String> = self
-            .config
-            .health_model
-            .bands
-            .iter()
-            .map(|band| band.key.clone())
-            .chain(["no_data".to_string()])
-            .collect();
+        let models = self.models();
+        let keys = |model: &rapport_core::scoring::model::Model| -> Vec<String> {
+            band_choices(model)
+                .into_iter()
+                .map(|(key, _)| key)
+                .collect()
+        };
+        let engagement_bands = keys(&models.engagement.default);
+        let health_bands = keys(&models.health);
         let band = text(&query.band);
         one_of("band", band, &engagement_bands)?;
         let health = text(&query.health);
@@ -468,6 +462,7 @@ impl App {
     pub fn account_row(&self, reference: &str, as_of: Timestamp) -> AppResult<AccountRow> {
         let account = self.resolve(reference)?;
         let overrides = self.override_trails()?;
+        let models = self.models();
         let engine = self.read()?;
         let window = Window::new(as_of, rapport_core::Period::DEFAULT);
         engine
@@ -477,8 +472,8 @@ impl App {
                 account_row(
                     &engine.state,
                     state,
-                    &self.models().engagement.default,
-                    &self.models().health,
+                    &models.engagement.default,
+                    &models.health,
                     window,
                     Compare::Previous.window(window),
                     &overrides,
@@ -631,10 +626,11 @@ impl App {
         kinds: &[String],
     ) -> AppResult<Timeline> {
         for kind in kinds {
-            if !TIMELINE_KINDS.contains(&kind.as_str()) {
+            if !TIMELINE_KINDS.iter().any(|(key, _)| key == kind) {
+                let keys: Vec<&str> = TIMELINE_KINDS.iter().map(|(key, _)| *key).collect();
                 return Err(AppError::invalid(
                     "type",
-                    format!("`{kind}` is not one of {}", TIMELINE_KINDS.join(", ")),
+                    format!("`{kind}` is not one of {}", keys.join(", ")),
                 ));
             }
         }
@@ -1036,6 +1032,17 @@ pub struct FilterOptions {
     pub low_threshold: f64,
 }
 
+/// A model's bands (key, name), highest first, then `no_data`: what a band
+/// filter takes.
+fn band_choices(model: &rapport_core::scoring::model::Model) -> Vec<(String, String)> {
+    model
+        .bands
+        .iter()
+        .map(|band| (band.key.clone(), band.name.clone()))
+        .chain([("no_data".to_string(), "No data".to_string())])
+        .collect()
+}
+
 impl App {
     /// The filter choices for `person`.
     pub fn filter_options(&self, person: &Person) -> AppResult<FilterOptions> {
@@ -1047,15 +1054,8 @@ impl App {
             .collect();
         csms.sort_by_key(|csm| csm.to_lowercase());
         csms.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        let bands = |model: &rapport_core::scoring::model::Model| -> Vec<(String, String)> {
-            model
-                .bands
-                .iter()
-                .map(|band| (band.key.clone(), band.name.clone()))
-                .chain([("no_data".to_string(), "No data".to_string())])
-                .collect()
-        };
-        let engagement = &self.models().engagement.default;
+        let models = self.models();
+        let engagement = &models.engagement.default;
         Ok(FilterOptions {
             csms,
             tiers: rapport_core::Tier::ALL
@@ -1067,8 +1067,8 @@ impl App {
                 .map(|status| status.as_str().to_string())
                 .chain(["all".to_string()])
                 .collect(),
-            bands: bands(engagement),
-            health_bands: bands(&self.models().health),
+            bands: band_choices(engagement),
+            health_bands: band_choices(&models.health),
             low_threshold: engagement.bands.get(1).map_or(60.0, |band| band.from),
         })
     }
@@ -1105,11 +1105,6 @@ impl App {
                 .collect(),
             None => Vec::new(),
         };
-        Ok(crate::pages::exec_draft(
-            &account.name,
-            &to,
-            sender,
-            &reasons,
-        ))
+        crate::pages::exec_draft(&account.name, &to, sender, &reasons).map_err(AppError::Render)
     }
 }

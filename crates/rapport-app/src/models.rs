@@ -66,7 +66,7 @@ pub struct ModelSettings {
 }
 
 /// Which model an edit is of: the default engagement model or the health model.
-fn role_of(text: &str) -> AppResult<&'static str> {
+pub fn role_of(text: &str) -> AppResult<&'static str> {
     match text.trim() {
         "engagement" => Ok("engagement"),
         "health" => Ok("health"),

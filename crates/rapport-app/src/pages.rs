@@ -513,27 +513,6 @@ fn metric_charts(success: &rapport_core::account_success::AccountSuccess) -> Val
     Value::from(charts)
 }
 
-/// The activity kinds as people name them.
-fn kind_names() -> Value {
-    let names: std::collections::BTreeMap<&str, &str> = [
-        ("email", "E-mail"),
-        ("meeting", "Meeting"),
-        ("call", "Call"),
-        ("ticket", "Ticket"),
-        ("login", "Login"),
-        ("session", "Session"),
-        ("feature_used", "Feature used"),
-        ("training", "Training"),
-        ("nps", "NPS"),
-        ("csat", "CSAT"),
-        ("payment", "Payment"),
-        ("community", "Community"),
-    ]
-    .into_iter()
-    .collect();
-    Value::from_serialize(names)
-}
-
 /// An e-mail asking the account's executive sponsor for a meeting.
 #[derive(Debug, Clone, Serialize)]
 pub struct Draft {
@@ -545,20 +524,19 @@ pub struct Draft {
 
 /// The draft of an executive meeting request to `to` (the account's
 /// executive contacts), from `sender`.
-pub fn exec_draft(account: &str, to: &[String], sender: &str, reasons: &[String]) -> Draft {
-    let subject = format!("{account} and us: time for an executive check-in?");
-    let mut body = format!(
-        "Hello,\n\nI look after {account}'s account. I would value 30 minutes with you in the coming weeks to review how the partnership is going and where we can help most."
-    );
-    if !reasons.is_empty() {
-        body.push_str("\n\nWhat I would like to cover:\n");
-        for reason in reasons {
-            body.push_str(&format!("- {reason}\n"));
-        }
-    }
-    body.push_str(&format!(
-        "\nWould one of the next two weeks suit you?\n\nBest regards,\n{sender}\n"
-    ));
+pub fn exec_draft(
+    account: &str,
+    to: &[String],
+    sender: &str,
+    reasons: &[String],
+) -> Result<Draft, String> {
+    // The template's first line is the subject, the rest the message.
+    let text = document(
+        "pages/exec_draft.txt",
+        context! { account => account, sender => sender, reasons => reasons },
+    )?;
+    let (subject, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+    let (subject, body) = (subject.trim().to_string(), body.to_string());
     let encode = |text: &str| -> String {
         form_urlencoded::byte_serialize(text.as_bytes())
             .collect::<String>()
@@ -573,12 +551,12 @@ pub fn exec_draft(account: &str, to: &[String], sender: &str, reasons: &[String]
         encode(&subject),
         encode(&body)
     );
-    Draft {
+    Ok(Draft {
         to: to.join(", "),
         subject,
         body,
         href,
-    }
+    })
 }
 
 /// An account's page, on its tab.
@@ -692,8 +670,10 @@ pub fn account(
             metric_charts => metric_charts,
             attribution => attribution,
             older => older,
-            kinds => TIMELINE_KINDS.to_vec(),
-            kind_names => kind_names(),
+            kinds => TIMELINE_KINDS.iter().map(|(key, _)| *key).collect::<Vec<_>>(),
+            kind_names => Value::from_serialize(
+                TIMELINE_KINDS.iter().copied().collect::<std::collections::BTreeMap<_, _>>()
+            ),
             agenda => agenda,
             draft => Value::from_serialize(draft),
             open_tasks => open_tasks,
@@ -706,26 +686,32 @@ pub fn account(
 /// Rows a list page (alerts, tasks) shows at a time.
 pub const LIST_ROWS: usize = 100;
 
-/// One page of `rows` from `offset`, and the pager's links (previous, next).
-fn paged<'a, T>(
-    rows: &'a [T],
+/// One page of `rows` from `offset` (the API's paging rule), how many rows
+/// there are, and the pager's links (previous, next).
+fn paged<T>(
+    rows: Vec<T>,
     offset: Option<usize>,
     path: &str,
     pairs: &[(&'static str, String)],
-) -> (&'a [T], Value) {
-    let offset = offset.unwrap_or(0).min(rows.len());
-    let end = (offset + LIST_ROWS).min(rows.len());
+) -> (Vec<T>, usize, Value) {
+    let offset = offset.unwrap_or(0);
+    let (shown, total) = crate::paging::Page {
+        limit: Some(LIST_ROWS),
+        offset,
+    }
+    .of(rows);
     let at = |offset: usize| {
         let offset = offset.to_string();
         link(path, &with(pairs, &[("offset", offset.as_str())]))
     };
+    let end = offset + shown.len();
     let pager = context! {
-        first => if rows.is_empty() { 0 } else { offset + 1 },
+        first => if shown.is_empty() { 0 } else { offset + 1 },
         last => end,
         previous => (offset > 0).then(|| at(offset.saturating_sub(LIST_ROWS))),
-        next => (end < rows.len()).then(|| at(end)),
+        next => (end < total).then(|| at(end)),
     };
-    (&rows[offset..end], pager)
+    (shown, total, pager)
 }
 
 /// The query of the alerts page, as its URL gave it (the API's filters).
@@ -774,14 +760,14 @@ pub fn alerts(
         ("csm", query.csm.clone().unwrap_or_default()),
         ("account", query.account.clone().unwrap_or_default()),
     ];
-    let (shown, pager) = paged(&sorted, query.offset, "/alerts", &pairs);
+    let (shown, total, pager) = paged(sorted, query.offset, "/alerts", &pairs);
     page(
         "pages/alerts.html",
         chrome,
         context! {
-            total => sorted.len(),
+            total => total,
             pager => pager,
-            alerts => Value::from_serialize(shown),
+            alerts => Value::from_serialize(&shown),
             q => Value::from_serialize(query),
             options => Value::from_serialize(options),
             rules => rapport_core::alerts::RULES.to_vec(),
@@ -837,14 +823,14 @@ pub fn tasks(
         ("account", query.account.clone().unwrap_or_default()),
         ("due", query.due.clone().unwrap_or_default()),
     ];
-    let (shown, pager) = paged(tasks, query.offset, "/tasks", &pairs);
+    let (shown, total, pager) = paged(tasks.iter().collect(), query.offset, "/tasks", &pairs);
     page(
         "pages/tasks.html",
         chrome,
         context! {
-            total => tasks.len(),
+            total => total,
             pager => pager,
-            tasks => Value::from_serialize(shown),
+            tasks => Value::from_serialize(&shown),
             q => Value::from_serialize(query),
             options => Value::from_serialize(options),
         },

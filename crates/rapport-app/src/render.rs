@@ -247,6 +247,7 @@ fn environment() -> &'static Environment<'static> {
             "pages/tasks.html",
             "pages/webhooks.html",
             "pages/model.html",
+            "pages/exec_draft.txt",
         );
         env.add_filter("money", |value: Option<f64>| or_missing(value, money));
         env.add_filter("num", |value: Option<f64>, decimals: Option<usize>| {

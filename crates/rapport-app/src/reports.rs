@@ -324,11 +324,12 @@ impl App {
     ) -> AppResult<Overview> {
         self.check_csm(filter.csm.as_deref())?;
         let overrides = self.override_trails()?;
+        let models = self.models();
         let engine = self.read()?;
         Ok(overview(
             &engine.state,
-            &self.models().engagement.default,
-            &self.models().health,
+            &models.engagement.default,
+            &models.health,
             window,
             compare.window(window),
             filter,

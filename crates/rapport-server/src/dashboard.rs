@@ -96,35 +96,11 @@ pub(crate) async fn accounts(
     Extension(person): Extension<Person>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let pairs: Vec<(String, String)> =
-        form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
-            .map(|(key, value)| (key.into_owned(), value.into_owned()))
-            .collect();
-    let format = pairs
-        .iter()
+    let format = form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
         .find(|(key, _)| key == "format")
-        .map(|(_, value)| value.trim().to_string());
-    let csv = match format.as_deref() {
-        None | Some("" | "json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(ApiError::BadRequest {
-                parameter: "format".into(),
-                reason: format!("`{other}` is neither json nor csv"),
-            });
-        }
-    };
-    let query: AccountsQuery = serde_json::from_value(serde_json::Value::Object(
-        pairs
-            .into_iter()
-            .filter(|(key, _)| key != "format")
-            .map(|(key, value)| (key, serde_json::Value::String(value)))
-            .collect(),
-    ))
-    .map_err(|error| ApiError::BadRequest {
-        parameter: "query".into(),
-        reason: error.to_string(),
-    })?;
+        .map(|(_, value)| value.into_owned());
+    let csv = crate::csv_wanted(format.as_deref())?;
+    let query: AccountsQuery = crate::query_of(raw.as_deref(), &["format"])?;
     let at = crate::as_of(query.as_of.as_deref())?;
     let table = blocking(&state, move |app| {
         Ok(app.accounts_table(&person, at, &query)?)

@@ -346,16 +346,7 @@ async fn list_accounts(
     Extension(person): Extension<Person>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let csv = match query.format.as_deref().map(str::trim) {
-        None | Some("" | "json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(ApiError::BadRequest {
-                parameter: "format".into(),
-                reason: format!("`{other}` is neither json nor csv"),
-            });
-        }
-    };
+    let csv = csv_wanted(query.format.as_deref())?;
     let accounts = blocking(&state, move |app| Ok(app.visible_accounts(&person)?)).await?;
     if csv {
         let text = rapport_app::exports::accounts_csv(&accounts).map_err(ApiError::internal)?;
@@ -383,6 +374,41 @@ async fn account_detail(
 
 async fn not_found() -> ApiError {
     ApiError::NotFound("no such page".into())
+}
+
+/// A query string into `T` (every value a string; the names in `besides`,
+/// which the handler reads itself, left out); 400 when it does not fit.
+pub(crate) fn query_of<T: serde::de::DeserializeOwned>(
+    raw: Option<&str>,
+    besides: &[&str],
+) -> Result<T, ApiError> {
+    let map: serde_json::Map<String, serde_json::Value> =
+        form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+            .filter(|(key, _)| !besides.contains(&key.as_ref()))
+            .map(|(key, value)| {
+                (
+                    key.into_owned(),
+                    serde_json::Value::String(value.into_owned()),
+                )
+            })
+            .collect();
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|error| ApiError::BadRequest {
+        parameter: "query".into(),
+        reason: error.to_string(),
+    })
+}
+
+/// `json` (the default: `false`) or `csv` (`true`): a list's `format`;
+/// 400 naming `format` otherwise.
+pub(crate) fn csv_wanted(format: Option<&str>) -> Result<bool, ApiError> {
+    match format.map(str::trim) {
+        None | Some("" | "json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(ApiError::BadRequest {
+            parameter: "format".into(),
+            reason: format!("`{other}` is neither json nor csv"),
+        }),
+    }
 }
 
 /// Parses a JSON body into `T`, naming the field that does not fit (and

@@ -231,15 +231,12 @@ async fn model(
 ) -> Response {
     let result = async {
         let chrome = chrome(&headers, &person, "model");
+        let role = rapport_app::models::role_of(query.model.as_deref().unwrap_or("engagement"))?;
         let all = blocking(&state, |app| Ok(app.model_settings()?)).await?;
-        let role = query.model.unwrap_or_else(|| "engagement".into());
         let settings = all
             .iter()
             .find(|settings| settings.role == role)
-            .ok_or_else(|| ApiError::BadRequest {
-                parameter: "model".into(),
-                reason: format!("`{role}` is neither engagement nor health"),
-            })?;
+            .ok_or_else(|| ApiError::NotFound(format!("no {role} model")))?;
         html(pages::model(&chrome, settings, &all))
     }
     .await;
@@ -263,11 +260,7 @@ async fn account(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let result = async {
-        let mut query: AccountPageQuery =
-            serde_urlencoded_query(raw.as_deref()).map_err(|reason| ApiError::BadRequest {
-                parameter: "query".into(),
-                reason,
-            })?;
+        let mut query: AccountPageQuery = crate::query_of(raw.as_deref(), &["type"])?;
         query.kinds = kinds(raw.as_deref());
         let chrome = chrome(&headers, &person, "accounts");
         let (window, compare) = engagement_window(
@@ -307,20 +300,6 @@ async fn account(
     }
     .await;
     or_page(&uri, result).await
-}
-
-/// A query string into `T` (serde's URL-encoded form), the reason when it
-/// does not fit.
-fn serde_urlencoded_query<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Result<T, String> {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-        .filter(|(key, _)| key != "type")
-        .map(|(key, value)| (key.into_owned(), value.into_owned()))
-        .collect();
-    let map: serde_json::Map<String, serde_json::Value> = pairs
-        .into_iter()
-        .map(|(key, value)| (key, serde_json::Value::String(value)))
-        .collect();
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(|error| error.to_string())
 }
 
 /// The stylesheet and the script, from the binary.
