@@ -39,6 +39,25 @@ impl ModelSet {
     }
 }
 
+/// An engagement model a request scores with: a tier's model in use (held
+/// with the model set it belongs to, not copied), or one named.
+#[derive(Debug, Clone)]
+pub enum ModelInUse {
+    Tier(Arc<ModelSet>, rapport_core::Tier),
+    Named(Model),
+}
+
+impl std::ops::Deref for ModelInUse {
+    type Target = Model;
+
+    fn deref(&self) -> &Model {
+        match self {
+            ModelInUse::Tier(set, tier) => set.engagement.for_tier(*tier),
+            ModelInUse::Named(model) => model,
+        }
+    }
+}
+
 /// A saved model version as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

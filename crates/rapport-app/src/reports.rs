@@ -4,7 +4,6 @@
 //! the live engine; the API serialises it, the CLI prints it as JSON (the same
 //! body) or renders it.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use rapport_core::access::Person;
@@ -143,18 +142,19 @@ impl ValueReportOptions {
 }
 
 impl App {
-    /// The engagement model a request names, or the account's tier's.
-    pub fn engagement_model<'a>(
-        &'a self,
+    /// The engagement model a request names (one in use, with its saved
+    /// version, else a shipped one), or the account's tier's.
+    pub fn engagement_model(
+        &self,
         name: Option<&str>,
         account: &Account,
-    ) -> AppResult<Cow<'a, Model>> {
+    ) -> AppResult<crate::models::ModelInUse> {
+        let models = self.models();
         match name.map(str::trim).filter(|name| !name.is_empty()) {
-            Some(name) => self
-                .config
-                .models
+            Some(name) => models
+                .engagement
                 .named(name)
-                .map(Cow::Owned)
+                .map(crate::models::ModelInUse::Named)
                 .ok_or_else(|| {
                     AppError::invalid(
                         "model",
@@ -164,9 +164,7 @@ impl App {
                         ),
                     )
                 }),
-            None => Ok(Cow::Owned(
-                self.models().engagement.for_tier(account.tier).clone(),
-            )),
+            None => Ok(crate::models::ModelInUse::Tier(models, account.tier)),
         }
     }
 

@@ -64,7 +64,11 @@ async fn an_admin_previews_then_saves_a_model_version_every_surface_uses() {
     assert_eq!(status, 201, "{saved}");
     assert_eq!(saved["version"], 1);
     assert_eq!(saved["versions"][0]["note"], "stricter bands");
+    // Naming the model is asking for the one in use, saved version and all
+    // (asked first: the breakdown it computes is the one the cache keeps).
+    let (_, named) = get(&served, &format!("{path}&model=prd070-engagement")).await;
     let (_, after) = get(&served, &path).await;
+    assert_eq!(named["band"], after["band"], "{named}");
     assert_eq!(
         after["overall"].as_f64().unwrap(),
         overall,
