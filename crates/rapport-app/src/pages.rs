@@ -42,6 +42,9 @@ pub struct Chrome {
     /// A snooze button's end: a week from today.
     pub snooze_until: String,
     pub today: NaiveDate,
+    /// Each band's tone (`good`, `info`, `warn`, `bad`) by its place among
+    /// its model's bands, so a deployment's own bands read right too.
+    pub tones: std::collections::BTreeMap<String, &'static str>,
 }
 
 /// The sections of the navigation: (section, label, path, admin only).
@@ -63,6 +66,7 @@ impl Chrome {
         csrf: Option<String>,
         section: &str,
         today: NaiveDate,
+        models: Option<&crate::models::ModelSet>,
     ) -> Chrome {
         let allows = |permission| person.is_some_and(|person| person.may(permission));
         let admin = allows(Permission::Admin);
@@ -86,8 +90,35 @@ impl Chrome {
             version: env!("CARGO_PKG_VERSION"),
             snooze_until: (today + Duration::days(7)).to_string(),
             today,
+            tones: models.map(band_tones).unwrap_or_default(),
         }
     }
+}
+
+/// The tone of each band of the engagement and health models: the first
+/// band `good`, the last `bad`, those between `info` up to the middle and
+/// `warn` after it.
+fn band_tones(
+    models: &crate::models::ModelSet,
+) -> std::collections::BTreeMap<String, &'static str> {
+    let mut tones = std::collections::BTreeMap::new();
+    for model in [&models.health, &models.engagement.default] {
+        let last = model.bands.len().saturating_sub(1).max(1) as f64;
+        for (index, band) in model.bands.iter().enumerate() {
+            let place = index as f64 / last;
+            let tone = if index == 0 {
+                "good"
+            } else if place >= 1.0 {
+                "bad"
+            } else if place <= 0.5 {
+                "info"
+            } else {
+                "warn"
+            };
+            tones.insert(band.key.clone(), tone);
+        }
+    }
+    tones
 }
 
 /// A path with its query string (empty values left out).
@@ -867,4 +898,23 @@ pub fn model(
         chrome,
         context! { s => Value::from_serialize(settings), roles => roles },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bands_tone_follows_its_place_among_its_models_bands() {
+        let models = crate::models::ModelSet::configured(&crate::AppConfig::shipped());
+        let tones = band_tones(&models);
+        let tone = |key: &str| tones.get(key).copied();
+        assert_eq!(tone("highly_engaged"), Some("good"));
+        assert_eq!(tone("moderately_engaged"), Some("info"));
+        assert_eq!(tone("low"), Some("warn"));
+        assert_eq!(tone("disengaged"), Some("bad"));
+        assert_eq!(tone("healthy"), Some("good"));
+        assert_eq!(tone("neutral"), Some("info"));
+        assert_eq!(tone("at_risk"), Some("bad"));
+    }
 }

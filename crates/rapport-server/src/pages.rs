@@ -40,10 +40,16 @@ pub(crate) fn routes(state: &AppState) -> Routes {
 
 /// The frame of a page for `person`: the CSRF token when the page was
 /// opened with a session (a Bearer token's page offers no working changes).
-fn chrome(headers: &HeaderMap, person: &Person, section: &str) -> Chrome {
+fn chrome(state: &AppState, headers: &HeaderMap, person: &Person, section: &str) -> Chrome {
     let csrf = crate::sessions::session_secret(headers)
         .map(|secret| rapport_app::identity::csrf_token(&secret));
-    Chrome::new(Some(person), csrf, section, now().date())
+    Chrome::new(
+        Some(person),
+        csrf,
+        section,
+        now().date(),
+        Some(&state.models()),
+    )
 }
 
 fn html(page: Result<String, String>) -> Result<Response, ApiError> {
@@ -81,7 +87,7 @@ pub(crate) async fn refusal(error: ApiError, uri: &Uri) -> Response {
         StatusCode::TOO_MANY_REQUESTS => "Too many requests",
         _ => "Something went wrong",
     };
-    let chrome = Chrome::new(None, None, "", now().date());
+    let chrome = Chrome::new(None, None, "", now().date(), None);
     match pages::error(&chrome, title, &message) {
         Ok(page) => {
             let mut response = (parts.status, Html(page)).into_response();
@@ -109,7 +115,7 @@ async fn my_day(
     Extension(person): Extension<Person>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let chrome = chrome(&headers, &person, "day");
+    let chrome = chrome(&state, &headers, &person, "day");
     let at = rapport_app::report_instant(now());
     let day = blocking(&state, move |app| Ok(app.my_day(&person, at)?)).await?;
     html(pages::my_day(&chrome, &day))
@@ -123,7 +129,7 @@ async fn accounts(
     Query(query): Query<AccountsQuery>,
 ) -> Response {
     let result = async {
-        let chrome = chrome(&headers, &person, "accounts");
+        let chrome = chrome(&state, &headers, &person, "accounts");
         let at = as_of(query.as_of.as_deref())?;
         let asked = query.clone();
         let (table, options) = blocking(&state, move |app| {
@@ -147,7 +153,7 @@ async fn portfolio(
     Query(query): Query<PortfolioQuery>,
 ) -> Response {
     let result = async {
-        let chrome = chrome(&headers, &person, "portfolio");
+        let chrome = chrome(&state, &headers, &person, "portfolio");
         let (window, compare, filter) = crate::reports::overview_request(
             &person,
             [&query.period, &query.compare_period, &query.as_of],
@@ -175,7 +181,7 @@ async fn alerts(
     Query(query): Query<pages::AlertsPageQuery>,
 ) -> Response {
     let result = async {
-        let chrome = chrome(&headers, &person, "alerts");
+        let chrome = chrome(&state, &headers, &person, "alerts");
         let asked = query.alert_query();
         let (alerts, options) = blocking(&state, move |app| {
             Ok((app.alerts(&person, &asked)?, app.filter_options(&person)?))
@@ -195,7 +201,7 @@ async fn tasks(
     Query(query): Query<pages::TasksPageQuery>,
 ) -> Response {
     let result = async {
-        let chrome = chrome(&headers, &person, "tasks");
+        let chrome = chrome(&state, &headers, &person, "tasks");
         let asked = query.task_query(chrome.today)?;
         let (tasks, options) = blocking(&state, move |app| {
             Ok((app.tasks(&person, &asked)?, app.filter_options(&person)?))
@@ -212,7 +218,7 @@ async fn webhooks(
     Extension(person): Extension<Person>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let chrome = chrome(&headers, &person, "webhooks");
+    let chrome = chrome(&state, &headers, &person, "webhooks");
     let webhooks = blocking(&state, move |app| Ok(app.webhooks()?)).await?;
     html(pages::webhooks(&chrome, &webhooks))
 }
@@ -230,7 +236,7 @@ async fn model(
     Query(query): Query<ModelQuery>,
 ) -> Response {
     let result = async {
-        let chrome = chrome(&headers, &person, "model");
+        let chrome = chrome(&state, &headers, &person, "model");
         let role = rapport_app::models::role_of(query.model.as_deref().unwrap_or("engagement"))?;
         let all = blocking(&state, |app| Ok(app.model_settings()?)).await?;
         let settings = all
@@ -262,7 +268,7 @@ async fn account(
     let result = async {
         let mut query: AccountPageQuery = crate::query_of(raw.as_deref(), &["type"])?;
         query.kinds = kinds(raw.as_deref());
-        let chrome = chrome(&headers, &person, "accounts");
+        let chrome = chrome(&state, &headers, &person, "accounts");
         let (window, compare) = engagement_window(
             query.period.as_deref(),
             query.compare_period.as_deref(),
